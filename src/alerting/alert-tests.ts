@@ -1,0 +1,51 @@
+import { toYaml } from '../lib/yaml';
+
+/**
+ * Unit tests for alerts, as typed data beside the rules they test, rendered
+ * into `promtool test rules` files by the test suite.
+ *
+ * Each case feeds input series and checks, at given times, exactly which
+ * instances of one alert fire. A check with `firing: []` asserts silence.
+ * Annotations are not compared (their templates are checked by
+ * `promtool check rules`); labels are, including `severity`.
+ */
+export interface AlertCheck {
+  /** Time since the start of the series, e.g. `10m`. */
+  readonly at: string;
+  readonly alert: string;
+  /** The labels of each firing instance, without `alertname`; `[]` means silent. */
+  readonly firing: ReadonlyArray<Readonly<Record<string, string>>>;
+}
+
+export interface AlertTestCase {
+  readonly name: string;
+  /** Step between input samples. @default '1m' */
+  readonly interval?: string;
+  /** Promtool's expanding notation, e.g. `{ series: 'up{job="a"}', values: '1x10 0x20' }`. */
+  readonly series: ReadonlyArray<{ readonly series: string; readonly values: string }>;
+  readonly checks: readonly AlertCheck[];
+}
+
+export interface AlertTests {
+  /** The rule group under test, i.e. `rules/<group>.yaml`. */
+  readonly group: string;
+  readonly cases: readonly AlertTestCase[];
+}
+
+/** The promtool unit-test file for one group, whose rule file sits beside it. */
+export function promtoolTestFile(tests: AlertTests, evaluationInterval = '1m'): string {
+  return toYaml({
+    rule_files: [`${tests.group}.yaml`],
+    evaluation_interval: evaluationInterval,
+    tests: tests.cases.map((c) => ({
+      name: c.name,
+      interval: c.interval ?? '1m',
+      input_series: c.series,
+      alert_rule_test: c.checks.map((check) => ({
+        eval_time: check.at,
+        alertname: check.alert,
+        exp_alerts: check.firing.map((labels) => ({ exp_labels: labels })),
+      })),
+    })),
+  });
+}

@@ -1,0 +1,188 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { toYaml } from '../../lib/yaml';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+
+/** A datasource in Grafana's provisioning format (`apiVersion: 1`). */
+export interface GrafanaDatasource {
+  readonly name: string;
+  readonly type: string;
+  readonly uid: string;
+  readonly url: string;
+  readonly access?: 'proxy';
+  readonly isDefault?: boolean;
+  readonly editable?: boolean;
+  readonly jsonData?: Record<string, unknown>;
+  readonly secureJsonData?: Record<string, string>;
+}
+
+export interface GrafanaProps {
+  readonly namespace: string;
+  /** Existing Secret with the admin credentials; the stack never creates it. */
+  readonly adminSecret: { readonly name: string; readonly userKey: string; readonly passwordKey: string };
+  /** @default true: anonymous visitors can view dashboards as Viewer, never more. */
+  readonly anonymousViewer?: boolean;
+  readonly datasources: readonly GrafanaDatasource[];
+  /** ConfigMaps holding one dashboard JSON each (see GrafanaDashboard). */
+  readonly dashboardConfigMaps: readonly string[];
+  /** @default '5Gi' */
+  readonly storageSize?: string;
+  readonly storageClassName?: string;
+  /** @default 100m/256Mi requests, 500m/512Mi limits */
+  readonly resources?: ResourceSpec;
+}
+
+export const GRAFANA_PORT = 3000;
+const NAME = 'grafana';
+/** The image's `grafana` user. */
+const GRAFANA_UID = 472;
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '500m', memory: '512Mi' },
+};
+
+/**
+ * Grafana with provisioned datasources and dashboards, its database on a
+ * PersistentVolumeClaim (annotations and alert state survive restarts), and
+ * anonymous access limited to the Viewer role.
+ */
+export class Grafana extends Construct {
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: GrafanaProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const identity = { name: NAME, component: 'dashboards', image: IMAGES.grafana };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.url = `http://${NAME}.${ns}.svc:${GRAFANA_PORT}`;
+
+    const defaults = props.datasources.filter((d) => d.isDefault);
+    if (defaults.length !== 1) {
+      throw new Error(`Grafana needs exactly one default datasource, got ${defaults.length}: ${defaults.map((d) => d.name).join(', ')}`);
+    }
+
+    const datasourcesYaml = toYaml({ apiVersion: 1, datasources: props.datasources });
+    const dashboardsYaml = toYaml(
+      {
+        apiVersion: 1,
+        providers: [
+          {
+            name: 'observability-platform',
+            orgId: 1,
+            folder: 'Observability platform',
+            type: 'file',
+            // Dashboards are code: edits in the UI would be lost at the next sync, so refuse them.
+            disableDeletion: true,
+            allowUiUpdates: false,
+            updateIntervalSeconds: 60,
+            options: { path: '/var/lib/grafana-dashboards', foldersFromFilesStructure: false },
+          },
+        ],
+      },
+    );
+    const provisioning = new k8s.KubeConfigMap(this, 'provisioning', {
+      metadata: metadata(`${NAME}-provisioning`),
+      data: { 'datasources.yaml': datasourcesYaml, 'dashboards.yaml': dashboardsYaml },
+    });
+
+    const sa = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: metadata(NAME),
+      automountServiceAccountToken: false,
+    });
+
+    const env: k8s.EnvVar[] = [
+      { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: props.adminSecret.userKey } } },
+      {
+        name: 'GF_SECURITY_ADMIN_PASSWORD',
+        valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: props.adminSecret.passwordKey } },
+      },
+      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? true) },
+      // Anonymous visitors may look, never edit (seed 1 keeps anonymous-Viewer for public dashboards).
+      { name: 'GF_AUTH_ANONYMOUS_ORG_ROLE', value: 'Viewer' },
+      { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
+      { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+      { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+      // No calls home from inside the cluster.
+      { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+      { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+      { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+    ];
+
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.grafana,
+      env,
+      ports: [{ name: 'http', containerPort: GRAFANA_PORT }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      liveness: { path: '/api/health', port: 'http' },
+      readiness: { path: '/api/health', port: 'http' },
+      // Database migrations on an upgrade can take a few minutes.
+      startupFailureThreshold: 30,
+      volumeMounts: [
+        { name: 'data', mountPath: '/var/lib/grafana' },
+        { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+        { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+        { name: 'dashboards', mountPath: '/var/lib/grafana-dashboards', readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(NAME),
+      spec: {
+        serviceName: NAME,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              'checksum/config': contentHash(datasourcesYaml, dashboardsYaml),
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(GRAFANA_PORT),
+            },
+          },
+          spec: {
+            serviceAccountName: sa.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity({ runAsUser: GRAFANA_UID, fsGroup: GRAFANA_UID }),
+            containers: [container],
+            volumes: [
+              {
+                name: 'datasources',
+                configMap: { name: provisioning.name, items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] },
+              },
+              {
+                name: 'dashboard-providers',
+                configMap: { name: provisioning.name, items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] },
+              },
+              { name: 'dashboards', projected: { sources: props.dashboardConfigMaps.map((name) => ({ configMap: { name } })) } },
+              scratchVolume('tmp'),
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '5Gi') } },
+            },
+          },
+        ],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: { selector, ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+  }
+}

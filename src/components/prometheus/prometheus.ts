@@ -1,0 +1,187 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { toYaml } from '../../lib/yaml';
+import { IMAGES } from '../../lib/images';
+import { standardLabels, selectorLabels } from '../../lib/labels';
+import { ScrapeJob } from '../../lib/scrape';
+import { prometheusSize } from '../../lib/units';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { contentHash } from '../../lib/hash';
+import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { annotatedPodsJob, cadvisorJob, prometheusConfig, selfJob } from './scrape-config';
+
+export interface PrometheusProps {
+  readonly namespace: string;
+  /** Prefix for cluster-scoped objects, so environments can share a cluster. */
+  readonly clusterScopedPrefix: string;
+  /** @default '15s' (seed 1) */
+  readonly scrapeInterval?: string;
+  /** @default '30s' */
+  readonly evaluationInterval?: string;
+  /** @default '15d' */
+  readonly retention?: string;
+  /** @default '16Gi' */
+  readonly retentionSize?: string;
+  /** @default '20Gi' */
+  readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** Labels added to every series and alert leaving this Prometheus (`cluster`, `environment`). */
+  readonly externalLabels: Readonly<Record<string, string>>;
+  /** Jobs for the stack's exporters; the annotated-pods, cAdvisor and self jobs are always added. */
+  readonly extraScrapeJobs?: readonly ScrapeJob[];
+  /** Rule groups to evaluate; each becomes a ConfigMap mounted into the rules directory. */
+  readonly ruleGroups?: readonly RenderedRuleGroup[];
+  /** @default 500m/2Gi requests, 1 CPU/4Gi limits: a small single-node cluster with a few hundred thousand series. */
+  readonly resources?: ResourceSpec;
+}
+
+export const PROMETHEUS_PORT = 9090;
+const NAME = 'prometheus';
+const DATA_DIR = '/prometheus';
+const CONFIG_DIR = '/etc/prometheus/config';
+const RULES_DIR = '/etc/prometheus/rules';
+/** The image's `nobody` user. */
+const PROMETHEUS_UID = 65534;
+
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '500m', memory: '2Gi' },
+  limits: { cpu: '1', memory: '4Gi' },
+};
+
+/**
+ * Prometheus as a single-replica StatefulSet with its TSDB on a
+ * PersistentVolumeClaim, retention bounded by time and by size, pod discovery
+ * through the Kubernetes API and read-only RBAC limited to what discovery needs.
+ */
+export class Prometheus extends Construct {
+  /** In-cluster URL, for Grafana's datasource and remote-write clients. */
+  public readonly url: string;
+  public readonly serviceName = NAME;
+  public readonly port = PROMETHEUS_PORT;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const identity = { name: NAME, component: 'metrics-server', image: IMAGES.prometheus };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.url = `http://${NAME}.${ns}.svc:${PROMETHEUS_PORT}`;
+
+    const config = prometheusConfig({
+      scrapeInterval: props.scrapeInterval ?? '15s',
+      evaluationInterval: props.evaluationInterval ?? '30s',
+      externalLabels: props.externalLabels,
+      ruleFilesGlob: `${RULES_DIR}/*.yaml`,
+      jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), ...(props.extraScrapeJobs ?? [])],
+    });
+    const configYaml = toYaml(config);
+    const configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(`${NAME}-config`),
+      data: { 'prometheus.yml': configYaml },
+    });
+
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: metadata(NAME),
+      // Only the Prometheus pod itself needs the token (for discovery), see the pod spec.
+      automountServiceAccountToken: false,
+    });
+    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
+    new k8s.KubeClusterRole(this, 'cluster-role', {
+      metadata: { name: clusterRoleName, labels },
+      rules: [
+        // Pod and node discovery: read-only, nothing else.
+        { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+        // The kubelet's /metrics/cadvisor endpoint is authorised as nodes/metrics.
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+      metadata: { name: clusterRoleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: ns }],
+    });
+
+    // One ConfigMap per group keeps each under the 1 MiB object limit however many services the catalogue holds.
+    const ruleFiles = (props.ruleGroups ?? []).map((group) => ({ name: group.name, yaml: ruleFileYaml([group]) }));
+    const ruleConfigMaps = ruleFiles.map(
+      (file) =>
+        new k8s.KubeConfigMap(this, `rules-${file.name}`, {
+          metadata: metadata(`${NAME}-rules-${file.name}`),
+          data: { [`${file.name}.yaml`]: file.yaml },
+        }),
+    );
+    const ruleVolume: k8s.Volume = {
+      name: 'rules',
+      projected: { sources: ruleConfigMaps.map((cm) => ({ configMap: { name: cm.name } })) },
+    };
+
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.prometheus,
+      args: [
+        `--config.file=${CONFIG_DIR}/prometheus.yml`,
+        `--storage.tsdb.path=${DATA_DIR}`,
+        `--storage.tsdb.retention.time=${props.retention ?? '15d'}`,
+        `--storage.tsdb.retention.size=${prometheusSize(props.retentionSize ?? '16Gi')}`,
+        // Lets the Service URL appear in alert links instead of the pod's address.
+        `--web.external-url=${this.url}`,
+      ],
+      ports: [{ name: 'http', containerPort: PROMETHEUS_PORT }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      liveness: { path: '/-/healthy', port: 'http' },
+      readiness: { path: '/-/ready', port: 'http' },
+      // Replaying a large WAL after a restart can take minutes; allow 15 before liveness counts.
+      startupFailureThreshold: 90,
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+      ],
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(NAME),
+      spec: {
+        serviceName: NAME,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            // A new config or rule set rolls the pod, so what runs is what is in dist/.
+            annotations: { 'checksum/config': contentHash(configYaml, ...ruleFiles.map((f) => f.yaml)) },
+          },
+          spec: {
+            serviceAccountName: serviceAccount.name,
+            // Discovery talks to the API server, so this pod needs its token.
+            automountServiceAccountToken: true,
+            securityContext: restrictedPodSecurity({ runAsUser: PROMETHEUS_UID, fsGroup: PROMETHEUS_UID }),
+            // Room to finish the in-flight head compaction and close the WAL cleanly.
+            terminationGracePeriodSeconds: 120,
+            containers: [container],
+            volumes: [configMapVolume('config', configMap.name), ruleVolume],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '20Gi') } },
+            },
+          },
+        ],
+        // Keep the TSDB when the StatefulSet is deleted or scaled down: metrics history is data.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: { selector, ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+  }
+}

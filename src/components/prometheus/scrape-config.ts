@@ -1,0 +1,92 @@
+import { POD_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
+
+/** Where the pod's service account token and cluster CA are mounted. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Every pod annotated `prometheus.io/scrape: "true"` (seed 1), with the port,
+ * path and scheme taken from `prometheus.io/port`, `prometheus.io/path` and
+ * `prometheus.io/scheme`.
+ */
+export function annotatedPodsJob(): ScrapeJob {
+  const annotation = (name: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${name}`;
+  return {
+    job_name: 'kubernetes-pods',
+    kubernetes_sd_configs: [{ role: 'pod' }],
+    relabel_configs: [
+      { source_labels: [annotation('scrape')], regex: 'true', action: 'keep' },
+      // Finished pods keep their annotations but have nothing to scrape.
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
+      { source_labels: [annotation('scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1' },
+      { source_labels: [annotation('path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1' },
+      {
+        // Replace the discovered port with the annotated one; IPv6 addresses keep their brackets.
+        source_labels: ['__address__', annotation('port')],
+        regex: '(.+?)(?::\\d+)?;(\\d+)',
+        target_label: '__address__',
+        replacement: '$1:$2',
+      },
+      // `app` is what dashboards and log queries filter on (seed 1: `{app="ai-service"}`).
+      {
+        source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
+        separator: ';',
+        regex: '(?:;(.+)|([^;]+);.*)',
+        target_label: 'app',
+        replacement: '$1$2',
+      },
+      ...POD_TARGET_LABELS,
+    ],
+  };
+}
+
+/**
+ * The kubelet's cAdvisor endpoint, for `container_memory_working_set_bytes`
+ * and the other per-container resource metrics. Scraped directly on each
+ * node's kubelet port with the service account token.
+ */
+export function cadvisorJob(): ScrapeJob {
+  return {
+    job_name: 'kubelet-cadvisor',
+    scheme: 'https',
+    metrics_path: '/metrics/cadvisor',
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    // Kubelet serving certificates are self-signed per node on most clusters
+    // (kubeadm's default), so the cluster CA cannot verify them. The token
+    // still authorises the request; only the kubelet's identity is unchecked.
+    tls_config: { insecure_skip_verify: true },
+    kubernetes_sd_configs: [{ role: 'node' }],
+    // cAdvisor also reports pod- and cgroup-level aggregates with an empty `container`;
+    // queries filter `container!=""` rather than dropping them, because network metrics only exist there.
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+  };
+}
+
+export function selfJob(port: number): ScrapeJob {
+  return { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${port}`] }] };
+}
+
+export interface PrometheusConfigOptions {
+  readonly scrapeInterval: string;
+  readonly evaluationInterval: string;
+  readonly externalLabels: Readonly<Record<string, string>>;
+  readonly ruleFilesGlob: string;
+  readonly jobs: readonly ScrapeJob[];
+}
+
+/** The whole prometheus.yml, as data. */
+export function prometheusConfig(opts: PrometheusConfigOptions): Record<string, unknown> {
+  const names = new Set<string>();
+  for (const job of opts.jobs) {
+    if (names.has(job.job_name)) throw new Error(`scrape job "${job.job_name}" is defined twice`);
+    names.add(job.job_name);
+  }
+  return {
+    global: {
+      scrape_interval: opts.scrapeInterval,
+      evaluation_interval: opts.evaluationInterval,
+      external_labels: { ...opts.externalLabels },
+    },
+    rule_files: [opts.ruleFilesGlob],
+    scrape_configs: opts.jobs,
+  };
+}

@@ -1,0 +1,172 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeValue, formatPath } from './errors';
+import { StackConfig, StackConfigSchema } from './schema';
+import { checkConfig } from './checks';
+
+/** Where a problem was found, as a field path in the config. */
+export interface ConfigProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * Reads and validates one config file. Throws a ConfigError listing every
+ * problem: YAML syntax, types, unknown keys, and the cross-field checks.
+ */
+export function loadConfigFile(file: string, displayName = file): StackConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
+  }
+  return parseConfig(text, displayName);
+}
+
+export function parseConfig(text: string, displayName: string): StackConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${displayName}: line ${pos.line}, column ${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) {
+    throw new ConfigError([`${displayName}: the file is empty; expected a mapping with at least "environment", "cluster", "repository" and "grafana"`]);
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError([`${displayName}: expected a mapping of settings at the top level, got ${describeValue(data)}`]);
+  }
+
+  const lineOf = (p: readonly PropertyKey[], key?: string): string => {
+    const line = findLine(doc.contents, p, key, lineCounter);
+    return line ? ` (line ${line})` : '';
+  };
+
+  const parsed = StackConfigSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.flatMap((issue) => formatIssue(issue, displayName, lineOf)));
+  }
+  const problems = checkConfig(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`));
+  }
+  return parsed.data;
+}
+
+function formatIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  lineOf: (p: readonly PropertyKey[], key?: string) => string,
+): string[] {
+  const where = formatPath(issue.path);
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(issue.path);
+      return issue.keys.map((key) => {
+        const suggestion = closest(key, allowed);
+        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+        return `${file}: ${formatPath([...issue.path, key])}: unknown key${hint}; allowed here: ${allowed.join(', ')}${lineOf(issue.path, key)}`;
+      });
+    }
+    case 'invalid_type':
+      if (input === undefined) {
+        return [`${file}: ${where}: required, expected ${issue.expected}${lineOf(issue.path.slice(0, -1))}`];
+      }
+      return [`${file}: ${where}: expected ${issue.expected}, got ${describeValue(input)}${lineOf(issue.path)}`];
+    case 'invalid_value':
+      return [
+        `${file}: ${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}${lineOf(issue.path)}`,
+      ];
+    default:
+      return [`${file}: ${where}: ${issue.message}, got ${describeValue(input)}${lineOf(issue.path)}`];
+  }
+}
+
+/** The keys the schema allows for the object at `objectPath`. */
+function allowedKeys(objectPath: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = StackConfigSchema;
+  for (const part of [...objectPath, undefined]) {
+    schema = unwrap(schema);
+    if (part === undefined) break;
+    const def: any = schema?._zod.def;
+    if (def?.type === 'object') schema = def.shape[part as string];
+    else if (def?.type === 'array') schema = def.element;
+    else if (def?.type === 'record') schema = def.valueType;
+    else return [];
+  }
+  const def: any = schema?._zod.def;
+  return def?.type === 'object' ? Object.keys(def.shape) : [];
+}
+
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let current: any = schema;
+  while (current && ['default', 'prefault', 'optional', 'nullable', 'pipe', 'readonly'].includes(current._zod.def.type)) {
+    current = current._zod.def.innerType ?? current._zod.def.in;
+  }
+  return current;
+}
+
+/** The allowed key nearest to a typo, if it is near enough to be a typo. */
+function closest(key: string, allowed: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of allowed) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefined, counter: LineCounter): number | undefined {
+  let node: unknown = root;
+  let lastRange: [number, number, number] | undefined;
+  for (const part of key === undefined ? p : [...p, key]) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
+    if (!pair) break;
+    const keyNode = pair.key as Node;
+    lastRange = keyNode.range ?? lastRange;
+    node = pair.value;
+  }
+  return lastRange ? counter.linePos(lastRange[0]).line : undefined;
+}
+
+/** Every `*.yaml` config in a directory, or the one file given, sorted by name. */
+export function listConfigFiles(fileOrDir: string): string[] {
+  const stat = fs.statSync(fileOrDir, { throwIfNoEntry: false });
+  if (!stat) throw new ConfigError([`${fileOrDir}: no such file or directory`]);
+  if (stat.isFile()) return [fileOrDir];
+  const files = fs
+    .readdirSync(fileOrDir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => path.join(fileOrDir, f));
+  if (files.length === 0) throw new ConfigError([`${fileOrDir}: no *.yaml config files in this directory`]);
+  return files;
+}

@@ -1,0 +1,9 @@
+/**
+ * Stable datasource uids. Grafana's provisioning and every dashboard query
+ * refer to these, so a dashboard always points at a datasource that exists.
+ */
+export const DATASOURCE = {
+  prometheus: { type: 'prometheus', uid: 'prometheus' },
+} as const;
+
+export type DatasourceRef = { readonly type: string; readonly uid: string };

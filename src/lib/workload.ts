@@ -1,0 +1,133 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ImageRef, imageName } from './images';
+
+/**
+ * Secure, complete container and pod specs from one place.
+ *
+ * Every container the stack runs goes through `secureContainer`, so requests,
+ * limits, probes and the restricted securityContext can never be forgotten.
+ * A component that needs more than the restricted profile passes an explicit
+ * `exception` with its reason; the reason is kept next to the code that needs it.
+ *
+ * The stack's own components use the typed L1 objects (`k8s.KubeStatefulSet`, ...)
+ * rather than cdk8s-plus workloads: cdk8s-plus-28 has no volumeClaimTemplates,
+ * hostPID or priorityClassName, and we want the rendered YAML to read exactly like
+ * the Kubernetes objects a reviewer knows.
+ */
+
+/** CPU and memory requests and limits, as Kubernetes quantities. */
+export interface ResourceSpec {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface HttpProbe {
+  readonly path: string;
+  /** A port number or the name of a container port. */
+  readonly port: number | string;
+  readonly scheme?: 'HTTP' | 'HTTPS';
+}
+
+export interface ContainerOptions {
+  readonly name: string;
+  readonly image: ImageRef;
+  readonly args?: string[];
+  readonly command?: string[];
+  readonly env?: k8s.EnvVar[];
+  readonly ports?: k8s.ContainerPort[];
+  readonly resources: ResourceSpec;
+  /** Liveness restarts a wedged process; keep it cheaper and slower than readiness. */
+  readonly liveness: HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
+  /** Readiness takes the pod out of its Service while it cannot serve. */
+  readonly readiness: HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
+  /** Give slow starters (a TSDB replaying its WAL) time before liveness counts. */
+  readonly startupFailureThreshold?: number;
+  readonly volumeMounts?: k8s.VolumeMount[];
+  /** User and group the process runs as; the image's own non-root user when omitted. */
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+}
+
+function probe(spec: ContainerOptions['liveness'], periodSeconds: number, failureThreshold: number): k8s.Probe {
+  const timing = { periodSeconds, timeoutSeconds: 5, failureThreshold };
+  if ('exec' in spec) return { exec: { command: spec.exec }, ...timing };
+  if ('tcpPort' in spec) return { tcpSocket: { port: k8s.IntOrString.fromString(String(spec.tcpPort)) }, ...timing };
+  const port = typeof spec.port === 'number' ? k8s.IntOrString.fromNumber(spec.port) : k8s.IntOrString.fromString(spec.port);
+  return { httpGet: { path: spec.path, port, scheme: spec.scheme ?? 'HTTP' }, ...timing };
+}
+
+/** The restricted Pod Security Standard, at container level. */
+export const RESTRICTED_CONTAINER_SECURITY: k8s.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function secureContainer(opts: ContainerOptions): k8s.Container {
+  const startup: k8s.Probe | undefined = opts.startupFailureThreshold
+    ? probe(opts.liveness, 10, opts.startupFailureThreshold)
+    : undefined;
+  return {
+    name: opts.name,
+    image: imageName(opts.image),
+    // Tags are pinned, so pulling again on every start only adds a registry dependency.
+    imagePullPolicy: 'IfNotPresent',
+    command: opts.command,
+    args: opts.args,
+    env: opts.env,
+    ports: opts.ports,
+    resources: {
+      requests: {
+        cpu: k8s.Quantity.fromString(opts.resources.requests.cpu),
+        memory: k8s.Quantity.fromString(opts.resources.requests.memory),
+      },
+      limits: {
+        cpu: k8s.Quantity.fromString(opts.resources.limits.cpu),
+        memory: k8s.Quantity.fromString(opts.resources.limits.memory),
+      },
+    },
+    startupProbe: startup,
+    livenessProbe: probe(opts.liveness, 20, 3),
+    readinessProbe: probe(opts.readiness, 10, 3),
+    volumeMounts: opts.volumeMounts,
+    securityContext: {
+      ...RESTRICTED_CONTAINER_SECURITY,
+      runAsUser: opts.runAsUser,
+      runAsGroup: opts.runAsGroup,
+    },
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+export interface PodSecurityOptions {
+  readonly runAsUser: number;
+  readonly runAsGroup?: number;
+  /** Group that owns mounted volumes, so a non-root process can write its data. */
+  readonly fsGroup?: number;
+}
+
+/** The restricted Pod Security Standard, at pod level. */
+export function restrictedPodSecurity(opts: PodSecurityOptions): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: opts.runAsUser,
+    runAsGroup: opts.runAsGroup ?? opts.runAsUser,
+    fsGroup: opts.fsGroup,
+    // Only chown a volume when its root does not match already: fast restarts on big volumes.
+    fsGroupChangePolicy: opts.fsGroup !== undefined ? 'OnRootMismatch' : undefined,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** A writable scratch directory for a container whose root filesystem is read-only. */
+export function scratchVolume(name: string, sizeLimit = '64Mi'): k8s.Volume {
+  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}
+
+/** A ConfigMap mounted as a directory. */
+export function configMapVolume(name: string, configMapName: string): k8s.Volume {
+  return { name, configMap: { name: configMapName } };
+}

@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, YamlOutputType } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { ConfigError } from './config/errors';
+import { listConfigFiles, loadConfigFile } from './config/loader';
+import { StackConfig } from './config/schema';
+import { Stack } from './stack';
+
+export interface SynthOptions {
+  /** A config file, or a directory of `*.yaml` configs. */
+  readonly config: string;
+  /** Each environment goes to `<out>/<environment>/`. */
+  readonly out: string;
+}
+
+export interface EnvironmentSummary {
+  readonly environment: string;
+  readonly configFile: string;
+  readonly outDir: string;
+  readonly components: readonly string[];
+  /** Object counts by kind. */
+  readonly kinds: Readonly<Record<string, number>>;
+  readonly files: number;
+}
+
+/** Thrown when synthesis fails; carries every problem found, across every config. */
+export class SynthError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'SynthError';
+  }
+}
+
+/**
+ * Synthesizes every environment, atomically: everything is built in a
+ * temporary directory beside the output, and only when every environment
+ * succeeded is each `<out>/<env>` swapped in. On any error nothing in `<out>`
+ * changes. When a whole config directory is synthesized, environments whose
+ * config is gone are removed from `<out>` in the same swap.
+ */
+export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
+  const configFiles = listConfigFiles(opts.config);
+  const wholeDirectory = fs.statSync(opts.config).isDirectory();
+
+  const problems: string[] = [];
+  const configs: Array<{ file: string; config: StackConfig }> = [];
+  for (const file of configFiles) {
+    try {
+      configs.push({ file, config: loadConfigFile(file, path.relative(process.cwd(), file) || file) });
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  const byEnvironment = new Map<string, string>();
+  for (const { file, config } of configs) {
+    const other = byEnvironment.get(config.environment);
+    if (other) problems.push(`${file}: environment: "${config.environment}" is also the environment of ${other}; each needs its own name`);
+    byEnvironment.set(config.environment, file);
+  }
+  if (problems.length > 0) throw new SynthError(problems);
+
+  const outParent = path.resolve(opts.out);
+  fs.mkdirSync(outParent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(outParent), `.synth-tmp-${path.basename(outParent)}-`));
+  try {
+    const summaries: EnvironmentSummary[] = [];
+    for (const { file, config } of configs) {
+      try {
+        summaries.push(synthesizeEnvironment(config, file, path.join(staging, config.environment)));
+      } catch (err) {
+        problems.push(`${file}: ${(err as Error).message}`);
+      }
+    }
+    if (problems.length > 0) throw new SynthError(problems);
+    swapIn(staging, outParent, [...byEnvironment.keys()], wholeDirectory);
+    return summaries.map((s) => ({ ...s, outDir: path.join(opts.out, s.environment) }));
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string): EnvironmentSummary {
+  const app = new App({ outdir: outDir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const stack = new Stack(app, 'stack', config);
+  app.synth();
+  for (const [relative, content] of stack.files) {
+    const target = path.join(outDir, relative);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+  }
+  const kinds: Record<string, number> = {};
+  for (const file of fs.readdirSync(outDir).filter((f) => f.endsWith('.k8s.yaml'))) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(outDir, file), 'utf8'))) {
+      const kind = (doc.toJS() as { kind?: string } | null)?.kind;
+      if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+  }
+  return { environment: config.environment, configFile, outDir, components: stack.components, kinds, files: stack.files.size };
+}
+
+/**
+ * Moves each freshly built environment into place. Each rename is atomic on one
+ * filesystem (the staging directory is a sibling of the output for that reason).
+ */
+function swapIn(staging: string, outParent: string, environments: string[], removeOthers: boolean): void {
+  const trash = path.join(staging, '.previous');
+  fs.mkdirSync(trash);
+  if (removeOthers) {
+    for (const entry of fs.readdirSync(outParent)) {
+      if (!environments.includes(entry)) fs.renameSync(path.join(outParent, entry), path.join(trash, entry));
+    }
+  }
+  for (const env of environments) {
+    const target = path.join(outParent, env);
+    if (fs.existsSync(target)) fs.renameSync(target, path.join(trash, env));
+    fs.renameSync(path.join(staging, env), target);
+  }
+}

@@ -1,0 +1,122 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AlertTests, promtoolTestFile } from '../src/alerting/alert-tests';
+import { toYaml } from '../src/lib/yaml';
+import { RuleFile, ruleFiles } from './support/dist-files';
+import { promqlErrors } from './support/query-parsers';
+import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { requireTool, run } from './support/tools';
+
+/** Alerts that fire by design at all times, so they have no silent case. */
+const ALWAYS_FIRING: Record<string, string> = { Watchdog: 'the dead man\'s switch: it proves the alert path works by always firing' };
+
+const out = synthesizedShippedConfigs();
+
+/** Every `*.alert-tests.ts` module under src/, each exporting AlertTests. */
+function allAlertTests(): AlertTests[] {
+  const found: AlertTests[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.alert-tests.ts')) {
+        found.push(...(Object.values(require(full)) as AlertTests[]).filter((v) => v && Array.isArray(v.cases)));
+      }
+    }
+  };
+  walk(path.join(REPO_ROOT, 'src'));
+  return found;
+}
+
+const alertTests = allAlertTests();
+
+/** Runs promtool's unit tests for one group against the synthesized rule file. */
+function promtoolTest(envDir: string, tests: AlertTests) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alert-tests-'));
+  const rules = ruleFiles(envDir).find((f) => f.groups.some((g) => g.name === tests.group));
+  if (!rules) throw new Error(`no synthesized rule group "${tests.group}" in ${envDir}`);
+  // Annotations are templates checked by `promtool check rules`; the unit tests compare labels.
+  const withoutAnnotations = {
+    groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })),
+  };
+  fs.writeFileSync(path.join(work, `${tests.group}.yaml`), toYaml(withoutAnnotations));
+  fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests));
+  return run(requireTool('promtool'), ['test', 'rules', 'test.yaml'], { cwd: work });
+}
+
+describe.each(environments(out))('rule files of %s', (env) => {
+  const envDir = path.join(out, env);
+  const files: RuleFile[] = ruleFiles(envDir);
+  const alerts = files.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.alert)));
+
+  test('promtool check rules accepts every file', () => {
+    expect(files.length).toBeGreaterThan(0);
+    const result = run(requireTool('promtool'), ['check', 'rules', ...files.map((f) => f.file)]);
+    expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
+  });
+
+  test('every expression parses with the Prometheus grammar', () => {
+    for (const rule of files.flatMap((f) => f.groups.flatMap((g) => g.rules))) {
+      expect({ rule: rule.alert ?? rule.record, errors: promqlErrors(rule.expr) }).toEqual({ rule: rule.alert ?? rule.record, errors: [] });
+    }
+  });
+
+  test('every alert has a severity, summary, description and a runbook that exists', () => {
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const a of alerts) {
+      expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
+      expect(a.annotations.summary).toBeTruthy();
+      expect(a.annotations.description).toBeTruthy();
+      expect(a.annotations.runbook_url).toMatch(new RegExp(`/docs/runbooks/${a.alert}\\.md$`));
+      expect({ alert: a.alert, runbook: fs.existsSync(path.join(REPO_ROOT, 'docs', 'runbooks', `${a.alert}.md`)) }).toEqual({
+        alert: a.alert,
+        runbook: true,
+      });
+    }
+  });
+
+  test('every alert has a unit test where it fires and one where it stays silent; alerts with `for` are checked on both sides of it', () => {
+    const checks = alertTests.flatMap((t) => t.cases.flatMap((c) => c.checks.map((check) => ({ case: c, check }))));
+    for (const a of alerts) {
+      const mine = checks.filter((c) => c.check.alert === a.alert);
+      const fires = mine.some((c) => c.check.firing.length > 0);
+      const silent = a.alert in ALWAYS_FIRING || mine.some((c) => c.check.firing.length === 0);
+      // "Pending then firing": a silent check earlier in the same case as a firing one.
+      const forBoundary =
+        !a.for ||
+        mine.some(
+          (c) =>
+            c.check.firing.length > 0 &&
+            c.case.checks.some((other) => other.alert === a.alert && other.firing.length === 0 && seconds(other.at) < seconds(c.check.at)),
+        );
+      expect({ alert: a.alert, fires, silent, forBoundary }).toEqual({ alert: a.alert, fires: true, silent: true, forBoundary: true });
+    }
+  });
+
+  test.each(alertTests.map((t) => [t.group, t] as const))('promtool test rules passes for group %s', (_group, tests) => {
+    const result = promtoolTest(envDir, tests);
+    expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
+    expect(result.stdout).toMatch(/SUCCESS/);
+  });
+});
+
+describe('the alert harness can fail', () => {
+  test('a wrong expectation makes promtool test rules fail', () => {
+    const tests = alertTests[0];
+    const c = tests.cases.find((x) => x.checks.some((k) => k.firing.length > 0))!;
+    const wrong: AlertTests = {
+      group: tests.group,
+      cases: [{ ...c, checks: c.checks.map((k) => ({ ...k, firing: k.firing.length > 0 ? [] : [{ severity: 'critical' }] })) }],
+    };
+    const result = promtoolTest(path.join(out, 'prod'), wrong);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/FAILED/);
+  });
+});
+
+function seconds(duration: string): number {
+  const m = /^(\d+)([smh])$/.exec(duration);
+  if (!m) throw new Error(`use s, m or h in test times, got "${duration}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+}

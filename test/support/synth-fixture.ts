@@ -1,0 +1,40 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { synthesize } from '../../src/synth';
+
+export const REPO_ROOT = path.join(__dirname, '..', '..');
+export const SHIPPED_CONFIG_DIR = path.join(REPO_ROOT, 'config');
+
+let cached: string | undefined;
+
+/**
+ * Synthesizes the shipped configs into a fresh temporary directory, once per
+ * test file, and returns it. Tests check this fresh output rather than the
+ * committed dist/, which CI separately proves equal to a fresh synth.
+ */
+export function synthesizedShippedConfigs(): string {
+  if (!cached) {
+    cached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-'));
+    synthesize({ config: SHIPPED_CONFIG_DIR, out: cached });
+  }
+  return cached;
+}
+
+export function environments(outDir: string): string[] {
+  return fs.readdirSync(outDir).filter((e) => fs.statSync(path.join(outDir, e)).isDirectory()).sort();
+}
+
+/** Every file under a directory, relative paths, sorted. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.push(path.relative(dir, full));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
