@@ -47,7 +47,7 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   const configs: Array<{ file: string; config: StackConfig }> = [];
   for (const file of configFiles) {
     try {
-      configs.push({ file, config: loadConfigFile(file, path.relative(process.cwd(), file) || file) });
+      configs.push({ file, config: loadConfigFile(file, displayPath(file)) });
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems);
       else throw err;
@@ -56,7 +56,7 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   const byEnvironment = new Map<string, string>();
   for (const { file, config } of configs) {
     const other = byEnvironment.get(config.environment);
-    if (other) problems.push(`${file}: environment: "${config.environment}" is also the environment of ${other}; each needs its own name`);
+    if (other) problems.push(`${displayPath(file)}: environment: "${config.environment}" is also the environment of ${other}; each needs its own name`);
     byEnvironment.set(config.environment, file);
   }
   if (problems.length > 0) throw new SynthError(problems);
@@ -70,7 +70,7 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
       try {
         summaries.push(synthesizeEnvironment(config, file, path.join(staging, config.environment)));
       } catch (err) {
-        problems.push(`${file}: ${(err as Error).message}`);
+        problems.push(`${displayPath(file)}: ${(err as Error).message}`);
       }
     }
     if (problems.length > 0) throw new SynthError(problems);
@@ -79,6 +79,12 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : path.resolve(file);
 }
 
 function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string): EnvironmentSummary {

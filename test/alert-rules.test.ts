@@ -69,10 +69,10 @@ describe.each(environments(out))('rule files of %s', (env) => {
       expect(a.annotations.summary).toBeTruthy();
       expect(a.annotations.description).toBeTruthy();
       expect(a.annotations.runbook_url).toMatch(new RegExp(`/docs/runbooks/${a.alert}\\.md$`));
-      expect({ alert: a.alert, runbook: fs.existsSync(path.join(REPO_ROOT, 'docs', 'runbooks', `${a.alert}.md`)) }).toEqual({
-        alert: a.alert,
-        runbook: true,
-      });
+      const runbook = path.join(REPO_ROOT, 'docs', 'runbooks', `${a.alert}.md`);
+      const text = fs.existsSync(runbook) ? fs.readFileSync(runbook, 'utf8') : '';
+      const sections = ['# ' + a.alert, '## What it means', '## How to confirm', '## What to do'].filter((s) => text.includes(s));
+      expect({ alert: a.alert, sections: sections.length }).toEqual({ alert: a.alert, sections: 4 });
     }
   });
 

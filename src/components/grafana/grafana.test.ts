@@ -1,0 +1,49 @@
+import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { Grafana, GrafanaProps } from './grafana';
+
+const base: GrafanaProps = {
+  namespace: 'monitoring',
+  adminSecret: { name: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' },
+  datasources: [{ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', url: 'http://prometheus:9090', isDefault: true }],
+  dashboardConfigMaps: ['grafana-dashboard-a', 'grafana-dashboard-b'],
+};
+
+function synth(props: Partial<GrafanaProps> = {}) {
+  const chart = Testing.chart();
+  new Grafana(chart, 'grafana', { ...base, ...props });
+  return Testing.synth(chart) as any[];
+}
+
+test('snapshot: Grafana with its defaults', () => {
+  expect(synth()).toMatchSnapshot();
+});
+
+test('admin credentials come from the named Secret; anonymous access is Viewer only', () => {
+  const env: any[] = synth().find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].env;
+  const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+  expect(byName.GF_SECURITY_ADMIN_USER.valueFrom.secretKeyRef).toEqual({ name: 'grafana-admin', key: 'admin-user' });
+  expect(byName.GF_SECURITY_ADMIN_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'grafana-admin', key: 'admin-password' });
+  expect(byName.GF_AUTH_ANONYMOUS_ENABLED.value).toBe('true');
+  expect(byName.GF_AUTH_ANONYMOUS_ORG_ROLE.value).toBe('Viewer');
+});
+
+test('every dashboard ConfigMap is mounted into the provisioned dashboards directory', () => {
+  const objects = synth();
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
+  const volume = sts.spec.template.spec.volumes.find((v: any) => v.name === 'dashboards');
+  expect(volume.projected.sources.map((s: any) => s.configMap.name)).toEqual(['grafana-dashboard-a', 'grafana-dashboard-b']);
+  const provider = parse(objects.find((o) => o.kind === 'ConfigMap').data['dashboards.yaml']).providers[0];
+  const mount = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'dashboards');
+  expect(provider.options.path).toBe(mount.mountPath);
+});
+
+test('Prometheus is provisioned as the default datasource', () => {
+  const datasources = parse(synth().find((o) => o.kind === 'ConfigMap').data['datasources.yaml']);
+  expect(datasources.apiVersion).toBe(1);
+  expect(datasources.datasources.filter((d: any) => d.isDefault).map((d: any) => d.uid)).toEqual(['prometheus']);
+});
+
+test('fails if there is no default datasource', () => {
+  expect(() => synth({ datasources: [{ ...base.datasources[0], isDefault: false }] })).toThrow(/exactly one default datasource, got 0/);
+});

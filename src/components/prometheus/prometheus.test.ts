@@ -1,0 +1,59 @@
+import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { renderRuleGroup } from '../../alerting/rule-model';
+import { Prometheus } from './prometheus';
+import { selfMonitoringRules } from './rules';
+
+function synth(props: Partial<ConstructorParameters<typeof Prometheus>[2]> = {}) {
+  const chart = Testing.chart();
+  new Prometheus(chart, 'prometheus', {
+    namespace: 'monitoring',
+    clusterScopedPrefix: 'monitoring',
+    externalLabels: { cluster: 'test' },
+    ruleGroups: [renderRuleGroup(selfMonitoringRules(), { runbookBaseUrl: 'https://example.test/runbooks' })],
+    ...props,
+  });
+  return Testing.synth(chart) as any[];
+}
+
+test('snapshot: Prometheus with its defaults', () => {
+  expect(synth()).toMatchSnapshot();
+});
+
+test('GIVEN retention by time and size WHEN synthesized THEN both reach the flags, size in Prometheus units', () => {
+  const sts = synth({ retention: '30d', retentionSize: '40Gi', storageSize: '50Gi' }).find((o) => o.kind === 'StatefulSet');
+  const args: string[] = sts.spec.template.spec.containers[0].args;
+  expect(args).toContain('--storage.tsdb.retention.time=30d');
+  expect(args).toContain('--storage.tsdb.retention.size=40GB');
+  expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
+});
+
+test('GIVEN a rule group WHEN synthesized THEN it is a ConfigMap mounted into the rules directory the config reads', () => {
+  const objects = synth();
+  const rules = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-rules-stack-self-monitoring');
+  expect(Object.keys(rules.data)).toEqual(['stack-self-monitoring.yaml']);
+  const config = parse(objects.find((o) => o.metadata.name === 'prometheus-config').data['prometheus.yml']);
+  expect(config.rule_files).toEqual(['/etc/prometheus/rules/*.yaml']);
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
+  const volume = sts.spec.template.spec.volumes.find((v: any) => v.name === 'rules');
+  expect(volume.projected.sources).toEqual([{ configMap: { name: 'prometheus-rules-stack-self-monitoring' } }]);
+});
+
+test('GIVEN a changed config WHEN synthesized THEN the pod template checksum changes, so the pod rolls', () => {
+  const checksum = (objects: any[]) =>
+    objects.find((o) => o.kind === 'StatefulSet').spec.template.metadata.annotations['checksum/config'];
+  expect(checksum(synth({ scrapeInterval: '15s' }))).not.toBe(checksum(synth({ scrapeInterval: '30s' })));
+  expect(checksum(synth())).toBe(checksum(synth()));
+});
+
+test('RBAC allows only what discovery and cAdvisor need', () => {
+  const role = synth().find((o) => o.kind === 'ClusterRole');
+  expect(role.rules).toEqual([
+    { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+  ]);
+});
+
+test('fails if two scrape jobs share a name', () => {
+  expect(() => synth({ extraScrapeJobs: [{ job_name: 'prometheus' }] })).toThrow('scrape job "prometheus" is defined twice');
+});

@@ -1,0 +1,95 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { SynthError, synthesize } from '../src/synth';
+import { listFiles, REPO_ROOT } from './support/synth-fixture';
+import { run } from './support/tools';
+
+/**
+ * Every file in test/fixtures/bad-configs/ is a malformed config whose first
+ * line says `# expect: <text>`. Synthesizing it must fail with a message that
+ * names the file and contains that text, and must leave the output directory
+ * exactly as it was.
+ */
+const FIXTURES = path.join(__dirname, 'fixtures', 'bad-configs');
+const fixtures = fs
+  .readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => {
+    const file = path.join(FIXTURES, f);
+    const expected = /^# expect: (.+)$/m.exec(fs.readFileSync(file, 'utf8'))?.[1];
+    if (!expected) throw new Error(`${f}: first line must be "# expect: <message text>"`);
+    return { name: f, file, expected };
+  });
+
+/** An output directory holding an earlier synth, and a fingerprint of every byte in it. */
+function previousOutput(): { dir: string; fingerprint: () => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-config-out-'));
+  fs.mkdirSync(path.join(dir, 'prod', 'rules'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'prod', 'prometheus.k8s.yaml'), 'kind: ConfigMap\n');
+  fs.writeFileSync(path.join(dir, 'prod', 'rules', 'a.yaml'), 'groups: []\n');
+  fs.writeFileSync(path.join(dir, 'broken'), 'not a directory, must survive\n');
+  const fingerprint = () =>
+    listFiles(dir)
+      .map((f) => `${f}:${crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')}`)
+      .join('\n');
+  return { dir, fingerprint };
+}
+
+test('there are at least ten malformed configs', () => {
+  expect(fixtures.length).toBeGreaterThanOrEqual(10);
+});
+
+describe.each(fixtures)('fails if the config is malformed: $name', ({ file, expected }) => {
+  test('synth stops with a message naming the file and the field, and the output directory is unchanged', () => {
+    const out = previousOutput();
+    const before = out.fingerprint();
+    let error: unknown;
+    try {
+      synthesize({ config: file, out: out.dir });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SynthError);
+    const message = (error as SynthError).message;
+    expect(message).toContain(path.relative(process.cwd(), file));
+    expect(message).not.toContain('../');
+    expect(message).toContain(expected);
+    expect(out.fingerprint()).toBe(before);
+    // No staging directory is left behind beside the output.
+    expect(fs.readdirSync(path.dirname(out.dir)).filter((e) => e.startsWith(`.synth-tmp-${path.basename(out.dir)}`))).toEqual([]);
+  });
+});
+
+test('fails if one of several configs is broken: every problem is printed, nothing is written (through the real CLI)', () => {
+  const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'prod.yaml'));
+  fs.copyFileSync(path.join(FIXTURES, 'retention-not-a-duration.yaml'), path.join(configs, 'broken-a.yaml'));
+  fs.copyFileSync(path.join(FIXTURES, 'unknown-key-typo.yaml'), path.join(configs, 'broken-b.yaml'));
+  const out = previousOutput();
+  const before = out.fingerprint();
+  const result = run('node', [path.join(REPO_ROOT, 'scripts', 'synth.mjs'), '--config', configs, '--out', out.dir], { cwd: REPO_ROOT });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('broken-a.yaml: prometheus.retention: expected a duration like "15d", got "forever" (line 10)');
+  expect(result.stderr).toContain('broken-b.yaml: prometheus.retension: unknown key (did you mean "retention"?)');
+  expect(result.stderr).toContain('the output directory was left as it was');
+  expect(out.fingerprint()).toBe(before);
+});
+
+test('fails if two configs claim the same environment', () => {
+  const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'a.yaml'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'b.yaml'));
+  const out = previousOutput();
+  expect(() => synthesize({ config: configs, out: out.dir })).toThrow(/environment: "prod" is also the environment of/);
+});
+
+test('GIVEN a good config directory WHEN synthesized THEN stale environments are removed and the new ones swapped in', () => {
+  const out = previousOutput();
+  const summaries = synthesize({ config: path.join(REPO_ROOT, 'config'), out: out.dir });
+  expect(summaries.map((s) => s.environment)).toEqual(['prod', 'qa']);
+  expect(fs.readdirSync(out.dir).sort()).toEqual(['prod', 'qa']);
+  expect(fs.existsSync(path.join(out.dir, 'prod', 'rules', 'a.yaml'))).toBe(false);
+});
