@@ -22,8 +22,8 @@ describe('sync waves', () => {
   });
 
   test('fails if a component has no wave, naming it and the table to add it to', () => {
-    expect(() => syncWaveOf('Deployment', 'loki')).toThrow(
-      'no Argo CD sync wave for component "loki" (object kind Deployment): add it to COMPONENT_WAVES in src/gitops/sync-waves.ts',
+    expect(() => syncWaveOf('Deployment', 'no-such-component')).toThrow(
+      'no Argo CD sync wave for component "no-such-component" (object kind Deployment): add it to COMPONENT_WAVES in src/gitops/sync-waves.ts',
     );
   });
 
