@@ -11,7 +11,23 @@ import { selfMonitoringRules } from './components/prometheus/rules';
 import { StackConfig } from './config/schema';
 import { DATASOURCE } from './dashboards/datasources';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
+import { EnvironmentApplications } from './gitops/applications';
+import { DeployAnnotation } from './gitops/deploy-annotation';
+import { applySyncWaves } from './gitops/sync-waves';
 import { PART_OF, standardLabels } from './lib/labels';
+
+export interface StackOptions {
+  /**
+   * Deterministic identity of the sources (`sourceIdentity()` of the project),
+   * tagged on the deploy annotation.
+   */
+  readonly sourceIdentity: string;
+  /**
+   * App whose outdir is `<out>/<env>/argocd/`: the Argo CD Applications go
+   * there, apart from the environment's own manifests.
+   */
+  readonly argocd: App;
+}
 
 /**
  * One environment of the platform. This is the only place where components
@@ -28,7 +44,7 @@ export class Stack extends Construct {
   public readonly ruleGroups: RenderedRuleGroup[];
   public readonly components: string[] = [];
 
-  constructor(scope: App, id: string, config: StackConfig) {
+  constructor(scope: App, id: string, config: StackConfig, options: StackOptions) {
     super(scope, id);
     const env = config.environment;
     const ns = config.namespaces;
@@ -93,7 +109,7 @@ export class Stack extends Construct {
     );
     for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, dashboardJson(d.dashboard));
 
-    new Grafana(grafanaChart, 'grafana', {
+    const grafana = new Grafana(grafanaChart, 'grafana', {
       namespace: ns.monitoring,
       adminSecret: {
         name: config.grafana.adminCredentials.secretName,
@@ -118,5 +134,44 @@ export class Stack extends Construct {
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
+
+    this.addGitOps(config, options, chart, grafana.url);
+    // Last, once every object exists: the sync waves are set for all of them in one place.
+    applySyncWaves(scope);
+  }
+
+  /**
+   * Argo CD: the environment's Applications (in their own App, so they land in
+   * dist/<env>/argocd/) and the PostSync Job that posts the deploy annotation.
+   */
+  private addGitOps(
+    config: StackConfig,
+    options: StackOptions,
+    chart: (name: string, namespace?: string) => Chart,
+    grafanaUrl: string,
+  ): void {
+    const env = config.environment;
+    const gitops = config.gitops;
+    new EnvironmentApplications(options.argocd, 'argocd', {
+      environment: env,
+      repoURL: config.repository.url,
+      targetRevision: config.repository.revision,
+      project: gitops.project,
+      destinationServer: gitops.destinationServer,
+      argocdNamespace: gitops.argocdNamespace,
+      defaultNamespace: config.namespaces.monitoring,
+      manifestsPath: `${gitops.manifestsDirectory}/${env}`,
+      syncPolicy: gitops.syncPolicy,
+    });
+    if (gitops.deployAnnotation.enabled) {
+      new DeployAnnotation(chart('deploy-annotation', config.namespaces.monitoring), 'deploy-annotation', {
+        namespace: config.namespaces.monitoring,
+        grafanaUrl,
+        environment: env,
+        deployedNamespace: config.namespaces.monitoring,
+        sourceIdentity: options.sourceIdentity,
+        tokenSecret: gitops.deployAnnotation.tokenSecret,
+      });
+    }
   }
 }

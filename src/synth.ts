@@ -2,9 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { checkEnvironmentIsolation } from './config/checks';
 import { ConfigError } from './config/errors';
 import { listConfigFiles, loadConfigFile } from './config/loader';
 import { StackConfig } from './config/schema';
+import { ARGOCD_DIRECTORY } from './gitops/applications';
+import { sourceIdentity } from './gitops/source-identity';
 import { Stack } from './stack';
 
 export interface SynthOptions {
@@ -12,6 +15,12 @@ export interface SynthOptions {
   readonly config: string;
   /** Each environment goes to `<out>/<environment>/`. */
   readonly out: string;
+  /**
+   * The project root whose `config/` and `src/` make the source identity of
+   * the deploy annotations (see src/gitops/source-identity.ts).
+   * @default process.cwd()
+   */
+  readonly sourceRoot?: string;
 }
 
 export interface EnvironmentSummary {
@@ -59,8 +68,16 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
     if (other) problems.push(`${displayPath(file)}: environment: "${config.environment}" is also the environment of ${other}; each needs its own name`);
     byEnvironment.set(config.environment, file);
   }
+  problems.push(...checkEnvironmentIsolation(configs));
   if (problems.length > 0) throw new SynthError(problems);
 
+  // Computed once for all environments: they are synthesized from the same sources.
+  let identity: string;
+  try {
+    identity = sourceIdentity(opts.sourceRoot ?? process.cwd());
+  } catch (err) {
+    throw new SynthError([(err as Error).message]);
+  }
   const outParent = path.resolve(opts.out);
   fs.mkdirSync(outParent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(outParent), `.synth-tmp-${path.basename(outParent)}-`));
@@ -68,7 +85,7 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
     const summaries: EnvironmentSummary[] = [];
     for (const { file, config } of configs) {
       try {
-        summaries.push(synthesizeEnvironment(config, file, path.join(staging, config.environment)));
+        summaries.push(synthesizeEnvironment(config, file, path.join(staging, config.environment), identity));
       } catch (err) {
         problems.push(`${displayPath(file)}: ${(err as Error).message}`);
       }
@@ -87,18 +104,27 @@ function displayPath(file: string): string {
   return relative && !relative.startsWith('..') ? relative : path.resolve(file);
 }
 
-function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string): EnvironmentSummary {
-  const app = new App({ outdir: outDir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const stack = new Stack(app, 'stack', config);
+function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string, identity: string): EnvironmentSummary {
+  const appProps = { outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART };
+  const app = new App({ ...appProps, outdir: outDir });
+  const argocd = new App({ ...appProps, outdir: path.join(outDir, ARGOCD_DIRECTORY) });
+  const stack = new Stack(app, 'stack', config, { sourceIdentity: identity, argocd });
   app.synth();
+  argocd.synth();
   for (const [relative, content] of stack.files) {
     const target = path.join(outDir, relative);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content);
   }
   const kinds: Record<string, number> = {};
-  for (const file of fs.readdirSync(outDir).filter((f) => f.endsWith('.k8s.yaml'))) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(outDir, file), 'utf8'))) {
+  const manifestFiles = [outDir, path.join(outDir, ARGOCD_DIRECTORY)].flatMap((dir) =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .map((f) => path.join(dir, f)),
+  );
+  for (const file of manifestFiles) {
+    for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
       const kind = (doc.toJS() as { kind?: string } | null)?.kind;
       if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
     }

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
 import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
 
@@ -6,13 +7,16 @@ type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; n
 
 const out = synthesizedShippedConfigs();
 const envs = environments(out);
+registerArgoCdCrds();
 
-function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any }> {
+function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any; runsToCompletion: boolean; jobSpec?: any }> {
   return objects
     .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind))
     .map((o) => ({
       owner: `${o.kind}/${o.metadata.name}`,
       spec: o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec,
+      runsToCompletion: o.kind === 'Job' || o.kind === 'CronJob',
+      jobSpec: o.kind === 'CronJob' ? o.spec.jobTemplate.spec : o.kind === 'Job' ? o.spec : undefined,
     }));
 }
 
@@ -63,7 +67,9 @@ describe('synthesized manifests of the shipped configs', () => {
     test('every container has requests, limits, probes, a pinned image and the restrictive securityContext', () => {
       const pods = podSpecs(objects);
       expect(pods.length).toBeGreaterThanOrEqual(4);
-      for (const { owner, spec } of pods) {
+      for (const { owner, spec, runsToCompletion, jobSpec } of pods) {
+        // A Job has no probes (nothing to be ready for); its deadline ends a hung run instead.
+        if (runsToCompletion) expect({ owner, deadline: jobSpec.activeDeadlineSeconds > 0 }).toEqual({ owner, deadline: true });
         expect({ owner, seccomp: spec.securityContext?.seccompProfile?.type, nonRoot: spec.securityContext?.runAsNonRoot }).toEqual({
           owner,
           seccomp: 'RuntimeDefault',
@@ -81,7 +87,8 @@ describe('synthesized manifests of the shipped configs', () => {
               memory: true,
             });
           }
-          expect({ where, liveness: !!c.livenessProbe, readiness: !!c.readinessProbe }).toEqual({ where, liveness: true, readiness: true });
+          const probes = { where, liveness: !!c.livenessProbe, readiness: !!c.readinessProbe };
+          expect(probes).toEqual({ where, liveness: !runsToCompletion, readiness: !runsToCompletion });
           expect({ where, securityContext: c.securityContext }).toEqual({
             where,
             securityContext: expect.objectContaining({

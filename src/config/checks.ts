@@ -32,3 +32,66 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
   }
   return problems;
 }
+
+/**
+ * Fields whose values two environments may share: they point at this
+ * project's own repository and documentation, never at a backend that holds
+ * or receives data.
+ */
+const SHAREABLE_URL_FIELDS: ReadonlySet<string> = new Set(['repository.url', 'alerting.runbookBaseUrl', 'gitops.destinationServer']);
+
+/** Every string value in the config that is an absolute URL, with its field path. */
+function urlFields(value: unknown, at: string[] = []): Array<{ path: string; url: string }> {
+  if (typeof value === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? [{ path: at.join('.'), url: value.replace(/\/+$/, '') }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => urlFields(v, [...at, String(i)]));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => urlFields(v, [...at, k]));
+  return [];
+}
+
+/**
+ * Environments synthesized together must never share a backend (seed 1's
+ * lesson: QA and production shared a RabbitMQ broker with the same queue
+ * names, and production's cart-service consumed QA's commands). Enforced here:
+ * - no namespace of one environment is a namespace of another. Every in-cluster
+ *   backend URL (Prometheus, Grafana, ...) and every cluster-scoped name is
+ *   derived from the namespace, so distinct namespaces mean distinct backends;
+ * - no URL in one environment's config appears in another's (any field that
+ *   points outside the cluster: remote write, external Loki, brokers, ...),
+ *   apart from SHAREABLE_URL_FIELDS.
+ * The Argo CD destination server may be shared: isolation comes from the namespaces on it.
+ *
+ * Returns problems as `<file>: <field.path>: <message>`.
+ */
+export function checkEnvironmentIsolation(configs: ReadonlyArray<{ file: string; config: StackConfig }>): string[] {
+  const problems: string[] = [];
+  const namespaceOwner = new Map<string, { file: string; env: string; field: string }>();
+  const urlOwner = new Map<string, { file: string; env: string; field: string }>();
+  for (const { file, config } of configs) {
+    const env = config.environment;
+    for (const [key, namespace] of Object.entries(config.namespaces)) {
+      const field = `namespaces.${key}`;
+      const owner = namespaceOwner.get(namespace);
+      if (owner && owner.env !== env) {
+        problems.push(
+          `${file}: ${field}: "${namespace}" is also ${owner.field} of environment "${owner.env}" (${owner.file}); ` +
+            'each environment needs its own namespaces, so one can never read or write the backends of another',
+        );
+      } else if (!owner) {
+        namespaceOwner.set(namespace, { file, env, field });
+      }
+    }
+    for (const { path, url } of urlFields(config)) {
+      if (SHAREABLE_URL_FIELDS.has(path)) continue;
+      const owner = urlOwner.get(url);
+      if (owner && owner.env !== env) {
+        problems.push(
+          `${file}: ${path}: "${url}" is also ${owner.field} of environment "${owner.env}" (${owner.file}); ` +
+            `environments must not share a backend URL (only ${[...SHAREABLE_URL_FIELDS].join(', ')} may be shared)`,
+        );
+      } else if (!owner) {
+        urlOwner.set(url, { file, env, field: path });
+      }
+    }
+  }
+  return problems;
+}

@@ -16,6 +16,8 @@ export const IMAGES = {
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
+  // Small (about 10 MB), non-root (uid 100), for the PostSync deploy-annotation hook.
+  curl: { repository: 'docker.io/curlimages/curl', tag: '8.17.0' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

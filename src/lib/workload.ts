@@ -28,7 +28,7 @@ export interface HttpProbe {
   readonly scheme?: 'HTTP' | 'HTTPS';
 }
 
-export interface ContainerOptions {
+interface CommonContainerOptions {
   readonly name: string;
   readonly image: ImageRef;
   readonly args?: string[];
@@ -36,19 +36,40 @@ export interface ContainerOptions {
   readonly env?: k8s.EnvVar[];
   readonly ports?: k8s.ContainerPort[];
   readonly resources: ResourceSpec;
-  /** Liveness restarts a wedged process; keep it cheaper and slower than readiness. */
-  readonly liveness: HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
-  /** Readiness takes the pod out of its Service while it cannot serve. */
-  readonly readiness: HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
-  /** Give slow starters (a TSDB replaying its WAL) time before liveness counts. */
-  readonly startupFailureThreshold?: number;
   readonly volumeMounts?: k8s.VolumeMount[];
   /** User and group the process runs as; the image's own non-root user when omitted. */
   readonly runAsUser?: number;
   readonly runAsGroup?: number;
 }
 
-function probe(spec: ContainerOptions['liveness'], periodSeconds: number, failureThreshold: number): k8s.Probe {
+type ProbeSpec = HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
+
+/** A long-running server or agent: probes are required. */
+export interface ServiceContainerOptions extends CommonContainerOptions {
+  /** Liveness restarts a wedged process; keep it cheaper and slower than readiness. */
+  readonly liveness: ProbeSpec;
+  /** Readiness takes the pod out of its Service while it cannot serve. */
+  readonly readiness: ProbeSpec;
+  /** Give slow starters (a TSDB replaying its WAL) time before liveness counts. */
+  readonly startupFailureThreshold?: number;
+  readonly runToCompletion?: never;
+}
+
+/**
+ * A Job's container that runs once and exits. It has no probes: readiness means
+ * nothing without a Service, and a hung run is ended by the Job's
+ * `activeDeadlineSeconds`, which its owner must set.
+ */
+export interface RunToCompletionContainerOptions extends CommonContainerOptions {
+  readonly runToCompletion: true;
+  readonly liveness?: never;
+  readonly readiness?: never;
+  readonly startupFailureThreshold?: never;
+}
+
+export type ContainerOptions = ServiceContainerOptions | RunToCompletionContainerOptions;
+
+function probe(spec: ProbeSpec, periodSeconds: number, failureThreshold: number): k8s.Probe {
   const timing = { periodSeconds, timeoutSeconds: 5, failureThreshold };
   if ('exec' in spec) return { exec: { command: spec.exec }, ...timing };
   if ('tcpPort' in spec) return { tcpSocket: { port: k8s.IntOrString.fromString(String(spec.tcpPort)) }, ...timing };
@@ -67,9 +88,13 @@ export const RESTRICTED_CONTAINER_SECURITY: k8s.SecurityContext = {
 };
 
 export function secureContainer(opts: ContainerOptions): k8s.Container {
-  const startup: k8s.Probe | undefined = opts.startupFailureThreshold
-    ? probe(opts.liveness, 10, opts.startupFailureThreshold)
-    : undefined;
+  const probes = opts.runToCompletion
+    ? {}
+    : {
+        startupProbe: opts.startupFailureThreshold ? probe(opts.liveness, 10, opts.startupFailureThreshold) : undefined,
+        livenessProbe: probe(opts.liveness, 20, 3),
+        readinessProbe: probe(opts.readiness, 10, 3),
+      };
   return {
     name: opts.name,
     image: imageName(opts.image),
@@ -89,9 +114,7 @@ export function secureContainer(opts: ContainerOptions): k8s.Container {
         memory: k8s.Quantity.fromString(opts.resources.limits.memory),
       },
     },
-    startupProbe: startup,
-    livenessProbe: probe(opts.liveness, 20, 3),
-    readinessProbe: probe(opts.readiness, 10, 3),
+    ...probes,
     volumeMounts: opts.volumeMounts,
     securityContext: {
       ...RESTRICTED_CONTAINER_SECURITY,

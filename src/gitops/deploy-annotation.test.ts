@@ -1,0 +1,55 @@
+import { Chart, Testing } from 'cdk8s';
+import { DeployAnnotation, DeployAnnotationProps } from './deploy-annotation';
+
+const props: DeployAnnotationProps = {
+  namespace: 'monitoring',
+  grafanaUrl: 'http://grafana.monitoring.svc:3000/',
+  environment: 'prod',
+  deployedNamespace: 'monitoring',
+  sourceIdentity: '0123456789ab',
+  tokenSecret: { name: 'grafana-annotation-token', key: 'token' },
+};
+
+function job(p: DeployAnnotationProps = props) {
+  const chart = new Chart(Testing.app(), 'test');
+  new DeployAnnotation(chart, 'deploy-annotation', p);
+  return Testing.synth(chart)[0];
+}
+
+describe('DeployAnnotation', () => {
+  test('GIVEN the props WHEN synthesized THEN one PostSync Job (snapshot for reviewers)', () => {
+    expect(job()).toMatchSnapshot();
+  });
+
+  test('posts the tagged annotation to Grafana with the token from the Secret, never a literal token', () => {
+    const container = job().spec.template.spec.containers[0];
+    const args: string[] = container.args;
+    expect(args[args.length - 1]).toBe('http://grafana.monitoring.svc:3000/api/annotations');
+    expect(JSON.parse(args[args.indexOf('--data') + 1]).tags).toStrictEqual([
+      'deploy',
+      'environment:prod',
+      'namespace:monitoring',
+      'source:0123456789ab',
+    ]);
+    expect(args).toContain('Authorization: Bearer $(GRAFANA_TOKEN)');
+    expect(container.env).toStrictEqual([
+      { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: 'grafana-annotation-token', key: 'token' } } },
+    ]);
+  });
+
+  test('runs at every sync and cannot hang it: BeforeHookCreation, a deadline, curl timeouts', () => {
+    const j = job();
+    expect(j.metadata.annotations).toStrictEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+    expect(j.spec.activeDeadlineSeconds).toBe(180);
+    const args: string[] = j.spec.template.spec.containers[0].args;
+    expect(args.slice(args.indexOf('--max-time'), args.indexOf('--max-time') + 2)).toStrictEqual(['--max-time', '10']);
+    expect(args).toContain('--fail-with-body');
+  });
+
+  test('fails if the source identity is not a hex digest', () => {
+    expect(() => job({ ...props, sourceIdentity: 'HEAD' })).toThrow('sourceIdentity must be 7 to 64 lower-case hex digits, got "HEAD"');
+  });
+});

@@ -1,0 +1,327 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { loadConfigFile } from '../src/config/loader';
+import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
+import { sourceIdentity } from '../src/gitops/source-identity';
+import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
+import { SynthError, synthesize } from '../src/synth';
+import { registerArgoCdCrds } from './support/argocd-crd';
+import { loadManifestDir, validateObjects } from './support/k8s-schema';
+import { environments, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, synthesizedShippedConfigs } from './support/synth-fixture';
+
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  subjects?: Array<{ kind: string; name: string; namespace?: string }>;
+  roleRef?: { kind: string; name: string };
+};
+
+const out = synthesizedShippedConfigs();
+const envs = environments(out);
+registerArgoCdCrds();
+
+function loadFile(file: string): K8sObject[] {
+  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as K8sObject);
+}
+
+// ---- Argo CD's sync order, as gitops-engine implements it -------------------------------------
+// pkg/sync/sync_tasks.go: tasks are sorted by phase, then wave, then kind (this list; unknown
+// kinds last), then name. A wave is applied only once every object of the wave before is healthy.
+const KIND_ORDER = [
+  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget',
+  'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim',
+  'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList',
+  'Role', 'RoleList', 'RoleBinding', 'RoleBindingList', 'Service', 'DaemonSet', 'Pod', 'ReplicationController',
+  'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress',
+  'APIService',
+]; // prettier-ignore
+const PHASES: Record<string, number> = { PreSync: -1, Sync: 0, PostSync: 1, SyncFail: 2 };
+
+function syncPosition(o: K8sObject): [number, number, number] {
+  const hook = o.metadata.annotations?.['argocd.argoproj.io/hook'];
+  const phase = hook === undefined ? 0 : PHASES[hook];
+  if (phase === undefined) throw new Error(`${o.kind}/${o.metadata.name}: unknown hook phase "${hook}"`);
+  const wave = Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0);
+  const kindIndex = KIND_ORDER.indexOf(o.kind);
+  return [phase, wave, kindIndex === -1 ? 0 : kindIndex - KIND_ORDER.length];
+}
+
+/** True when Argo CD applies `a` strictly before `b` (same phase, wave and kind would be by name: not a guarantee). */
+function syncedBefore(a: K8sObject, b: K8sObject): boolean {
+  const pa = syncPosition(a);
+  const pb = syncPosition(b);
+  for (let i = 0; i < pa.length; i++) if (pa[i] !== pb[i]) return pa[i] < pb[i];
+  return false;
+}
+
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const id = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+
+/** What a workload needs to exist before its pods can start: namespace, ServiceAccount, its RBAC, ConfigMaps, PriorityClass. */
+function dependencies(workload: K8sObject, objects: K8sObject[]): { found: K8sObject[]; missing: string[] } {
+  const ns = workload.metadata.namespace;
+  const pod = workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
+  const found: K8sObject[] = [];
+  const missing: string[] = [];
+  const need = (kind: string, name: string, namespaced: boolean) => {
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name && (!namespaced || x.metadata.namespace === ns));
+    if (o) found.push(o);
+    else missing.push(`${kind}/${name}`);
+  };
+  need('Namespace', ns!, false);
+  const sa = pod.serviceAccountName;
+  if (sa && sa !== 'default') {
+    need('ServiceAccount', sa, true);
+    for (const binding of objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+      if (!binding.subjects?.some((s) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === ns)) continue;
+      found.push(binding);
+      need(binding.roleRef!.kind, binding.roleRef!.name, binding.roleRef!.kind === 'Role');
+    }
+  }
+  if (pod.priorityClassName) need('PriorityClass', pod.priorityClassName, false);
+  const configMaps = new Set<string>();
+  for (const v of pod.volumes ?? []) {
+    if (v.configMap) configMaps.add(v.configMap.name);
+    for (const s of v.projected?.sources ?? []) if (s.configMap) configMaps.add(s.configMap.name);
+  }
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    for (const e of c.envFrom ?? []) if (e.configMapRef) configMaps.add(e.configMapRef.name);
+    for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef) configMaps.add(e.valueFrom.configMapKeyRef.name);
+  }
+  for (const cm of configMaps) need('ConfigMap', cm, true);
+  return { found, missing };
+}
+
+describe.each(envs)('GitOps output of %s', (env) => {
+  const envDir = path.join(out, env);
+  const objects = loadManifestDir(envDir) as K8sObject[];
+  const applications = objects.filter((o) => o.kind === 'Application');
+  const managed = objects.filter((o) => o.kind !== 'Application');
+
+  test('the Applications are valid against the Application CRD schema, strictly', () => {
+    expect(applications.map(id).sort()).toEqual([`Application/observability-platform-${env}`, `Application/observability-platform-${env}-root`]);
+    expect(validateObjects(applications)).toEqual([]);
+  });
+
+  test('GIVEN an Application with a misspelt field WHEN validated THEN the CRD schema rejects it', () => {
+    const broken = structuredClone(applications[0]);
+    broken.spec.source.directroy = broken.spec.source.directory;
+    expect(validateObjects([broken])).toEqual([expect.stringContaining('$.spec.source.directroy: unknown field')]);
+  });
+
+  test('every object carries the environment label', () => {
+    for (const o of objects) expect({ object: id(o), environment: o.metadata.labels?.environment }).toEqual({ object: id(o), environment: env });
+  });
+
+  test('every object the environment Application manages has a sync wave from 1 to 4', () => {
+    for (const o of managed) {
+      expect({ object: id(o), wave: o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] }).toEqual({
+        object: id(o),
+        wave: expect.stringMatching(/^[1-4]$/),
+      });
+    }
+  });
+
+  test('waves: foundation 1, Prometheus 2, collectors and agents 3, Grafana and its dashboards 4', () => {
+    const wave = (kind: string, name: string) =>
+      Number(managed.find((o) => o.kind === kind && o.metadata.name === name)!.metadata.annotations![SYNC_WAVE_ANNOTATION]);
+    expect({
+      namespaces: managed.filter((o) => o.kind === 'Namespace').map((o) => wave('Namespace', o.metadata.name)),
+      rbac: managed.filter((o) => /Role|ServiceAccount|PriorityClass/.test(o.kind)).map((o) => wave(o.kind, o.metadata.name)),
+      prometheus: wave('StatefulSet', 'prometheus'),
+      prometheusConfig: wave('ConfigMap', 'prometheus-config'),
+      kubeStateMetrics: wave('Deployment', 'kube-state-metrics'),
+      nodeExporter: wave('DaemonSet', 'node-exporter'),
+      grafana: wave('StatefulSet', 'grafana'),
+      dashboard: wave('ConfigMap', 'grafana-dashboard-stack-health'),
+    }).toEqual({
+      namespaces: [SyncWave.FOUNDATION, SyncWave.FOUNDATION],
+      rbac: expect.arrayContaining([SyncWave.FOUNDATION]),
+      prometheus: SyncWave.BACKENDS,
+      prometheusConfig: SyncWave.BACKENDS,
+      kubeStateMetrics: SyncWave.COLLECTORS,
+      nodeExporter: SyncWave.COLLECTORS,
+      grafana: SyncWave.GRAFANA,
+      dashboard: SyncWave.GRAFANA,
+    });
+    expect(new Set(managed.filter((o) => /Role|ServiceAccount|PriorityClass/.test(o.kind)).map((o) => wave(o.kind, o.metadata.name)))).toEqual(
+      new Set([SyncWave.FOUNDATION]),
+    );
+  });
+
+  test('no workload is synced before its namespace, ServiceAccount, RBAC, PriorityClass or ConfigMaps', () => {
+    const workloads = managed.filter((o) => WORKLOAD_KINDS.includes(o.kind));
+    expect(workloads.length).toBeGreaterThanOrEqual(5);
+    let checked = 0;
+    for (const w of workloads) {
+      const { found, missing } = dependencies(w, managed);
+      expect({ workload: id(w), missing }).toEqual({ workload: id(w), missing: [] });
+      for (const dep of found) {
+        expect({ workload: id(w), dependency: id(dep), before: syncedBefore(dep, w) }).toEqual({
+          workload: id(w),
+          dependency: id(dep),
+          before: true,
+        });
+        checked++;
+      }
+    }
+    // Namespaces, ServiceAccounts, bindings, roles and ConfigMaps of five workloads.
+    expect(checked).toBeGreaterThanOrEqual(15);
+  });
+
+  test('GIVEN the wave-order check WHEN a ConfigMap is moved to a later wave than its workload THEN it fails', () => {
+    const copy = structuredClone(managed);
+    const cm = copy.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
+    cm.metadata.annotations![SYNC_WAVE_ANNOTATION] = '3';
+    const prometheus = copy.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus')!;
+    const dep = dependencies(prometheus, copy).found.find((o) => o === cm)!;
+    expect(syncedBefore(dep, prometheus)).toBe(false);
+  });
+
+  test('dashboard ConfigMaps use server-side apply (client-side apply fails above 256 KiB)', () => {
+    const dashboards = managed.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard-'));
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const d of dashboards) expect(d.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION]).toBe('ServerSideApply=true');
+  });
+
+  test('the deploy annotation Job is a PostSync hook, recreated at every sync, tagged with namespace and source identity', () => {
+    const job = managed.find((o) => o.kind === 'Job' && o.metadata.name === 'deploy-annotation')!;
+    expect(job.metadata.annotations).toEqual(
+      expect.objectContaining({
+        'argocd.argoproj.io/hook': 'PostSync',
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      }),
+    );
+    // PostSync: after every wave of the Sync phase, so after Grafana is healthy.
+    for (const o of managed.filter((x) => x !== job)) expect({ object: id(o), before: syncedBefore(o, job) }).toEqual({ object: id(o), before: true });
+    const args: string[] = job.spec.template.spec.containers[0].args;
+    const body = JSON.parse(args[args.indexOf('--data') + 1]);
+    const monitoring = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`)).namespaces.monitoring;
+    expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT)}`]);
+    expect(args[args.length - 1]).toBe(`http://grafana.${monitoring}.svc:3000/api/annotations`);
+    expect(job.spec.template.spec.containers[0].env).toEqual([
+      { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: 'grafana-annotation-token', key: 'token' } } },
+    ]);
+  });
+
+  // Argo CD's directory source (reposerver findManifests): files of `path` (subdirectories only with
+  // recurse) whose name is a manifest, filtered by include/exclude globs on the path relative to `path`.
+  function filesSyncedBy(app: K8sObject): string[] {
+    const manifestsDirectory = 'dist';
+    const rel = path.relative(manifestsDirectory, app.spec.source.path);
+    const dir = path.join(out, rel);
+    const glob = (g: string) => new RegExp(`^${g.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return listFiles(dir)
+      .filter((f) => app.spec.source.directory.recurse || !f.includes('/'))
+      .filter((f) => /\.(yaml|yml|json|jsonnet)$/.test(f))
+      .filter((f) => !app.spec.source.directory.exclude || !glob(app.spec.source.directory.exclude).test(f))
+      .filter((f) => !app.spec.source.directory.include || glob(app.spec.source.directory.include).test(f))
+      .map((f) => path.join(rel, f));
+  }
+
+  test('app of apps: the root syncs only the environment Application, never itself; the environment Application syncs only the manifests', () => {
+    const root = applications.find((a) => a.metadata.name.endsWith('-root'))!;
+    const child = applications.find((a) => a !== root)!;
+    expect(filesSyncedBy(root)).toEqual([path.join(env, ARGOCD_DIRECTORY, APPLICATIONS_FILE)]);
+    expect(loadFile(path.join(out, env, ARGOCD_DIRECTORY, APPLICATIONS_FILE)).map(id)).toEqual([id(child)]);
+    expect(filesSyncedBy(child)).toEqual(
+      fs.readdirSync(envDir).filter((f) => f.endsWith('.k8s.yaml')).sort().map((f) => path.join(env, f)),
+    );
+    // Rule and dashboard files and the Argo CD objects are not objects of the environment.
+    expect(filesSyncedBy(child).some((f) => /rules|dashboards|argocd|\.json$/.test(f))).toBe(false);
+    expect(filesSyncedBy(root)).not.toContain(path.join(env, ARGOCD_DIRECTORY, ROOT_FILE));
+  });
+
+  test('the Applications follow the repository and sync policy of the config', () => {
+    const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`));
+    for (const app of applications) {
+      expect(app.metadata.namespace).toBe(config.gitops.argocdNamespace);
+      expect(app.spec.source).toEqual(
+        expect.objectContaining({ repoURL: config.repository.url, targetRevision: config.repository.revision }),
+      );
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    }
+    const child = applications.find((a) => !a.metadata.name.endsWith('-root'))!;
+    expect(child.spec.source.path).toBe(`dist/${env}`);
+    expect(child.spec.source.directory).toEqual({ include: '*.k8s.yaml', recurse: false });
+    expect(child.spec.destination.namespace).toBe(config.namespaces.monitoring);
+  });
+});
+
+describe('environments', () => {
+  test('QA alerts never page; production alerts may', () => {
+    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'qa.yaml')).alerting.paging).toBe(false);
+    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'prod.yaml')).alerting.paging).toBe(true);
+  });
+
+  test('QA and production share no namespace and no cluster-scoped object name', () => {
+    const byEnv = envs.map((e) => loadManifestDir(path.join(out, e)) as K8sObject[]);
+    const namespaces = byEnv.map((objs) => new Set(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)));
+    expect([...namespaces[0]].filter((n) => namespaces[1].has(n))).toEqual([]);
+    // Cluster-scoped names must differ too, or one environment's sync would overwrite the other's.
+    const clusterScoped = byEnv.map(
+      (objs) => new Set(objs.filter((o) => !o.metadata.namespace && o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name}`)),
+    );
+    expect([...clusterScoped[0]].filter((n) => clusterScoped[1].has(n))).toEqual([]);
+  });
+
+  describe('synthesizing environments together', () => {
+    function writeConfigs(files: Record<string, string>): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-config-'));
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+      return dir;
+    }
+    const config = (env: string, monitoring: string, nodeAgents: string) =>
+      [
+        `environment: ${env}`,
+        `cluster: ${env}`,
+        'repository: {url: "https://github.com/example-org/observability-platform"}',
+        `namespaces: {monitoring: ${monitoring}, nodeAgents: ${nodeAgents}}`,
+        'grafana: {adminCredentials: {secretName: grafana-admin}}',
+      ].join('\n');
+
+    test('fails if two environments share a backend namespace, naming both files and leaving the output untouched', () => {
+      const configDir = writeConfigs({
+        'prod.yaml': config('prod', 'monitoring', 'monitoring-agents'),
+        'qa.yaml': config('qa', 'monitoring-qa', 'monitoring'),
+      });
+      const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-out-'));
+      fs.writeFileSync(path.join(outDir, 'marker'), 'untouched');
+      let error: unknown;
+      try {
+        synthesize({ config: configDir, out: outDir, sourceRoot: REPO_ROOT });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(SynthError);
+      expect((error as SynthError).problems).toEqual([
+        `${path.join(configDir, 'qa.yaml')}: namespaces.nodeAgents: "monitoring" is also namespaces.monitoring of environment "prod" ` +
+          `(${path.join(configDir, 'prod.yaml')}); each environment needs its own namespaces, so one can never read or write the backends of another`,
+      ]);
+      expect(fs.readdirSync(outDir)).toEqual(['marker']);
+    });
+
+    test('GIVEN separate namespaces WHEN synthesized together THEN both environments are written', () => {
+      const configDir = writeConfigs({
+        'prod.yaml': config('prod', 'monitoring', 'monitoring-agents'),
+        'qa.yaml': config('qa', 'monitoring-qa', 'monitoring-agents-qa'),
+      });
+      const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-out-'));
+      const summaries = synthesize({ config: configDir, out: outDir, sourceRoot: REPO_ROOT });
+      expect(summaries.map((s) => s.environment)).toEqual(['prod', 'qa']);
+      expect(summaries[0].kinds.Application).toBe(2);
+    });
+
+    test('fails if the source root has no config/ or src/ to compute the deploy identity from', () => {
+      const emptyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-root-'));
+      const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-out-'));
+      expect(() => synthesize({ config: SHIPPED_CONFIG_DIR, out: outDir, sourceRoot: emptyRoot })).toThrow(
+        /cannot compute the source identity: ".*config" is not a directory; run the synth from the project root/,
+      );
+    });
+  });
+});
