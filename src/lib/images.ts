@@ -16,6 +16,9 @@ export const IMAGES = {
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
+  nvidiaDevicePlugin: { repository: 'nvcr.io/nvidia/k8s-device-plugin', tag: 'v0.20.0' },
+  nvidiaGpuExporter: { repository: 'docker.io/utkuozdemir/nvidia_gpu_exporter', tag: '1.14.0' },
+  dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {
