@@ -1,6 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './alerting/rule-model';
+import { NvidiaDevicePlugin } from './components/gpu/device-plugin';
+import { gpuDashboard } from './components/gpu/dashboard';
+import { GpuExporter } from './components/gpu/gpu-exporter';
+import { gpuRules } from './components/gpu/rules';
 import { Grafana } from './components/grafana/grafana';
 import { KubeStateMetrics } from './components/kube-state-metrics/kube-state-metrics';
 import { Namespaces } from './components/namespaces/namespaces';
@@ -8,7 +12,9 @@ import { NodeExporter } from './components/node-exporter/node-exporter';
 import { stackHealthDashboard } from './components/prometheus/dashboard';
 import { Prometheus } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { StackConfig } from './config/schema';
+import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { EnvironmentApplications } from './gitops/applications';
@@ -79,7 +85,9 @@ export class Stack extends Construct {
       resources: config.nodeExporter.resources,
     });
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules()];
+    const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
+
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -94,12 +102,12 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob],
+      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs],
       ruleGroups: this.ruleGroups,
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard()].map(
+    const dashboards = [stackHealthDashboard(), ...gpu.dashboards].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -173,5 +181,56 @@ export class Stack extends Construct {
         tokenSecret: gitops.deployAnnotation.tokenSecret,
       });
     }
+  }
+
+  /**
+   * GPU nodes: the device plugin and the exporter in the node-agents namespace
+   * (chart `gpu`), plus the GPU alerts and dashboard. Nothing when gpu.enabled is false.
+   */
+  private gpu(
+    config: StackConfig,
+    chart: (name: string, namespace?: string) => Chart,
+    priorityClassName: string,
+  ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[] } {
+    const gpu = config.gpu;
+    if (!gpu.enabled) return { scrapeJobs: [], ruleGroups: [], dashboards: [] };
+    const namespace = config.namespaces.nodeAgents;
+    const gpuChart = chart('gpu', namespace);
+    const runtimeClassName = gpu.runtimeClassName ?? undefined;
+    const timeSlicingReplicas = gpu.timeSlicing?.replicas;
+    new NvidiaDevicePlugin(gpuChart, 'device-plugin', {
+      namespace,
+      priorityClassName,
+      nodeSelector: gpu.nodeSelector,
+      runtimeClassName,
+      timeSlicingReplicas,
+    });
+    const exporter = new GpuExporter(gpuChart, 'exporter', {
+      namespace,
+      priorityClassName,
+      nodeSelector: gpu.nodeSelector,
+      exporter: gpu.exporter,
+      runtimeClassName,
+      requestGpu: gpu.exporterRequestsGpu,
+      timeSlicingReplicas,
+    });
+    return {
+      scrapeJobs: [exporter.scrapeJob],
+      ruleGroups: [
+        gpuRules({
+          exporter: gpu.exporter,
+          aiService: gpu.aiService,
+          temperatureCelsius: gpu.thresholds.temperatureCelsius,
+          memoryUsedRatio: gpu.thresholds.memoryUsedRatio,
+        }),
+      ],
+      dashboards: [
+        gpuDashboard({
+          exporter: gpu.exporter,
+          temperatureCelsius: gpu.thresholds.temperatureCelsius,
+          memoryUsedRatio: gpu.thresholds.memoryUsedRatio,
+        }),
+      ],
+    };
   }
 }

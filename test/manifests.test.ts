@@ -1,13 +1,36 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
+import { NODE_AGENTS } from '../src/lib/node-agents';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
-import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
+registerArgoCdCrds();
 const out = synthesizedShippedConfigs();
 const envs = environments(out);
-registerArgoCdCrds();
+
+/**
+ * The riskiest GPU variant, held to the same rules as the shipped configs:
+ * dcgm-exporter (root, a kubelet socket mount) taking a time-sliced GPU share.
+ */
+const GPU_VARIANT = 'gpu-dcgm';
+function synthesizeGpuVariant(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-variant-'));
+  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), 'utf8');
+  const config = prod
+    .replace(/^environment: prod$/m, `environment: ${GPU_VARIANT}`)
+    .replace(/^gpu:\n/m, 'gpu:\n  exporter: dcgm\n  exporterRequestsGpu: true\n  timeSlicing:\n    replicas: 4\n');
+  if (!config.includes('exporter: dcgm') || !config.includes(`environment: ${GPU_VARIANT}`)) throw new Error('config/prod.yaml changed shape');
+  fs.writeFileSync(path.join(dir, `${GPU_VARIANT}.yaml`), config);
+  synthesize({ config: path.join(dir, `${GPU_VARIANT}.yaml`), out: path.join(dir, 'out') });
+  return path.join(dir, 'out');
+}
+const variantOut = synthesizeGpuVariant();
+const sources: Array<[string, string]> = [...envs.map((e) => [e, path.join(out, e)] as [string, string]), [GPU_VARIANT, path.join(variantOut, GPU_VARIANT)]];
 
 function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any; runsToCompletion: boolean; jobSpec?: any }> {
   return objects
@@ -25,8 +48,8 @@ describe('synthesized manifests of the shipped configs', () => {
     expect(envs).toEqual(['prod', 'qa']);
   });
 
-  describe.each(envs)('%s', (env) => {
-    const objects = loadManifestDir(path.join(out, env)) as K8sObject[];
+  describe.each(sources)('%s', (_env, envDir) => {
+    const objects = loadManifestDir(envDir) as K8sObject[];
 
     test('every object is valid against the Kubernetes 1.28 and 1.36 schemas, strictly (unknown fields fail)', () => {
       expect(objects.length).toBeGreaterThan(15);
@@ -64,16 +87,17 @@ describe('synthesized manifests of the shipped configs', () => {
       for (const o of objects) expect(o.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
     });
 
-    test('every container has requests, limits, probes, a pinned image and the restrictive securityContext', () => {
+    test('every container has requests, limits, probes, a pinned image and the restrictive securityContext (root only where NODE_AGENTS says why)', () => {
       const pods = podSpecs(objects);
       expect(pods.length).toBeGreaterThanOrEqual(4);
       for (const { owner, spec, runsToCompletion, jobSpec } of pods) {
         // A Job has no probes (nothing to be ready for); its deadline ends a hung run instead.
         if (runsToCompletion) expect({ owner, deadline: jobSpec.activeDeadlineSeconds > 0 }).toEqual({ owner, deadline: true });
+        const root = NODE_AGENTS[owner]?.runsAsRoot !== undefined && spec.securityContext?.runAsNonRoot === false;
         expect({ owner, seccomp: spec.securityContext?.seccompProfile?.type, nonRoot: spec.securityContext?.runAsNonRoot }).toEqual({
           owner,
           seccomp: 'RuntimeDefault',
-          nonRoot: true,
+          nonRoot: !root,
         });
         for (const c of spec.containers) {
           const where = `${owner} container ${c.name}`;
@@ -89,13 +113,14 @@ describe('synthesized manifests of the shipped configs', () => {
           }
           const probes = { where, liveness: !!c.livenessProbe, readiness: !!c.readinessProbe };
           expect(probes).toEqual({ where, liveness: !runsToCompletion, readiness: !runsToCompletion });
+          // Even a root node agent keeps every capability dropped, no escalation and a read-only root filesystem.
           expect({ where, securityContext: c.securityContext }).toEqual({
             where,
             securityContext: expect.objectContaining({
               allowPrivilegeEscalation: false,
               privileged: false,
               readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
+              runAsNonRoot: !root,
               capabilities: { drop: ['ALL'] },
             }),
           });
@@ -103,20 +128,55 @@ describe('synthesized manifests of the shipped configs', () => {
       }
     });
 
-    test('host access is limited to node-exporter, in the node-agents namespace, with read-only host mounts', () => {
-      for (const { owner, spec } of podSpecs(objects)) {
-        const usesHost = spec.hostNetwork || spec.hostPID || (spec.volumes ?? []).some((v: any) => v.hostPath);
-        if (!usesHost) continue;
-        expect(owner).toBe('DaemonSet/node-exporter');
-        const mounts = spec.containers.flatMap((c: any) => c.volumeMounts ?? []);
-        const hostVolumes = new Set((spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => v.name));
-        for (const m of mounts.filter((m: any) => hostVolumes.has(m.name))) expect(m.readOnly).toBe(true);
-      }
-      const nodeExporter = objects.find((o) => o.kind === 'DaemonSet')!;
-      const agentNs = objects.find(
+    test('host access only for the node agents listed in NODE_AGENTS, in the node-agents namespace; host mounts read-only unless listed with a reason', () => {
+      const agentNs = objects.filter(
         (o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged',
-      )!;
-      expect(nodeExporter.metadata.namespace).toBe(agentNs.metadata.name);
+      );
+      expect(agentNs.length).toBe(1);
+      const byOwner = new Map(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+      const hostUsers: string[] = [];
+      for (const { owner, spec } of podSpecs(objects)) {
+        const hostVolumes = (spec.volumes ?? []).filter((v: any) => v.hostPath);
+        const root = spec.securityContext?.runAsNonRoot === false;
+        const usesHost = spec.hostNetwork || spec.hostPID || spec.hostIPC || hostVolumes.length > 0 || root;
+        if (!usesHost) continue;
+        hostUsers.push(owner);
+        const allowed = NODE_AGENTS[owner];
+        expect({ owner, listed: allowed !== undefined }).toEqual({ owner, listed: true });
+        expect({ owner, namespace: byOwner.get(owner)!.metadata.namespace }).toEqual({ owner, namespace: agentNs[0].metadata.name });
+        expect({ owner, hostIPC: !!spec.hostIPC }).toEqual({ owner, hostIPC: false });
+        expect({ owner, hostNetwork: !!spec.hostNetwork }).toEqual({ owner, hostNetwork: spec.hostNetwork ? !!allowed.hostNetwork : false });
+        expect({ owner, hostPID: !!spec.hostPID }).toEqual({ owner, hostPID: spec.hostPID ? !!allowed.hostPID : false });
+        expect({ owner, root }).toEqual({ owner, root: root ? !!allowed.runsAsRoot : false });
+        const writableAllowed = allowed.writableHostPaths ?? {};
+        const pathOf = new Map<string, string>(hostVolumes.map((v: any) => [v.name, v.hostPath.path]));
+        const mounts = [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c: any) => c.volumeMounts ?? []);
+        for (const m of mounts.filter((m: any) => pathOf.has(m.name))) {
+          const hostPath = pathOf.get(m.name)!;
+          expect({ owner, hostPath, readOnly: m.readOnly === true }).toEqual({ owner, hostPath, readOnly: !(hostPath in writableAllowed) });
+        }
+      }
+      // Proof the check ran: node-exporter, the device plugin and (dcgm only) the GPU exporter use the host.
+      expect(hostUsers).toEqual(expect.arrayContaining(['DaemonSet/node-exporter', 'DaemonSet/nvidia-device-plugin']));
+      if (_env === GPU_VARIANT) expect(hostUsers).toContain('DaemonSet/gpu-exporter');
+    });
+
+    test('the GPU agents run on GPU nodes only, tolerate the GPU taint, and take a GPU only as a time-sliced share', () => {
+      const timeSliced = objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'nvidia-device-plugin-config');
+      for (const name of ['nvidia-device-plugin', 'gpu-exporter']) {
+        const ds = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === name)!;
+        const spec = ds.spec.template.spec;
+        expect({ name, nodeSelector: spec.nodeSelector, runtimeClassName: spec.runtimeClassName }).toEqual({
+          name,
+          nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+          runtimeClassName: 'nvidia',
+        });
+        expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+        for (const c of spec.containers) {
+          const takesGpu = 'nvidia.com/gpu' in c.resources.limits;
+          expect({ name, takesGpu }).toEqual({ name, takesGpu: takesGpu && timeSliced });
+        }
+      }
     });
 
     test('the monitoring namespace enforces the restricted Pod Security level', () => {

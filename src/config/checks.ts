@@ -1,3 +1,4 @@
+import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
 import { sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
 import type { StackConfig } from './schema';
@@ -28,6 +29,13 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       message:
         `"${config.namespaces.nodeAgents}" is also namespaces.monitoring; node agents need host access and must live in their own ` +
         'namespace so the main one can enforce the restricted Pod Security level',
+    });
+  }
+
+  if (config.gpu.exporterRequestsGpu && config.gpu.timeSlicing === undefined) {
+    problems.push({
+      path: ['gpu', 'exporterRequestsGpu'],
+      message: `true is not allowed without gpu.timeSlicing: ${EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING}`,
     });
   }
   return problems;

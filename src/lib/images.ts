@@ -18,6 +18,9 @@ export const IMAGES = {
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
   // Small (about 10 MB), non-root (uid 100), for the PostSync deploy-annotation hook.
   curl: { repository: 'docker.io/curlimages/curl', tag: '8.17.0' },
+  nvidiaDevicePlugin: { repository: 'nvcr.io/nvidia/k8s-device-plugin', tag: 'v0.20.0' },
+  nvidiaGpuExporter: { repository: 'docker.io/utkuozdemir/nvidia_gpu_exporter', tag: '1.14.0' },
+  dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

@@ -40,6 +40,13 @@ interface CommonContainerOptions {
   /** User and group the process runs as; the image's own non-root user when omitted. */
   readonly runAsUser?: number;
   readonly runAsGroup?: number;
+  /**
+   * Run as root, for a node agent whose host interface only root may use (a kubelet socket).
+   * Only allowed for workloads listed in `NODE_AGENT_EXCEPTIONS` (src/lib/node-agents.ts), whose
+   * reason is repeated here so it sits next to the code. Capabilities stay dropped and privilege
+   * escalation stays off.
+   */
+  readonly runAsRoot?: { readonly reason: string };
 }
 
 type ProbeSpec = HttpProbe | { readonly tcpPort: number | string } | { readonly exec: string[] };
@@ -116,11 +123,9 @@ export function secureContainer(opts: ContainerOptions): k8s.Container {
     },
     ...probes,
     volumeMounts: opts.volumeMounts,
-    securityContext: {
-      ...RESTRICTED_CONTAINER_SECURITY,
-      runAsUser: opts.runAsUser,
-      runAsGroup: opts.runAsGroup,
-    },
+    securityContext: opts.runAsRoot
+      ? { ...RESTRICTED_CONTAINER_SECURITY, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 }
+      : { ...RESTRICTED_CONTAINER_SECURITY, runAsUser: opts.runAsUser, runAsGroup: opts.runAsGroup },
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
 }
@@ -143,6 +148,14 @@ export function restrictedPodSecurity(opts: PodSecurityOptions): k8s.PodSecurity
     fsGroupChangePolicy: opts.fsGroup !== undefined ? 'OnRootMismatch' : undefined,
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/**
+ * Pod-level security of a node agent that must run as root (see `ContainerOptions.runAsRoot`):
+ * still the RuntimeDefault seccomp profile, only the user differs from `restrictedPodSecurity`.
+ */
+export function rootPodSecurity(_reason: string): k8s.PodSecurityContext {
+  return { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } };
 }
 
 /** A writable scratch directory for a container whose root filesystem is read-only. */

@@ -1,0 +1,84 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+
+/** The extended resource the NVIDIA device plugin advertises. */
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+
+/** The taint GPU nodes usually carry, so that only pods that asked for a GPU land there. */
+export const GPU_TOLERATION: k8s.Toleration = { key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' };
+
+export interface RequestGpuOptions {
+  /**
+   * The container that gets the GPUs.
+   * @default the workload's only container (an error when it has several)
+   */
+  readonly container?: string;
+  /**
+   * Whole GPUs, or time-sliced shares when the device plugin advertises each GPU several times.
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * Label of GPU nodes the pod must land on.
+   * @default { 'nvidia.com/gpu.present': 'true' } (set by NVIDIA GPU feature discovery)
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * RuntimeClass that injects the driver into the container; `null` when the NVIDIA runtime is the node's default.
+   * @default 'nvidia'
+   */
+  readonly runtimeClassName?: string | null;
+}
+
+/** The node label NVIDIA GPU feature discovery puts on GPU nodes. */
+export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nvidia.com/gpu.present': 'true' };
+
+/**
+ * Gives a cdk8s-plus workload GPUs in one call: `nvidia.com/gpu` limits on its
+ * container, the GPU-node toleration, the NVIDIA RuntimeClass and a required
+ * node affinity to GPU nodes. cdk8s-plus has no typed field for extended
+ * resources or the RuntimeClass, so those two go in as JSON patches on the
+ * rendered object.
+ *
+ * The container must have CPU and memory limits: a GPU pod without them can
+ * starve the node's other GPU tenants of CPU while holding the GPU.
+ */
+export function requestGpu(workload: kplus.Deployment | kplus.StatefulSet, opts: RequestGpuOptions = {}): void {
+  const count = opts.count ?? 1;
+  const what = `requestGpu(${workload.node.path})`;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`${what}: count must be a whole number of at least 1, got ${count}`);
+  const nodeSelector = opts.nodeSelector ?? DEFAULT_GPU_NODE_SELECTOR;
+  if (Object.keys(nodeSelector).length === 0) throw new Error(`${what}: nodeSelector is empty; name the label of GPU nodes`);
+
+  const containers = workload.containers;
+  const index =
+    opts.container === undefined ? (containers.length === 1 ? 0 : -1) : containers.findIndex((c) => c.name === opts.container);
+  if (index < 0) {
+    const names = containers.map((c) => `"${c.name}"`).join(', ') || 'none';
+    throw new Error(
+      opts.container === undefined
+        ? `${what}: the workload has ${containers.length} containers (${names}); name the one that gets the GPU with "container"`
+        : `${what}: no container named "${opts.container}"; the workload has ${names}`,
+    );
+  }
+  const container = containers[index];
+  if (!container.resources?.cpu?.limit || !container.resources?.memory?.limit) {
+    throw new Error(`${what}: container "${container.name}" needs CPU and memory limits before it gets a GPU`);
+  }
+
+  workload.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(GPU_RESOURCE, { effect: kplus.TaintEffect.NO_SCHEDULE })));
+  workload.scheduling.attract(
+    kplus.Node.labeled(...Object.entries(nodeSelector).map(([key, value]) => kplus.NodeLabelQuery.is(key, value))),
+  );
+
+  const api = ApiObject.of(workload);
+  // Extended resources need no request: the limit implies an equal request, and they cannot be overcommitted.
+  // The patch applies before the L1 object converts quantities to strings, so it must be a Quantity too
+  // (a plain string is silently dropped); the tests check the rendered limit.
+  api.addJsonPatch(
+    JsonPatch.add(`/spec/template/spec/containers/${index}/resources/limits/nvidia.com~1gpu`, k8s.Quantity.fromString(String(count))),
+  );
+  const runtimeClassName = opts.runtimeClassName === undefined ? 'nvidia' : opts.runtimeClassName;
+  if (runtimeClassName !== null) api.addJsonPatch(JsonPatch.add('/spec/template/spec/runtimeClassName', runtimeClassName));
+}
