@@ -9,7 +9,9 @@ import { stackHealthDashboard } from './components/prometheus/dashboard';
 import { Prometheus } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
 import { StackConfig } from './config/schema';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE } from './dashboards/datasources';
+import { platformDashboards } from './dashboards';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { PART_OF, standardLabels } from './lib/labels';
 
@@ -83,7 +85,7 @@ export class Stack extends Construct {
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard()].map(
+    const dashboards = [stackHealthDashboard(), ...this.catalogueDashboards(config)].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -118,5 +120,11 @@ export class Stack extends Construct {
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
+  }
+
+  // ---- the service catalogue (issue 8) ------------------------------------------
+  /** Dashboards generated from the service catalogue and the SLO targets. */
+  private catalogueDashboards(config: StackConfig): DashboardBuilder[] {
+    return platformDashboards({ services: config.services, slo: config.slo });
   }
 }
