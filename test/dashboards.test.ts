@@ -7,6 +7,9 @@ import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from
 import { dashboards } from './support/dist-files';
 import { logqlErrors, promqlErrors } from './support/query-parsers';
 import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { requireTool, run } from './support/tools';
+import * as os from 'os';
+import { toYaml } from '../src/lib/yaml';
 
 const out = synthesizedShippedConfigs();
 
@@ -56,6 +59,26 @@ describe.each(environments(out))('dashboards of %s', (env) => {
     }
     expect(loki).toBeGreaterThan(3);
     expect(errors).toEqual([]);
+  });
+
+  test('promtool type-checks every Prometheus panel query (as recording rules, with Grafana variables expanded)', () => {
+    // The lezer grammar checks syntax only; promtool also rejects type errors such as rate() of an instant vector.
+    const exprs = boards.flatMap((b) =>
+      b.json.panels.flatMap((p: any) =>
+        (p.targets ?? []).filter((t: any) => (t.datasource?.type ?? p.datasource.type) === 'prometheus').map((t: any) => t.expr as string),
+      ),
+    );
+    const expanded = exprs.map((e) => e.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m'));
+    expect(expanded.join('\n')).not.toMatch(/\$(?!namespace|service|route|target|group)\w/);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-promql-'));
+    const file = path.join(work, 'queries.yaml');
+    fs.writeFileSync(
+      file,
+      toYaml({ groups: [{ name: 'dashboard-queries', rules: expanded.map((expr, i) => ({ record: `dashboard:query${i}:check`, expr })) }] }),
+    );
+    const result = run(requireTool('promtool'), ['check', 'rules', file]);
+    expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
+    expect(result.stdout).toContain(`SUCCESS: ${expanded.length} rules found`);
   });
 
   test('every dashboard is provisioned through its own ConfigMap holding the same JSON', () => {
