@@ -89,6 +89,13 @@ describe.each(environments(out))('dashboards of %s', (env) => {
     }
   });
 
+  test('every dashboard stays under 256 KiB, the limit of a client-side applied ConfigMap (ArgoCD)', () => {
+    for (const b of boards) {
+      const bytes = fs.statSync(b.file).size;
+      expect({ uid: b.json.uid, under: bytes < 256 * 1024 }).toEqual({ uid: b.json.uid, under: true });
+    }
+  });
+
   test('the agent loop reads logs from Loki and provider spans from Jaeger', () => {
     const agent = boards.find((b) => b.json.uid === 'agent-loop')!.json;
     const jaeger = agent.panels.filter((p: any) => p.datasource.uid === 'jaeger').map((p: any) => p.targets[0].operation);
