@@ -16,6 +16,7 @@ import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { StackConfig } from './config/schema';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
+import { platformDashboards } from './dashboards';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { EnvironmentApplications } from './gitops/applications';
 import { DeployAnnotation } from './gitops/deploy-annotation';
@@ -107,7 +108,7 @@ export class Stack extends Construct {
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard(), ...gpu.dashboards].map(
+    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...this.catalogueDashboards(config)].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -232,5 +233,11 @@ export class Stack extends Construct {
         }),
       ],
     };
+  }
+
+  // ---- the service catalogue (issue 8) ------------------------------------------
+  /** Dashboards generated from the service catalogue and the SLO targets. */
+  private catalogueDashboards(config: StackConfig): DashboardBuilder[] {
+    return platformDashboards({ services: config.services, slo: config.slo });
   }
 }

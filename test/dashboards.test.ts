@@ -1,42 +1,161 @@
 import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import * as fs from 'fs';
+import { renderDashboard } from '../src/dashboards/dashboard';
+import { lintDashboard } from '../src/dashboards/lint';
+import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/dashboards/presets';
 import { dashboards } from './support/dist-files';
-import { promqlErrors } from './support/query-parsers';
+import { logqlErrors, promqlErrors } from './support/query-parsers';
 import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { requireTool, run } from './support/tools';
+import * as os from 'os';
+import { toYaml } from '../src/lib/yaml';
 
 const out = synthesizedShippedConfigs();
 
+/**
+ * The uids are part of the contract: bookmarks, links and alert annotations
+ * point at them. Changing this list must be a deliberate act.
+ */
+const STABLE_UIDS = [
+  'agent-loop',
+  'gpu',
+  'grpc-clients',
+  'kafka-consumers',
+  'kubernetes',
+  'runtimes',
+  'saga',
+  'service-overview',
+  'slo-overview',
+  'stack-health',
+];
+
 describe.each(environments(out))('dashboards of %s', (env) => {
-  const all = dashboards(path.join(out, env));
+  const envDir = path.join(out, env);
+  const boards = dashboards(envDir);
 
-  test('the stack health dashboard is there', () => {
-    expect(all.map((d) => d.json.uid)).toContain('stack-health');
+  test('GIVEN the shipped config THEN every dashboard of the issue exists under its stable uid', () => {
+    expect(boards.map((b) => b.json.uid)).toEqual(STABLE_UIDS);
+    for (const b of boards) expect(path.basename(b.file)).toBe(`${b.json.uid}.json`);
   });
 
-  test.each(all.map((d) => [d.json.uid, d.json] as const))('%s: every panel has a datasource and every target a refId; ids are unique', (_uid, json) => {
-    const panels: any[] = json.panels;
-    expect(panels.length).toBeGreaterThan(0);
-    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
-    for (const panel of panels) {
-      expect(panel.datasource?.uid).toBeTruthy();
-      for (const target of panel.targets ?? []) expect(target.refId).toMatch(/^[A-Z]$/);
-    }
+  test('lint: unique panel ids, no overlap, datasources, refIds and deploy annotations', () => {
+    expect(boards.flatMap((b) => lintDashboard(b.json, DEPLOY_ANNOTATION_TAG))).toEqual([]);
   });
 
-  test.each(all.map((d) => [d.json.uid, d.json] as const))('%s: panels do not overlap', (_uid, json) => {
-    const boxes = json.panels.map((p: any) => ({ title: p.title, ...p.gridPos }));
-    for (const a of boxes) {
-      expect(a.x + a.w).toBeLessThanOrEqual(24);
-      for (const b of boxes) {
-        if (a === b) continue;
-        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-        expect({ a: a.title, b: b.title, overlap }).toEqual({ a: a.title, b: b.title, overlap: false });
+  test('every Prometheus and Loki query parses', () => {
+    const errors: string[] = [];
+    let loki = 0;
+    for (const b of boards) {
+      for (const p of b.json.panels) {
+        for (const t of p.targets ?? []) {
+          const type = t.datasource?.type ?? p.datasource.type;
+          if (type === 'prometheus') errors.push(...promqlErrors(t.expr).map((e) => `${b.json.uid} "${p.title}": ${e}`));
+          if (type === 'loki') {
+            loki++;
+            errors.push(...logqlErrors(t.expr).map((e) => `${b.json.uid} "${p.title}": ${e}`));
+          }
+        }
       }
     }
+    expect(loki).toBeGreaterThan(3);
+    expect(errors).toEqual([]);
   });
 
-  test.each(all.map((d) => [d.json.uid, d.json] as const))('%s: every PromQL query parses with the Prometheus grammar', (_uid, json) => {
-    const exprs = json.panels.flatMap((p: any) => (p.datasource?.type === 'prometheus' ? (p.targets ?? []).map((t: any) => t.expr) : []));
-    expect(exprs.length).toBeGreaterThan(0);
-    for (const expr of exprs) expect({ expr, errors: promqlErrors(expr) }).toEqual({ expr, errors: [] });
+  test('promtool type-checks every Prometheus panel query (as recording rules, with Grafana variables expanded)', () => {
+    // The lezer grammar checks syntax only; promtool also rejects type errors such as rate() of an instant vector.
+    const exprs = boards.flatMap((b) =>
+      b.json.panels.flatMap((p: any) =>
+        (p.targets ?? []).filter((t: any) => (t.datasource?.type ?? p.datasource.type) === 'prometheus').map((t: any) => t.expr as string),
+      ),
+    );
+    const expanded = exprs.map((e) => e.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m'));
+    expect(expanded.join('\n')).not.toMatch(/\$(?!namespace|service|route|target|group)\w/);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-promql-'));
+    const file = path.join(work, 'queries.yaml');
+    fs.writeFileSync(
+      file,
+      toYaml({ groups: [{ name: 'dashboard-queries', rules: expanded.map((expr, i) => ({ record: `dashboard:query${i}:check`, expr })) }] }),
+    );
+    const result = run(requireTool('promtool'), ['check', 'rules', file]);
+    expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
+    expect(result.stdout).toContain(`SUCCESS: ${expanded.length} rules found`);
+  });
+
+  test('every dashboard is provisioned through its own ConfigMap holding the same JSON', () => {
+    const docs = parseAllDocuments(fs.readFileSync(path.join(envDir, 'grafana.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    for (const b of boards) {
+      const cm = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata.name === `grafana-dashboard-${b.json.uid}`);
+      expect(JSON.parse(cm.data[`${b.json.uid}.json`])).toEqual(b.json);
+    }
+  });
+
+  test('every dashboard stays under 256 KiB, the limit of a client-side applied ConfigMap (ArgoCD)', () => {
+    for (const b of boards) {
+      const bytes = fs.statSync(b.file).size;
+      expect({ uid: b.json.uid, under: bytes < 256 * 1024 }).toEqual({ uid: b.json.uid, under: true });
+    }
+  });
+
+  test('the agent loop reads logs from Loki and provider spans from Jaeger', () => {
+    const agent = boards.find((b) => b.json.uid === 'agent-loop')!.json;
+    const jaeger = agent.panels.filter((p: any) => p.datasource.uid === 'jaeger').map((p: any) => p.targets[0].operation);
+    expect(jaeger.sort()).toEqual(['anthropic.chat', 'openai.chat']);
+    expect(agent.panels.some((p: any) => p.type === 'logs' && p.datasource.uid === 'loki')).toBe(true);
+  });
+});
+
+describe('dashboard lint can fail', () => {
+  const base = () => {
+    const grid = new GridLayout();
+    return newDashboard({ uid: 'lint-test', title: 'Lint test', tags: [] })
+      .withPanel(timeseriesPanel({ title: 'a', targets: [{ expr: 'up' }], gridPos: grid.place(12, 8) }))
+      .withPanel(timeseriesPanel({ title: 'b', targets: [{ expr: 'up' }], gridPos: grid.place(12, 8) }));
+  };
+
+  test('GIVEN a clean dashboard THEN it renders', () => {
+    expect(renderDashboard(base()).uid).toBe('lint-test');
+  });
+
+  test('fails if two panels overlap', () => {
+    const b = base().withPanel(timeseriesPanel({ title: 'c', targets: [{ expr: 'up' }], gridPos: { x: 6, y: 4, w: 12, h: 8 } }));
+    expect(() => renderDashboard(b)).toThrow(/panel "a" .* overlaps panel "c"/);
+  });
+
+  test('fails if a panel leaves the 24-column grid', () => {
+    const b = base().withPanel(timeseriesPanel({ title: 'wide', targets: [{ expr: 'up' }], gridPos: { x: 20, y: 20, w: 8, h: 8 } }));
+    expect(() => renderDashboard(b)).toThrow(/panel "wide" does not fit/);
+  });
+
+  const json = () => JSON.parse(JSON.stringify(renderDashboard(base()).json));
+
+  test('fails if panel ids repeat', () => {
+    const j = json();
+    j.panels[1].id = j.panels[0].id;
+    expect(lintDashboard(j, DEPLOY_ANNOTATION_TAG)).toEqual(['dashboard "lint-test": panel "b" has id 1, like panel "a"']);
+  });
+
+  test('fails if a panel has no datasource or an unknown one', () => {
+    const j = json();
+    delete j.panels[0].datasource;
+    j.panels[1].datasource = { type: 'prometheus', uid: 'victoria' };
+    j.panels[1].targets[0].datasource = undefined;
+    expect(lintDashboard(j, DEPLOY_ANNOTATION_TAG)).toEqual([
+      'dashboard "lint-test": panel "a" has no datasource',
+      'dashboard "lint-test": panel "b" uses datasource uid "victoria", not one of src/dashboards/datasources.ts',
+      'dashboard "lint-test": panel "b" target A has no known datasource',
+    ]);
+  });
+
+  test('fails if a target has no refId', () => {
+    const j = json();
+    delete j.panels[0].targets[0].refId;
+    expect(lintDashboard(j, DEPLOY_ANNOTATION_TAG)).toEqual(['dashboard "lint-test": panel "a" has a target without refId']);
+  });
+
+  test('fails if the deploy annotation is missing', () => {
+    const j = json();
+    j.annotations.list = [];
+    expect(lintDashboard(j, DEPLOY_ANNOTATION_TAG)).toEqual(['dashboard "lint-test": no deploy annotation (tag "deploy")']);
   });
 });

@@ -31,6 +31,23 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
         'namespace so the main one can enforce the restricted Pod Security level',
     });
   }
+  const seen = new Map<string, number>();
+  config.services.forEach((svc, i) => {
+    const first = seen.get(svc.name);
+    if (first !== undefined) {
+      problems.push({
+        path: ['services', i, 'name'],
+        message: `"${svc.name}" is also the name of services[${first}]; service names must be unique, because dashboards and alerts select by name`,
+      });
+    } else seen.set(svc.name, i);
+    const targets = new Set<string>();
+    svc.grpcClientTargets.forEach((t, j) => {
+      if (targets.has(t)) {
+        problems.push({ path: ['services', i, 'grpcClientTargets', j], message: `"${t}" is listed twice; each target once` });
+      }
+      targets.add(t);
+    });
+  });
 
   if (config.gpu.exporterRequestsGpu && config.gpu.timeSlicing === undefined) {
     problems.push({

@@ -288,6 +288,96 @@ const gpu = z
   .prefault({})
   .describe('GPU observability: the NVIDIA device plugin, a GPU exporter, the GPU dashboard and alerts.');
 
+// ---- the service catalogue ------------------------------------------------------
+
+const sloTargets = z
+  .strictObject({
+    latencyP99Ms: z
+      .number()
+      .positive({ error: 'expected a latency in milliseconds greater than 0' })
+      .default(200)
+      .describe('p99 HTTP latency target in milliseconds (seed 2: gateway p99 < 200 ms). Default: 200.'),
+    errorRatio: z
+      .number()
+      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .default(0.001)
+      .describe('Largest allowed share of 5xx responses (seed 2: 5xx < 0.1%). Default: 0.001.'),
+    kafkaLagMessages: z
+      .number()
+      .int()
+      .positive({ error: 'expected a whole number of messages greater than 0' })
+      .default(1000)
+      .describe('Largest allowed consumer lag in messages (seed 2: Kafka lag < 1 000). Default: 1000.'),
+    cdcLagSeconds: z
+      .number()
+      .positive({ error: 'expected seconds greater than 0' })
+      .default(5)
+      .describe('p99 CDC pipeline lag target in seconds (seed 2: Debezium lag < 5 s). Default: 5.'),
+  })
+  .prefault({})
+  .describe("SLO targets; seed 2's SLO table is the default.");
+
+const serviceSlo = z
+  .strictObject({
+    latencyP99Ms: z
+      .number()
+      .positive({ error: 'expected a latency in milliseconds greater than 0' })
+      .optional()
+      .describe('p99 latency target of this service in milliseconds. Default: slo.latencyP99Ms.'),
+    latencyRoute: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Only this route counts for the latency target (seed 2: IAM login p99 < 300 ms). Default: every route.'),
+    errorRatio: z
+      .number()
+      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .optional()
+      .describe('Largest allowed share of 5xx responses of this service. Default: slo.errorRatio.'),
+  })
+  .prefault({})
+  .describe('Targets of this service; omitted ones come from the top-level `slo`.');
+
+const kafkaConsumer = z.strictObject({
+  groupId: z.string().min(1).describe('The consumer group (the `group_id` label of kafka_consumer_lag).'),
+  topics: z.array(z.string().min(1)).min(1, { error: 'expected at least one topic' }).describe('Topics the group consumes.'),
+});
+
+export const HTTP_VOCABULARIES = ['seed1', 'seed2'] as const;
+
+const service = z.strictObject({
+  name: dnsLabel('a service name').describe('Service name: the `app` label of its pods and, for seed2 metrics, the `service` label. Required.'),
+  namespace: dnsLabel('a namespace name').describe('Namespace the service runs in. Required.'),
+  stack: z.enum(['go', 'java', 'python']).describe('Language stack; picks the runtime panels (Go runtime or JVM). Required.'),
+  httpVocabulary: z
+    .enum(HTTP_VOCABULARIES)
+    .default('seed1')
+    .describe(
+      'The HTTP metric names the service emits: "seed1" = http_requests_total / http_request_duration_seconds ' +
+        '(labels method, route, code); "seed2" = http_server_requests_total / http_server_request_duration_ms ' +
+        '(labels service, method, route, status_code). Default: seed1.',
+    ),
+  grpcClientTargets: z
+    .array(dnsLabel('a service name'))
+    .default([])
+    .describe('Services this one calls over gRPC (the `target` label of grpc_client_requests_total). Default: none.'),
+  kafkaConsumers: z.array(kafkaConsumer).default([]).describe('Kafka consumer groups of the service and their topics. Default: none.'),
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
+    .optional()
+    .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
+  saga: z.boolean().default(false).describe('The service records saga_steps_total / saga_step_duration_seconds (seed 1). Default: false.'),
+  slo: serviceSlo,
+});
+
+const services = z
+  .array(service)
+  .default([])
+  .describe('The service catalogue: every application service the platform watches. Dashboards are generated from it. Default: none.');
+
 export const StackConfigSchema = z
   .strictObject({
     environment: dnsLabel('an environment name').describe(
@@ -321,6 +411,8 @@ export const StackConfigSchema = z
     alerting,
     gitops,
     gpu,
+    slo: sloTargets,
+    services,
   })
   .describe('One environment of the observability platform.');
 
@@ -330,3 +422,5 @@ export type StackConfigInput = z.input<typeof StackConfigSchema>;
 export type StackConfig = z.output<typeof StackConfigSchema>;
 export type GpuConfig = z.output<typeof gpu>;
 export type ResourcesConfig = z.output<typeof resources>;
+export type ServiceConfig = z.output<typeof service>;
+export type SloTargets = z.output<typeof sloTargets>;

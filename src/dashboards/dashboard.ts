@@ -1,4 +1,6 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { lintDashboard } from './lint';
+import { DEPLOY_ANNOTATION_TAG } from './presets';
 
 /** A dashboard rendered to Grafana's JSON model, ready to provision or import. */
 export interface RenderedDashboard {
@@ -10,9 +12,9 @@ export interface RenderedDashboard {
 const UID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /**
- * Builds the dashboard and checks what Grafana would silently get wrong:
- * a missing or unstable uid, duplicate panel ids, panels without a datasource
- * and targets without a refId.
+ * Builds the dashboard and checks what Grafana would silently get wrong
+ * (a missing or unstable uid, and everything `lintDashboard` checks), so a
+ * broken dashboard fails the synth rather than a reviewer's eye.
  */
 export function renderDashboard(builder: dashboard.DashboardBuilder): RenderedDashboard {
   const model = builder.build();
@@ -24,10 +26,8 @@ export function renderDashboard(builder: dashboard.DashboardBuilder): RenderedDa
   const panels = (model.panels ?? []) as Array<Record<string, any>>;
   panels.forEach((panel, i) => {
     panel.id = i + 1;
-    if (!panel.datasource) throw new Error(`dashboard "${uid}": panel "${panel.title}" has no datasource`);
-    for (const target of panel.targets ?? []) {
-      if (!target.refId) throw new Error(`dashboard "${uid}": panel "${panel.title}" has a target without refId`);
-    }
   });
+  const problems = lintDashboard(model, DEPLOY_ANNOTATION_TAG);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   return { uid, title: model.title ?? uid, json: JSON.parse(JSON.stringify(model)) };
 }

@@ -4,6 +4,10 @@
  */
 export const DATASOURCE = {
   prometheus: { type: 'prometheus', uid: 'prometheus' },
+  loki: { type: 'loki', uid: 'loki' },
+  jaeger: { type: 'jaeger', uid: 'jaeger' },
+  /** Grafana's own annotation store, where CI posts deploy markers. */
+  grafana: { type: 'grafana', uid: '-- Grafana --' },
 } as const;
 
 export type DatasourceRef = { readonly type: string; readonly uid: string };

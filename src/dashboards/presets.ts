@@ -1,4 +1,9 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as logs from '@grafana/grafana-foundation-sdk/logs';
+import * as loki from '@grafana/grafana-foundation-sdk/loki';
+import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
@@ -64,7 +69,7 @@ export interface PanelOptions {
   readonly gridPos: dashboard.GridPos;
 }
 
-export function timeseriesPanel(opts: PanelOptions): timeseries.PanelBuilder {
+export function timeseriesPanel(opts: PanelOptions & { readonly redFrom?: number }): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()
     .title(opts.title)
     .datasource(DATASOURCE.prometheus)
@@ -72,9 +77,22 @@ export function timeseriesPanel(opts: PanelOptions): timeseries.PanelBuilder {
     .gridPos(opts.gridPos)
     .lineWidth(1)
     .fillOpacity(10);
+  if (opts.redFrom !== undefined) {
+    // The target drawn as a red dashed line, so the panel reads against its SLO.
+    panel
+      .thresholds(thresholdSteps(opts.redFrom))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  }
   if (opts.description) panel.description(opts.description);
   for (const target of promTargets(opts.targets)) panel.withTarget(target);
   return panel;
+}
+
+function thresholdSteps(redFrom?: number): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+    { value: null as unknown as number, color: 'green' },
+    ...(redFrom !== undefined ? [{ value: redFrom, color: 'red' }] : []),
+  ]);
 }
 
 export interface StatOptions extends PanelOptions {
@@ -88,18 +106,13 @@ export function statPanel(opts: StatOptions): stat.PanelBuilder {
     .datasource(DATASOURCE.prometheus)
     .unit(opts.unit ?? 'short')
     .gridPos(opts.gridPos)
-    .thresholds(
-      new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
-        { value: null as unknown as number, color: 'green' },
-        ...(opts.redFrom !== undefined ? [{ value: opts.redFrom, color: 'red' }] : []),
-      ]),
-    );
+    .thresholds(thresholdSteps(opts.redFrom));
   if (opts.description) panel.description(opts.description);
   for (const target of promTargets(opts.targets)) panel.withTarget(target);
   return panel;
 }
 
-/** A dashboard with the house defaults: UTC-free browser time, 30 s refresh, last 6 hours, not editable. */
+/** A dashboard with the house defaults: browser time, 30 s refresh, last 6 hours, and the deploy markers. */
 export function newDashboard(opts: { uid: string; title: string; tags: string[]; description?: string }): dashboard.DashboardBuilder {
   const builder = new dashboard.DashboardBuilder(opts.title)
     .uid(opts.uid)
@@ -107,7 +120,110 @@ export function newDashboard(opts: { uid: string; title: string; tags: string[];
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
-    .editable();
+    .editable()
+    .annotation(deployAnnotations());
   if (opts.description) builder.description(opts.description);
   return builder;
+}
+
+// ---- variables, annotations, logs and traces ------------------------------------
+
+/**
+ * The tag every CI rollout puts on its Grafana annotation (beside the namespace
+ * and the short SHA, seed 1), so every dashboard marks the deploy that preceded
+ * a change.
+ */
+export const DEPLOY_ANNOTATION_TAG = 'deploy';
+
+/** Deploy markers from Grafana's annotation store, by tag. */
+export function deployAnnotations(): dashboard.AnnotationQueryBuilder {
+  const tagsTarget = { build: () => ({ type: 'tags', tags: [DEPLOY_ANNOTATION_TAG], matchAny: true, limit: 100 }) };
+  return new dashboard.AnnotationQueryBuilder()
+    .name('Deploys')
+    .datasource(DATASOURCE.grafana)
+    .enable(true)
+    .iconColor('#8ab8ff')
+    .target(tagsTarget as unknown as cog.Builder<cog.Dataquery>);
+}
+
+/** A Prometheus template variable; `query` is `label_values(<selector>, <label>)`. */
+export function queryVariable(opts: { name: string; label: string; query: string; includeAll?: boolean }): dashboard.QueryVariableBuilder {
+  const v = new dashboard.QueryVariableBuilder(opts.name)
+    .label(opts.label)
+    .datasource(DATASOURCE.prometheus)
+    .query({ query: opts.query, refId: 'PrometheusVariableQueryEditor-VariableQuery' })
+    .definition(opts.query)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(true);
+  if (opts.includeAll ?? true) v.includeAll(true).allValue('.+');
+  return v;
+}
+
+export interface LokiTarget {
+  readonly expr: string;
+  readonly legend?: string;
+}
+
+function lokiTargets(targets: readonly LokiTarget[]): loki.DataqueryBuilder[] {
+  return targets.map((t, i) => {
+    const q = new loki.DataqueryBuilder().datasource(DATASOURCE.loki).expr(t.expr).refId(String.fromCharCode(65 + i));
+    if (t.legend) q.legendFormat(t.legend);
+    return q;
+  });
+}
+
+/** A time series of a LogQL metric query (count_over_time and friends). */
+export function lokiTimeseriesPanel(opts: Omit<PanelOptions, 'targets'> & { targets: readonly LokiTarget[] }): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .title(opts.title)
+    .datasource(DATASOURCE.loki)
+    .unit(opts.unit ?? 'short')
+    .gridPos(opts.gridPos)
+    .lineWidth(1)
+    .fillOpacity(10);
+  if (opts.description) panel.description(opts.description);
+  for (const target of lokiTargets(opts.targets)) panel.withTarget(target);
+  return panel;
+}
+
+/** Log lines of a LogQL log query. */
+export function logsPanel(opts: { title: string; description?: string; expr: string; gridPos: dashboard.GridPos }): logs.PanelBuilder {
+  const panel = new logs.PanelBuilder()
+    .title(opts.title)
+    .datasource(DATASOURCE.loki)
+    .gridPos(opts.gridPos)
+    .showTime(true)
+    .wrapLogMessage(true)
+    .enableLogDetails(true);
+  if (opts.description) panel.description(opts.description);
+  for (const target of lokiTargets([{ expr: opts.expr }])) panel.withTarget(target);
+  return panel;
+}
+
+/**
+ * Traces found by Jaeger's search, as a table. The SDK has no Jaeger query
+ * type, so the query is written in the Jaeger datasource's own shape.
+ */
+export function jaegerSearchPanel(opts: {
+  title: string;
+  description?: string;
+  service: string;
+  operation: string;
+  gridPos: dashboard.GridPos;
+}): table.PanelBuilder {
+  const query = {
+    build: () => ({
+      refId: 'A',
+      datasource: DATASOURCE.jaeger,
+      queryType: 'search',
+      service: opts.service,
+      operation: opts.operation,
+      limit: 20,
+    }),
+  };
+  const panel = new table.PanelBuilder().title(opts.title).datasource(DATASOURCE.jaeger).gridPos(opts.gridPos);
+  if (opts.description) panel.description(opts.description);
+  panel.withTarget(query as unknown as cog.Builder<cog.Dataquery>);
+  return panel;
 }

@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { newDashboard } from '../dashboards/presets';
 import { GrafanaDashboard } from '../dashboards/grafana-dashboard';
 import { applySyncWaves, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWaveOf, SyncWave } from './sync-waves';
 
@@ -35,7 +35,7 @@ describe('sync waves', () => {
     const grafana = new Chart(app, 'grafana');
     new GrafanaDashboard(grafana, 'dashboard', {
       namespace: 'monitoring',
-      builder: new DashboardBuilder('Test').uid('test'),
+      builder: newDashboard({ uid: 'test', title: 'Test', tags: [] }),
     });
     applySyncWaves(app);
     expect(annotations(prometheus)).toStrictEqual({

@@ -1,0 +1,48 @@
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { ServiceConfig } from '../config/schema';
+import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from './presets';
+
+/**
+ * Consumer lag of every catalogue consumer group, per group, topic and
+ * partition. The order projector and the analytics consumer share one
+ * vocabulary (seed 1), so one panel covers both.
+ */
+export function kafkaConsumersDashboard(opts: { services: readonly ServiceConfig[]; lagTargetMessages: number }): DashboardBuilder {
+  const grid = new GridLayout();
+  const groups = opts.services.flatMap((s) => s.kafkaConsumers.map((c) => c.groupId));
+  const board = newDashboard({
+    uid: 'kafka-consumers',
+    title: 'Kafka consumers',
+    tags: ['services', 'kafka'],
+    description: `kafka_consumer_lag per group, topic and partition; the SLO is lag < ${opts.lagTargetMessages} messages.`,
+  }).withVariable(queryVariable({ name: 'group', label: 'Consumer group', query: 'label_values(kafka_consumer_lag, group_id)' }));
+  for (const group of groups) {
+    board.withPanel(
+      statPanel({
+        title: `${group}: max lag`,
+        targets: [{ expr: `max(kafka_consumer_lag{group_id="${group}"})`, instant: true }],
+        redFrom: opts.lagTargetMessages,
+        gridPos: grid.place(6, 4),
+      }),
+    );
+  }
+  grid.newRow();
+  return board
+    .withPanel(
+      timeseriesPanel({
+        title: 'Lag by group and topic',
+        redFrom: opts.lagTargetMessages,
+        targets: [{ expr: 'sum by (group_id, topic) (kafka_consumer_lag{group_id=~"$group"})', legend: '{{group_id}} {{topic}}' }],
+        gridPos: grid.place(24, 8),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Lag by partition',
+        targets: [
+          { expr: 'max by (group_id, topic, partition) (kafka_consumer_lag{group_id=~"$group"})', legend: '{{group_id}} {{topic}}/{{partition}}' },
+        ],
+        gridPos: grid.place(24, 8),
+      }),
+    );
+}

@@ -1,0 +1,89 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { buildExample } from '../examples/instrumented-service/main';
+import { instrument, InstrumentOptions } from '../src/instrumentation/instrument';
+import { validateObjects } from './support/k8s-schema';
+
+const OPTS: InstrumentOptions = { service: 'svc', collectorNamespace: 'monitoring', environment: 'prod', httpPort: 8080 };
+
+function deployment(containers: string[] = ['app']): { chart: Chart; d: kplus.Deployment } {
+  const chart = Testing.chart();
+  const d = new kplus.Deployment(chart, 'd', { containers: containers.map((name) => ({ name, image: 'example/app:1', portNumber: 8080 })) });
+  return { chart, d };
+}
+
+describe('the example app', () => {
+  const objects = Testing.synth(buildExample(Testing.app())) as any[];
+  const dep = objects.find((o) => o.kind === 'Deployment');
+  const c = dep.spec.template.spec.containers[0];
+  const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+  test('GIVEN the example WHEN synthesized THEN every object is valid against the Kubernetes schemas, strictly', () => {
+    expect(objects.length).toBeGreaterThan(0);
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test('THEN Prometheus scrapes it through the annotations and knows it as app=order-service', () => {
+    expect(dep.spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '8080',
+      'prometheus.io/path': '/metrics',
+    });
+    expect(dep.spec.template.metadata.labels['app.kubernetes.io/name']).toBe('order-service');
+  });
+
+  test("THEN traces go to the stack's collector and logs carry the level", () => {
+    expect(env).toMatchObject({
+      OTEL_SERVICE_NAME: 'order-service',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring.svc:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.namespace=go-ecommerce',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  test('THEN DATABASE_URL attributes connections with application_name and holds no credential', () => {
+    expect(env.DATABASE_URL).toBe(
+      'postgres://$(DATABASE_USER):$(DATABASE_PASSWORD)@postgres.java-tasks.svc:5432/orderdb?sslmode=require&application_name=order-service',
+    );
+    expect(env.DATABASE_PASSWORD).toEqual({ secretKeyRef: { name: 'order-service-db', key: 'password' } });
+    // The kubelet only expands $(VAR) for variables defined earlier in the list.
+    const names = c.env.map((e: any) => e.name);
+    expect(names.indexOf('DATABASE_PASSWORD')).toBeLessThan(names.indexOf('DATABASE_URL'));
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  test("THEN the probes are seed 2's health endpoints", () => {
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 8080, scheme: 'HTTP' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080, scheme: 'HTTP' });
+  });
+});
+
+describe('instrument()', () => {
+  test('GIVEN a named second container and OTLP over HTTP THEN that container gets port 4318 and the probes', () => {
+    const { chart, d } = deployment(['proxy', 'app']);
+    instrument(d, { ...OPTS, containerName: 'app', otlpProtocol: 'http/protobuf', metricsPort: 9090 });
+    const spec = Testing.synth(chart)[0].spec.template.spec;
+    expect(spec.containers[0].env).toBeUndefined();
+    expect(spec.containers[1].env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.monitoring.svc:4318' });
+    expect(spec.containers[1].readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080, scheme: 'HTTP' });
+    expect(spec.containers[0].readinessProbe).toBeUndefined();
+  });
+
+  test('fails if the named container does not exist', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, containerName: 'web' })).toThrow('instrument: no container "web" in the workload; it has: app');
+  });
+
+  test('fails if the service is not a DNS label', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, service: 'Order_Service' })).toThrow(/service "Order_Service" must be a DNS label/);
+  });
+
+  test('fails if a port is out of range', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, metricsPort: 70000 })).toThrow('instrument: metricsPort 70000 must be a port from 1 to 65535');
+  });
+
+  test('fails if the log level is unknown', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, logLevel: 'trace' as 'info' })).toThrow(/logLevel "trace" must be one of/);
+  });
+});
+
