@@ -1,15 +1,22 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './alerting/rule-model';
-import { Grafana } from './components/grafana/grafana';
+import { jaegerDatasource, lokiDatasource, prometheusCorrelation } from './components/grafana/correlation';
+import { Grafana, GrafanaDatasource } from './components/grafana/grafana';
+import { Jaeger } from './components/jaeger/jaeger';
+import { telemetryPipelineDashboard } from './components/otel-collector/dashboard';
+import { OtelCollector } from './components/otel-collector/otel-collector';
+import { telemetryPipelineRules } from './components/otel-collector/rules';
 import { KubeStateMetrics } from './components/kube-state-metrics/kube-state-metrics';
 import { Namespaces } from './components/namespaces/namespaces';
 import { NodeExporter } from './components/node-exporter/node-exporter';
 import { stackHealthDashboard } from './components/prometheus/dashboard';
-import { Prometheus } from './components/prometheus/prometheus';
+import { Prometheus, prometheusUrl } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
 import { StackConfig } from './config/schema';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE } from './dashboards/datasources';
+import { ScrapeJob } from './lib/scrape';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { PART_OF, standardLabels } from './lib/labels';
 
@@ -63,7 +70,9 @@ export class Stack extends Construct {
       resources: config.nodeExporter.resources,
     });
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules()];
+    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
+
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...telemetry.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -78,12 +87,15 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob],
+      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...telemetry.scrapeJobs],
       ruleGroups: this.ruleGroups,
+      // The collector remote-writes OTLP metrics, with exemplars that link to traces.
+      enableRemoteWriteReceiver: true,
+      enableExemplarStorage: true,
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard()].map(
+    const dashboards = [stackHealthDashboard(), ...telemetry.dashboards].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -113,10 +125,60 @@ export class Stack extends Construct {
           access: 'proxy',
           isDefault: true,
           editable: false,
-          jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST' },
+          jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
         },
+        ...telemetry.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
+  }
+
+  /**
+   * Traces and the telemetry pipeline (issue 4): Jaeger, the OpenTelemetry
+   * Collector, their rules and dashboard, and the Grafana datasources that
+   * link metrics, logs and traces. Loki is built by its own component; its
+   * address is computed here from the monitoring namespace so the collector
+   * and Grafana agree on it.
+   */
+  private telemetryPipeline(
+    chart: (name: string, namespace?: string) => Chart,
+    config: StackConfig,
+    nodeAgentPriorityClass: string,
+    clusterScopedPrefix: string,
+  ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[]; datasources: GrafanaDatasource[] } {
+    const ns = config.namespaces;
+    const lokiUrl = `http://loki.${ns.monitoring}.svc:3100`;
+
+    const jaeger = new Jaeger(chart('jaeger', ns.monitoring), 'jaeger', {
+      namespace: ns.monitoring,
+      storage: config.traces.storage,
+      retention: config.traces.retention,
+      maxTraces: config.traces.maxTraces,
+      storageSize: config.traces.volume.size,
+      storageClassName: config.traces.volume.storageClassName,
+      resources: config.traces.resources,
+    });
+
+    const collector = new OtelCollector(chart('otel-collector', ns.monitoring), 'otel-collector', {
+      namespace: ns.monitoring,
+      clusterScopedPrefix,
+      environment: config.environment,
+      metricsRemoteWriteUrl: `${prometheusUrl(ns.monitoring)}/api/v1/write`,
+      lokiOtlpUrl: `${lokiUrl}/otlp`,
+      jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
+      queueStorageSize: config.otelCollector.queueStorage.size,
+      queueStorageClassName: config.otelCollector.queueStorage.storageClassName,
+      resources: config.otelCollector.resources,
+      agent: config.otelCollector.agent.enabled
+        ? { namespace: ns.nodeAgents, priorityClassName: nodeAgentPriorityClass, resources: config.otelCollector.agent.resources }
+        : undefined,
+    });
+
+    return {
+      scrapeJobs: [jaeger.scrapeJob, ...collector.scrapeJobs],
+      ruleGroups: [telemetryPipelineRules()],
+      dashboards: [telemetryPipelineDashboard()],
+      datasources: [lokiDatasource(lokiUrl), jaegerDatasource(jaeger.queryUrl)],
+    };
   }
 }

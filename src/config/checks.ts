@@ -1,4 +1,4 @@
-import { sizeBytes } from '../lib/units';
+import { durationSeconds, sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
 import type { StackConfig } from './schema';
 
@@ -28,6 +28,14 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       message:
         `"${config.namespaces.nodeAgents}" is also namespaces.monitoring; node agents need host access and must live in their own ` +
         'namespace so the main one can enforce the restricted Pod Security level',
+    });
+  }
+
+  // Badger deletes spans by ttl; under an hour a trace can vanish while someone is still following it from a log line.
+  if (config.traces.storage === 'badger' && durationSeconds(config.traces.retention) < 3600) {
+    problems.push({
+      path: ['traces', 'retention'],
+      message: `"${config.traces.retention}" is shorter than the 1h minimum: traces must outlive the logs and alerts that link to them`,
     });
   }
   return problems;

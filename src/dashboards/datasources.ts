@@ -4,6 +4,8 @@
  */
 export const DATASOURCE = {
   prometheus: { type: 'prometheus', uid: 'prometheus' },
+  loki: { type: 'loki', uid: 'loki' },
+  jaeger: { type: 'jaeger', uid: 'jaeger' },
 } as const;
 
 export type DatasourceRef = { readonly type: string; readonly uid: string };

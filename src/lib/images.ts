@@ -16,6 +16,10 @@ export const IMAGES = {
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
+  // Jaeger v2 (v1 reached end of life on 2025-12-31).
+  jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.20.0' },
+  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
+  otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {
