@@ -5,12 +5,17 @@ import { NvidiaDevicePlugin } from './components/gpu/device-plugin';
 import { gpuDashboard } from './components/gpu/dashboard';
 import { GpuExporter } from './components/gpu/gpu-exporter';
 import { gpuRules } from './components/gpu/rules';
-import { Grafana } from './components/grafana/grafana';
+import { jaegerDatasource, lokiDatasource, prometheusCorrelation } from './components/grafana/correlation';
+import { Grafana, GrafanaDatasource } from './components/grafana/grafana';
+import { Jaeger } from './components/jaeger/jaeger';
+import { telemetryPipelineDashboard } from './components/otel-collector/dashboard';
+import { OtelCollector } from './components/otel-collector/otel-collector';
+import { telemetryPipelineRules } from './components/otel-collector/rules';
 import { KubeStateMetrics } from './components/kube-state-metrics/kube-state-metrics';
 import { Namespaces } from './components/namespaces/namespaces';
 import { NodeExporter } from './components/node-exporter/node-exporter';
 import { stackHealthDashboard } from './components/prometheus/dashboard';
-import { Prometheus } from './components/prometheus/prometheus';
+import { Prometheus, prometheusUrl } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { StackConfig } from './config/schema';
@@ -87,8 +92,9 @@ export class Stack extends Construct {
     });
 
     const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
+    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups];
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups, ...telemetry.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -103,12 +109,15 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs],
+      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs],
       ruleGroups: this.ruleGroups,
+      // The collector remote-writes OTLP metrics, with exemplars that link to traces.
+      enableRemoteWriteReceiver: true,
+      enableExemplarStorage: true,
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...this.catalogueDashboards(config)].map(
+    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...telemetry.dashboards, ...this.catalogueDashboards(config)].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -138,8 +147,9 @@ export class Stack extends Construct {
           access: 'proxy',
           isDefault: true,
           editable: false,
-          jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST' },
+          jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
         },
+        ...telemetry.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
@@ -239,5 +249,54 @@ export class Stack extends Construct {
   /** Dashboards generated from the service catalogue and the SLO targets. */
   private catalogueDashboards(config: StackConfig): DashboardBuilder[] {
     return platformDashboards({ services: config.services, slo: config.slo });
+  }
+
+  /**
+   * Traces and the telemetry pipeline (issue 4): Jaeger, the OpenTelemetry
+   * Collector, their rules and dashboard, and the Grafana datasources that
+   * link metrics, logs and traces. Loki is built by its own component; its
+   * address is computed here from the monitoring namespace so the collector
+   * and Grafana agree on it.
+   */
+  private telemetryPipeline(
+    chart: (name: string, namespace?: string) => Chart,
+    config: StackConfig,
+    nodeAgentPriorityClass: string,
+    clusterScopedPrefix: string,
+  ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[]; datasources: GrafanaDatasource[] } {
+    const ns = config.namespaces;
+    const lokiUrl = `http://loki.${ns.monitoring}.svc:3100`;
+
+    const jaeger = new Jaeger(chart('jaeger', ns.monitoring), 'jaeger', {
+      namespace: ns.monitoring,
+      storage: config.traces.storage,
+      retention: config.traces.retention,
+      maxTraces: config.traces.maxTraces,
+      storageSize: config.traces.volume.size,
+      storageClassName: config.traces.volume.storageClassName,
+      resources: config.traces.resources,
+    });
+
+    const collector = new OtelCollector(chart('otel-collector', ns.monitoring), 'otel-collector', {
+      namespace: ns.monitoring,
+      clusterScopedPrefix,
+      environment: config.environment,
+      metricsRemoteWriteUrl: `${prometheusUrl(ns.monitoring)}/api/v1/write`,
+      lokiOtlpUrl: `${lokiUrl}/otlp`,
+      jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
+      queueStorageSize: config.otelCollector.queueStorage.size,
+      queueStorageClassName: config.otelCollector.queueStorage.storageClassName,
+      resources: config.otelCollector.resources,
+      agent: config.otelCollector.agent.enabled
+        ? { namespace: ns.nodeAgents, priorityClassName: nodeAgentPriorityClass, resources: config.otelCollector.agent.resources }
+        : undefined,
+    });
+
+    return {
+      scrapeJobs: [jaeger.scrapeJob, ...collector.scrapeJobs],
+      ruleGroups: [telemetryPipelineRules()],
+      dashboards: [telemetryPipelineDashboard()],
+      datasources: [lokiDatasource(lokiUrl), jaegerDatasource(jaeger.queryUrl)],
+    };
   }
 }

@@ -28,6 +28,7 @@ const STABLE_UIDS = [
   'service-overview',
   'slo-overview',
   'stack-health',
+  'telemetry-pipeline',
 ];
 
 describe.each(environments(out))('dashboards of %s', (env) => {

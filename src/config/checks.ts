@@ -1,5 +1,5 @@
 import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
-import { sizeBytes } from '../lib/units';
+import { durationSeconds, sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
 import type { StackConfig } from './schema';
 
@@ -31,6 +31,15 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
         'namespace so the main one can enforce the restricted Pod Security level',
     });
   }
+
+  // Badger deletes spans by ttl; under an hour a trace can vanish while someone is still following it from a log line.
+  if (config.traces.storage === 'badger' && durationSeconds(config.traces.retention) < 3600) {
+    problems.push({
+      path: ['traces', 'retention'],
+      message: `"${config.traces.retention}" is shorter than the 1h minimum: traces must outlive the logs and alerts that link to them`,
+    });
+  }
+
   const seen = new Map<string, number>();
   config.services.forEach((svc, i) => {
     const first = seen.get(svc.name);

@@ -377,6 +377,54 @@ const services = z
   .array(service)
   .default([])
   .describe('The service catalogue: every application service the platform watches. Dashboards are generated from it. Default: none.');
+// ---- traces and the telemetry pipeline (issue 4) --------------------------------
+
+const traces = z
+  .strictObject({
+    storage: z
+      .enum(['badger', 'memory'])
+      .default('badger')
+      .describe(
+        'Where Jaeger keeps spans: "badger" on a PersistentVolumeClaim, so traces survive a restart (the single-node default), ' +
+          'or "memory" for a throwaway install. Default: badger.',
+      ),
+    retention: duration('7d')
+      .default('7d')
+      .describe('How long Badger keeps spans (its ttl.spans); ignored by memory storage, which keeps maxTraces instead. Default: 7d.'),
+    maxTraces: z
+      .number()
+      .int()
+      .min(1000, { error: 'expected at least 1000 traces' })
+      .default(100000)
+      .describe('How many traces memory storage keeps before it drops the oldest; ignored by Badger. Default: 100000.'),
+    volume: storage('10Gi').describe("Badger's volume, unused with memory storage. Default: 10Gi on the default StorageClass."),
+    resources: resources.optional(),
+  })
+  .prefault({})
+  .describe('Jaeger v2, the traces backend.');
+
+const otelCollector = z
+  .strictObject({
+    agent: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also run a collector on every node (a DaemonSet with host ports 4317/4318 in namespaces.nodeAgents) that forwards ' +
+              'to the gateway, so services can send to their node. Default: false (services send to the gateway Service).',
+          ),
+        resources: resources.optional(),
+      })
+      .prefault({})
+      .describe('The optional per-node agent collector.'),
+    queueStorage: storage('2Gi').describe(
+      "The gateway's persistent sending queue (file_storage), so a backend outage delays data instead of losing it. Default: 2Gi.",
+    ),
+    resources: resources.optional(),
+  })
+  .prefault({})
+  .describe('The OpenTelemetry Collector gateway that services send OTLP to (seed 2): metrics, logs and traces.');
 
 export const StackConfigSchema = z
   .strictObject({
@@ -413,6 +461,8 @@ export const StackConfigSchema = z
     gpu,
     slo: sloTargets,
     services,
+    traces,
+    otelCollector,
   })
   .describe('One environment of the observability platform.');
 

@@ -21,6 +21,10 @@ export const IMAGES = {
   nvidiaDevicePlugin: { repository: 'nvcr.io/nvidia/k8s-device-plugin', tag: 'v0.20.0' },
   nvidiaGpuExporter: { repository: 'docker.io/utkuozdemir/nvidia_gpu_exporter', tag: '1.14.0' },
   dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
+  // Jaeger v2 (v1 reached end of life on 2025-12-31).
+  jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.20.0' },
+  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
+  otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

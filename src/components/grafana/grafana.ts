@@ -5,6 +5,7 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { datasourceLinkProblems } from './correlation';
 
 /** A datasource in Grafana's provisioning format (`apiVersion: 1`). */
 export interface GrafanaDatasource {
@@ -65,6 +66,13 @@ export class Grafana extends Construct {
     if (defaults.length !== 1) {
       throw new Error(`Grafana needs exactly one default datasource, got ${defaults.length}: ${defaults.map((d) => d.name).join(', ')}`);
     }
+
+    // A correlation link to a missing uid fails silently in the UI (the button just does nothing): refuse it here.
+    const brokenLinks = datasourceLinkProblems(props.datasources);
+    if (brokenLinks.length > 0) throw new Error(`Grafana datasource links point nowhere:\n  ${brokenLinks.join('\n  ')}`);
+    const uids = props.datasources.map((d) => d.uid);
+    const duplicate = uids.find((uid, i) => uids.indexOf(uid) !== i);
+    if (duplicate) throw new Error(`Grafana datasource uid "${duplicate}" is used twice; each datasource needs its own uid`);
 
     const datasourcesYaml = toYaml({ apiVersion: 1, datasources: props.datasources });
     const dashboardsYaml = toYaml(

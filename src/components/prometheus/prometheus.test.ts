@@ -57,3 +57,17 @@ test('RBAC allows only what discovery and cAdvisor need', () => {
 test('fails if two scrape jobs share a name', () => {
   expect(() => synth({ extraScrapeJobs: [{ job_name: 'prometheus' }] })).toThrow('scrape job "prometheus" is defined twice');
 });
+
+test('GIVEN no push clients WHEN synthesized THEN the remote-write receiver and exemplar storage stay off', () => {
+  const args: string[] = synth().find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].args;
+  expect(args.filter((a) => a.includes('remote-write') || a.includes('exemplar'))).toEqual([]);
+});
+
+test('GIVEN the collector remote-writes WHEN enabled THEN Prometheus accepts pushes and keeps exemplars', () => {
+  const prometheus = new Prometheus(Testing.chart(), 'p', { namespace: 'obs', clusterScopedPrefix: 'obs', externalLabels: {} });
+  expect(prometheus.remoteWriteUrl).toBe('http://prometheus.obs.svc:9090/api/v1/write');
+  const args: string[] = synth({ enableRemoteWriteReceiver: true, enableExemplarStorage: true })
+    .find((o) => o.kind === 'StatefulSet')
+    .spec.template.spec.containers[0].args;
+  expect(args).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']));
+});

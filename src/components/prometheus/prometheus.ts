@@ -32,12 +32,27 @@ export interface PrometheusProps {
   readonly extraScrapeJobs?: readonly ScrapeJob[];
   /** Rule groups to evaluate; each becomes a ConfigMap mounted into the rules directory. */
   readonly ruleGroups?: readonly RenderedRuleGroup[];
+  /**
+   * Accept pushed samples on `/api/v1/write` (`--web.enable-remote-write-receiver`), for the OpenTelemetry
+   * Collector's remote write. @default false: nothing may write into the TSDB but the scrapes.
+   */
+  readonly enableRemoteWriteReceiver?: boolean;
+  /**
+   * Keep exemplars (`--enable-feature=exemplar-storage`), so Grafana can link a metric point to its trace.
+   * @default false
+   */
+  readonly enableExemplarStorage?: boolean;
   /** @default 500m/2Gi requests, 1 CPU/4Gi limits: a small single-node cluster with a few hundred thousand series. */
   readonly resources?: ResourceSpec;
 }
 
 export const PROMETHEUS_PORT = 9090;
 const NAME = 'prometheus';
+
+/** Prometheus' in-cluster URL in a namespace; the Stack uses it to link clients built before Prometheus itself. */
+export function prometheusUrl(namespace: string): string {
+  return `http://${NAME}.${namespace}.svc:${PROMETHEUS_PORT}`;
+}
 const DATA_DIR = '/prometheus';
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
@@ -59,6 +74,8 @@ export class Prometheus extends Construct {
   public readonly url: string;
   public readonly serviceName = NAME;
   public readonly port = PROMETHEUS_PORT;
+  /** Where remote-write clients push; only accepted with `enableRemoteWriteReceiver`. */
+  public readonly remoteWriteUrl: string;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
@@ -67,7 +84,8 @@ export class Prometheus extends Construct {
     const labels = standardLabels(identity);
     const selector = selectorLabels(identity);
     const metadata = (name: string) => ({ name, namespace: ns, labels });
-    this.url = `http://${NAME}.${ns}.svc:${PROMETHEUS_PORT}`;
+    this.url = prometheusUrl(ns);
+    this.remoteWriteUrl = `${this.url}/api/v1/write`;
 
     const config = prometheusConfig({
       scrapeInterval: props.scrapeInterval ?? '15s',
@@ -127,6 +145,8 @@ export class Prometheus extends Construct {
         `--storage.tsdb.retention.size=${prometheusSize(props.retentionSize ?? '16Gi')}`,
         // Lets the Service URL appear in alert links instead of the pod's address.
         `--web.external-url=${this.url}`,
+        ...(props.enableRemoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
+        ...(props.enableExemplarStorage ? ['--enable-feature=exemplar-storage'] : []),
       ],
       ports: [{ name: 'http', containerPort: PROMETHEUS_PORT }],
       resources: props.resources ?? DEFAULT_RESOURCES,

@@ -1,0 +1,217 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { durationSeconds } from '../../lib/units';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { toYaml } from '../../lib/yaml';
+
+export type TraceStorage = 'badger' | 'memory';
+
+export interface JaegerProps {
+  readonly namespace: string;
+  /** @default 'badger': spans on a PersistentVolumeClaim, so they survive a restart. */
+  readonly storage?: TraceStorage;
+  /** How long Badger keeps spans, as a Prometheus-style duration. @default '7d' */
+  readonly retention?: string;
+  /** Traces memory storage keeps before dropping the oldest. @default 100000 */
+  readonly maxTraces?: number;
+  /** Size of Badger's PersistentVolumeClaim. @default '10Gi' */
+  readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default 100m/256Mi requests, 1 CPU/1Gi limits: a single-node cluster with a few hundred spans per second. */
+  readonly resources?: ResourceSpec;
+}
+
+export const JAEGER_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, ui: 16686, queryGrpc: 16685, health: 13133, metrics: 8888 } as const;
+const NAME = 'jaeger';
+const CONFIG_DIR = '/etc/jaeger';
+const DATA_DIR = '/badger';
+const STORE = 'traces';
+/** The image's own non-root user. */
+const JAEGER_UID = 10001;
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '1Gi' },
+};
+
+/** Go's time.Duration has no days: Badger's ttl wants hours. */
+function goDuration(prometheusDuration: string): string {
+  const seconds = durationSeconds(prometheusDuration);
+  return seconds % 3600 === 0 ? `${seconds / 3600}h` : `${seconds}s`;
+}
+
+/**
+ * Jaeger v2's own config: an OpenTelemetry-Collector-style file with the
+ * `jaeger_storage` and `jaeger_query` extensions. Every endpoint is written out
+ * with 0.0.0.0, because an empty endpoint binds localhost only and the
+ * Service would reach nothing.
+ */
+export function jaegerConfig(opts: { storage: TraceStorage; retention: string; maxTraces: number }): Record<string, unknown> {
+  const backend =
+    opts.storage === 'badger'
+      ? {
+          badger: {
+            directories: { keys: `${DATA_DIR}/keys`, values: `${DATA_DIR}/values` },
+            ephemeral: false,
+            ttl: { spans: goDuration(opts.retention) },
+          },
+        }
+      : { memory: { max_traces: opts.maxTraces } };
+  return {
+    service: {
+      extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
+      pipelines: {
+        traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] },
+      },
+      telemetry: {
+        resource: { 'service.name': NAME },
+        metrics: {
+          level: 'detailed',
+          readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }],
+        },
+        logs: { level: 'info' },
+      },
+    },
+    extensions: {
+      healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.health}` } },
+      jaeger_query: {
+        storage: { traces: STORE },
+        http: { endpoint: `0.0.0.0:${JAEGER_PORTS.ui}` },
+        grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.queryGrpc}` },
+      },
+      jaeger_storage: { backends: { [STORE]: backend } },
+    },
+    receivers: {
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpGrpc}` },
+          http: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpHttp}` },
+        },
+      },
+    },
+    processors: { batch: {} },
+    exporters: { jaeger_storage_exporter: { trace_storage: STORE } },
+  };
+}
+
+/**
+ * Jaeger v2 as a single-replica StatefulSet: OTLP in on 4317/4318, the UI and
+ * query API on 16686 (Grafana's Jaeger datasource), health on 13133 for the
+ * probes and its own metrics on 8888. With Badger the spans live on a
+ * PersistentVolumeClaim; Badger is single-writer, so one replica is the only
+ * correct count.
+ */
+export class Jaeger extends Construct {
+  /** Query/UI URL, for Grafana's Jaeger datasource. */
+  public readonly queryUrl: string;
+  /** OTLP/gRPC endpoint (`host:port`), for the collector's traces exporter. */
+  public readonly otlpGrpcEndpoint: string;
+  public readonly scrapeJob: ScrapeJob;
+  public readonly serviceName = NAME;
+
+  constructor(scope: Construct, id: string, props: JaegerProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const storage = props.storage ?? 'badger';
+    const maxTraces = props.maxTraces ?? 100000;
+    if (!Number.isInteger(maxTraces) || maxTraces < 1) {
+      throw new Error(`Jaeger: maxTraces must be a positive whole number, got ${maxTraces}`);
+    }
+    const identity = { name: NAME, component: 'traces-backend', image: IMAGES.jaeger };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.queryUrl = `http://${NAME}.${ns}.svc:${JAEGER_PORTS.ui}`;
+    this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${JAEGER_PORTS.otlpGrpc}`;
+
+    const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? '7d', maxTraces }));
+    const configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(`${NAME}-config`),
+      data: { 'config.yaml': configYaml },
+    });
+
+    const sa = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: metadata(NAME),
+      automountServiceAccountToken: false,
+    });
+
+    const ports: k8s.ContainerPort[] = [
+      { name: 'otlp-grpc', containerPort: JAEGER_PORTS.otlpGrpc },
+      { name: 'otlp-http', containerPort: JAEGER_PORTS.otlpHttp },
+      { name: 'ui', containerPort: JAEGER_PORTS.ui },
+      { name: 'query-grpc', containerPort: JAEGER_PORTS.queryGrpc },
+      { name: 'health', containerPort: JAEGER_PORTS.health },
+      { name: 'metrics', containerPort: JAEGER_PORTS.metrics },
+    ];
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.jaeger,
+      args: [`--config=${CONFIG_DIR}/config.yaml`],
+      ports,
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      liveness: { path: '/status', port: 'health' },
+      readiness: { path: '/status', port: 'health' },
+      // Badger replays its value log after an unclean stop; give it a few minutes.
+      startupFailureThreshold: storage === 'badger' ? 30 : undefined,
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+
+    // Memory storage keeps nothing on disk, but the mount stays so both shapes run the same container spec.
+    const volumes: k8s.Volume[] = [configMapVolume('config', configMap.name), scratchVolume('tmp')];
+    if (storage === 'memory') volumes.push(scratchVolume('data'));
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(NAME),
+      spec: {
+        serviceName: NAME,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
+          spec: {
+            serviceAccountName: sa.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity({ runAsUser: JAEGER_UID, fsGroup: JAEGER_UID }),
+            containers: [container],
+            volumes,
+          },
+        },
+        volumeClaimTemplates:
+          storage === 'badger'
+            ? [
+                {
+                  metadata: { name: 'data', labels },
+                  spec: {
+                    accessModes: ['ReadWriteOnce'],
+                    storageClassName: props.storageClassName,
+                    resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '10Gi') } },
+                  },
+                },
+              ]
+            : undefined,
+        // Traces are data: keep the volume when the StatefulSet goes.
+        persistentVolumeClaimRetentionPolicy: storage === 'badger' ? { whenDeleted: 'Retain', whenScaled: 'Retain' } : undefined,
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: {
+        selector,
+        ports: ports
+          .filter((p) => p.name !== 'health')
+          .map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!) })),
+      },
+    });
+
+    this.scrapeJob = componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'metrics' });
+  }
+}

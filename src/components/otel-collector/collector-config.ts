@@ -1,0 +1,293 @@
+/**
+ * The OpenTelemetry Collector's config, built as data, and the structural
+ * rules every config we ship must follow. Component names are the current
+ * upstream ones (`otlp_http`, `otlp_grpc`, `k8s_attributes`); the old names
+ * still load but log a deprecation warning at every start.
+ */
+
+export const COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, health: 13133, metrics: 8888 } as const;
+
+/** Where file_storage keeps the persistent sending queues. */
+export const QUEUE_DIR = '/var/lib/otelcol/queue';
+
+export type Signal = 'metrics' | 'logs' | 'traces';
+
+export interface Pipeline {
+  receivers: string[];
+  processors: string[];
+  exporters: string[];
+}
+
+export interface CollectorConfig {
+  extensions: Record<string, unknown>;
+  receivers: Record<string, unknown>;
+  processors: Record<string, unknown>;
+  exporters: Record<string, any>;
+  service: {
+    extensions: string[];
+    pipelines: Record<string, Pipeline>;
+    telemetry: Record<string, unknown>;
+  };
+}
+
+const QUEUE_STORAGE = 'file_storage/queue';
+
+/** A persistent sending queue on the file_storage extension: an outage delays data instead of losing it. */
+const persistentQueue = { enabled: true, storage: QUEUE_STORAGE };
+/** Retry for up to 10 minutes of backend outage before an item is given up. */
+const retry = { enabled: true, initial_interval: '5s', max_interval: '30s', max_elapsed_time: '10m' };
+
+function otlpReceiver() {
+  return {
+    otlp: {
+      protocols: {
+        // Since v0.104 an empty endpoint binds localhost only, which no other pod can reach.
+        grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}` },
+        http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}` },
+      },
+    },
+  };
+}
+
+function commonExtensions() {
+  return {
+    health_check: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
+    [QUEUE_STORAGE]: {
+      directory: QUEUE_DIR,
+      timeout: '2s',
+      // Reclaims space after a long outage drained; without it the queue file only grows.
+      compaction: { on_start: true, on_rebound: true, directory: QUEUE_DIR },
+    },
+  };
+}
+
+function telemetry() {
+  return {
+    metrics: {
+      level: 'detailed',
+      readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_PORTS.metrics } } } }],
+    },
+    logs: { level: 'info', encoding: 'json' },
+  };
+}
+
+/** memory_limiter as the fact sheet gives it: checked every second, refusing above 80% of the container limit. */
+const memoryLimiter = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
+
+/** Seed 2 batches 1000 items or 10 s, whichever comes first. */
+const batch = { timeout: '10s', send_batch_size: 1000 };
+
+export interface GatewayConfigOptions {
+  /** Value of `deployment.environment` on every item (seed 2 sets it per environment). */
+  readonly environment: string;
+  /** Prometheus remote-write URL (`.../api/v1/write`), or VictoriaMetrics' when that backend is chosen. */
+  readonly metricsRemoteWriteUrl: string;
+  /** Loki's OTLP base URL (`http://loki...:3100/otlp`); the exporter appends `/v1/logs`. */
+  readonly lokiOtlpUrl: string;
+  /** Jaeger's OTLP/gRPC `host:port`. */
+  readonly jaegerOtlpEndpoint: string;
+}
+
+/**
+ * The gateway: services send OTLP here; metrics go to Prometheus by remote
+ * write, logs to Loki's native OTLP endpoint, traces to Jaeger over OTLP.
+ */
+export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
+  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch'];
+  return {
+    extensions: commonExtensions(),
+    receivers: otlpReceiver(),
+    processors: {
+      memory_limiter: memoryLimiter,
+      k8s_attributes: {
+        auth_type: 'serviceAccount',
+        passthrough: false,
+        extract: {
+          metadata: [
+            'k8s.namespace.name',
+            'k8s.pod.name',
+            'k8s.pod.uid',
+            'k8s.node.name',
+            'k8s.deployment.name',
+            'k8s.statefulset.name',
+            'k8s.daemonset.name',
+            'k8s.container.name',
+          ],
+        },
+        // An agent (or an SDK) may already have set the pod; otherwise the sending connection names it.
+        pod_association: [
+          { sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] },
+          { sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] },
+          { sources: [{ from: 'connection' }] },
+        ],
+      },
+      'resource/environment': {
+        attributes: [{ key: 'deployment.environment', value: opts.environment, action: 'upsert' }],
+      },
+      batch,
+    },
+    exporters: {
+      prometheusremotewrite: {
+        endpoint: opts.metricsRemoteWriteUrl,
+        // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
+        resource_to_telemetry_conversion: { enabled: true },
+        // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
+        // same volume is what keeps metrics across a Prometheus outage and a collector restart.
+        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
+        retry_on_failure: retry,
+      },
+      'otlp_http/loki': { endpoint: opts.lokiOtlpUrl, sending_queue: persistentQueue, retry_on_failure: retry },
+      'otlp_grpc/jaeger': {
+        endpoint: opts.jaegerOtlpEndpoint,
+        // In-cluster plaintext, like every other link of the stack.
+        tls: { insecure: true },
+        sending_queue: persistentQueue,
+        retry_on_failure: retry,
+      },
+    },
+    service: {
+      extensions: ['health_check', QUEUE_STORAGE],
+      pipelines: {
+        metrics: { receivers: ['otlp'], processors, exporters: ['prometheusremotewrite'] },
+        logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
+        traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/jaeger'] },
+      },
+      telemetry: telemetry(),
+    },
+  };
+}
+
+export interface AgentConfigOptions {
+  /** The gateway's OTLP/gRPC `host:port`. */
+  readonly gatewayEndpoint: string;
+}
+
+/**
+ * The per-node agent: receives from the pods on its node, adds their
+ * Kubernetes metadata (only this node's pods are watched) and forwards
+ * everything to the gateway.
+ */
+export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
+  const processors = ['memory_limiter', 'k8s_attributes', 'batch'];
+  return {
+    extensions: commonExtensions(),
+    receivers: otlpReceiver(),
+    processors: {
+      memory_limiter: memoryLimiter,
+      k8s_attributes: {
+        auth_type: 'serviceAccount',
+        passthrough: false,
+        // Watch only this node's pods: a cluster-wide watch on every node multiplies the API server's load.
+        filter: { node_from_env_var: 'K8S_NODE_NAME' },
+        extract: { metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.node.name', 'k8s.container.name'] },
+        pod_association: [{ sources: [{ from: 'connection' }] }],
+      },
+      batch,
+    },
+    exporters: {
+      'otlp_grpc/gateway': {
+        endpoint: opts.gatewayEndpoint,
+        tls: { insecure: true },
+        sending_queue: persistentQueue,
+        retry_on_failure: retry,
+      },
+    },
+    service: {
+      extensions: ['health_check', QUEUE_STORAGE],
+      pipelines: {
+        metrics: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/gateway'] },
+        logs: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/gateway'] },
+        traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/gateway'] },
+      },
+      telemetry: telemetry(),
+    },
+  };
+}
+
+/** Exporters whose durability is not the exporterhelper queue, and what replaces it. */
+const OWN_PERSISTENCE: Record<string, (exporter: any) => boolean> = {
+  prometheusremotewrite: (e) => typeof e?.wal?.directory === 'string' && e.wal.directory.startsWith(QUEUE_DIR),
+};
+
+/**
+ * The structural rules of a collector config. Returns one message per
+ * problem, naming the component and what is allowed; an empty list means the
+ * config is sound.
+ */
+export function collectorConfigProblems(config: CollectorConfig): string[] {
+  const problems: string[] = [];
+  const used: Record<'receivers' | 'processors' | 'exporters', Set<string>> = {
+    receivers: new Set(),
+    processors: new Set(),
+    exporters: new Set(),
+  };
+  const pipelines = Object.entries(config.service.pipelines);
+  if (pipelines.length === 0) problems.push('service.pipelines is empty');
+
+  for (const [name, pipeline] of pipelines) {
+    const signal = name.split('/')[0];
+    if (!['metrics', 'logs', 'traces'].includes(signal)) {
+      problems.push(`pipeline "${name}": the signal must be metrics, logs or traces`);
+    }
+    for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+      if (kind !== 'processors' && pipeline[kind].length === 0) problems.push(`pipeline "${name}" has no ${kind}`);
+      for (const id of pipeline[kind]) {
+        used[kind].add(id);
+        if (!(id in config[kind])) {
+          problems.push(`pipeline "${name}" uses ${kind.slice(0, -1)} "${id}", which is not defined (defined: ${Object.keys(config[kind]).join(', ')})`);
+        }
+      }
+    }
+    if (pipeline.processors[0] !== 'memory_limiter') {
+      problems.push(`pipeline "${name}": memory_limiter must be the first processor, got [${pipeline.processors.join(', ')}]`);
+    }
+  }
+  for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+    for (const id of Object.keys(config[kind])) {
+      if (!used[kind].has(id)) problems.push(`${kind.slice(0, -1)} "${id}" is defined but no pipeline uses it`);
+    }
+  }
+  for (const id of Object.keys(config.extensions)) {
+    if (!config.service.extensions.includes(id)) problems.push(`extension "${id}" is defined but not in service.extensions`);
+  }
+  for (const id of config.service.extensions) {
+    if (!(id in config.extensions)) problems.push(`service.extensions names "${id}", which is not defined`);
+  }
+
+  for (const [id, receiver] of Object.entries(config.receivers)) {
+    for (const endpoint of receiverEndpoints(receiver)) {
+      if (endpoint.value === undefined || endpoint.value === null || endpoint.value === '') {
+        problems.push(`receiver "${id}" ${endpoint.where}: the endpoint is empty, which binds localhost only; use 0.0.0.0:<port>`);
+      } else if (/^(localhost|127\.0\.0\.1|\[::1\])(:|$)/.test(String(endpoint.value))) {
+        problems.push(`receiver "${id}" ${endpoint.where}: "${endpoint.value}" binds localhost only; use 0.0.0.0:<port>`);
+      }
+    }
+  }
+
+  for (const [id, exporter] of Object.entries(config.exporters)) {
+    const type = id.split('/')[0];
+    const own = OWN_PERSISTENCE[type];
+    if (own) {
+      if (!own(exporter)) problems.push(`exporter "${id}" has no persistent buffer under ${QUEUE_DIR}`);
+      continue;
+    }
+    const storage = exporter?.sending_queue?.storage;
+    if (exporter?.sending_queue?.enabled === false || typeof storage !== 'string') {
+      problems.push(`exporter "${id}" has no persistent sending queue: set sending_queue.storage to a file_storage extension`);
+    } else if (!storage.startsWith('file_storage') || !(storage in config.extensions)) {
+      problems.push(`exporter "${id}": sending_queue.storage "${storage}" is not a defined file_storage extension`);
+    }
+  }
+  return problems;
+}
+
+/** Every `endpoint` of a receiver, including those of its protocols (`protocols.grpc.endpoint`). */
+function receiverEndpoints(receiver: any): Array<{ where: string; value: unknown }> {
+  if (receiver?.protocols) {
+    return Object.entries(receiver.protocols).map(([protocol, settings]: [string, any]) => ({
+      where: `protocol ${protocol}`,
+      value: settings?.endpoint,
+    }));
+  }
+  return [{ where: 'endpoint', value: receiver?.endpoint }];
+}

@@ -1,0 +1,211 @@
+import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { validateObjects } from '../../../test/support/k8s-schema';
+import { agentConfig, CollectorConfig, collectorConfigProblems, gatewayConfig } from './collector-config';
+import { goMemLimit, OtelCollector, OtelCollectorProps } from './otel-collector';
+
+const base: OtelCollectorProps = {
+  namespace: 'monitoring',
+  clusterScopedPrefix: 'monitoring',
+  environment: 'prod',
+  metricsRemoteWriteUrl: 'http://prometheus.monitoring.svc:9090/api/v1/write',
+  lokiOtlpUrl: 'http://loki.monitoring.svc:3100/otlp',
+  jaegerOtlpEndpoint: 'jaeger.monitoring.svc:4317',
+};
+
+function synth(props: Partial<OtelCollectorProps> = {}) {
+  const chart = Testing.chart();
+  new OtelCollector(chart, 'otel-collector', { ...base, ...props });
+  return Testing.synth(chart) as any[];
+}
+const gateway = () => gatewayConfig(base);
+const agent = () => agentConfig({ gatewayEndpoint: 'otel-collector.monitoring.svc:4317' });
+const clone = (c: CollectorConfig): CollectorConfig => JSON.parse(JSON.stringify(c));
+
+test('snapshot: the gateway with its defaults', () => {
+  expect(synth()).toMatchSnapshot();
+});
+
+describe.each([
+  ['gateway', gateway],
+  ['agent', agent],
+] as const)('the %s config is structurally sound', (_name, make) => {
+  const config = make();
+
+  test('every pipeline references only defined components, and every defined component is used', () => {
+    for (const pipeline of Object.values(config.service.pipelines)) {
+      for (const id of pipeline.receivers) expect(Object.keys(config.receivers)).toContain(id);
+      for (const id of pipeline.processors) expect(Object.keys(config.processors)).toContain(id);
+      for (const id of pipeline.exporters) expect(Object.keys(config.exporters)).toContain(id);
+    }
+    const used = (kind: 'receivers' | 'processors' | 'exporters') =>
+      new Set(Object.values(config.service.pipelines).flatMap((p) => p[kind]));
+    for (const kind of ['receivers', 'processors', 'exporters'] as const) expect([...used(kind)].sort()).toEqual(Object.keys(config[kind]).sort());
+    expect([...config.service.extensions].sort()).toEqual(Object.keys(config.extensions).sort());
+  });
+
+  test('memory_limiter comes first in every pipeline, batch last', () => {
+    for (const pipeline of Object.values(config.service.pipelines)) {
+      expect(pipeline.processors[0]).toBe('memory_limiter');
+      expect(pipeline.processors[pipeline.processors.length - 1]).toBe('batch');
+    }
+  });
+
+  test('no receiver endpoint is empty or bound to localhost', () => {
+    const endpoints = Object.values(config.receivers).flatMap((r: any) => Object.values(r.protocols).map((p: any) => p.endpoint));
+    expect(endpoints.length).toBeGreaterThan(0);
+    for (const e of endpoints) expect(e).toMatch(/^0\.0\.0\.0:\d+$/);
+  });
+
+  test('collectorConfigProblems finds nothing', () => {
+    expect(collectorConfigProblems(config)).toEqual([]);
+  });
+});
+
+describe('the gateway pipelines follow seed 2', () => {
+  const config = gateway();
+  test('metrics go to Prometheus by remote write, logs to Loki over OTLP, traces to Jaeger over OTLP', () => {
+    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheusremotewrite']);
+    expect(config.exporters.prometheusremotewrite.endpoint).toBe(base.metricsRemoteWriteUrl);
+    expect(config.service.pipelines.logs.exporters).toEqual(['otlp_http/loki']);
+    expect(config.exporters['otlp_http/loki'].endpoint).toBe('http://loki.monitoring.svc:3100/otlp');
+    expect(config.service.pipelines.traces.exporters).toEqual(['otlp_grpc/jaeger']);
+    expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.monitoring.svc:4317');
+  });
+
+  test('every pipeline adds Kubernetes attributes and deployment.environment', () => {
+    for (const pipeline of Object.values(config.service.pipelines)) {
+      expect(pipeline.processors).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch']);
+    }
+    expect(config.processors['resource/environment']).toEqual({
+      attributes: [{ key: 'deployment.environment', value: 'prod', action: 'upsert' }],
+    });
+  });
+
+  test('every exporter buffers on the file_storage volume', () => {
+    for (const id of ['otlp_http/loki', 'otlp_grpc/jaeger']) expect(config.exporters[id].sending_queue.storage).toBe('file_storage/queue');
+    expect(config.exporters.prometheusremotewrite.wal.directory).toMatch(/^\/var\/lib\/otelcol\/queue\//);
+  });
+});
+
+describe('fails if the config breaks a structural rule', () => {
+  test('fails if a pipeline uses an undefined exporter', () => {
+    const c = clone(gateway());
+    c.service.pipelines.logs.exporters = ['loki'];
+    expect(collectorConfigProblems(c)).toContain(
+      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheusremotewrite, otlp_http/loki, otlp_grpc/jaeger)',
+    );
+  });
+  test('fails if a defined processor is never used', () => {
+    const c = clone(gateway());
+    c.processors['attributes/unused'] = {};
+    expect(collectorConfigProblems(c)).toContain('processor "attributes/unused" is defined but no pipeline uses it');
+  });
+  test('fails if memory_limiter is not first', () => {
+    const c = clone(gateway());
+    c.service.pipelines.traces.processors = ['batch', 'memory_limiter', 'k8s_attributes', 'resource/environment'];
+    expect(collectorConfigProblems(c)).toContain(
+      'pipeline "traces": memory_limiter must be the first processor, got [batch, memory_limiter, k8s_attributes, resource/environment]',
+    );
+  });
+  test('fails if a receiver endpoint is empty (binds localhost only)', () => {
+    const c = clone(gateway());
+    (c.receivers.otlp as any).protocols.grpc = {};
+    expect(collectorConfigProblems(c)).toEqual([expect.stringMatching(/receiver "otlp" protocol grpc: the endpoint is empty/)]);
+  });
+  test('fails if a receiver binds localhost', () => {
+    const c = clone(gateway());
+    (c.receivers.otlp as any).protocols.http.endpoint = 'localhost:4318';
+    expect(collectorConfigProblems(c)).toEqual([expect.stringMatching(/"localhost:4318" binds localhost only/)]);
+  });
+  test('fails if an exporter has no persistent queue', () => {
+    const c = clone(gateway());
+    delete c.exporters['otlp_grpc/jaeger'].sending_queue;
+    c.exporters.prometheusremotewrite.wal = undefined;
+    expect(collectorConfigProblems(c)).toEqual([
+      'exporter "prometheusremotewrite" has no persistent buffer under /var/lib/otelcol/queue',
+      'exporter "otlp_grpc/jaeger" has no persistent sending queue: set sending_queue.storage to a file_storage extension',
+    ]);
+  });
+  test('fails if an extension is defined but not enabled', () => {
+    const c = clone(gateway());
+    c.service.extensions = ['health_check'];
+    expect(collectorConfigProblems(c)).toEqual(
+      expect.arrayContaining(['extension "file_storage/queue" is defined but not in service.extensions']),
+    );
+  });
+});
+
+describe('the gateway workload', () => {
+  test('GOMEMLIMIT is 80% of the memory limit', () => {
+    expect(goMemLimit('1Gi')).toBe('819MiB');
+    const deployment = synth({ resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } } }).find(
+      (o) => o.kind === 'Deployment',
+    );
+    const env = deployment.spec.template.spec.containers[0].env;
+    expect(env).toEqual([{ name: 'GOMEMLIMIT', value: '1638MiB' }]);
+  });
+
+  test('the queue lives on a PersistentVolumeClaim mounted where file_storage writes, and the config rolls the pod', () => {
+    const objects = synth();
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const config = parse(objects.find((o) => o.kind === 'ConfigMap').data['config.yaml']);
+    const claim = deployment.spec.template.spec.volumes.find((v: any) => v.name === 'queue').persistentVolumeClaim.claimName;
+    expect(objects.find((o) => o.kind === 'PersistentVolumeClaim').metadata.name).toBe(claim);
+    const mount = deployment.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'queue');
+    expect(config.extensions['file_storage/queue'].directory).toBe(mount.mountPath);
+    expect(deployment.spec.strategy.type).toBe('Recreate');
+    expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test('probes use the health_check extension port', () => {
+    const objects = synth();
+    const config = parse(objects.find((o) => o.kind === 'ConfigMap').data['config.yaml']);
+    const container = objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    const port = container.ports.find((p: any) => p.name === container.livenessProbe.httpGet.port).containerPort;
+    expect(config.extensions.health_check.endpoint).toBe(`0.0.0.0:${port}`);
+  });
+
+  test('k8s_attributes gets exactly get/watch/list on pods, namespaces, nodes and replicasets', () => {
+    const role = synth().find((o) => o.kind === 'ClusterRole');
+    expect(role.metadata.name).toBe('monitoring-otel-collector');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+    ]);
+  });
+});
+
+describe('the optional agent', () => {
+  const objects = synth({ agent: { namespace: 'monitoring-agents', priorityClassName: 'monitoring-node-agent' } });
+  const ds = objects.find((o) => o.kind === 'DaemonSet');
+
+  test('is absent unless asked for', () => {
+    expect(synth().filter((o) => o.kind === 'DaemonSet')).toEqual([]);
+  });
+
+  test('runs in the node-agents namespace with host ports only (no host network, PID or paths) and forwards to the gateway', () => {
+    expect(ds.metadata.namespace).toBe('monitoring-agents');
+    const spec = ds.spec.template.spec;
+    expect(spec.priorityClassName).toBe('monitoring-node-agent');
+    expect([spec.hostNetwork, spec.hostPID]).toEqual([undefined, undefined]);
+    expect(spec.volumes.filter((v: any) => v.hostPath)).toEqual([]);
+    expect(spec.containers[0].ports.filter((p: any) => p.hostPort).map((p: any) => p.hostPort)).toEqual([4317, 4318]);
+    const config = parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'monitoring-agents').data['config.yaml']);
+    expect(config.exporters['otlp_grpc/gateway'].endpoint).toBe('otel-collector.monitoring.svc:4317');
+    expect(config.processors.k8s_attributes.filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    expect(spec.containers[0].env[0]).toEqual({ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+  });
+
+  test('shares the read-only ClusterRole through the binding', () => {
+    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding');
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'otel-collector', namespace: 'monitoring' },
+      { kind: 'ServiceAccount', name: 'otel-collector-agent', namespace: 'monitoring-agents' },
+    ]);
+  });
+
+  test('gateway and agent are valid Kubernetes objects', () => {
+    expect(validateObjects(objects)).toEqual([]);
+  });
+});

@@ -1,0 +1,251 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { sizeBytes } from '../../lib/units';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { toYaml } from '../../lib/yaml';
+import {
+  agentConfig,
+  COLLECTOR_PORTS,
+  CollectorConfig,
+  collectorConfigProblems,
+  gatewayConfig,
+  GatewayConfigOptions,
+  QUEUE_DIR,
+} from './collector-config';
+
+export interface OtelCollectorProps extends GatewayConfigOptions {
+  readonly namespace: string;
+  readonly clusterScopedPrefix: string;
+  /** Size of the gateway's persistent-queue volume. @default '2Gi' */
+  readonly queueStorageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly queueStorageClassName?: string;
+  /** @default 200m/512Mi requests, 1 CPU/1Gi limits */
+  readonly resources?: ResourceSpec;
+  /** Run the per-node agent DaemonSet too. @default undefined (no agent) */
+  readonly agent?: {
+    /** Namespace admitting host ports (the node-agents namespace). */
+    readonly namespace: string;
+    readonly priorityClassName: string;
+    /** @default 100m/128Mi requests, 500m/512Mi limits */
+    readonly resources?: ResourceSpec;
+  };
+}
+
+const NAME = 'otel-collector';
+const AGENT_NAME = 'otel-collector-agent';
+const CONFIG_DIR = '/etc/otelcol';
+/** The contrib image's own non-root user. */
+const COLLECTOR_UID = 10001;
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '200m', memory: '512Mi' },
+  limits: { cpu: '1', memory: '1Gi' },
+};
+const DEFAULT_AGENT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '512Mi' },
+};
+
+/**
+ * GOMEMLIMIT at 80% of the container's memory limit: the Go runtime collects
+ * harder before the kernel's OOM killer would act, and memory_limiter (80% too,
+ * of the same limit) refuses data before either.
+ */
+export function goMemLimit(memoryLimit: string): string {
+  return `${Math.floor((sizeBytes(memoryLimit) * 0.8) / 2 ** 20)}MiB`;
+}
+
+/**
+ * The OpenTelemetry Collector: a gateway Deployment that services send OTLP
+ * to, and optionally an agent on every node that forwards to it. Both refuse
+ * to synthesize a config that breaks the structural rules of
+ * `collectorConfigProblems`.
+ */
+export class OtelCollector extends Construct {
+  /** OTLP/gRPC `host:port` of the gateway, for services and the agent. */
+  public readonly otlpGrpcEndpoint: string;
+  /** OTLP/HTTP URL of the gateway. */
+  public readonly otlpHttpUrl: string;
+  public readonly scrapeJobs: ScrapeJob[];
+  public readonly config: CollectorConfig;
+  public readonly agentConfig?: CollectorConfig;
+
+  constructor(scope: Construct, id: string, props: OtelCollectorProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${COLLECTOR_PORTS.otlpGrpc}`;
+    this.otlpHttpUrl = `http://${NAME}.${ns}.svc:${COLLECTOR_PORTS.otlpHttp}`;
+
+    this.config = gatewayConfig(props);
+    assertSound(NAME, this.config);
+
+    const identity = { name: NAME, component: 'telemetry-gateway', image: IMAGES.otelCollector };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+
+    // k8s_attributes looks pods up by IP and walks to their Deployment through the ReplicaSet: read-only, nothing else.
+    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
+    new k8s.KubeClusterRole(this, 'cluster-role', {
+      metadata: { name: clusterRoleName, labels },
+      rules: [
+        { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+      ],
+    });
+    const subjects: k8s.Subject[] = [{ kind: 'ServiceAccount', name: NAME, namespace: ns }];
+    if (props.agent) subjects.push({ kind: 'ServiceAccount', name: AGENT_NAME, namespace: props.agent.namespace });
+    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+      metadata: { name: clusterRoleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
+      subjects,
+    });
+
+    const configYaml = toYaml(this.config);
+    const configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(`${NAME}-config`),
+      data: { 'config.yaml': configYaml },
+    });
+    new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
+
+    const queueClaim = new k8s.KubePersistentVolumeClaim(this, 'queue', {
+      metadata: metadata(`${NAME}-queue`),
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: props.queueStorageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(props.queueStorageSize ?? '2Gi') } },
+      },
+    });
+
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(NAME),
+      spec: {
+        // The queue volume is ReadWriteOnce and file_storage locks its files: one replica, and the old pod
+        // must be gone before the new one opens the queue.
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
+          spec: {
+            serviceAccountName: NAME,
+            // k8s_attributes watches the API, so the pod needs its token.
+            automountServiceAccountToken: true,
+            securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
+            containers: [collectorContainer(IMAGES.otelCollector, resources, [])],
+            volumes: [
+              configMapVolume('config', configMap.name),
+              { name: 'queue', persistentVolumeClaim: { claimName: queueClaim.name } },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: {
+        selector,
+        ports: [
+          { name: 'otlp-grpc', port: COLLECTOR_PORTS.otlpGrpc, targetPort: k8s.IntOrString.fromString('otlp-grpc'), appProtocol: 'grpc' },
+          { name: 'otlp-http', port: COLLECTOR_PORTS.otlpHttp, targetPort: k8s.IntOrString.fromString('otlp-http') },
+          { name: 'metrics', port: COLLECTOR_PORTS.metrics, targetPort: k8s.IntOrString.fromString('metrics') },
+        ],
+      },
+    });
+
+    this.scrapeJobs = [componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'metrics' })];
+
+    if (props.agent) {
+      this.agentConfig = agentConfig({ gatewayEndpoint: this.otlpGrpcEndpoint });
+      assertSound(AGENT_NAME, this.agentConfig);
+      this.addAgent(props.agent);
+      this.scrapeJobs.push(
+        componentScrapeJob({ job: AGENT_NAME, namespace: props.agent.namespace, appName: AGENT_NAME, portName: 'metrics' }),
+      );
+    }
+  }
+
+  private addAgent(agent: NonNullable<OtelCollectorProps['agent']>): void {
+    const ns = agent.namespace;
+    const identity = { name: AGENT_NAME, component: 'telemetry-agent', image: IMAGES.otelCollector };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const configYaml = toYaml(this.agentConfig);
+    const configMap = new k8s.KubeConfigMap(this, 'agent-config', {
+      metadata: metadata(`${AGENT_NAME}-config`),
+      data: { 'config.yaml': configYaml },
+    });
+    new k8s.KubeServiceAccount(this, 'agent-service-account', { metadata: metadata(AGENT_NAME), automountServiceAccountToken: false });
+
+    const container = collectorContainer(IMAGES.otelCollector, agent.resources ?? DEFAULT_AGENT_RESOURCES, [
+      { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ]);
+    // Host ports let a service send to its own node ($HOST_IP:4317); the baseline Pod Security level forbids
+    // them, which is why the agent lives in the node-agents namespace. No host network, PID or paths.
+    const withHostPorts: k8s.Container = {
+      ...container,
+      ports: container.ports!.map((p) =>
+        p.name === 'otlp-grpc' || p.name === 'otlp-http' ? { ...p, hostPort: p.containerPort } : p,
+      ),
+    };
+
+    new k8s.KubeDaemonSet(this, 'agent', {
+      metadata: metadata(AGENT_NAME),
+      spec: {
+        selector: { matchLabels: selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            automountServiceAccountToken: true,
+            priorityClassName: agent.priorityClassName,
+            securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
+            tolerations: [{ operator: 'Exists' }],
+            containers: [withHostPorts],
+            volumes: [
+              configMapVolume('config', configMap.name),
+              // The agent's queue survives container restarts; a node going away takes its pods' unsent data
+              // with it either way, and a hostPath would need host access this namespace does not grant.
+              scratchVolume('queue', '1Gi'),
+            ],
+          },
+        },
+      },
+    });
+  }
+}
+
+function assertSound(name: string, config: CollectorConfig): void {
+  const problems = collectorConfigProblems(config);
+  if (problems.length > 0) throw new Error(`${name}: the collector config is not sound:\n  ${problems.join('\n  ')}`);
+}
+
+function collectorContainer(image: typeof IMAGES.otelCollector, resources: ResourceSpec, env: k8s.EnvVar[]): k8s.Container {
+  return secureContainer({
+    name: 'otel-collector',
+    image,
+    args: [`--config=${CONFIG_DIR}/config.yaml`],
+    env: [...env, { name: 'GOMEMLIMIT', value: goMemLimit(resources.limits.memory) }],
+    ports: [
+      { name: 'otlp-grpc', containerPort: COLLECTOR_PORTS.otlpGrpc },
+      { name: 'otlp-http', containerPort: COLLECTOR_PORTS.otlpHttp },
+      { name: 'health', containerPort: COLLECTOR_PORTS.health },
+      { name: 'metrics', containerPort: COLLECTOR_PORTS.metrics },
+    ],
+    resources,
+    liveness: { path: '/', port: 'health' },
+    readiness: { path: '/', port: 'health' },
+    volumeMounts: [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'queue', mountPath: QUEUE_DIR },
+    ],
+  });
+}
