@@ -12,6 +12,16 @@ import { StackConfig } from './config/schema';
 import { DATASOURCE } from './dashboards/datasources';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { PART_OF, standardLabels } from './lib/labels';
+import { ScrapeJob } from './lib/scrape';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { GrafanaDatasource } from './components/grafana/grafana';
+import { Loki } from './components/loki/loki';
+import { lokiRules } from './components/loki/rules';
+import { logsDashboard } from './components/loki/dashboard';
+import { LogAgent } from './components/log-agent/log-agent';
+import { logAgentRules } from './components/log-agent/rules';
+import { EventExporter } from './components/event-exporter/event-exporter';
+import { eventExporterRules } from './components/event-exporter/rules';
 
 /**
  * One environment of the platform. This is the only place where components
@@ -63,7 +73,9 @@ export class Stack extends Construct {
       resources: config.nodeExporter.resources,
     });
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules()];
+    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
+
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...logs.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -78,12 +90,12 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob],
+      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...logs.scrapeJobs],
       ruleGroups: this.ruleGroups,
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard()].map(
+    const dashboards = [stackHealthDashboard(), ...logs.dashboards].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -115,8 +127,70 @@ export class Stack extends Construct {
           editable: false,
           jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST' },
         },
+        ...logs.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
+  }
+  /**
+   * The logs pillar: Loki, the node log agent (Promtail or Alloy, per logs.agent)
+   * pushing to it, the Kubernetes event exporter, and what Prometheus and
+   * Grafana need from them.
+   */
+  private logsPillar(
+    chart: (name: string, namespace?: string) => Chart,
+    config: StackConfig,
+    priorityClassName: string,
+    clusterScopedPrefix: string,
+  ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[]; datasources: GrafanaDatasource[] } {
+    const ns = config.namespaces;
+    const logs = config.logs;
+    const loki = new Loki(chart('loki', ns.monitoring), 'loki', {
+      namespace: ns.monitoring,
+      retention: logs.retention,
+      ingestion: logs.ingestion,
+      storageSize: logs.storage.size,
+      storageClassName: logs.storage.storageClassName,
+      resources: logs.resources,
+    });
+    const agent = new LogAgent(chart('log-agent', ns.nodeAgents), 'log-agent', {
+      namespace: ns.nodeAgents,
+      clusterScopedPrefix,
+      priorityClassName,
+      agent: logs.agent,
+      pushUrl: loki.pushUrl,
+      postgresApps: logs.postgresApps,
+      resources: logs.agentResources,
+    });
+    const scrapeJobs = [loki.scrapeJob, agent.scrapeJob];
+    const ruleGroups = [lokiRules(), logAgentRules()];
+    if (logs.eventExporter.enabled) {
+      const exporter = new EventExporter(chart('kube-event-exporter', ns.monitoring), 'kube-event-exporter', {
+        namespace: ns.monitoring,
+        clusterScopedPrefix,
+        lokiPushUrl: loki.pushUrl,
+        replicas: logs.eventExporter.replicas,
+        resources: logs.eventExporter.resources,
+      });
+      scrapeJobs.push(exporter.scrapeJob);
+      ruleGroups.push(eventExporterRules());
+    }
+    return {
+      scrapeJobs,
+      ruleGroups,
+      dashboards: [logsDashboard()],
+      datasources: [
+        {
+          name: 'Loki',
+          type: DATASOURCE.loki.type,
+          uid: DATASOURCE.loki.uid,
+          url: loki.url,
+          access: 'proxy',
+          editable: false,
+          // Queries over days of logs take longer than Grafana's 30 s default.
+          jsonData: { maxLines: 1000, timeout: 120 },
+        },
+      ],
+    };
   }
 }

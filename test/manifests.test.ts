@@ -5,6 +5,20 @@ import { environments, synthesizedShippedConfigs } from './support/synth-fixture
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
 const out = synthesizedShippedConfigs();
+
+/** Workloads allowed host access (hostNetwork, hostPID or hostPath), all node agents. */
+const HOST_ACCESS = ['DaemonSet/node-exporter', 'DaemonSet/promtail', 'DaemonSet/alloy'];
+/** Pods that run as root, and why. */
+const RUNS_AS_ROOT: Record<string, string> = {
+  'DaemonSet/promtail': 'reads the kubelet\'s root-owned 0640 log files under /var/log/pods',
+  'DaemonSet/alloy': 'reads the kubelet\'s root-owned 0640 log files under /var/log/pods',
+};
+/** The one writable host mount per workload, and why. */
+const WRITABLE_HOST_MOUNTS: Record<string, string> = {
+  // The read positions, which must survive the pod so a restart neither loses nor re-sends lines.
+  'DaemonSet/promtail': '/var/lib/log-agent',
+  'DaemonSet/alloy': '/var/lib/log-agent',
+};
 const envs = environments(out);
 
 function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any }> {
@@ -64,10 +78,11 @@ describe('synthesized manifests of the shipped configs', () => {
       const pods = podSpecs(objects);
       expect(pods.length).toBeGreaterThanOrEqual(4);
       for (const { owner, spec } of pods) {
+        const root = owner in RUNS_AS_ROOT;
         expect({ owner, seccomp: spec.securityContext?.seccompProfile?.type, nonRoot: spec.securityContext?.runAsNonRoot }).toEqual({
           owner,
           seccomp: 'RuntimeDefault',
-          nonRoot: true,
+          nonRoot: !root,
         });
         for (const c of spec.containers) {
           const where = `${owner} container ${c.name}`;
@@ -88,7 +103,7 @@ describe('synthesized manifests of the shipped configs', () => {
               allowPrivilegeEscalation: false,
               privileged: false,
               readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
+              runAsNonRoot: !root,
               capabilities: { drop: ['ALL'] },
             }),
           });
@@ -96,20 +111,26 @@ describe('synthesized manifests of the shipped configs', () => {
       }
     });
 
-    test('host access is limited to node-exporter, in the node-agents namespace, with read-only host mounts', () => {
-      for (const { owner, spec } of podSpecs(objects)) {
-        const usesHost = spec.hostNetwork || spec.hostPID || (spec.volumes ?? []).some((v: any) => v.hostPath);
-        if (!usesHost) continue;
-        expect(owner).toBe('DaemonSet/node-exporter');
-        const mounts = spec.containers.flatMap((c: any) => c.volumeMounts ?? []);
-        const hostVolumes = new Set((spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => v.name));
-        for (const m of mounts.filter((m: any) => hostVolumes.has(m.name))) expect(m.readOnly).toBe(true);
-      }
-      const nodeExporter = objects.find((o) => o.kind === 'DaemonSet')!;
+    test('host access is limited to the node agents, in the node-agents namespace, with read-only host mounts', () => {
       const agentNs = objects.find(
         (o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged',
       )!;
-      expect(nodeExporter.metadata.namespace).toBe(agentNs.metadata.name);
+      const hostUsers: string[] = [];
+      for (const { owner, spec } of podSpecs(objects)) {
+        const usesHost = spec.hostNetwork || spec.hostPID || (spec.volumes ?? []).some((v: any) => v.hostPath);
+        if (!usesHost) continue;
+        hostUsers.push(owner);
+        expect(HOST_ACCESS).toContain(owner);
+        const workload = objects.find((o) => `${o.kind}/${o.metadata.name}` === owner)!;
+        expect({ owner, namespace: workload.metadata.namespace }).toEqual({ owner, namespace: agentNs.metadata.name });
+        const mounts = spec.containers.flatMap((c: any) => c.volumeMounts ?? []);
+        const hostVolumes = new Map((spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path]));
+        for (const m of mounts.filter((m: any) => hostVolumes.has(m.name))) {
+          const writable = WRITABLE_HOST_MOUNTS[owner] === m.mountPath;
+          expect({ owner, mount: m.mountPath, readOnly: m.readOnly === true }).toEqual({ owner, mount: m.mountPath, readOnly: !writable });
+        }
+      }
+      expect(hostUsers).toContain('DaemonSet/node-exporter');
     });
 
     test('the monitoring namespace enforces the restricted Pod Security level', () => {
@@ -128,14 +149,23 @@ describe('synthesized manifests of the shipped configs', () => {
       expect(env.find((e) => e.name === 'GF_AUTH_ANONYMOUS_ORG_ROLE').value).toBe('Viewer');
     });
 
-    test('RBAC never uses wildcards and only reads', () => {
+    test('RBAC never uses wildcards and only reads, except namespaced leader-election locks', () => {
       const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as any[];
       expect(roles.length).toBeGreaterThan(0);
       for (const role of roles) {
         for (const rule of role.rules) {
           expect(rule.verbs).not.toContain('*');
           expect(rule.resources).not.toContain('*');
-          for (const verb of rule.verbs) expect(['get', 'list', 'watch']).toContain(verb);
+          const writes = rule.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
+          if (writes.length === 0) continue;
+          // A leader-election lock: a Role (never cluster-wide), create, and update only of the named lock.
+          const where = `${role.kind}/${role.metadata.name}`;
+          expect({ where, kind: role.kind, resources: rule.resources }).toEqual({
+            where,
+            kind: 'Role',
+            resources: [expect.stringMatching(/^(leases|configmaps)$/)],
+          });
+          expect(writes.every((v: string) => v === 'create' || (v === 'update' && rule.resourceNames?.length > 0))).toBe(true);
         }
       }
     });

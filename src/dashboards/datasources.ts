@@ -4,6 +4,7 @@
  */
 export const DATASOURCE = {
   prometheus: { type: 'prometheus', uid: 'prometheus' },
+  loki: { type: 'loki', uid: 'loki' },
 } as const;
 
 export type DatasourceRef = { readonly type: string; readonly uid: string };

@@ -1,4 +1,7 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as logs from '@grafana/grafana-foundation-sdk/logs';
+import * as loki from '@grafana/grafana-foundation-sdk/loki';
+import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
@@ -110,4 +113,56 @@ export function newDashboard(opts: { uid: string; title: string; tags: string[];
     .editable();
   if (opts.description) builder.description(opts.description);
   return builder;
+}
+
+// ---- Loki ---------------------------------------------------------------------
+
+export interface LokiTarget {
+  readonly expr: string;
+  readonly legend?: string;
+}
+
+function lokiTargets(targets: readonly LokiTarget[]): loki.DataqueryBuilder[] {
+  return targets.map((t, i) => {
+    const q = new loki.DataqueryBuilder().datasource(DATASOURCE.loki).expr(t.expr).refId(String.fromCharCode(65 + i));
+    return t.legend ? q.legendFormat(t.legend) : q;
+  });
+}
+
+export interface LokiPanelOptions {
+  readonly title: string;
+  readonly description?: string;
+  readonly unit?: string;
+  readonly targets: readonly LokiTarget[];
+  readonly gridPos: dashboard.GridPos;
+}
+
+/** A time series of a LogQL metric query (rate, count_over_time, bytes_rate...). */
+export function lokiTimeseriesPanel(opts: LokiPanelOptions): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .title(opts.title)
+    .datasource(DATASOURCE.loki)
+    .unit(opts.unit ?? 'short')
+    .gridPos(opts.gridPos)
+    .lineWidth(1)
+    .fillOpacity(10);
+  if (opts.description) panel.description(opts.description);
+  for (const target of lokiTargets(opts.targets)) panel.withTarget(target.range(true));
+  return panel;
+}
+
+/** Log lines, newest first, with their labels and details. */
+export function logsPanel(opts: Omit<LokiPanelOptions, 'unit'> & { readonly maxLines?: number }): logs.PanelBuilder {
+  const panel = new logs.PanelBuilder()
+    .title(opts.title)
+    .datasource(DATASOURCE.loki)
+    .gridPos(opts.gridPos)
+    .showTime(true)
+    .wrapLogMessage(true)
+    .prettifyLogMessage(false)
+    .enableLogDetails(true)
+    .sortOrder(common.LogsSortOrder.Descending);
+  if (opts.description) panel.description(opts.description);
+  for (const target of lokiTargets(opts.targets)) panel.withTarget(target.maxLines(opts.maxLines ?? 500));
+  return panel;
 }

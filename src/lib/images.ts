@@ -16,6 +16,12 @@ export const IMAGES = {
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
+  loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
+  // The last Promtail line: Promtail is end-of-life since 2026-03-02 and its code left the Loki repository in 3.7.
+  promtail: { repository: 'docker.io/grafana/promtail', tag: '3.6.0' },
+  alloy: { repository: 'docker.io/grafana/alloy', tag: 'v1.11.0' },
+  // Unmaintained since 2024; the OpenTelemetry Collector's k8sobjects receiver is the maintained alternative.
+  kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.7' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {
