@@ -194,3 +194,35 @@ export function labelsSetBy(stages: readonly Stage[], where = 'pipeline'): Array
   });
   return out;
 }
+
+/**
+ * What breaks the label discipline in a pipeline and its discovery rules: a
+ * label outside STREAM_LABELS that could reach Loki. Empty when the pipeline
+ * is sound. The last stage must be a label_keep within the allow-list, since
+ * the agents add labels of their own (filename, stream) before any stage runs.
+ */
+export function labelDisciplineProblems(stages: readonly Stage[], relabels: readonly RelabelConfig[]): string[] {
+  const allowed = new Set<string>(STREAM_LABELS);
+  const problems: string[] = [];
+  const last = stages[stages.length - 1];
+  if (!last || last.kind !== 'labelKeep') {
+    problems.push(`the last stage is ${last ? last.kind : 'missing'}, not labelKeep: labels the agent adds itself (filename, stream) would reach Loki`);
+  } else {
+    for (const label of last.values) if (!allowed.has(label)) problems.push(`labelKeep keeps "${label}", which is not in the allow-list (${STREAM_LABELS.join(', ')})`);
+  }
+  // Anything a stage sets after the final label_keep would escape it; nothing before it can, but a label
+  // outside the allow-list set by a stage is still a design error worth naming.
+  for (const { label, by } of labelsSetBy(stages)) {
+    if (!allowed.has(label) && label !== 'stream') problems.push(`${by} sets label "${label}", which is not in the allow-list (${STREAM_LABELS.join(', ')})`);
+  }
+  for (const rule of relabels) {
+    const target = rule.target_label;
+    if (target && !target.startsWith('__') && !allowed.has(target)) problems.push(`relabel rule sets target label "${target}", which is not in the allow-list`);
+  }
+  for (const s of stages) {
+    if (s.kind === 'structuredMetadata') {
+      for (const name of Object.keys(s.values)) if (allowed.has(name)) problems.push(`structured metadata "${name}" duplicates a stream label`);
+    }
+  }
+  return problems;
+}
