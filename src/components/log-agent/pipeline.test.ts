@@ -2,7 +2,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { requireTool } from '../../../test/support/tools';
 import {
   labelDisciplineProblems,
