@@ -32,6 +32,11 @@ describe('Loki', () => {
     expect(config.common.replication_factor).toBe(1);
     expect(config.common.ring.kvstore.store).toBe('inmemory');
     expect(config.limits_config.allow_structured_metadata).toBe(true);
+    // OTLP resource attributes become labels only for the workload identity, never per process.
+    expect(config.limits_config.otlp_config.resource_attributes).toEqual({
+      ignore_defaults: true,
+      attributes_config: [{ action: 'index_label', attributes: ['service.name', 'k8s.namespace.name', 'k8s.pod.name', 'k8s.container.name'] }],
+    });
     expect(config.auth_enabled).toBe(false);
   });
 

@@ -108,6 +108,17 @@ export function lokiConfig(opts: { retention: string; ingestion: LokiIngestionLi
       max_label_names_per_series: 15,
       // Structured metadata carries trace ids; OTLP (/otlp/v1/logs) needs it too.
       allow_structured_metadata: true,
+      // OTLP pushes: Loki's default turns ~20 resource attributes into stream labels, some per process
+      // (service.instance.id). Index only the workload identity; every other attribute becomes
+      // structured metadata, still queryable without a parser.
+      otlp_config: {
+        resource_attributes: {
+          ignore_defaults: true,
+          attributes_config: [
+            { action: 'index_label', attributes: ['service.name', 'k8s.namespace.name', 'k8s.pod.name', 'k8s.container.name'] },
+          ],
+        },
+      },
       reject_old_samples: true,
       reject_old_samples_max_age: '168h',
       // A query cannot reach before the retention anyway; this keeps it from scanning for nothing.
