@@ -27,6 +27,13 @@ import { EnvironmentApplications } from './gitops/applications';
 import { DeployAnnotation } from './gitops/deploy-annotation';
 import { applySyncWaves } from './gitops/sync-waves';
 import { PART_OF, standardLabels } from './lib/labels';
+import { Loki } from './components/loki/loki';
+import { lokiRules } from './components/loki/rules';
+import { logsDashboard } from './components/loki/dashboard';
+import { LogAgent } from './components/log-agent/log-agent';
+import { logAgentRules } from './components/log-agent/rules';
+import { EventExporter } from './components/event-exporter/event-exporter';
+import { eventExporterRules } from './components/event-exporter/rules';
 
 export interface StackOptions {
   /**
@@ -92,9 +99,10 @@ export class Stack extends Construct {
     });
 
     const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
-    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
+    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
+    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, logs.lokiUrl);
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups, ...telemetry.ruleGroups];
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups, ...telemetry.ruleGroups, ...logs.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -109,7 +117,7 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs],
+      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs],
       ruleGroups: this.ruleGroups,
       // The collector remote-writes OTLP metrics, with exemplars that link to traces.
       enableRemoteWriteReceiver: true,
@@ -117,7 +125,7 @@ export class Stack extends Construct {
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...telemetry.dashboards, ...this.catalogueDashboards(config)].map(
+    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...telemetry.dashboards, ...logs.dashboards, ...this.catalogueDashboards(config)].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -150,6 +158,7 @@ export class Stack extends Construct {
           jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
         },
         ...telemetry.datasources,
+        ...logs.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
@@ -254,18 +263,17 @@ export class Stack extends Construct {
   /**
    * Traces and the telemetry pipeline (issue 4): Jaeger, the OpenTelemetry
    * Collector, their rules and dashboard, and the Grafana datasources that
-   * link metrics, logs and traces. Loki is built by its own component; its
-   * address is computed here from the monitoring namespace so the collector
-   * and Grafana agree on it.
+   * link metrics, logs and traces. Loki comes from the logs pillar; the
+   * collector sends logs to its OTLP endpoint.
    */
   private telemetryPipeline(
     chart: (name: string, namespace?: string) => Chart,
     config: StackConfig,
     nodeAgentPriorityClass: string,
     clusterScopedPrefix: string,
+    lokiUrl: string,
   ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[]; datasources: GrafanaDatasource[] } {
     const ns = config.namespaces;
-    const lokiUrl = `http://loki.${ns.monitoring}.svc:3100`;
 
     const jaeger = new Jaeger(chart('jaeger', ns.monitoring), 'jaeger', {
       namespace: ns.monitoring,
@@ -296,7 +304,65 @@ export class Stack extends Construct {
       scrapeJobs: [jaeger.scrapeJob, ...collector.scrapeJobs],
       ruleGroups: [telemetryPipelineRules()],
       dashboards: [telemetryPipelineDashboard()],
-      datasources: [lokiDatasource(lokiUrl), jaegerDatasource(jaeger.queryUrl)],
+      datasources: [jaegerDatasource(jaeger.queryUrl)],
+    };
+  }
+  /**
+   * The logs pillar: Loki, the node log agent (Promtail or Alloy, per logs.agent)
+   * pushing to it, the Kubernetes event exporter, and what Prometheus and
+   * Grafana need from them.
+   */
+  private logsPillar(
+    chart: (name: string, namespace?: string) => Chart,
+    config: StackConfig,
+    priorityClassName: string,
+    clusterScopedPrefix: string,
+  ): {
+    scrapeJobs: ScrapeJob[];
+    ruleGroups: RuleGroupSpec[];
+    dashboards: DashboardBuilder[];
+    datasources: GrafanaDatasource[];
+    lokiUrl: string;
+  } {
+    const ns = config.namespaces;
+    const logs = config.logs;
+    const loki = new Loki(chart('loki', ns.monitoring), 'loki', {
+      namespace: ns.monitoring,
+      retention: logs.retention,
+      ingestion: logs.ingestion,
+      storageSize: logs.storage.size,
+      storageClassName: logs.storage.storageClassName,
+      resources: logs.resources,
+    });
+    const agent = new LogAgent(chart('log-agent', ns.nodeAgents), 'log-agent', {
+      namespace: ns.nodeAgents,
+      clusterScopedPrefix,
+      priorityClassName,
+      agent: logs.agent,
+      pushUrl: loki.pushUrl,
+      postgresApps: logs.postgresApps,
+      resources: logs.agentResources,
+    });
+    const scrapeJobs = [loki.scrapeJob, agent.scrapeJob];
+    const ruleGroups = [lokiRules(), logAgentRules()];
+    if (logs.eventExporter.enabled) {
+      const exporter = new EventExporter(chart('kube-event-exporter', ns.monitoring), 'kube-event-exporter', {
+        namespace: ns.monitoring,
+        clusterScopedPrefix,
+        lokiPushUrl: loki.pushUrl,
+        replicas: logs.eventExporter.replicas,
+        resources: logs.eventExporter.resources,
+      });
+      scrapeJobs.push(exporter.scrapeJob);
+      ruleGroups.push(eventExporterRules());
+    }
+    return {
+      scrapeJobs,
+      ruleGroups,
+      dashboards: [logsDashboard()],
+      // The Loki datasource carries the derived fields that turn a trace id into a Jaeger link.
+      datasources: [lokiDatasource(loki.url)],
+      lokiUrl: loki.url,
     };
   }
 }

@@ -11,6 +11,7 @@ type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; n
 
 registerArgoCdCrds();
 const out = synthesizedShippedConfigs();
+
 const envs = environments(out);
 
 /**
@@ -153,7 +154,9 @@ describe('synthesized manifests of the shipped configs', () => {
         const mounts = [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c: any) => c.volumeMounts ?? []);
         for (const m of mounts.filter((m: any) => pathOf.has(m.name))) {
           const hostPath = pathOf.get(m.name)!;
-          expect({ owner, hostPath, readOnly: m.readOnly === true }).toEqual({ owner, hostPath, readOnly: !(hostPath in writableAllowed) });
+          // A key ending in "/" allows the directories under it (one per environment and agent).
+          const writable = Object.keys(writableAllowed).some((k) => hostPath === k || (k.endsWith('/') && hostPath.startsWith(k)));
+          expect({ owner, hostPath, readOnly: m.readOnly === true }).toEqual({ owner, hostPath, readOnly: !writable });
         }
       }
       // Proof the check ran: node-exporter, the device plugin and (dcgm only) the GPU exporter use the host.
@@ -195,14 +198,23 @@ describe('synthesized manifests of the shipped configs', () => {
       expect(env.find((e) => e.name === 'GF_AUTH_ANONYMOUS_ORG_ROLE').value).toBe('Viewer');
     });
 
-    test('RBAC never uses wildcards and only reads', () => {
+    test('RBAC never uses wildcards and only reads, except namespaced leader-election locks', () => {
       const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as any[];
       expect(roles.length).toBeGreaterThan(0);
       for (const role of roles) {
         for (const rule of role.rules) {
           expect(rule.verbs).not.toContain('*');
           expect(rule.resources).not.toContain('*');
-          for (const verb of rule.verbs) expect(['get', 'list', 'watch']).toContain(verb);
+          const writes = rule.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
+          if (writes.length === 0) continue;
+          // A leader-election lock: a Role (never cluster-wide), create, and update only of the named lock.
+          const where = `${role.kind}/${role.metadata.name}`;
+          expect({ where, kind: role.kind, resources: rule.resources }).toEqual({
+            where,
+            kind: 'Role',
+            resources: [expect.stringMatching(/^(leases|configmaps)$/)],
+          });
+          expect(writes.every((v: string) => v === 'create' || (v === 'update' && rule.resourceNames?.length > 0))).toBe(true);
         }
       }
     });

@@ -64,6 +64,42 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       message: `true is not allowed without gpu.timeSlicing: ${EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING}`,
     });
   }
+  problems.push(...checkLogs(config));
+  return problems;
+}
+
+function checkLogs(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { retention, ingestion } = config.logs;
+  // Loki's compactor deletes whole index tables, one per 24h period (schema_config index.period),
+  // so a retention that is not whole days is rounded in ways nobody expects.
+  const seconds = durationSeconds(retention);
+  if (seconds < 86400 || seconds % 86400 !== 0) {
+    problems.push({
+      path: ['logs', 'retention'],
+      message: `"${retention}" is not whole days; Loki deletes logs per 24h index period, so use whole days of at least 1d like "14d"`,
+    });
+  }
+  if (ingestion.burstMB < ingestion.rateMB) {
+    problems.push({
+      path: ['logs', 'ingestion', 'burstMB'],
+      message: `${ingestion.burstMB} is below logs.ingestion.rateMB (${ingestion.rateMB}); the burst must be at least the rate`,
+    });
+  }
+  if (ingestion.perStreamBurstMB < ingestion.perStreamRateMB) {
+    problems.push({
+      path: ['logs', 'ingestion', 'perStreamBurstMB'],
+      message:
+        `${ingestion.perStreamBurstMB} is below logs.ingestion.perStreamRateMB (${ingestion.perStreamRateMB}); ` +
+        'the burst must be at least the rate',
+    });
+  }
+  if (ingestion.perStreamRateMB > ingestion.rateMB) {
+    problems.push({
+      path: ['logs', 'ingestion', 'perStreamRateMB'],
+      message: `${ingestion.perStreamRateMB} is above logs.ingestion.rateMB (${ingestion.rateMB}); one stream cannot be allowed more than the whole environment`,
+    });
+  }
   return problems;
 }
 

@@ -425,6 +425,76 @@ const otelCollector = z
   })
   .prefault({})
   .describe('The OpenTelemetry Collector gateway that services send OTLP to (seed 2): metrics, logs and traces.');
+const positiveInt = (what: string, max: number) =>
+  z
+    .number()
+    .int({ error: `expected a whole number of ${what}` })
+    .min(1, { error: `expected at least 1 ${what}` })
+    .max(max, { error: `expected at most ${max} ${what}` });
+
+const logs = z
+  .strictObject({
+    agent: z
+      .enum(['promtail', 'alloy'], { error: 'expected "promtail" or "alloy"' })
+      .default('promtail')
+      .describe(
+        'The node log agent. Both run the same pipeline. Promtail is what the design names, but it is end-of-life since ' +
+          '2026-03-02 (last image line 3.6.x); Grafana Alloy is its maintained successor. Default: promtail.',
+      ),
+    retention: duration('14d')
+      .default('14d')
+      .describe("How long Loki keeps log lines (limits_config.retention_period), whole days of at least 1d. Default: 14d."),
+    storage: storage('20Gi').describe("Loki's chunk and index volume (filesystem storage). Default: 20Gi."),
+    ingestion: z
+      .strictObject({
+        rateMB: positiveInt('MB/s', 1024)
+          .default(8)
+          .describe('Sustained ingestion rate for the whole environment (ingestion_rate_mb). Default: 8.'),
+        burstMB: positiveInt('MB', 4096)
+          .default(16)
+          .describe('Ingestion burst above the rate (ingestion_burst_size_mb); at least rateMB. Default: 16.'),
+        perStreamRateMB: positiveInt('MB/s', 1024)
+          .default(3)
+          .describe('Rate of one stream (per_stream_rate_limit), so one noisy pod cannot starve the others. Default: 3.'),
+        perStreamBurstMB: positiveInt('MB', 4096)
+          .default(15)
+          .describe('Burst of one stream (per_stream_rate_limit_burst); at least perStreamRateMB. Default: 15.'),
+        maxLineSizeKB: positiveInt('KB', 16384)
+          .default(256)
+          .describe('Longest accepted line (max_line_size); longer lines are truncated, not rejected. Default: 256.'),
+        maxStreams: positiveInt('streams', 1000000)
+          .default(10000)
+          .describe('Active streams allowed (max_global_streams_per_user): a cardinality fuse. Default: 10000.'),
+      })
+      .prefault({})
+      .describe('Ingestion limits (limits_config), so one noisy pod cannot take Loki down.'),
+    postgresApps: z
+      .array(dnsLabel('an app label value'))
+      .min(1)
+      .default(['postgres'])
+      .describe(
+        'Values of the `app` stream label whose logs are PostgreSQL stderr logs; their auto_explain plans are assembled ' +
+          'into one JSON entry with a query_id. Default: ["postgres"].',
+      ),
+    eventExporter: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Ship Kubernetes Warning events to Loki. Default: true.'),
+        replicas: z
+          .number()
+          .int()
+          .min(1, { error: 'expected 1 or 2 replicas' })
+          .max(2, { error: 'expected 1 or 2 replicas' })
+          .default(2)
+          .describe('Replicas; with 2 a standby takes over through leader election. Default: 2.'),
+        resources: resources.optional(),
+      })
+      .prefault({})
+      .describe('kubernetes-event-exporter (resmoio): Warning events into Loki under {job="kube-event-exporter"}.'),
+    resources: resources.optional().describe("Loki's CPU and memory. Default: 250m/512Mi requests, 1 CPU/2Gi limits."),
+    agentResources: resources.optional().describe('The log agent\'s CPU and memory. Default: 50m/128Mi requests, 500m/256Mi limits.'),
+  })
+  .prefault({})
+  .describe('The logs pillar: Loki, the node log agent and Kubernetes Warning events.');
 
 export const StackConfigSchema = z
   .strictObject({
@@ -463,6 +533,7 @@ export const StackConfigSchema = z
     services,
     traces,
     otelCollector,
+    logs,
   })
   .describe('One environment of the observability platform.');
 
@@ -474,3 +545,4 @@ export type GpuConfig = z.output<typeof gpu>;
 export type ResourcesConfig = z.output<typeof resources>;
 export type ServiceConfig = z.output<typeof service>;
 export type SloTargets = z.output<typeof sloTargets>;
+export type LogsConfig = z.output<typeof logs>;

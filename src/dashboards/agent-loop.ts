@@ -90,7 +90,7 @@ export function agentLoopDashboard(opts: { service: string; namespace: string })
       logsPanel({
         title: 'Agent errors',
         description: 'Every line carries the OTel traceID; `| traceID="..."` on this stream shows one request end to end (seed 1).',
-        expr: `${stream} | level=~"(?i)error"`,
+        targets: [{ expr: `${stream} | level=~"(?i)error"` }],
         gridPos: grid.place(24, 10),
       }),
     );

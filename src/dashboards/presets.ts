@@ -160,6 +160,8 @@ export function queryVariable(opts: { name: string; label: string; query: string
   return v;
 }
 
+// ---- Loki ---------------------------------------------------------------------
+
 export interface LokiTarget {
   readonly expr: string;
   readonly legend?: string;
@@ -168,13 +170,20 @@ export interface LokiTarget {
 function lokiTargets(targets: readonly LokiTarget[]): loki.DataqueryBuilder[] {
   return targets.map((t, i) => {
     const q = new loki.DataqueryBuilder().datasource(DATASOURCE.loki).expr(t.expr).refId(String.fromCharCode(65 + i));
-    if (t.legend) q.legendFormat(t.legend);
-    return q;
+    return t.legend ? q.legendFormat(t.legend) : q;
   });
 }
 
-/** A time series of a LogQL metric query (count_over_time and friends). */
-export function lokiTimeseriesPanel(opts: Omit<PanelOptions, 'targets'> & { targets: readonly LokiTarget[] }): timeseries.PanelBuilder {
+export interface LokiPanelOptions {
+  readonly title: string;
+  readonly description?: string;
+  readonly unit?: string;
+  readonly targets: readonly LokiTarget[];
+  readonly gridPos: dashboard.GridPos;
+}
+
+/** A time series of a LogQL metric query (rate, count_over_time, bytes_rate...). */
+export function lokiTimeseriesPanel(opts: LokiPanelOptions): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()
     .title(opts.title)
     .datasource(DATASOURCE.loki)
@@ -183,21 +192,23 @@ export function lokiTimeseriesPanel(opts: Omit<PanelOptions, 'targets'> & { targ
     .lineWidth(1)
     .fillOpacity(10);
   if (opts.description) panel.description(opts.description);
-  for (const target of lokiTargets(opts.targets)) panel.withTarget(target);
+  for (const target of lokiTargets(opts.targets)) panel.withTarget(target.range(true));
   return panel;
 }
 
-/** Log lines of a LogQL log query. */
-export function logsPanel(opts: { title: string; description?: string; expr: string; gridPos: dashboard.GridPos }): logs.PanelBuilder {
+/** Log lines, newest first, with their labels and details. */
+export function logsPanel(opts: Omit<LokiPanelOptions, 'unit'> & { readonly maxLines?: number }): logs.PanelBuilder {
   const panel = new logs.PanelBuilder()
     .title(opts.title)
     .datasource(DATASOURCE.loki)
     .gridPos(opts.gridPos)
     .showTime(true)
     .wrapLogMessage(true)
-    .enableLogDetails(true);
+    .prettifyLogMessage(false)
+    .enableLogDetails(true)
+    .sortOrder(common.LogsSortOrder.Descending);
   if (opts.description) panel.description(opts.description);
-  for (const target of lokiTargets([{ expr: opts.expr }])) panel.withTarget(target);
+  for (const target of lokiTargets(opts.targets)) panel.withTarget(target.maxLines(opts.maxLines ?? 500));
   return panel;
 }
 

@@ -25,6 +25,12 @@ export const IMAGES = {
   jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.20.0' },
   // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
   otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
+  loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
+  // The last Promtail line: Promtail is end-of-life since 2026-03-02 and its code left the Loki repository in 3.7.
+  promtail: { repository: 'docker.io/grafana/promtail', tag: '3.6.0' },
+  alloy: { repository: 'docker.io/grafana/alloy', tag: 'v1.11.0' },
+  // Unmaintained since 2024; the OpenTelemetry Collector's k8sobjects receiver is the maintained alternative.
+  kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.7' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

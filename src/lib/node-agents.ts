@@ -12,11 +12,20 @@ export interface NodeAgentExceptions {
   readonly hostNetwork?: string;
   /** Host PID namespace, for metrics that are the host's (processes). */
   readonly hostPID?: string;
-  /** Host paths mounted writable, each with why it must be written. */
+  /** Host paths mounted writable, each with why it must be written; a key ending in "/" covers the directories under it. */
   readonly writableHostPaths?: Readonly<Record<string, string>>;
   /** Why the agent must run as root. */
   readonly runsAsRoot?: string;
 }
+
+/** Promtail and Alloy run the same pipeline with the same needs. */
+const LOG_AGENT: NodeAgentExceptions = {
+  writableHostPaths: {
+    '/var/lib/observability-platform/':
+      'the read positions (one directory per environment and agent) must outlive the pod, so a restart neither loses nor re-sends lines',
+  },
+  runsAsRoot: "the kubelet writes the files under /var/log/pods as root with mode 0640; only root can read them",
+};
 
 /** Keyed by `<Kind>/<metadata.name>`. An entry with no exceptions still allows read-only host mounts. */
 export const NODE_AGENTS: Readonly<Record<string, NodeAgentExceptions>> = {
@@ -36,4 +45,6 @@ export const NODE_AGENTS: Readonly<Record<string, NodeAgentExceptions>> = {
     runsAsRoot:
       'dcgm-exporter only: per-pod attribution connects to the kubelet pod-resources socket, which only root may connect to',
   },
+  'DaemonSet/promtail': LOG_AGENT,
+  'DaemonSet/alloy': LOG_AGENT,
 };

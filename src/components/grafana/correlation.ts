@@ -43,6 +43,8 @@ export function lokiDatasource(url: string): GrafanaDatasource {
     editable: false,
     jsonData: {
       maxLines: 1000,
+      // Queries over days of logs take longer than Grafana's 30 s default.
+      timeout: 120,
       derivedFields: [
         {
           name: 'TraceID',

@@ -1,0 +1,179 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { toYaml } from '../../lib/yaml';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+
+export interface EventExporterProps {
+  readonly namespace: string;
+  readonly clusterScopedPrefix: string;
+  /** Loki's push endpoint. */
+  readonly lokiPushUrl: string;
+  /** @default 2: a standby takes over within the 15 s lease through leader election */
+  readonly replicas?: number;
+  /** @default 10m/64Mi requests, 200m/128Mi limits */
+  readonly resources?: ResourceSpec;
+}
+
+/** The Loki stream of Kubernetes events (seed 1: `{job="kube-event-exporter"}`). */
+export const EVENTS_JOB = 'kube-event-exporter';
+const NAME = 'kube-event-exporter';
+const METRICS_PORT = 2112;
+/** The image's nonroot user. */
+const EXPORTER_UID = 65532;
+/** The leader-election lock's name; the RBAC below is limited to it. */
+export const LEADER_ELECTION_ID = 'kube-event-exporter';
+
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { cpu: '200m', memory: '128Mi' },
+};
+
+/**
+ * The fields of each event's JSON line. Loki stream labels of this exporter
+ * are static (its streamLabels are not templated), so namespace, reason, kind
+ * and name live in the line and become labels at query time with `| json`:
+ * `{job="kube-event-exporter"} | json | namespace="shop" | reason="BackOff"`.
+ * It also keeps a pod name or an event reason from ever becoming a stream label.
+ */
+export const EVENT_LAYOUT: Readonly<Record<string, string>> = {
+  namespace: '{{ .InvolvedObject.Namespace }}',
+  kind: '{{ .InvolvedObject.Kind }}',
+  name: '{{ .InvolvedObject.Name }}',
+  reason: '{{ .Reason }}',
+  type: '{{ .Type }}',
+  message: '{{ .Message }}',
+  count: '{{ .Count }}',
+  component: '{{ .Source.Component }}',
+  node: '{{ .Source.Host }}',
+  // The line's timestamp is the send time; this is when the event happened.
+  lastTimestamp: '{{ .LastTimestamp }}',
+};
+
+export function eventExporterConfig(lokiPushUrl: string): Record<string, unknown> {
+  return {
+    logLevel: 'info',
+    logFormat: 'json',
+    // Events older than this when first seen are skipped: after a failover the new leader
+    // re-lists every event, and only the last minute is worth (re-)sending.
+    maxEventAgeSeconds: 60,
+    leaderElection: { enabled: true, leaderElectionID: LEADER_ELECTION_ID },
+    route: {
+      routes: [{ match: [{ receiver: 'loki', type: 'Warning' }] }],
+    },
+    receivers: [
+      {
+        name: 'loki',
+        loki: {
+          url: lokiPushUrl,
+          streamLabels: { job: EVENTS_JOB },
+          layout: { ...EVENT_LAYOUT },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * kubernetes-event-exporter (the resmoio fork the seed uses) shipping only
+ * Warning events (OOM kills, probe failures, evictions) to Loki, where they
+ * outlive the API server's one-hour event TTL.
+ *
+ * Unmaintained since 2024: the maintained alternative is the OpenTelemetry
+ * Collector's `k8sobjects` receiver (watch mode on `events`, with a filter on
+ * type Warning) or its `k8s_events` receiver, exporting to Loki's /otlp endpoint.
+ */
+export class EventExporter extends Construct {
+  public readonly scrapeJob: ScrapeJob;
+  public readonly configYaml: string;
+
+  constructor(scope: Construct, id: string, props: EventExporterProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const identity = { name: NAME, component: 'event-exporter', image: IMAGES.kubeEventExporter };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+
+    this.configYaml = toYaml(eventExporterConfig(props.lokiPushUrl));
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'config.yaml': this.configYaml } });
+
+    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
+
+    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
+    new k8s.KubeClusterRole(this, 'cluster-role', {
+      metadata: { name: clusterRoleName, labels },
+      // Read-only on events, nothing else cluster-wide. Upstream's example grants get/list/watch on `*`
+      // to enrich events with the involved object's labels; our layout does not use them (the lookup
+      // then fails and is logged, and the event is still sent).
+      rules: [{ apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+      metadata: { name: clusterRoleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    });
+
+    // Leader election, in this namespace only. v1.7 (client-go 0.26) uses the
+    // "configmapsleases" lock, which holds a ConfigMap and a Lease of the same name.
+    // `create` cannot be limited by name (the name is not known to RBAC before the object exists).
+    const leaderRole = new k8s.KubeRole(this, 'leader-election-role', {
+      metadata: metadata(`${NAME}-leader-election`),
+      rules: [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [LEADER_ELECTION_ID], verbs: ['get', 'update'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: [LEADER_ELECTION_ID], verbs: ['get', 'update'] },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, 'leader-election-role-binding', {
+      metadata: metadata(`${NAME}-leader-election`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderRole.name },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    });
+
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.kubeEventExporter,
+      args: ['-conf=/etc/event-exporter/config.yaml', `-metrics-address=:${METRICS_PORT}`],
+      ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      // The standby serves /metrics too, so both replicas are live and ready; only the leader watches.
+      liveness: { path: '/metrics', port: 'metrics' },
+      readiness: { path: '/metrics', port: 'metrics' },
+      volumeMounts: [{ name: 'config', mountPath: '/etc/event-exporter', readOnly: true }],
+    });
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(NAME),
+      spec: {
+        replicas: props.replicas ?? 2,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
+          spec: {
+            serviceAccountName: sa.name,
+            // Watches events and holds the leader lease through the API server.
+            automountServiceAccountToken: true,
+            securityContext: restrictedPodSecurity({ runAsUser: EXPORTER_UID }),
+            containers: [container],
+            volumes: [configMapVolume('config', configMap.name)],
+            // Two replicas on one node would fail together.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+
+    this.scrapeJob = componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'metrics' });
+  }
+}

@@ -1,0 +1,230 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { durationSeconds } from '../../lib/units';
+import { toYaml } from '../../lib/yaml';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+
+/** Ingestion limits, in Loki's own units (limits_config). */
+export interface LokiIngestionLimits {
+  readonly rateMB: number;
+  readonly burstMB: number;
+  readonly perStreamRateMB: number;
+  readonly perStreamBurstMB: number;
+  readonly maxLineSizeKB: number;
+  readonly maxStreams: number;
+}
+
+export interface LokiProps {
+  readonly namespace: string;
+  /** limits_config.retention_period, whole days. @default '14d' */
+  readonly retention?: string;
+  /** @default DEFAULT_INGESTION_LIMITS */
+  readonly ingestion?: LokiIngestionLimits;
+  /** @default '20Gi' */
+  readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default 250m/512Mi requests, 1 CPU/2Gi limits */
+  readonly resources?: ResourceSpec;
+}
+
+export const LOKI_HTTP_PORT = 3100;
+export const LOKI_GRPC_PORT = 9095;
+const NAME = 'loki';
+const DATA_DIR = '/var/loki';
+const CONFIG_DIR = '/etc/loki';
+/** The distroless image's user; fsGroup makes the volume writable for it. */
+const LOKI_UID = 10001;
+
+export const DEFAULT_INGESTION_LIMITS: LokiIngestionLimits = {
+  rateMB: 8,
+  burstMB: 16,
+  perStreamRateMB: 3,
+  perStreamBurstMB: 15,
+  maxLineSizeKB: 256,
+  maxStreams: 10000,
+};
+
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { cpu: '1', memory: '2Gi' },
+};
+
+/** Loki's `168h`-style duration for a whole number of days. */
+function lokiHours(duration: string): string {
+  const seconds = durationSeconds(duration);
+  if (seconds < 86400 || seconds % 86400 !== 0) {
+    throw new Error(`Loki retention "${duration}" must be whole days of at least 1d (Loki deletes per 24h index period)`);
+  }
+  return `${seconds / 3600}h`;
+}
+
+/** The monolithic Loki configuration: one process, filesystem storage, tsdb index, retention applied by the compactor. */
+export function lokiConfig(opts: { retention: string; ingestion: LokiIngestionLimits }): Record<string, unknown> {
+  const limits = opts.ingestion;
+  return {
+    // One tenant ("fake"): the stack is one environment per Loki; isolation is per environment.
+    auth_enabled: false,
+    server: { http_listen_port: LOKI_HTTP_PORT, grpc_listen_port: LOKI_GRPC_PORT, log_level: 'info' },
+    common: {
+      path_prefix: DATA_DIR,
+      replication_factor: 1,
+      ring: { kvstore: { store: 'inmemory' }, instance_addr: '127.0.0.1' },
+      storage: { filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: `${DATA_DIR}/rules` } },
+    },
+    schema_config: {
+      configs: [
+        // tsdb + v13 is what structured metadata (trace ids) and OTLP ingestion need.
+        { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } },
+      ],
+    },
+    ingester: { wal: { dir: `${DATA_DIR}/wal` } },
+    compactor: {
+      working_directory: `${DATA_DIR}/compactor`,
+      compaction_interval: '10m',
+      // Without retention_enabled AND a delete_request_store, Loki keeps every line forever
+      // and the disk fills: retention_period alone does nothing.
+      retention_enabled: true,
+      delete_request_store: 'filesystem',
+      // Time to cancel a mistaken delete request before chunks really go.
+      retention_delete_delay: '2h',
+    },
+    limits_config: {
+      retention_period: lokiHours(opts.retention),
+      ingestion_rate_mb: limits.rateMB,
+      ingestion_burst_size_mb: limits.burstMB,
+      // Per stream, so one noisy pod is throttled alone instead of exhausting the environment's rate.
+      per_stream_rate_limit: `${limits.perStreamRateMB}MB`,
+      per_stream_rate_limit_burst: `${limits.perStreamBurstMB}MB`,
+      max_line_size: `${limits.maxLineSizeKB}KB`,
+      // A long stack trace or plan is cut, not lost.
+      max_line_size_truncate: true,
+      // A cardinality fuse: a label with a trace id in it would create streams until this stops it.
+      max_global_streams_per_user: limits.maxStreams,
+      max_label_names_per_series: 15,
+      // Structured metadata carries trace ids; OTLP (/otlp/v1/logs) needs it too.
+      allow_structured_metadata: true,
+      // OTLP pushes: Loki's default turns ~20 resource attributes into stream labels, some per process
+      // (service.instance.id). Index only the workload identity; every other attribute becomes
+      // structured metadata, still queryable without a parser.
+      otlp_config: {
+        resource_attributes: {
+          ignore_defaults: true,
+          attributes_config: [
+            { action: 'index_label', attributes: ['service.name', 'k8s.namespace.name', 'k8s.pod.name', 'k8s.container.name'] },
+          ],
+        },
+      },
+      reject_old_samples: true,
+      reject_old_samples_max_age: '168h',
+      // A query cannot reach before the retention anyway; this keeps it from scanning for nothing.
+      max_query_lookback: lokiHours(opts.retention),
+      volume_enabled: true,
+    },
+    // No calls home from inside the cluster.
+    analytics: { reporting_enabled: false },
+  };
+}
+
+/**
+ * Loki 3 as a single binary (all targets in one process) in a StatefulSet, its
+ * chunks and index on a PersistentVolumeClaim. Receives pushes from the log
+ * agent and the event exporter on /loki/api/v1/push and OTLP logs on
+ * /otlp/v1/logs.
+ */
+export class Loki extends Construct {
+  public readonly url: string;
+  public readonly pushUrl: string;
+  /** Where an OpenTelemetry Collector's otlphttp exporter points (it appends /v1/logs). */
+  public readonly otlpUrl: string;
+  public readonly scrapeJob: ScrapeJob;
+  public readonly configYaml: string;
+
+  constructor(scope: Construct, id: string, props: LokiProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const identity = { name: NAME, component: 'log-store', image: IMAGES.loki };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.url = `http://${NAME}.${ns}.svc:${LOKI_HTTP_PORT}`;
+    this.pushUrl = `${this.url}/loki/api/v1/push`;
+    this.otlpUrl = `${this.url}/otlp`;
+
+    this.configYaml = toYaml(lokiConfig({ retention: props.retention ?? '14d', ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS }));
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'loki.yaml': this.configYaml } });
+
+    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
+
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.loki,
+      args: [`-config.file=${CONFIG_DIR}/loki.yaml`, '-target=all'],
+      ports: [
+        { name: 'http', containerPort: LOKI_HTTP_PORT },
+        { name: 'grpc', containerPort: LOKI_GRPC_PORT },
+      ],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      // /ready is false while the ingester joins the ring; liveness must not restart it for that.
+      liveness: { tcpPort: 'http' },
+      readiness: { path: '/ready', port: 'http' },
+      // Replaying the WAL after a crash can take a few minutes.
+      startupFailureThreshold: 30,
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(NAME),
+      spec: {
+        serviceName: NAME,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
+          spec: {
+            serviceAccountName: sa.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity({ runAsUser: LOKI_UID, fsGroup: LOKI_UID }),
+            // Time to flush in-memory chunks to the volume on shutdown.
+            terminationGracePeriodSeconds: 300,
+            containers: [container],
+            volumes: [configMapVolume('config', configMap.name), scratchVolume('tmp')],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '20Gi') } },
+            },
+          },
+        ],
+        // Logs are data: keep the volume when the StatefulSet is deleted or scaled down.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: {
+        selector,
+        ports: [
+          { name: 'http', port: LOKI_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+          { name: 'grpc', port: LOKI_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
+        ],
+      },
+    });
+
+    this.scrapeJob = componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'http' });
+  }
+}
