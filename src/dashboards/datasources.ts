@@ -4,6 +4,12 @@
  */
 export const DATASOURCE = {
   prometheus: { type: 'prometheus', uid: 'prometheus' },
+  loki: { type: 'loki', uid: 'loki' },
 } as const;
 
 export type DatasourceRef = { readonly type: string; readonly uid: string };
+
+/** The uid of the PostgreSQL datasource of one database: `postgres-<database>`. */
+export function postgresDatasource(database: string): DatasourceRef {
+  return { type: 'grafana-postgresql-datasource', uid: `postgres-${database}` };
+}

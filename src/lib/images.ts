@@ -16,6 +16,9 @@ export const IMAGES = {
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
+  // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
+  postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
+  postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {
