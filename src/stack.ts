@@ -8,10 +8,25 @@ import { NodeExporter } from './components/node-exporter/node-exporter';
 import { stackHealthDashboard } from './components/prometheus/dashboard';
 import { Prometheus } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
+import { ObservablePostgres } from './components/postgres/postgres';
+import { queryPerformanceDashboard } from './components/postgres/dashboard';
+import { autoExplainLokiRules, postgresRules } from './components/postgres/rules';
+import { SharedPostgres } from './components/postgres/shared-postgres';
+import { GrafanaDatasource } from './components/grafana/grafana';
 import { StackConfig } from './config/schema';
 import { DATASOURCE } from './dashboards/datasources';
 import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { PART_OF, standardLabels } from './lib/labels';
+import { k8s } from 'cdk8s-plus-28';
+import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+
+/** What a component contributes to the shared backends (rules, dashboards, datasources, Grafana env). */
+interface Contribution {
+  readonly ruleGroups: RuleGroupSpec[];
+  readonly dashboards: DashboardBuilder[];
+  readonly datasources: GrafanaDatasource[];
+  readonly grafanaEnv: k8s.EnvVar[];
+}
 
 /**
  * One environment of the platform. This is the only place where components
@@ -63,7 +78,9 @@ export class Stack extends Construct {
       resources: config.nodeExporter.resources,
     });
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules()];
+    const postgres = this.postgres(config, chart);
+
+    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...postgres.ruleGroups];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -83,7 +100,7 @@ export class Stack extends Construct {
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard()].map(
+    const dashboards = [stackHealthDashboard(), ...postgres.dashboards].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -104,6 +121,7 @@ export class Stack extends Construct {
       storageSize: config.grafana.storage.size,
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,
+      extraEnv: postgres.grafanaEnv,
       datasources: [
         {
           name: 'Prometheus',
@@ -115,8 +133,51 @@ export class Stack extends Construct {
           editable: false,
           jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST' },
         },
+        ...postgres.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
+  }
+
+  /**
+   * The seeds' shared PostgreSQL, made observable: its own chart in the
+   * applications' namespace, rules and the Query Performance dashboard for the
+   * monitoring side, one Grafana datasource per database.
+   */
+  private postgres(config: StackConfig, chart: (name: string, namespace?: string) => Chart): Contribution {
+    const pg = config.postgres;
+    if (!pg) return { ruleGroups: [], dashboards: [], datasources: [], grafanaEnv: [] };
+    const postgresChart = chart('postgres', pg.namespace);
+    const server = new SharedPostgres(postgresChart, 'postgres', {
+      namespace: pg.namespace,
+      name: pg.name,
+      superuserPassword: { secretName: pg.superuserCredentials.secretName, key: pg.superuserCredentials.passwordKey },
+      storageSize: pg.storage.size,
+      storageClassName: pg.storage.storageClassName,
+      resources: pg.resources,
+    });
+    const creds = pg.observabilityCredentials;
+    const observable = new ObservablePostgres(postgresChart, 'observability', {
+      statefulSet: server.statefulSet,
+      container: server.container,
+      databases: pg.databases,
+      grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
+      exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
+      settings: { slowStatementThresholdMs: pg.slowStatementThresholdMs, logAnalyze: pg.logAnalyze },
+      topStatements: pg.topStatements,
+      exporterResources: pg.exporterResources,
+    });
+    // The Loki ruler's rule for PostgresAutoExplainStalled; it joins Loki's rules when Loki is deployed.
+    this.files.set('loki-rules/postgres-auto-explain.yaml', ruleFileYaml([renderRuleGroup(autoExplainLokiRules({ namespace: pg.namespace, app: pg.name }), { runbookBaseUrl: '' })]));
+    const passwordEnv = 'GF_POSTGRES_GRAFANA_READER_PASSWORD';
+    return {
+      ruleGroups: postgresRules({ slowStatementThresholdMs: pg.slowStatementThresholdMs }),
+      dashboards: [queryPerformanceDashboard({ namespace: pg.namespace, app: pg.name })],
+      datasources: observable.grafanaDatasources({ passwordEnv, postgresVersion: 17 }),
+      grafanaEnv:
+        pg.databases.length === 0
+          ? []
+          : [{ name: passwordEnv, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.grafanaReaderPasswordKey } } }],
+    };
   }
 }

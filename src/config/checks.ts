@@ -30,5 +30,20 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
         'namespace so the main one can enforce the restricted Pod Security level',
     });
   }
+  if (config.postgres) {
+    const seen = new Set<string>();
+    config.postgres.databases.forEach((db, i) => {
+      if (seen.has(db)) {
+        problems.push({ path: ['postgres', 'databases', i], message: `"${db}" is listed twice; each database needs one entry (one Grafana datasource)` });
+      }
+      seen.add(db);
+    });
+    if (config.postgres.namespace === config.namespaces.nodeAgents) {
+      problems.push({
+        path: ['postgres', 'namespace'],
+        message: `"${config.postgres.namespace}" is namespaces.nodeAgents, which is privileged; a database belongs in an application namespace`,
+      });
+    }
+  }
   return problems;
 }

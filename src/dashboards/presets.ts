@@ -1,4 +1,7 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as logs from '@grafana/grafana-foundation-sdk/logs';
+import * as loki from '@grafana/grafana-foundation-sdk/loki';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
@@ -97,6 +100,45 @@ export function statPanel(opts: StatOptions): stat.PanelBuilder {
   if (opts.description) panel.description(opts.description);
   for (const target of promTargets(opts.targets)) panel.withTarget(target);
   return panel;
+}
+
+export interface LogsOptions {
+  readonly title: string;
+  readonly description?: string;
+  /** A LogQL log query (not a metric query). */
+  readonly expr: string;
+  readonly gridPos: dashboard.GridPos;
+}
+
+/** Log lines from Loki, newest first, JSON bodies pretty-printed (plans, structured logs). */
+export function logsPanel(opts: LogsOptions): logs.PanelBuilder {
+  const panel = new logs.PanelBuilder()
+    .title(opts.title)
+    .datasource(DATASOURCE.loki)
+    .gridPos(opts.gridPos)
+    .showTime(true)
+    .wrapLogMessage(true)
+    .prettifyLogMessage(true)
+    .enableLogDetails(true)
+    .sortOrder(common.LogsSortOrder.Descending)
+    .dedupStrategy(common.LogsDedupStrategy.None)
+    .withTarget(new loki.DataqueryBuilder().datasource(DATASOURCE.loki).expr(opts.expr).refId('A').maxLines(200));
+  if (opts.description) panel.description(opts.description);
+  return panel;
+}
+
+/** A template variable filled from a Prometheus label's values, with "All" meaning any value. */
+export function labelValuesVariable(opts: { name: string; label: string; metric: string; title?: string }): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder(opts.name)
+    .label(opts.title ?? opts.name)
+    .datasource(DATASOURCE.prometheus)
+    .query({ qryType: 1, query: `label_values(${opts.metric}, ${opts.label})`, refId: 'PrometheusVariableQueryEditor-VariableQuery' })
+    .definition(`label_values(${opts.metric}, ${opts.label})`)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
 }
 
 /** A dashboard with the house defaults: UTC-free browser time, 30 s refresh, last 6 hours, not editable. */

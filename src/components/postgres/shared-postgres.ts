@@ -64,7 +64,8 @@ export class SharedPostgres extends Construct {
       name: 'postgres',
       image: imageName(IMAGES.postgres),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      portNumber: 5432,
+      // No declared containerPort: the annotation-based scrape job makes one target per declared port,
+      // and the pod's only metrics port is the exporter's.
       envVariables: {
         // A subdirectory, because the volume's root holds lost+found and initdb wants an empty directory.
         PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
