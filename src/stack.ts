@@ -169,7 +169,8 @@ export class Stack extends Construct {
     });
     // The Loki ruler's rule for PostgresAutoExplainStalled; it joins Loki's rules when Loki is deployed.
     this.files.set('loki-rules/postgres-auto-explain.yaml', ruleFileYaml([renderRuleGroup(autoExplainLokiRules({ namespace: pg.namespace, app: pg.name }), { runbookBaseUrl: '' })]));
-    const passwordEnv = 'GF_POSTGRES_GRAFANA_READER_PASSWORD';
+    // Not GF_-prefixed: Grafana would read that as a setting of its own.
+    const passwordEnv = 'POSTGRES_GRAFANA_READER_PASSWORD';
     return {
       ruleGroups: postgresRules({ slowStatementThresholdMs: pg.slowStatementThresholdMs }),
       dashboards: [queryPerformanceDashboard({ namespace: pg.namespace, app: pg.name })],
