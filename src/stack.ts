@@ -18,6 +18,10 @@ import { stackHealthDashboard } from './components/prometheus/dashboard';
 import { Prometheus, prometheusUrl } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ObservablePostgres } from './components/postgres/postgres';
+import { queryPerformanceDashboard } from './components/postgres/dashboard';
+import { autoExplainLokiRules, postgresRules } from './components/postgres/rules';
+import { SharedPostgres } from './components/postgres/shared-postgres';
 import { StackConfig } from './config/schema';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
@@ -27,6 +31,7 @@ import { EnvironmentApplications } from './gitops/applications';
 import { DeployAnnotation } from './gitops/deploy-annotation';
 import { applySyncWaves } from './gitops/sync-waves';
 import { PART_OF, standardLabels } from './lib/labels';
+import { k8s } from 'cdk8s-plus-28';
 import { Loki } from './components/loki/loki';
 import { lokiRules } from './components/loki/rules';
 import { logsDashboard } from './components/loki/dashboard';
@@ -46,6 +51,14 @@ export interface StackOptions {
    * there, apart from the environment's own manifests.
    */
   readonly argocd: App;
+}
+
+/** What a component contributes to the shared backends (rules, dashboards, datasources, Grafana env). */
+interface Contribution {
+  readonly ruleGroups: RuleGroupSpec[];
+  readonly dashboards: DashboardBuilder[];
+  readonly datasources: GrafanaDatasource[];
+  readonly grafanaEnv: k8s.EnvVar[];
 }
 
 /**
@@ -84,6 +97,7 @@ export class Stack extends Construct {
       nodeAgents: ns.nodeAgents,
       environment: env,
       clusterScopedPrefix,
+      applicationNamespaces: config.postgres ? [config.postgres.namespace] : [],
     });
 
     const kubeStateMetrics = new KubeStateMetrics(chart('kube-state-metrics', ns.monitoring), 'kube-state-metrics', {
@@ -101,8 +115,15 @@ export class Stack extends Construct {
     const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
     const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
     const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, logs.lokiUrl);
+    const postgres = this.postgres(config, chart);
 
-    const ruleSpecs: RuleGroupSpec[] = [selfMonitoringRules(), ...gpu.ruleGroups, ...telemetry.ruleGroups, ...logs.ruleGroups];
+    const ruleSpecs: RuleGroupSpec[] = [
+      selfMonitoringRules(),
+      ...gpu.ruleGroups,
+      ...telemetry.ruleGroups,
+      ...logs.ruleGroups,
+      ...postgres.ruleGroups,
+    ];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
@@ -125,7 +146,14 @@ export class Stack extends Construct {
     });
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [stackHealthDashboard(), ...gpu.dashboards, ...telemetry.dashboards, ...logs.dashboards, ...this.catalogueDashboards(config)].map(
+    const dashboards = [
+      stackHealthDashboard(),
+      ...gpu.dashboards,
+      ...telemetry.dashboards,
+      ...logs.dashboards,
+      ...postgres.dashboards,
+      ...this.catalogueDashboards(config),
+    ].map(
       (builder) =>
         new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
           namespace: ns.monitoring,
@@ -146,6 +174,7 @@ export class Stack extends Construct {
       storageSize: config.grafana.storage.size,
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,
+      extraEnv: postgres.grafanaEnv,
       datasources: [
         {
           name: 'Prometheus',
@@ -159,6 +188,7 @@ export class Stack extends Construct {
         },
         ...telemetry.datasources,
         ...logs.datasources,
+        ...postgres.datasources,
       ],
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
@@ -363,6 +393,49 @@ export class Stack extends Construct {
       // The Loki datasource carries the derived fields that turn a trace id into a Jaeger link.
       datasources: [lokiDatasource(loki.url)],
       lokiUrl: loki.url,
+    };
+  }
+
+  /**
+   * The seeds' shared PostgreSQL, made observable: its own chart in the
+   * applications' namespace, rules and the Query Performance dashboard for the
+   * monitoring side, one Grafana datasource per database.
+   */
+  private postgres(config: StackConfig, chart: (name: string, namespace?: string) => Chart): Contribution {
+    const pg = config.postgres;
+    if (!pg) return { ruleGroups: [], dashboards: [], datasources: [], grafanaEnv: [] };
+    const postgresChart = chart('postgres', pg.namespace);
+    const server = new SharedPostgres(postgresChart, 'postgres', {
+      namespace: pg.namespace,
+      name: pg.name,
+      superuserPassword: { secretName: pg.superuserCredentials.secretName, key: pg.superuserCredentials.passwordKey },
+      storageSize: pg.storage.size,
+      storageClassName: pg.storage.storageClassName,
+      resources: pg.resources,
+    });
+    const creds = pg.observabilityCredentials;
+    const observable = new ObservablePostgres(postgresChart, 'observability', {
+      statefulSet: server.statefulSet,
+      container: server.container,
+      databases: pg.databases,
+      grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
+      exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
+      settings: { slowStatementThresholdMs: pg.slowStatementThresholdMs, logAnalyze: pg.logAnalyze },
+      topStatements: pg.topStatements,
+      exporterResources: pg.exporterResources,
+    });
+    // The Loki ruler's rule for PostgresAutoExplainStalled; it joins Loki's rules when Loki is deployed.
+    this.files.set('loki-rules/postgres-auto-explain.yaml', ruleFileYaml([renderRuleGroup(autoExplainLokiRules({ namespace: pg.namespace, app: pg.name }), { runbookBaseUrl: '' })]));
+    // Not GF_-prefixed: Grafana would read that as a setting of its own.
+    const passwordEnv = 'POSTGRES_GRAFANA_READER_PASSWORD';
+    return {
+      ruleGroups: postgresRules({ slowStatementThresholdMs: pg.slowStatementThresholdMs }),
+      dashboards: [queryPerformanceDashboard({ namespace: pg.namespace, app: pg.name })],
+      datasources: observable.grafanaDatasources({ passwordEnv, postgresVersion: 17 }),
+      grafanaEnv:
+        pg.databases.length === 0
+          ? []
+          : [{ name: passwordEnv, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.grafanaReaderPasswordKey } } }],
     };
   }
 }

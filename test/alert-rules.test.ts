@@ -34,11 +34,13 @@ const alertTests = allAlertTests();
 /** Runs promtool's unit tests for one group against the synthesized rule file. */
 function promtoolTest(envDir: string, tests: AlertTests) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alert-tests-'));
-  const rules = ruleFiles(envDir).find((f) => f.groups.some((g) => g.name === tests.group));
-  if (!rules) throw new Error(`no synthesized rule group "${tests.group}" in ${envDir}`);
-  // Annotations are templates checked by `promtool check rules`; the unit tests compare labels.
+  const files = ruleFiles(envDir);
+  if (!files.some((f) => f.groups.some((g) => g.name === tests.group))) throw new Error(`no synthesized rule group "${tests.group}" in ${envDir}`);
+  // Every group is loaded, as in Prometheus, so an alert can use recording rules of another group
+  // (a 1h-interval baseline group, say). Annotations are templates checked by `promtool check rules`;
+  // the unit tests compare labels.
   const withoutAnnotations = {
-    groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })),
+    groups: files.flatMap((f) => f.groups).map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })),
   };
   fs.writeFileSync(path.join(work, `${tests.group}.yaml`), toYaml(withoutAnnotations));
   fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests));

@@ -66,11 +66,23 @@ describe.each(environments(out))('prometheus.yml of %s', (env) => {
     expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
   });
 
-  test('scrapes annotated pods, kube-state-metrics, node-exporter, the GPU exporter, cAdvisor, Jaeger, the collector and itself every 15 s', () => {
+  test('scrapes annotated pods, every exporter and backend of the stack, cAdvisor and itself every 15 s', () => {
     const config = parse(text);
     expect(config.global.scrape_interval).toBe('15s');
     expect(config.scrape_configs.map((j: any) => j.job_name).sort()).toEqual(
-      ['gpu-exporter', 'jaeger', 'kube-state-metrics', 'kubelet-cadvisor', 'kubernetes-pods', 'node-exporter', 'otel-collector', 'prometheus'].sort(),
+      [
+        'gpu-exporter',
+        'jaeger',
+        'kube-event-exporter',
+        'kube-state-metrics',
+        'kubelet-cadvisor',
+        'kubernetes-pods',
+        'loki',
+        'node-exporter',
+        'otel-collector',
+        'prometheus',
+        'promtail',
+      ].sort(),
     );
     const pods = config.scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');
     const sources = pods.relabel_configs.flatMap((r: any) => r.source_labels ?? []);

@@ -64,6 +64,21 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       message: `true is not allowed without gpu.timeSlicing: ${EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING}`,
     });
   }
+  if (config.postgres) {
+    const seen = new Set<string>();
+    config.postgres.databases.forEach((db, i) => {
+      if (seen.has(db)) {
+        problems.push({ path: ['postgres', 'databases', i], message: `"${db}" is listed twice; each database needs one entry (one Grafana datasource)` });
+      }
+      seen.add(db);
+    });
+    if (config.postgres.namespace === config.namespaces.nodeAgents) {
+      problems.push({
+        path: ['postgres', 'namespace'],
+        message: `"${config.postgres.namespace}" is namespaces.nodeAgents, which is privileged; a database belongs in an application namespace`,
+      });
+    }
+  }
   problems.push(...checkLogs(config));
   return problems;
 }

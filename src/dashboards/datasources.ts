@@ -11,3 +11,8 @@ export const DATASOURCE = {
 } as const;
 
 export type DatasourceRef = { readonly type: string; readonly uid: string };
+
+/** The uid of the PostgreSQL datasource of one database: `postgres-<database>`. */
+export function postgresDatasource(database: string): DatasourceRef {
+  return { type: 'grafana-postgresql-datasource', uid: `postgres-${database}` };
+}

@@ -197,14 +197,16 @@ export function lokiTimeseriesPanel(opts: LokiPanelOptions): timeseries.PanelBui
 }
 
 /** Log lines, newest first, with their labels and details. */
-export function logsPanel(opts: Omit<LokiPanelOptions, 'unit'> & { readonly maxLines?: number }): logs.PanelBuilder {
+export function logsPanel(
+  opts: Omit<LokiPanelOptions, 'unit'> & { readonly maxLines?: number; /** Pretty-print JSON bodies (plans). */ readonly prettify?: boolean },
+): logs.PanelBuilder {
   const panel = new logs.PanelBuilder()
     .title(opts.title)
     .datasource(DATASOURCE.loki)
     .gridPos(opts.gridPos)
     .showTime(true)
     .wrapLogMessage(true)
-    .prettifyLogMessage(false)
+    .prettifyLogMessage(opts.prettify ?? false)
     .enableLogDetails(true)
     .sortOrder(common.LogsSortOrder.Descending);
   if (opts.description) panel.description(opts.description);

@@ -52,10 +52,10 @@ export const COMPONENT_WAVES: Readonly<Record<string, SyncWave>> = {
   'node-exporter': SyncWave.COLLECTORS,
   grafana: SyncWave.GRAFANA,
   'deploy-annotation': SyncWave.GRAFANA,
-  // Charts of components being built on other branches (logs, traces, GPU), listed now so their
-  // merge needs no edit here; an entry without a chart changes nothing.
   loki: SyncWave.BACKENDS,
   jaeger: SyncWave.BACKENDS,
+  // The shared database is a backend of the applications: up before the collectors that watch it.
+  postgres: SyncWave.BACKENDS,
   'log-agent': SyncWave.COLLECTORS,
   'kube-event-exporter': SyncWave.COLLECTORS,
   'otel-collector': SyncWave.COLLECTORS,

@@ -31,6 +31,9 @@ export const IMAGES = {
   alloy: { repository: 'docker.io/grafana/alloy', tag: 'v1.11.0' },
   // Unmaintained since 2024; the OpenTelemetry Collector's k8sobjects receiver is the maintained alternative.
   kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.7' },
+  // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
+  postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
+  postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

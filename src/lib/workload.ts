@@ -167,3 +167,4 @@ export function scratchVolume(name: string, sizeLimit = '64Mi'): k8s.Volume {
 export function configMapVolume(name: string, configMapName: string): k8s.Volume {
   return { name, configMap: { name: configMapName } };
 }
+

@@ -14,6 +14,8 @@ export interface GrafanaDatasource {
   readonly uid: string;
   readonly url: string;
   readonly access?: 'proxy';
+  /** Login user, for SQL datasources. */
+  readonly user?: string;
   readonly isDefault?: boolean;
   readonly editable?: boolean;
   readonly jsonData?: Record<string, unknown>;
@@ -34,6 +36,11 @@ export interface GrafanaProps {
   readonly storageClassName?: string;
   /** @default 100m/256Mi requests, 500m/512Mi limits */
   readonly resources?: ResourceSpec;
+  /**
+   * Extra environment, typically datasource passwords from Secrets that the
+   * provisioning files reference as `$__env{NAME}`. @default none
+   */
+  readonly extraEnv?: readonly k8s.EnvVar[];
 }
 
 export const GRAFANA_PORT = 3000;
@@ -119,6 +126,7 @@ export class Grafana extends Construct {
       { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
       { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
       { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+      ...(props.extraEnv ?? []),
     ];
 
     const container = secureContainer({

@@ -9,6 +9,13 @@ export interface NamespacesProps {
   readonly nodeAgents: string;
   readonly environment: string;
   readonly clusterScopedPrefix: string;
+  /**
+   * Application namespaces the stack deploys into (the shared PostgreSQL's).
+   * Created here so a sync never fails on a missing namespace, but never
+   * pruned or deleted by Argo CD: the applications live there too.
+   * @default none
+   */
+  readonly applicationNamespaces?: readonly string[];
 }
 
 /**
@@ -43,6 +50,16 @@ export class Namespaces extends Construct {
     new k8s.KubeNamespace(this, 'node-agents', {
       metadata: { name: props.nodeAgents, labels: { ...labels, ...podSecurity('privileged') } },
     });
+    for (const name of props.applicationNamespaces ?? []) {
+      new k8s.KubeNamespace(this, `application-${name}`, {
+        metadata: {
+          name,
+          labels: { ...labels, ...podSecurity('restricted') },
+          // Shared with the applications: removing the stack must never delete their namespace.
+          annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' },
+        },
+      });
+    }
 
     this.nodeAgentPriorityClass = `${props.clusterScopedPrefix}-node-agent`;
     new k8s.KubePriorityClass(this, 'node-agent-priority', {

@@ -1,0 +1,292 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { promqlErrors, logqlErrors } from '../../../test/support/query-parsers';
+import { parseConfig } from '../../config/loader';
+import { renderDashboard } from '../../dashboards/dashboard';
+import { queryPerformanceDashboard } from './dashboard';
+import { initSql } from './init-sql';
+import { databaseUrlEnv, ObservablePostgres, ObservablePostgresProps } from './postgres';
+import { exporterQueries } from './queries';
+import { autoExplainLokiRules } from './rules';
+import { parseServerArgs, serverArgs, serverSettings } from './settings';
+import { SharedPostgres } from './shared-postgres';
+
+const secrets = {
+  grafanaReaderPassword: { secretName: 'pg-obs', key: 'grafana-reader-password' },
+  exporterPassword: { secretName: 'pg-obs', key: 'exporter-password' },
+};
+
+function userStatefulSet(chart: Chart, args?: string[]) {
+  const service = new kplus.Service(chart, 'svc', { metadata: { name: 'db', namespace: 'apps' }, clusterIP: 'None', ports: [{ port: 5432 }] });
+  return new kplus.StatefulSet(chart, 'db', {
+    metadata: { name: 'db', namespace: 'apps' },
+    service,
+    containers: [{ name: 'postgres', image: 'postgres:16.4', portNumber: 5432, args }],
+  });
+}
+
+function synth(extra: Partial<ObservablePostgresProps> = {}, args?: string[]) {
+  const chart = Testing.chart();
+  const sts = userStatefulSet(chart, args);
+  const observable = new ObservablePostgres(chart, 'obs', { statefulSet: sts, databases: ['tasks'], ...secrets, ...extra });
+  const objects = Testing.synth(chart) as any[];
+  const statefulSet = objects.find((o) => o.kind === 'StatefulSet');
+  return { observable, objects, statefulSet, containers: statefulSet.spec.template.spec.containers as any[] };
+}
+
+describe('ObservablePostgres', () => {
+  test('GIVEN a user-owned StatefulSet WHEN made observable THEN the manifests match the snapshot', () => {
+    expect(synth().objects).toMatchSnapshot();
+  });
+
+  test('GIVEN defaults THEN the server gets the seed settings as -c arguments', () => {
+    const { containers } = synth();
+    const settings = parseServerArgs(containers[0].args);
+    expect(settings).toEqual(
+      expect.objectContaining({
+        shared_preload_libraries: 'pg_stat_statements,auto_explain',
+        compute_query_id: 'on',
+        'auto_explain.log_min_duration': '500ms',
+        'auto_explain.log_format': 'json',
+        'auto_explain.log_verbose': 'on',
+        'auto_explain.log_analyze': 'off',
+      }),
+    );
+  });
+
+  test('GIVEN a container with its own args THEN they are kept and the settings appended', () => {
+    const { containers } = synth({}, ['-c', 'max_connections=200']);
+    expect(containers[0].args.slice(0, 2)).toEqual(['-c', 'max_connections=200']);
+    expect(parseServerArgs(containers[0].args).compute_query_id).toBe('on');
+  });
+
+  test('THEN the exporter sidecar reads its password from the Secret and is scraped through annotations', () => {
+    const { statefulSet, containers } = synth();
+    const exporter = containers.find((c) => c.name === 'postgres-exporter');
+    expect(exporter.image).toBe('quay.io/prometheuscommunity/postgres-exporter:v0.20.1');
+    expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS')).toEqual({
+      name: 'DATA_SOURCE_PASS',
+      valueFrom: { secretKeyRef: { name: 'pg-obs', key: 'exporter-password' } },
+    });
+    expect(exporter.resources.limits).toEqual({ cpu: '200m', memory: '128Mi' });
+    expect(exporter.livenessProbe.httpGet.port).toBe('pg-metrics');
+    expect(statefulSet.spec.template.metadata.annotations).toEqual(
+      expect.objectContaining({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' }),
+    );
+  });
+
+  test('THEN the init SQL is mounted where the image runs it and its passwords come from Secrets, never from the manifests', () => {
+    const { objects, containers } = synth();
+    expect(containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'observability-init-sql', mountPath: '/docker-entrypoint-initdb.d', readOnly: true }]),
+    );
+    const env = containers[0].env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef?.key]);
+    expect(env).toEqual(expect.arrayContaining([['GRAFANA_READER_PASSWORD', 'grafana-reader-password'], ['POSTGRES_EXPORTER_PASSWORD', 'exporter-password']]));
+    const sql = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'db-observability-init').data['50-observability.sql'];
+    expect(sql).toMatch(/\\getenv grafana_reader_password GRAFANA_READER_PASSWORD/);
+    expect(sql).toMatch(/PASSWORD :'grafana_reader_password'/);
+    expect(sql).toMatch(/CREATE EXTENSION IF NOT EXISTS pg_stat_statements/);
+    expect(sql).toMatch(/GRANT pg_monitor TO grafana_reader/);
+  });
+
+  test('THEN each database gets a Grafana datasource as grafana_reader with the password from the environment', () => {
+    const { observable } = synth();
+    expect(observable.grafanaDatasources({ passwordEnv: 'PG_PW', postgresVersion: 17 })).toEqual([
+      expect.objectContaining({
+        uid: 'postgres-tasks',
+        type: 'grafana-postgresql-datasource',
+        url: 'db.apps.svc:5432',
+        user: 'grafana_reader',
+        jsonData: expect.objectContaining({ database: 'tasks', postgresVersion: 1700 }),
+        secureJsonData: { password: '$__env{PG_PW}' },
+      }),
+    ]);
+  });
+
+  test('fails if the StatefulSet has no container', () => {
+    const chart = Testing.chart();
+    const service = new kplus.Service(chart, 'svc', { ports: [{ port: 5432 }] });
+    const sts = new kplus.StatefulSet(chart, 'db', { metadata: { name: 'db' }, service });
+    expect(() => new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets })).toThrow(/statefulSet "db" has no containers/);
+  });
+
+  test('fails if applied twice to one StatefulSet', () => {
+    const chart = Testing.chart();
+    const sts = userStatefulSet(chart);
+    new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets });
+    sts.addContainer({ name: 'postgres-exporter', image: 'x:1' });
+    expect(() => new ObservablePostgres(chart, 'obs2', { statefulSet: sts, ...secrets })).toThrow(/apply ObservablePostgres once/);
+  });
+
+  test('fails if the port is out of range', () => {
+    expect(() => synth({ port: 70000 })).toThrow(/port must be 1-65535, got 70000/);
+  });
+});
+
+describe('server settings', () => {
+  test('GIVEN logAnalyze THEN timing and buffers follow it', () => {
+    expect(serverSettings({ logAnalyze: true })).toEqual(
+      expect.objectContaining({ 'auto_explain.log_analyze': 'on', 'auto_explain.log_timing': 'on', 'auto_explain.log_buffers': 'on' }),
+    );
+    expect(serverSettings()['auto_explain.log_timing']).toBe('off');
+  });
+
+  test('serverArgs and parseServerArgs are inverse', () => {
+    const s = serverSettings({ slowStatementThresholdMs: 250 });
+    expect(parseServerArgs(serverArgs(s))).toEqual(s);
+  });
+
+  test('fails if the threshold is not a positive whole number of milliseconds', () => {
+    expect(() => serverSettings({ slowStatementThresholdMs: 0.5 })).toThrow(/slowStatementThresholdMs must be a whole number of milliseconds >= 1, got 0.5/);
+  });
+
+  test('fails if pg_stat_statements.max is below the extension minimum', () => {
+    expect(() => serverSettings({ pgStatStatementsMax: 10 })).toThrow(/pgStatStatementsMax must be a whole number >= 100/);
+  });
+
+  test('fails if a -c argument is not name=value', () => {
+    expect(() => parseServerArgs(['-c', 'oops'])).toThrow(/"-c oops" is not name=value/);
+  });
+});
+
+describe('init SQL', () => {
+  const opts = { databases: ['tasks'], grafanaReaderRole: 'grafana_reader', exporterRole: 'postgres_exporter', grafanaReaderPasswordEnv: 'A', exporterPasswordEnv: 'B' };
+
+  test('GIVEN databases THEN each is created if missing and gets the extension, postgres included', () => {
+    const sql = initSql(opts);
+    expect(sql).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_catalog.pg_database WHERE datname = 'tasks'\) \\gexec/);
+    expect(sql.match(/\\connect (\w+)\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements;/g)).toEqual([
+      '\\connect postgres\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements;',
+      '\\connect tasks\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements;',
+    ]);
+  });
+
+  test('fails if a database name is not a plain SQL identifier', () => {
+    expect(() => initSql({ ...opts, databases: ["x'; DROP"] })).toThrow(/database name must be a lower-case SQL identifier.*got "x'; DROP"/);
+  });
+
+  test('fails if a password variable is not an environment variable name', () => {
+    expect(() => initSql({ ...opts, exporterPasswordEnv: 'not-env' })).toThrow(/got "not-env"/);
+  });
+});
+
+describe('exporter queries', () => {
+  const queries = exporterQueries();
+  const names = Object.entries(queries).flatMap(([key, q]) =>
+    q.metrics.flatMap((m) => Object.entries(m).filter(([, c]) => c.usage !== 'LABEL').map(([col, c]) => ({ name: `${key}_${col}`, usage: c.usage }))),
+  );
+
+  test("THEN the seed's metric names exist", () => {
+    expect(names.map((n) => n.name)).toEqual(
+      expect.arrayContaining(['pg_stat_statements_mean_exec_time', 'pg_stat_statements_calls_total', 'pg_stat_statements_shared_blks_read']),
+    );
+  });
+
+  test('THEN the top-N limit is applied', () => {
+    expect(queries.pg_stat_statements.query).toMatch(/LIMIT 50$/);
+    expect(exporterQueries(10).pg_stat_statements.query).toMatch(/LIMIT 10$/);
+  });
+
+  test('THEN no query reads a column renamed between PostgreSQL 13 and 17', () => {
+    for (const q of Object.values(queries)) expect(q.query).not.toMatch(/blk_(read|write)_time|checkpoints_(timed|req)|toplevel/);
+  });
+
+  test('fails if topStatements is out of range', () => {
+    expect(() => exporterQueries(0)).toThrow(/topStatements must be a whole number from 1 to 500/);
+  });
+});
+
+describe('databaseUrlEnv', () => {
+  test('GIVEN a service THEN DATABASE_URL carries application_name and references the password variable defined before it', () => {
+    const env = databaseUrlEnv({ service: 'task-service', host: 'postgres.java-tasks.svc', database: 'tasks', user: 'tasks', password: { secretName: 's', key: 'k' } });
+    expect(env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      { name: 'DATABASE_URL', value: 'postgres://tasks:$(DB_PASSWORD)@postgres.java-tasks.svc:5432/tasks?sslmode=disable&application_name=task-service' },
+    ]);
+  });
+
+  test('fails if the service name would break the URL', () => {
+    expect(() =>
+      databaseUrlEnv({ service: 'task service', host: 'h', database: 'd', user: 'u', password: { secretName: 's', key: 'k' } }),
+    ).toThrow(/service must be letters, digits, "-", "_" and ".", got "task service"/);
+  });
+});
+
+describe('Query Performance dashboard and plan counting', () => {
+  const dashboard = renderDashboard(queryPerformanceDashboard({ namespace: 'java-tasks', app: 'postgres' }));
+  const panels = dashboard.json.panels as any[];
+
+  test('THEN it has the seed title, the queryid variable and the panels the seed names', () => {
+    expect(dashboard.title).toBe('PostgreSQL Query Performance');
+    expect((dashboard.json as any).templating.list.map((v: any) => v.name)).toEqual(['queryid']);
+    expect(panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Connections by Service', 'Slow-query call rate', 'Plan viewer (auto_explain)', 'Cache hit ratio']),
+    );
+  });
+
+  test('THEN the latency panel says it is not a percentile', () => {
+    expect(panels.find((p) => /Mean latency per queryid/.test(p.title)).title).toMatch(/not p95/);
+  });
+
+  test('THEN the plan viewer runs the seed query over Loki', () => {
+    const viewer = panels.find((p) => p.type === 'logs');
+    expect(viewer.datasource).toEqual({ type: 'loki', uid: 'loki' });
+    expect(viewer.targets[0].expr).toBe('{namespace="java-tasks", app="postgres"} |= "auto_explain" | json | query_id=~"$queryid"');
+    expect(logqlErrors(viewer.targets[0].expr)).toEqual([]);
+  });
+
+  test('THEN every Prometheus query parses', () => {
+    for (const p of panels.filter((x) => x.type !== 'logs')) {
+      for (const t of p.targets) expect({ panel: p.title, errors: promqlErrors(t.expr) }).toEqual({ panel: p.title, errors: [] });
+    }
+  });
+
+  test('THEN the Loki recording rule for plans parses as LogQL', () => {
+    const rule = autoExplainLokiRules({ namespace: 'java-tasks', app: 'postgres' }).rules[0];
+    expect(logqlErrors(rule.expr)).toEqual([]);
+  });
+});
+
+describe('the shared PostgreSQL 17', () => {
+  test('GIVEN the seeds database THEN it runs restricted with its data on a claim and keeps it when deleted', () => {
+    const chart = Testing.chart();
+    const pg = new SharedPostgres(chart, 'pg', { namespace: 'java-tasks', superuserPassword: { secretName: 'su', key: 'pw' } });
+    new ObservablePostgres(chart, 'obs', { statefulSet: pg.statefulSet, ...secrets });
+    const sts = (Testing.synth(chart) as any[]).find((o) => o.kind === 'StatefulSet');
+    expect(sts.spec.template.spec.securityContext).toEqual(expect.objectContaining({ runAsUser: 999, seccompProfile: { type: 'RuntimeDefault' } }));
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.template.metadata.labels.app).toBe('postgres');
+    // Only the exporter declares a port, so the annotation scrape job finds exactly one target per pod.
+    expect(sts.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort))).toEqual([9187]);
+  });
+});
+
+describe('config', () => {
+  const base = [
+    'environment: prod',
+    'cluster: prod',
+    'repository: { url: "https://example.com/repo" }',
+    'grafana: { adminCredentials: { secretName: grafana-admin } }',
+  ].join('\n');
+  const pg = (extra: string) => `${base}\npostgres: { superuserCredentials: { secretName: su }, observabilityCredentials: { secretName: obs }, ${extra} }`;
+
+  test('GIVEN a minimal postgres section THEN the defaults apply', () => {
+    const config = parseConfig(pg('databases: [tasks]'), 'c.yaml');
+    expect(config.postgres).toEqual(
+      expect.objectContaining({ namespace: 'java-tasks', name: 'postgres', slowStatementThresholdMs: 500, logAnalyze: false, topStatements: 50 }),
+    );
+  });
+
+  test('fails if a database is listed twice', () => {
+    expect(() => parseConfig(pg('databases: [tasks, tasks]'), 'c.yaml')).toThrow(/postgres\.databases\[1\]: "tasks" is listed twice/);
+  });
+
+  test('fails if a database name is not an SQL identifier', () => {
+    expect(() => parseConfig(pg('databases: [Tasks-DB]'), 'c.yaml')).toThrow(/postgres\.databases\[0\]: expected a lower-case SQL identifier/);
+  });
+
+  test('fails if the database would live in the privileged node-agents namespace', () => {
+    expect(() => parseConfig(pg('namespace: monitoring-agents'), 'c.yaml')).toThrow(/postgres\.namespace: "monitoring-agents" is namespaces\.nodeAgents/);
+  });
+});

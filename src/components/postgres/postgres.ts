@@ -1,0 +1,241 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { GrafanaDatasource } from '../grafana/grafana';
+import { postgresDatasource } from '../../dashboards/datasources';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { standardLabels } from '../../lib/labels';
+import { ResourceSpec, secureContainer } from '../../lib/workload';
+import { initSql } from './init-sql';
+import { exporterQueriesYaml, TOP_STATEMENTS } from './queries';
+import { serverArgs, serverSettings, ServerSettingsOptions } from './settings';
+
+/** A key of an existing Secret; the stack never creates Secrets, so no password is ever in dist/. */
+export interface SecretKey {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+export interface ObservablePostgresProps {
+  /** The user's PostgreSQL StatefulSet; it is changed in place. */
+  readonly statefulSet: kplus.StatefulSet;
+  /** The container running `postgres` (the official image's entrypoint). @default the first container */
+  readonly container?: kplus.Container;
+  /** Databases to create if missing, equip with pg_stat_statements and open to grafana_reader. @default [] */
+  readonly databases?: readonly string[];
+  /** Password of the `grafana_reader` role. */
+  readonly grafanaReaderPassword: SecretKey;
+  /** Password of the exporter's role. */
+  readonly exporterPassword: SecretKey;
+  /** pg_stat_statements / auto_explain settings. @default see `serverSettings()` */
+  readonly settings?: ServerSettingsOptions;
+  /** Statements the exporter publishes per scrape, by total time. @default 50 (seed 1) */
+  readonly topStatements?: number;
+  /** @default 5432 */
+  readonly port?: number;
+  /** @default 10m/32Mi requests, 200m/128Mi limits */
+  readonly exporterResources?: ResourceSpec;
+}
+
+export const GRAFANA_READER_ROLE = 'grafana_reader';
+export const EXPORTER_ROLE = 'postgres_exporter';
+export const EXPORTER_PORT = 9187;
+/** Where the official image runs `*.sql` files, as the superuser, when it initialises an empty data directory. */
+export const INIT_SQL_DIR = '/docker-entrypoint-initdb.d';
+export const INIT_SQL_FILE = '50-observability.sql';
+export const QUERIES_FILE = 'queries.yaml';
+const QUERIES_DIR = '/etc/postgres-exporter';
+const GRAFANA_READER_PASSWORD_ENV = 'GRAFANA_READER_PASSWORD';
+const EXPORTER_PASSWORD_ENV = 'POSTGRES_EXPORTER_PASSWORD';
+const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
+  requests: { cpu: '10m', memory: '32Mi' },
+  limits: { cpu: '200m', memory: '128Mi' },
+};
+
+/**
+ * Makes a user-owned PostgreSQL StatefulSet observable:
+ * - server settings (`-c` arguments) preloading pg_stat_statements and
+ *   auto_explain, so slow statements are counted and their plans logged as JSON;
+ * - idempotent initialisation SQL (extension, `grafana_reader` and exporter
+ *   roles) in a ConfigMap, run by the image at first start and safe to re-run
+ *   (`psql -f /docker-entrypoint-initdb.d/50-observability.sql`) on an existing
+ *   data directory;
+ * - a postgres_exporter sidecar with the custom queries of `queries.ts`,
+ *   scraped through the `prometheus.io/*` pod annotations like every workload.
+ */
+export class ObservablePostgres extends Construct {
+  public readonly settings: Record<string, string>;
+  public readonly initSql: string;
+  public readonly queriesYaml: string;
+  public readonly initSqlConfigMapName: string;
+  public readonly queriesConfigMapName: string;
+  /** `<service>.<namespace>.svc:<port>`, what clients and Grafana connect to. */
+  public readonly host: string;
+  public readonly port: number;
+  public readonly databases: readonly string[];
+
+  constructor(scope: Construct, id: string, props: ObservablePostgresProps) {
+    super(scope, id);
+    const sts = props.statefulSet;
+    const containers = sts.containers;
+    const container = props.container ?? containers[0];
+    const index = containers.indexOf(container);
+    if (!container || index < 0) {
+      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" has no container${props.container ? ` named "${props.container.name}"` : 's'}`);
+    }
+    if (containers.some((c) => c.name === 'postgres-exporter')) {
+      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" already has a "postgres-exporter" container; apply ObservablePostgres once`);
+    }
+    this.port = props.port ?? 5432;
+    if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) {
+      throw new Error(`ObservablePostgres: port must be 1-65535, got ${props.port}`);
+    }
+    const namespace = sts.metadata.namespace;
+    this.host = `${sts.service.name}.${namespace ?? 'default'}.svc`;
+    this.databases = [...(props.databases ?? [])];
+
+    this.settings = serverSettings(props.settings);
+    this.initSql = initSql({
+      databases: this.databases,
+      grafanaReaderRole: GRAFANA_READER_ROLE,
+      exporterRole: EXPORTER_ROLE,
+      grafanaReaderPasswordEnv: GRAFANA_READER_PASSWORD_ENV,
+      exporterPasswordEnv: EXPORTER_PASSWORD_ENV,
+    });
+    this.queriesYaml = exporterQueriesYaml(props.topStatements ?? TOP_STATEMENTS);
+
+    const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
+    this.initSqlConfigMapName = `${sts.name}-observability-init`;
+    this.queriesConfigMapName = `${sts.name}-exporter-queries`;
+    new k8s.KubeConfigMap(this, 'init-sql', {
+      metadata: { name: this.initSqlConfigMapName, namespace, labels },
+      data: { [INIT_SQL_FILE]: this.initSql },
+    });
+    new k8s.KubeConfigMap(this, 'queries', {
+      metadata: { name: this.queriesConfigMapName, namespace, labels },
+      data: { [QUERIES_FILE]: this.queriesYaml },
+    });
+
+    // The server: settings on the command line, role passwords for the init SQL.
+    const secret = (key: SecretKey, idSuffix: string) =>
+      kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${idSuffix}`, key.secretName), key: key.key });
+    container.env.addVariable(GRAFANA_READER_PASSWORD_ENV, secret(props.grafanaReaderPassword, 'grafana-reader'));
+    container.env.addVariable(EXPORTER_PASSWORD_ENV, secret(props.exporterPassword, 'exporter'));
+    container.mount(
+      INIT_SQL_DIR,
+      kplus.Volume.fromConfigMap(this, 'init-sql-volume', kplus.ConfigMap.fromConfigMapName(this, 'init-sql-ref', this.initSqlConfigMapName), {
+        name: 'observability-init-sql',
+      }),
+      { readOnly: true },
+    );
+    const sts$ = ApiObject.of(sts);
+    const argsPath = `/spec/template/spec/containers/${index}/args`;
+    const args = serverArgs(this.settings);
+    if (container.args === undefined) sts$.addJsonPatch(JsonPatch.add(argsPath, args));
+    else for (const arg of args) sts$.addJsonPatch(JsonPatch.add(`${argsPath}/-`, arg));
+
+    // The exporter sidecar, on localhost: no network path to the database is opened for it.
+    sts.addVolume(
+      kplus.Volume.fromConfigMap(this, 'queries-volume', kplus.ConfigMap.fromConfigMapName(this, 'queries-ref', this.queriesConfigMapName), {
+        name: 'exporter-queries',
+      }),
+    );
+    const exporter = secureContainer({
+      name: 'postgres-exporter',
+      image: IMAGES.postgresExporter,
+      args: [
+        `--extend.query-path=${QUERIES_DIR}/${QUERIES_FILE}`,
+        `--web.listen-address=:${EXPORTER_PORT}`,
+        '--log.format=json',
+      ],
+      env: [
+        // URI, user and password apart, so the password needs no URL-escaping and never sits in a URL.
+        { name: 'DATA_SOURCE_URI', value: `localhost:${this.port}/postgres?sslmode=disable&application_name=postgres_exporter` },
+        { name: 'DATA_SOURCE_USER', value: EXPORTER_ROLE },
+        {
+          name: 'DATA_SOURCE_PASS',
+          valueFrom: { secretKeyRef: { name: props.exporterPassword.secretName, key: props.exporterPassword.key } },
+        },
+      ],
+      ports: [{ name: 'pg-metrics', containerPort: EXPORTER_PORT }],
+      resources: props.exporterResources ?? DEFAULT_EXPORTER_RESOURCES,
+      liveness: { path: '/', port: 'pg-metrics' },
+      readiness: { path: '/', port: 'pg-metrics' },
+      volumeMounts: [{ name: 'exporter-queries', mountPath: QUERIES_DIR, readOnly: true }],
+      // The image's `nobody` user.
+      runAsUser: 65534,
+      runAsGroup: 65534,
+    });
+    // The patched object is serialized by the L1 StatefulSet again, which reads Quantity and
+    // IntOrString as `{ value }`: so the L1 container goes in as is, not as JSON.
+    sts$.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/-', exporter));
+
+    const pod = sts.podMetadata;
+    pod.addAnnotation('prometheus.io/scrape', 'true');
+    pod.addAnnotation('prometheus.io/port', String(EXPORTER_PORT));
+    pod.addAnnotation('prometheus.io/path', '/metrics');
+    // Settings, init SQL and queries change together with a rollout; a new queries file needs a restart.
+    pod.addAnnotation('checksum/observability', contentHash(JSON.stringify(this.settings), this.initSql, this.queriesYaml));
+  }
+
+  /** One Grafana datasource per database, logging in as grafana_reader with the password from `passwordEnv`. */
+  grafanaDatasources(opts: { readonly passwordEnv: string; readonly postgresVersion: number }): GrafanaDatasource[] {
+    return this.databases.map((database) => ({
+      name: `PostgreSQL ${database}`,
+      type: postgresDatasource(database).type,
+      uid: postgresDatasource(database).uid,
+      url: `${this.host}:${this.port}`,
+      editable: false,
+      user: GRAFANA_READER_ROLE,
+      jsonData: {
+        database,
+        sslmode: 'disable',
+        postgresVersion: opts.postgresVersion * 100,
+        maxOpenConns: 2,
+        connMaxLifetime: 14400,
+      },
+      // Grafana expands $__env{...} at provisioning time; the value comes from a Secret in its pod.
+      secureJsonData: { password: `$__env{${opts.passwordEnv}}` },
+    }));
+  }
+
+  /** A client's DATABASE_URL for one of this server's databases; see `databaseUrlEnv`. */
+  databaseUrlEnv(opts: Omit<DatabaseUrlOptions, 'host' | 'port'>): k8s.EnvVar[] {
+    return databaseUrlEnv({ ...opts, host: this.host, port: this.port });
+  }
+}
+
+export interface DatabaseUrlOptions {
+  /** The service that connects; becomes `application_name`, so every connection is attributed (seed ADR 10). */
+  readonly service: string;
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  readonly database: string;
+  readonly user: string;
+  /** The user's password; referenced, never copied. */
+  readonly password: SecretKey;
+  /** @default 'disable' (in-cluster traffic) */
+  readonly sslmode?: 'disable' | 'require' | 'verify-full';
+}
+
+/**
+ * `DB_PASSWORD` from the Secret, then `DATABASE_URL` with
+ * `application_name=<service>`. Kubernetes expands `$(DB_PASSWORD)` because it
+ * is defined first, so the password is never written into a manifest. The
+ * password must be URL-safe (or stored percent-encoded).
+ */
+export function databaseUrlEnv(opts: DatabaseUrlOptions): k8s.EnvVar[] {
+  const word = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
+  for (const [field, value] of [['service', opts.service], ['database', opts.database], ['user', opts.user]] as const) {
+    if (!word.test(value)) throw new Error(`databaseUrlEnv: ${field} must be letters, digits, "-", "_" and ".", got "${value}"`);
+  }
+  const port = opts.port ?? 5432;
+  const query = `sslmode=${opts.sslmode ?? 'disable'}&application_name=${opts.service}`;
+  return [
+    { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: opts.password.secretName, key: opts.password.key } } },
+    { name: 'DATABASE_URL', value: `postgres://${opts.user}:$(DB_PASSWORD)@${opts.host}:${port}/${opts.database}?${query}` },
+  ];
+}

@@ -1,0 +1,181 @@
+import { RuleGroupSpec } from '../../alerting/rule-model';
+import { DEFAULT_SLOW_STATEMENT_THRESHOLD_MS } from './settings';
+
+/**
+ * Query-level and system-level PostgreSQL alerts (seed 1), over the metrics
+ * of `queries.ts` and the exporter's built-in `pg_stat_database_*`.
+ *
+ * pg_stat_statements counters are cumulative, so its `mean_exec_time` is a
+ * lifetime mean that hardly moves when a statement regresses. The rules use
+ * a windowed mean instead: rate(total time) / rate(calls).
+ */
+
+/** Windowed mean execution time per statement, in seconds. */
+export const MEAN_10M = 'instance_queryid:pg_stat_statements_exec_time_seconds:mean10m';
+/** Hourly mean, recorded once an hour, so a week of it is 168 samples per statement. */
+export const MEAN_1H = 'instance_queryid:pg_stat_statements_exec_time_seconds:mean1h';
+/** The 7-day baseline of the hourly mean. */
+export const BASELINE_7D = 'instance_queryid:pg_stat_statements_exec_time_seconds:mean1h_avg7d';
+/** Calls per second of statements whose windowed mean is above the auto_explain threshold. */
+export const SLOW_CALLS_RATE = 'namespace_pod:pg_stat_statements_slow_calls:rate5m';
+/**
+ * Plans that reached Loki in 5 minutes, per namespace: recorded by Loki's ruler
+ * (see `autoExplainLokiRules`) and remote-written to Prometheus.
+ */
+export const PLANS_COUNT = 'namespace:postgres_auto_explain_plans:count5m';
+
+export interface PostgresRulesOptions {
+  /** The auto_explain threshold; "slow" means the same to alerts as to the server. @default 500 */
+  readonly slowStatementThresholdMs?: number;
+}
+
+export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] {
+  const slowSeconds = (opts.slowStatementThresholdMs ?? DEFAULT_SLOW_STATEMENT_THRESHOLD_MS) / 1000;
+  return [
+    {
+      // Once an hour is enough for a 7-day baseline and keeps it cheap: 168 samples per statement.
+      name: 'postgres-query-baselines',
+      interval: '1h',
+      rules: [
+        {
+          record: MEAN_1H,
+          expr: 'rate(pg_stat_statements_total_exec_time_seconds_total[1h]) / (rate(pg_stat_statements_calls_total[1h]) > 0)',
+        },
+        { record: BASELINE_7D, expr: `avg_over_time(${MEAN_1H}[7d])` },
+      ],
+    },
+    {
+      name: 'postgres',
+      rules: [
+        {
+          record: MEAN_10M,
+          expr: 'rate(pg_stat_statements_total_exec_time_seconds_total[10m]) / (rate(pg_stat_statements_calls_total[10m]) > 0)',
+        },
+        {
+          record: SLOW_CALLS_RATE,
+          // A windowed mean above the threshold means at least one call in the window was slower
+          // than it, so auto_explain must have logged at least one plan.
+          expr: `sum by (namespace, pod) (rate(pg_stat_statements_calls_total[5m]) and ${MEAN_10M} > ${slowSeconds})`,
+        },
+        {
+          alert: 'PostgresQueryTooSlow',
+          expr: `${MEAN_10M} > 1`,
+          // Seed 1's hard ceiling: a statement averaging over 1 s for 10 minutes is not a blip.
+          for: '10m',
+          severity: 'warning',
+          summary: 'A PostgreSQL statement averages more than 1 second.',
+          description:
+            'Statement {{ $labels.queryid }} on database {{ $labels.datname }} ({{ $labels.namespace }}/{{ $labels.pod }}) averaged {{ $value | humanizeDuration }} per call over the last 10 minutes: {{ $labels.query }}',
+        },
+        {
+          alert: 'PostgresQueryRegression',
+          // last_over_time: the baseline is recorded hourly, beyond the 5-minute lookback of a plain selector.
+          // The 100 ms floor keeps 2 ms -> 4 ms jitter of fast statements quiet.
+          expr: `${MEAN_10M} > 2 * last_over_time(${BASELINE_7D}[2h]) and ${MEAN_10M} > 0.1`,
+          // Half an hour of doubled latency is a regression, not a cache warming up after a restart.
+          for: '30m',
+          severity: 'warning',
+          summary: 'A PostgreSQL statement is more than twice as slow as its 7-day baseline.',
+          description:
+            'Statement {{ $labels.queryid }} on database {{ $labels.datname }} ({{ $labels.namespace }}/{{ $labels.pod }}) now averages {{ $value | humanizeDuration }} per call, over twice its 7-day baseline: {{ $labels.query }}',
+        },
+        {
+          alert: 'PostgresSlowQueryRateSpike',
+          // Fires when the slow-call rate is above 0.1/s and more than three times its 6-hour average
+          // of half an hour ago, or when there was no slow call at all before.
+          expr: `${SLOW_CALLS_RATE} > 0.1 unless on (namespace, pod) (3 * avg_over_time(${SLOW_CALLS_RATE}[6h] offset 30m) >= on (namespace, pod) ${SLOW_CALLS_RATE})`,
+          // A deploy or a batch job can cause a few minutes of slow calls; 10 minutes is a trend.
+          for: '10m',
+          severity: 'warning',
+          summary: 'Slow PostgreSQL statements spike.',
+          description:
+            '{{ $labels.namespace }}/{{ $labels.pod }} runs {{ $value | humanize }} slow calls per second (statements averaging over the auto_explain threshold), more than three times its recent average.',
+        },
+        {
+          alert: 'PostgresAutoExplainStalled',
+          expr: `sum by (namespace) (${SLOW_CALLS_RATE}) > 0 unless on (namespace) (sum by (namespace) (sum_over_time(${PLANS_COUNT}[30m])) > 0)`,
+          // Plans go through the log agent and Loki's ruler, each with its own delay; 30 minutes without
+          // any plan while slow calls happen is a broken pipeline, not a delay.
+          for: '30m',
+          severity: 'warning',
+          summary: 'Slow PostgreSQL statements run but no auto_explain plan reaches Loki.',
+          description:
+            'Namespace {{ $labels.namespace }} has run slow statements for 30 minutes, yet no auto_explain plan arrived in Loki: check shared_preload_libraries, auto_explain.log_min_duration, the log agent and the Loki ruler.',
+        },
+        {
+          alert: 'PostgresConnectionSaturation',
+          expr: 'pg_connections_used / (pg_connections_max_connections - pg_connections_superuser_reserved) > 0.8',
+          // Above 80% a burst or a leaking pool exhausts the rest within minutes; 10 minutes rules out a deploy overlap.
+          for: '10m',
+          severity: 'warning',
+          summary: 'PostgreSQL connections are close to max_connections.',
+          description:
+            '{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its available connections; see "Connections by Service" for the owner.',
+        },
+        {
+          alert: 'PostgresReplicationLag',
+          expr: 'pg_replication_client_replay_lag_seconds > 30',
+          // A standby 30 s behind for 5 minutes serves stale reads and would lose data on failover.
+          for: '5m',
+          severity: 'warning',
+          summary: 'A PostgreSQL standby lags behind the primary.',
+          description:
+            'Standby {{ $labels.client }} ({{ $labels.client_addr }}) of {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanizeDuration }} behind.',
+        },
+        {
+          alert: 'PostgresDeadlocks',
+          expr: 'increase(pg_stat_database_deadlocks[15m]) > 0',
+          // No `for`: a deadlock is an event, not a state; the 15-minute window keeps it visible long enough to route.
+          severity: 'warning',
+          summary: 'PostgreSQL detected deadlocks.',
+          description:
+            'Database {{ $labels.datname }} on {{ $labels.namespace }}/{{ $labels.pod }} had {{ $value | humanize }} deadlocks in 15 minutes; PostgreSQL aborted one transaction of each.',
+        },
+        {
+          alert: 'PostgresBackupStale',
+          expr: '(time() - pg_wal_archive_last_archived_timestamp_seconds) > 86400 and pg_wal_archive_enabled == 1',
+          // A day without an archived WAL file means point-in-time recovery stops a day ago. `for` rides out
+          // a restart of the exporter, when the timestamp is briefly unknown.
+          for: '15m',
+          severity: 'critical',
+          summary: 'No PostgreSQL WAL archived for over a day.',
+          description:
+            '{{ $labels.namespace }}/{{ $labels.pod }} last archived a WAL file {{ $value | humanizeDuration }} ago; recovery would lose everything since.',
+        },
+        {
+          alert: 'PostgresExporterDown',
+          expr: 'pg_up == 0 or up{container="postgres-exporter"} == 0',
+          // Tolerates a pod restart; 5 minutes blind means every query alert above is blind too.
+          for: '5m',
+          severity: 'critical',
+          summary: 'postgres_exporter cannot read PostgreSQL.',
+          description:
+            'The exporter in {{ $labels.namespace }}/{{ $labels.pod }} is down or cannot connect to PostgreSQL; query and system alerts for this database cannot fire.',
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * The Loki ruler's recording rule that counts plans, for PostgresAutoExplainStalled.
+ * It uses the seed's plan-viewer selector, so "a plan the dashboard can show"
+ * and "a plan counted" are the same thing. Loki's ruler remote-writes the result
+ * to Prometheus.
+ */
+export function autoExplainLokiRules(opts: { readonly namespace: string; readonly app: string }): RuleGroupSpec {
+  return {
+    name: 'postgres-auto-explain',
+    rules: [
+      {
+        record: PLANS_COUNT,
+        expr: `sum by (namespace) (count_over_time(${planSelector(opts)} [5m]))`,
+      },
+    ],
+  };
+}
+
+/** The seed's plan selector: `{namespace="java-tasks", app="postgres"} |= "auto_explain"`. */
+export function planSelector(opts: { readonly namespace: string; readonly app: string }): string {
+  return `{namespace="${opts.namespace}", app="${opts.app}"} |= "auto_explain"`;
+}
