@@ -334,7 +334,7 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
     const plans = loggedPlans(fs.readFileSync(serverLog, 'utf8'));
     const sleep = plans.filter((p) => /pg_sleep\(0\.6\)/.test(p.plan['Query Text'] ?? ''));
     expect(sleep).toHaveLength(1);
-    expect(sleep[0].header).toMatch(/task-service@tasks .*duration: \d+\.\d+ ms/);
+    expect(sleep[0].header).toMatch(new RegExp(`task-service@${DB} .*duration: \\d+\\.\\d+ ms`));
     expect(sleep[0].plan.Plan['Node Type']).toBe('Result');
     // Fast statements are not explained.
     expect(plans.filter((p) => /count\(\*\)/.test(p.plan['Query Text'] ?? ''))).toEqual([]);
