@@ -39,6 +39,10 @@ import { LogAgent } from './components/log-agent/log-agent';
 import { logAgentRules } from './components/log-agent/rules';
 import { EventExporter } from './components/event-exporter/event-exporter';
 import { eventExporterRules } from './components/event-exporter/rules';
+import { EXPORTER_PORT as POSTGRES_EXPORTER_PORT } from './components/postgres/postgres';
+import { addDisruptionBudgets } from './security/disruption-budgets';
+import { platformFlows } from './security/flows';
+import { NetworkPolicies } from './security/network-policies';
 
 export interface StackOptions {
   /**
@@ -132,6 +136,7 @@ export class Stack extends Construct {
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
 
+    const scrapeJobs = [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs];
     const prometheus = new Prometheus(chart('prometheus', ns.monitoring), 'prometheus', {
       namespace: ns.monitoring,
       clusterScopedPrefix,
@@ -143,7 +148,7 @@ export class Stack extends Construct {
       storageClassName: config.prometheus.storage.storageClassName,
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs],
+      extraScrapeJobs: scrapeJobs,
       ruleGroups: this.ruleGroups,
       // The collector remote-writes OTLP metrics, with exemplars that link to traces.
       enableRemoteWriteReceiver: true,
@@ -168,6 +173,21 @@ export class Stack extends Construct {
     );
     for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, dashboardJson(d.dashboard));
 
+    const datasources: GrafanaDatasource[] = [
+      {
+        name: 'Prometheus',
+        type: DATASOURCE.prometheus.type,
+        uid: DATASOURCE.prometheus.uid,
+        url: prometheus.url,
+        access: 'proxy',
+        isDefault: true,
+        editable: false,
+        jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
+      },
+      ...telemetry.datasources,
+      ...logs.datasources,
+      ...postgres.datasources,
+    ];
     const grafana = new Grafana(grafanaChart, 'grafana', {
       namespace: ns.monitoring,
       adminSecret: {
@@ -180,27 +200,44 @@ export class Stack extends Construct {
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,
       extraEnv: postgres.grafanaEnv,
-      datasources: [
-        {
-          name: 'Prometheus',
-          type: DATASOURCE.prometheus.type,
-          uid: DATASOURCE.prometheus.uid,
-          url: prometheus.url,
-          access: 'proxy',
-          isDefault: true,
-          editable: false,
-          jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
-        },
-        ...telemetry.datasources,
-        ...logs.datasources,
-        ...postgres.datasources,
-      ],
+      datasources,
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
 
     this.addGitOps(config, options, chart, grafana.url);
+    this.hardening(config, chart, scrapeJobs, datasources);
+    addDisruptionBudgets(scope);
     // Last, once every object exists: the sync waves are set for all of them in one place.
     applySyncWaves(scope);
+  }
+
+  // ---- hardening (issue 10) -------------------------------------------------------
+  /**
+   * The NetworkPolicies of the environment, from the one table of flows
+   * (src/security/flows.ts), in the `security` chart.
+   */
+  private hardening(
+    config: StackConfig,
+    chart: (name: string, namespace?: string) => Chart,
+    scrapeJobs: readonly ScrapeJob[],
+    datasources: readonly GrafanaDatasource[],
+  ): void {
+    const ns = config.namespaces;
+    const pg = config.postgres;
+    const flows = platformFlows({
+      monitoring: ns.monitoring,
+      nodeAgents: ns.nodeAgents,
+      scrapeJobs,
+      grafanaDatasourceUrls: datasources.map((d) => d.url),
+      grafanaIngressNamespaces: config.grafana.ingressNamespaces,
+      logAgent: config.logs.agent,
+      eventExporter: config.logs.eventExporter.enabled,
+      collectorAgent: config.otelCollector.agent.enabled,
+      deployAnnotation: config.gitops.deployAnnotation.enabled,
+      postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,
+    });
+    // Application namespaces (the shared PostgreSQL's) are not owned: there the policies select the stack's pods only.
+    new NetworkPolicies(chart('security'), 'network-policies', { ownedNamespaces: [ns.monitoring, ns.nodeAgents], flows });
   }
 
   /**

@@ -106,6 +106,15 @@ const grafana = z
       .boolean()
       .default(true)
       .describe('Let anonymous visitors view dashboards, with the Viewer role only (seed 1). Default: true.'),
+    ingressNamespaces: z
+      .array(dnsLabel('a namespace name'))
+      .min(1, { error: 'expected at least one namespace; omit the field to admit every namespace' })
+      .optional()
+      .describe(
+        "Namespaces whose pods may open Grafana's port, such as your ingress controller's (its NetworkPolicy admits these " +
+          'and the stack\'s own clients only). A host-network ingress controller comes from node addresses, which no namespace ' +
+          'names: leave this unset for it. Default: every namespace, on Grafana\'s port only.',
+      ),
     storage: storage('5Gi').describe("Grafana's database volume (annotations, users, alert state). Default: 5Gi."),
     resources: resources.optional(),
   })

@@ -47,6 +47,8 @@ export const FOUNDATION_KINDS: ReadonlySet<string> = new Set([
  */
 export const COMPONENT_WAVES: Readonly<Record<string, SyncWave>> = {
   namespaces: SyncWave.FOUNDATION,
+  // NetworkPolicies exist before any pod starts, so no pod ever runs unprotected.
+  security: SyncWave.FOUNDATION,
   prometheus: SyncWave.BACKENDS,
   'kube-state-metrics': SyncWave.COLLECTORS,
   'node-exporter': SyncWave.COLLECTORS,

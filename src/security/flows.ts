@@ -1,0 +1,88 @@
+import { ScrapeJob } from '../lib/scrape';
+import { Endpoint, Flow, FlowSource, scrapeFlows, urlFlow } from './network-policies';
+
+/**
+ * The table of every connection the platform needs, in one place. The
+ * NetworkPolicies are computed from it (src/security/network-policies.ts);
+ * test/network-policies.test.ts derives the flows independently from the
+ * synthesized configs (scrape jobs, URLs, Service ports) and proves each one
+ * is admitted, so a component that starts talking to another fails the test
+ * until its flow is here.
+ *
+ * Ports are the components' own (Service and container ports); names are the
+ * pods' `app.kubernetes.io/name`, which is also the name of their Service.
+ */
+export interface PlatformFlowsOptions {
+  readonly monitoring: string;
+  readonly nodeAgents: string;
+  /** Every scrape job Prometheus runs: the stack's own targets come from them. */
+  readonly scrapeJobs: readonly ScrapeJob[];
+  /** URLs of Grafana's datasources (Prometheus, Loki, Jaeger, PostgreSQL). */
+  readonly grafanaDatasourceUrls: readonly string[];
+  /** Namespaces whose pods may open Grafana (an ingress controller's); undefined: any namespace. */
+  readonly grafanaIngressNamespaces?: readonly string[];
+  /** `app.kubernetes.io/name` of the log agent: promtail or alloy. */
+  readonly logAgent: string;
+  readonly eventExporter: boolean;
+  readonly collectorAgent: boolean;
+  readonly deployAnnotation: boolean;
+  /** The shared PostgreSQL in an application namespace, when deployed. */
+  readonly postgres?: Endpoint & { readonly port: number; readonly exporterPort: number };
+}
+
+const GRAFANA_PORT = 3000;
+const PROMETHEUS_PORT = 9090;
+const LOKI_HTTP_PORT = 3100;
+const LOKI_GRPC_PORT = 9095;
+const OTLP_GRPC_PORT = 4317;
+const OTLP_HTTP_PORT = 4318;
+
+export function platformFlows(o: PlatformFlowsOptions): Flow[] {
+  const at = (app: string, namespace = o.monitoring): Endpoint => ({ namespace, app });
+  const pods = (app: string, namespace = o.monitoring): FlowSource => ({ pods: at(app, namespace) });
+  const prometheus = at('prometheus');
+  const applications: FlowSource = { anyNamespace: true };
+
+  const flows: Flow[] = [
+    ...scrapeFlows(prometheus, o.scrapeJobs),
+    // Grafana's pod carries prometheus.io/scrape, so the annotated-pods job reads it.
+    { from: pods('prometheus'), to: at('grafana'), ports: [GRAFANA_PORT], why: 'annotated-pods scrape of Grafana' },
+    ...o.grafanaDatasourceUrls.map((url) => urlFlow(pods('grafana'), url, `Grafana datasource ${url}`)),
+    {
+      from: o.grafanaIngressNamespaces ? { namespaces: o.grafanaIngressNamespaces } : applications,
+      to: at('grafana'),
+      ports: [GRAFANA_PORT],
+      why: o.grafanaIngressNamespaces ? 'users, through the ingress controller' : 'users, through any ingress controller (grafana.ingressNamespaces not set)',
+    },
+    // Applications send OTLP from wherever they run; the stack does not enumerate their namespaces.
+    { from: applications, to: at('otel-collector'), ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP' },
+    { from: pods('otel-collector'), to: prometheus, ports: [PROMETHEUS_PORT], why: 'collector remote-writes metrics' },
+    { from: pods('otel-collector'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: "collector sends logs to Loki's OTLP endpoint" },
+    { from: pods('otel-collector'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' },
+    { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
+    // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.
+    { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
+  ];
+  if (o.eventExporter) {
+    flows.push({ from: pods('kube-event-exporter'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'event exporter pushes Warning events' });
+  }
+  if (o.collectorAgent) {
+    flows.push(
+      { from: pods('otel-collector-agent', o.nodeAgents), to: at('otel-collector'), ports: [OTLP_GRPC_PORT], why: 'node agent forwards to the gateway' },
+      { from: applications, to: at('otel-collector-agent', o.nodeAgents), ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to their node' },
+    );
+  }
+  if (o.deployAnnotation) {
+    flows.push({ from: pods('deploy-annotation'), to: at('grafana'), ports: [GRAFANA_PORT], why: 'PostSync Job posts the deploy annotation' });
+  }
+  if (o.postgres) {
+    const pg = at(o.postgres.app, o.postgres.namespace);
+    flows.push(
+      // The database of the applications: they connect from their own namespaces, which the stack does not
+      // enumerate; PostgreSQL's roles and pg_hba guard it. Only the exporter port is narrowed to Prometheus.
+      { from: applications, to: pg, ports: [o.postgres.port], why: 'applications use their database' },
+      { from: pods('prometheus'), to: pg, ports: [o.postgres.exporterPort], why: 'annotated-pods scrape of postgres_exporter' },
+    );
+  }
+  return flows;
+}

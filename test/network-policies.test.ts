@@ -1,0 +1,281 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { synthesize } from '../src/synth';
+import { loadManifestDir } from './support/k8s-schema';
+import { NetworkPolicy, Pod, PolicyEvaluator } from './support/network-policy';
+import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+
+/**
+ * The NetworkPolicies in dist, evaluated: every flow the stack needs is
+ * derived here from the synthesized objects themselves (the scrape jobs in
+ * prometheus.yml, every in-cluster address in a pod's env, args and mounted
+ * ConfigMaps, the Services' ports), independently of the flow table in
+ * src/security/flows.ts, and must be admitted; flows nobody needs must not be.
+ */
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+
+interface StackPod extends Pod {
+  readonly owner: string;
+  readonly annotations: Record<string, string>;
+  readonly hostNetwork: boolean;
+  readonly containers: Array<{ name: string; ports: Array<{ name?: string; containerPort: number }> }>;
+  /** Every string the pod is configured with: env values, command, args and the data of its mounted ConfigMaps. */
+  readonly text: string;
+}
+
+function stackPods(objects: Obj[]): StackPod[] {
+  const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
+  return objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind))
+    .map((o) => {
+      const template = o.spec.template;
+      const spec = template.spec;
+      const containers = [...spec.containers, ...(spec.initContainers ?? [])];
+      const mounted = (spec.volumes ?? [])
+        .flatMap((v: any) => [v.configMap?.name, ...(v.projected?.sources ?? []).map((s: any) => s.configMap?.name)])
+        .filter(Boolean)
+        .map((n: string) => configMaps.get(`${o.metadata.namespace}/${n}`));
+      // --web.external-url is what Prometheus writes into links, not an address it connects to.
+      const isLinkOnly = (arg: string) => arg.startsWith('--web.external-url=');
+      const text = [
+        ...containers.flatMap((c: any) => [...(c.command ?? []), ...(c.args ?? []).filter((a: string) => !isLinkOnly(a)), ...(c.env ?? []).map((e: any) => e.value ?? '')]),
+        ...mounted.flatMap((cm: Obj | undefined) => Object.values(cm?.data ?? {})),
+      ].join('\n');
+      return {
+        owner: `${o.kind}/${o.metadata.name}`,
+        namespace: o.metadata.namespace!,
+        labels: template.metadata.labels,
+        annotations: template.metadata.annotations ?? {},
+        hostNetwork: spec.hostNetwork === true,
+        containers: spec.containers.map((c: any) => ({ name: c.name, ports: c.ports ?? [] })),
+        ports: spec.containers.flatMap((c: any) => c.ports ?? []),
+        text,
+      };
+    });
+}
+
+/** Prometheus' relabelling `keep`/`drop` steps over the meta labels of one pod target (regexes are fully anchored). */
+function kept(job: any, meta: Record<string, string>): boolean {
+  for (const r of job.relabel_configs ?? []) {
+    if (r.action !== 'keep' && r.action !== 'drop') continue;
+    const value = (r.source_labels as string[]).map((l) => meta[l] ?? '').join(r.separator ?? ';');
+    const matches = new RegExp(`^(?:${r.regex ?? '(.*)'})$`).test(value);
+    if ((r.action === 'keep' && !matches) || (r.action === 'drop' && matches)) return false;
+  }
+  return true;
+}
+
+const sanitize = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
+
+interface NeededFlow {
+  readonly why: string;
+  readonly src: StackPod | Pod;
+  readonly dst: StackPod;
+  readonly port: number;
+}
+
+/** Prometheus' targets among the stack's pods: one per declared container port, as pod discovery makes them. */
+function scrapeFlows(prometheus: StackPod, pods: StackPod[], prometheusYaml: string): NeededFlow[] {
+  const config = parse(prometheusYaml);
+  const flows: NeededFlow[] = [];
+  for (const job of config.scrape_configs) {
+    const sd = (job.kubernetes_sd_configs ?? []).filter((c: any) => c.role === 'pod');
+    if (sd.length === 0) continue;
+    const setsPortFromAnnotation = (job.relabel_configs ?? []).some(
+      (r: any) => r.target_label === '__address__' && r.source_labels?.includes('__meta_kubernetes_pod_annotation_prometheus_io_port'),
+    );
+    for (const pod of pods) {
+      if (!sd.some((c: any) => !c.namespaces || c.namespaces.names.includes(pod.namespace))) continue;
+      for (const container of pod.containers) {
+        for (const port of container.ports.length ? container.ports : [undefined]) {
+          const meta: Record<string, string> = {
+            __meta_kubernetes_namespace: pod.namespace,
+            __meta_kubernetes_pod_phase: 'Running',
+            __meta_kubernetes_pod_container_name: container.name,
+            __meta_kubernetes_pod_container_port_name: port?.name ?? '',
+          };
+          for (const [k, v] of Object.entries(pod.labels)) meta[`__meta_kubernetes_pod_label_${sanitize(k)}`] = v;
+          for (const [k, v] of Object.entries(pod.annotations)) meta[`__meta_kubernetes_pod_annotation_${sanitize(k)}`] = v;
+          if (!kept(job, meta)) continue;
+          const number = setsPortFromAnnotation && pod.annotations['prometheus.io/port'] ? Number(pod.annotations['prometheus.io/port']) : port?.containerPort;
+          if (number === undefined) continue;
+          flows.push({ why: `scrape job ${job.job_name} -> ${pod.owner}:${number}`, src: prometheus, dst: pod, port: number });
+        }
+      }
+    }
+  }
+  return flows;
+}
+
+const ADDRESS = /\b([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?:(\d+)/g;
+
+/** Every in-cluster Service address a pod is configured with, resolved through the Service to its pods and target port. */
+function addressFlows(pods: StackPod[], services: Obj[]): NeededFlow[] {
+  const flows: NeededFlow[] = [];
+  for (const src of pods) {
+    for (const m of src.text.matchAll(ADDRESS)) {
+      const [address, name, namespace, port] = m;
+      const service = services.find((s) => s.metadata.name === name && s.metadata.namespace === namespace);
+      if (!service) throw new Error(`${src.owner} is configured with ${address}, but there is no Service ${namespace}/${name}`);
+      const servicePort = service.spec.ports.find((p: any) => p.port === Number(port));
+      if (!servicePort) throw new Error(`${src.owner}: Service ${namespace}/${name} has no port ${port}`);
+      const selected = pods.filter((p) => p.namespace === namespace && Object.entries(service.spec.selector).every(([k, v]) => p.labels[k] === v));
+      if (selected.length === 0) throw new Error(`Service ${namespace}/${name} selects no pod`);
+      for (const dst of selected) {
+        const target = servicePort.targetPort ?? servicePort.port;
+        const number = typeof target === 'number' ? target : dst.ports!.find((c) => c.name === target)?.containerPort;
+        flows.push({ why: `${src.owner} -> ${address} (${dst.owner}:${number})`, src, dst, port: number! });
+      }
+    }
+  }
+  return flows;
+}
+
+function load(envDir: string) {
+  const objects = loadManifestDir(envDir) as Obj[];
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicy[];
+  const namespaces = new Map(objects.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name, o.metadata.labels ?? {}]));
+  const evaluator = new PolicyEvaluator(policies, (n) => ({ ...(namespaces.get(n) ?? {}), 'kubernetes.io/metadata.name': n }));
+  const pods = stackPods(objects);
+  const services = objects.filter((o) => o.kind === 'Service');
+  const pod = (app: string) => {
+    const found = pods.find((p) => p.labels['app.kubernetes.io/name'] === app);
+    if (!found) throw new Error(`no pod of ${app}`);
+    return found;
+  };
+  return { objects, policies, namespaces, evaluator, pods, services, pod };
+}
+
+const out = synthesizedShippedConfigs();
+
+describe.each(environments(out))('NetworkPolicies of %s', (env) => {
+  const { objects, policies, namespaces, evaluator, pods, services, pod } = load(path.join(out, env));
+  const prometheusYaml = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data!['prometheus.yml'];
+  const monitoring = pod('prometheus').namespace;
+  const agents = pod('node-exporter').namespace;
+  const postgres = pod('postgres');
+  /** An application the stack knows nothing about, in a namespace it does not own. */
+  const stranger: Pod = { namespace: 'some-team', labels: { app: 'checkout' } };
+
+  test('every pod of the stack is selected for ingress by some policy', () => {
+    expect(pods.length).toBeGreaterThanOrEqual(10);
+    const unselected = pods.filter((p) => evaluator.selecting(p, 'Ingress').length === 0).map((p) => p.owner);
+    expect(unselected).toEqual([]);
+  });
+
+  test('default-deny ingress in the namespaces the stack owns, and only there', () => {
+    const denyAll = policies.filter((p) => Object.keys(p.spec.podSelector).length === 0 || JSON.stringify(p.spec.podSelector) === '{}');
+    expect(denyAll.map((p) => p.metadata.namespace).sort()).toEqual([monitoring, agents].sort());
+    for (const p of denyAll) expect(p.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+  });
+
+  test("in the application namespace only the stack's own pods are selected: the applications' traffic is untouched", () => {
+    expect(namespaces.has(postgres.namespace)).toBe(true);
+    const neighbour: Pod = { namespace: postgres.namespace, labels: { app: 'task-service', 'app.kubernetes.io/name': 'task-service' } };
+    expect(evaluator.selecting(neighbour, 'Ingress')).toEqual([]);
+    expect(evaluator.allowed(stranger, neighbour, 8080)).toBe(true);
+    for (const p of policies.filter((p) => p.metadata.namespace === postgres.namespace)) {
+      expect(p.spec.podSelector.matchLabels).toEqual(expect.objectContaining({ 'app.kubernetes.io/part-of': 'observability-platform' }));
+    }
+  });
+
+  test('every policy selects at least one pod (no stale policy for a renamed component)', () => {
+    for (const p of policies) {
+      const selected = pods.filter((pod) => pod.namespace === p.metadata.namespace && evaluator.selecting(pod, 'Ingress').includes(p));
+      expect({ policy: `${p.metadata.namespace}/${p.metadata.name}`, selects: selected.length > 0 }).toEqual({
+        policy: `${p.metadata.namespace}/${p.metadata.name}`,
+        selects: true,
+      });
+    }
+  });
+
+  test('Prometheus reaches every target of its scrape jobs among the stack pods (derived from prometheus.yml)', () => {
+    const flows = scrapeFlows(pod('prometheus'), pods, prometheusYaml);
+    const jobs = new Set(flows.map((f) => f.why.split(' ')[2]));
+    // Proof the derivation found the component jobs and the annotated pods (Grafana, the PostgreSQL exporter).
+    expect([...jobs]).toEqual(expect.arrayContaining(['kube-state-metrics', 'node-exporter', 'loki', 'jaeger', 'otel-collector', 'kubernetes-pods']));
+    expect([...new Set(flows.filter((f) => f.dst === postgres).map((f) => f.port))]).toEqual([9187]);
+    const denied = flows.filter((f) => !evaluator.allowed(f.src, f.dst, f.port)).map((f) => f.why);
+    expect(denied).toEqual([]);
+  });
+
+  test('every in-cluster address a pod is configured with is reachable (datasources, push URLs, OTLP exporters, the annotation Job)', () => {
+    const flows = addressFlows(pods, services);
+    const pairs = new Set(flows.map((f) => `${(f.src as StackPod).owner} -> ${f.dst.owner}:${f.port}`));
+    // Proof the derivation saw the configs: Grafana's datasources, the agents and the collector's exporters.
+    expect([...pairs]).toEqual(
+      expect.arrayContaining([
+        'StatefulSet/grafana -> StatefulSet/prometheus:9090',
+        'StatefulSet/grafana -> StatefulSet/loki:3100',
+        'StatefulSet/grafana -> StatefulSet/jaeger:16686',
+        'StatefulSet/grafana -> StatefulSet/postgres:5432',
+        'DaemonSet/promtail -> StatefulSet/loki:3100',
+        'Deployment/kube-event-exporter -> StatefulSet/loki:3100',
+        'Deployment/otel-collector -> StatefulSet/prometheus:9090',
+        'Deployment/otel-collector -> StatefulSet/loki:3100',
+        'Deployment/otel-collector -> StatefulSet/jaeger:4317',
+        'Job/deploy-annotation -> StatefulSet/grafana:3000',
+      ]),
+    );
+    const denied = flows.filter((f) => !evaluator.allowed(f.src, f.dst, f.port)).map((f) => f.why);
+    expect(denied).toEqual([]);
+  });
+
+  test("applications in any namespace reach the collector's OTLP ports (from its Service) and their database, nothing else", () => {
+    const collectorService = services.find((s) => s.metadata.name === 'otel-collector')!;
+    const otlp = collectorService.spec.ports.filter((p: any) => p.name.startsWith('otlp')).map((p: any) => p.port);
+    expect(otlp.sort()).toEqual([4317, 4318]);
+    for (const port of otlp) expect(evaluator.allowed(stranger, pod('otel-collector'), port)).toBe(true);
+    expect(evaluator.allowed(stranger, postgres, 5432)).toBe(true);
+    expect(evaluator.allowed({ namespace: postgres.namespace, labels: { app: 'task-service' } }, postgres, 5432)).toBe(true);
+    // What an application must never reach directly: the stores, their metrics and the exporters.
+    expect(evaluator.allowed(stranger, pod('otel-collector'), 8888)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('prometheus'), 9090)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('loki'), 3100)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('jaeger'), 16686)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('jaeger'), 4317)).toBe(false);
+    expect(evaluator.allowed(stranger, postgres, 9187)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('kube-state-metrics'), 8080)).toBe(false);
+    expect(evaluator.allowed(stranger, pod('gpu-exporter'), 'metrics')).toBe(false);
+    // Nor may a compromised agent read the metrics store.
+    expect(evaluator.allowed(pod('promtail'), pod('prometheus'), 9090)).toBe(false);
+  });
+
+  test('Grafana is reachable from an ingress controller in any namespace when grafana.ingressNamespaces is not set', () => {
+    const ingress: Pod = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+    expect(evaluator.allowed(ingress, pod('grafana'), 3000)).toBe(true);
+    expect(evaluator.allowed(ingress, pod('grafana'), 9999)).toBe(false);
+  });
+
+  test('DNS egress is allowed: no policy restricts egress, so every pod reaches kube-dns on 53/UDP and 53/TCP', () => {
+    const dns: Pod = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }] };
+    for (const p of pods) {
+      expect({ pod: p.owner, udp: evaluator.allowed(p, dns, 53, 'UDP'), tcp: evaluator.allowed(p, dns, 53, 'TCP') }).toEqual({
+        pod: p.owner,
+        udp: true,
+        tcp: true,
+      });
+    }
+    expect(policies.filter((p) => p.spec.policyTypes?.includes('Egress'))).toEqual([]);
+  });
+});
+
+describe('GIVEN grafana.ingressNamespaces WHEN synthesized', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-ingress-'));
+  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), 'utf8');
+  const config = prod.replace(/^grafana:\n/m, 'grafana:\n  ingressNamespaces: [ingress-nginx]\n');
+  if (!config.includes('ingressNamespaces')) throw new Error('config/prod.yaml changed shape');
+  fs.writeFileSync(path.join(dir, 'prod.yaml'), config);
+  synthesize({ config: path.join(dir, 'prod.yaml'), out: path.join(dir, 'out') });
+  const { evaluator, pod } = load(path.join(dir, 'out', 'prod'));
+
+  test('THEN Grafana admits that namespace and the stack, and no other namespace', () => {
+    expect(evaluator.allowed({ namespace: 'ingress-nginx', labels: { app: 'controller' } }, pod('grafana'), 3000)).toBe(true);
+    expect(evaluator.allowed({ namespace: 'some-team', labels: { app: 'checkout' } }, pod('grafana'), 3000)).toBe(false);
+    expect(evaluator.allowed(pod('deploy-annotation'), pod('grafana'), 3000)).toBe(true);
+    expect(evaluator.allowed(pod('prometheus'), pod('grafana'), 3000)).toBe(true);
+  });
+});
