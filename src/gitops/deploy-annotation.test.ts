@@ -13,10 +13,20 @@ const props: DeployAnnotationProps = {
 function job(p: DeployAnnotationProps = props) {
   const chart = new Chart(Testing.app(), 'test');
   new DeployAnnotation(chart, 'deploy-annotation', p);
-  return Testing.synth(chart)[0];
+  return Testing.synth(chart).find((o) => o.kind === 'Job');
 }
 
 describe('DeployAnnotation', () => {
+  test('runs as its own ServiceAccount with no token: it never talks to the Kubernetes API', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new DeployAnnotation(chart, 'deploy-annotation', props);
+    const sa = Testing.synth(chart).find((o) => o.kind === 'ServiceAccount');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(job().spec.template.spec).toEqual(
+      expect.objectContaining({ serviceAccountName: sa.metadata.name, automountServiceAccountToken: false }),
+    );
+  });
+
   test('GIVEN the props WHEN synthesized THEN one PostSync Job (snapshot for reviewers)', () => {
     expect(job()).toMatchSnapshot();
   });

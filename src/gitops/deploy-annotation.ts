@@ -64,6 +64,11 @@ export class DeployAnnotation extends Construct {
       text: `observability-platform ${props.environment} synced by Argo CD (source ${props.sourceIdentity})`,
     });
 
+    // Its own account rather than the namespace's default, so nothing bound to "default" ever reaches this pod.
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: DEPLOY_ANNOTATION_JOB, namespace: props.namespace, labels },
+      automountServiceAccountToken: false,
+    });
     new k8s.KubeJob(this, 'job', {
       metadata: {
         name: DEPLOY_ANNOTATION_JOB,
@@ -81,6 +86,7 @@ export class DeployAnnotation extends Construct {
           metadata: { labels },
           spec: {
             restartPolicy: 'Never',
+            serviceAccountName: DEPLOY_ANNOTATION_JOB,
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity({ runAsUser: CURL_UID, runAsGroup: CURL_GID }),
             containers: [

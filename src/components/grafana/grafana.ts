@@ -166,6 +166,8 @@ export class Grafana extends Construct {
           spec: {
             serviceAccountName: sa.name,
             automountServiceAccountToken: false,
+            // Lets in-flight SQLite writes (annotations, alert state) commit before the volume is detached.
+            terminationGracePeriodSeconds: 60,
             securityContext: restrictedPodSecurity({ runAsUser: GRAFANA_UID, fsGroup: GRAFANA_UID }),
             containers: [container],
             volumes: [

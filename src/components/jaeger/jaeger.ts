@@ -179,6 +179,8 @@ export class Jaeger extends Construct {
           spec: {
             serviceAccountName: sa.name,
             automountServiceAccountToken: false,
+            // Badger flushes its memtables and closes the value log on shutdown; cut short, it replays on the next start.
+            terminationGracePeriodSeconds: 60,
             securityContext: restrictedPodSecurity({ runAsUser: JAEGER_UID, fsGroup: JAEGER_UID }),
             containers: [container],
             volumes,

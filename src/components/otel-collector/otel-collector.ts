@@ -136,6 +136,8 @@ export class OtelCollector extends Construct {
             serviceAccountName: NAME,
             // k8s_attributes watches the API, so the pod needs its token.
             automountServiceAccountToken: true,
+            // On SIGTERM the batches in memory are written to the persistent queue; 60 s covers a slow disk.
+            terminationGracePeriodSeconds: 60,
             securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
             containers: [collectorContainer(IMAGES.otelCollector, resources, [])],
             volumes: [

@@ -113,6 +113,9 @@ export class SharedPostgres extends Construct {
     sts.addJsonPatch(
       JsonPatch.add(`/spec/template/spec/containers/0/volumeMounts/-`, { name: 'data', mountPath: '/var/lib/postgresql/data' }),
     );
+    // SIGTERM is PostgreSQL's smart shutdown, then the stop escalates to fast: a shutdown checkpoint writes every dirty
+    // buffer. 30 s is not always enough for that on a busy server, and a SIGKILL means crash recovery on the next start.
+    sts.addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 120));
     // The data outlives the StatefulSet: a deleted manifest must never delete the database.
     sts.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' }));
   }
