@@ -57,6 +57,12 @@ export interface StackOptions {
   readonly argocd: App;
 }
 
+/** The user's own alerts (`extraAlertRules`), as one group beside the platform's; none when the list is empty. */
+function extraAlertRuleGroups(config: StackConfig): RuleGroupSpec[] {
+  if (config.extraAlertRules.length === 0) return [];
+  return [{ name: 'extra-alert-rules', rules: config.extraAlertRules.map((r) => ({ ...r })) }];
+}
+
 /** What a component contributes to the shared backends (rules, dashboards, datasources, Grafana env). */
 interface Contribution {
   readonly ruleGroups: RuleGroupSpec[];
@@ -132,6 +138,7 @@ export class Stack extends Construct {
       ...telemetry.ruleGroups,
       ...logs.ruleGroups,
       ...postgres.ruleGroups,
+      ...extraAlertRuleGroups(config),
     ];
     this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));

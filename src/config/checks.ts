@@ -79,6 +79,16 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       });
     }
   }
+  const alertNames = new Map<string, number>();
+  config.extraAlertRules.forEach((rule, i) => {
+    const first = alertNames.get(rule.alert);
+    if (first !== undefined) {
+      problems.push({
+        path: ['extraAlertRules', i, 'alert'],
+        message: `"${rule.alert}" is also the name of extraAlertRules[${first}]; alert names must be unique, because routes, silences and runbooks refer to them`,
+      });
+    } else alertNames.set(rule.alert, i);
+  });
   problems.push(...checkLogs(config));
   return problems;
 }

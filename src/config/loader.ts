@@ -81,6 +81,11 @@ function formatIssue(
       if (input === undefined) {
         return [`${file}: ${where}: required, expected ${issue.expected}${lineOf(issue.path.slice(0, -1))}`];
       }
+      // A number that is not whole fails `.int()` as a type error; its custom message (if any) says what is allowed.
+      if (issue.expected === 'int') {
+        const message = issue.message.startsWith('Invalid input') ? 'expected a whole number' : issue.message;
+        return [`${file}: ${where}: ${message}, got ${describeValue(input)}${lineOf(issue.path)}`];
+      }
       return [`${file}: ${where}: expected ${issue.expected}, got ${describeValue(input)}${lineOf(issue.path)}`];
     case 'invalid_value':
       return [

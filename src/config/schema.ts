@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../lib/units';
+import { promqlSyntaxError } from './promql';
 
 /**
  * The stack config, defined once. The TypeScript types, the defaults, the
@@ -490,7 +491,7 @@ const logs = z
         enabled: z.boolean().default(true).describe('Ship Kubernetes Warning events to Loki. Default: true.'),
         replicas: z
           .number()
-          .int()
+          .int({ error: 'expected 1 or 2 replicas' })
           .min(1, { error: 'expected 1 or 2 replicas' })
           .max(2, { error: 'expected 1 or 2 replicas' })
           .default(2)
@@ -562,6 +563,38 @@ const postgres = z
   .optional()
   .describe("The seeds' shared PostgreSQL 17, made observable (pg_stat_statements, auto_explain, postgres_exporter). Default: none.");
 
+// ---- user-defined alert rules (issue 10) -----------------------------------------
+
+const extraAlertRule = z.strictObject({
+  alert: z
+    .string()
+    .regex(/^[A-Z][a-zA-Z0-9]*$/, { error: 'expected a PascalCase alert name like "CheckoutErrorsHigh"' })
+    .describe('Alert name, PascalCase; its runbook is <alerting.runbookBaseUrl>/<alert>.md. Required.'),
+  expr: z
+    .string()
+    .superRefine((expr, ctx) => {
+      const problem = promqlSyntaxError(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected a valid PromQL expression (${problem})` });
+    })
+    .describe('The PromQL condition; checked with the PromQL grammar at synth time. Required.'),
+  for: duration('5m').default('5m').describe('How long the condition must hold before the alert fires. Default: 5m.'),
+  severity: z.enum(['critical', 'warning', 'info']).describe('critical pages, warning and info go to chat. Required.'),
+  summary: z
+    .string()
+    .min(1)
+    .refine((v) => !v.includes('{{'), { error: 'expected a fixed sentence without {{ }} templates (they belong in description)' })
+    .describe('A fixed sentence, so notifications group well. Required.'),
+  description: z.string().min(1).describe('What, where and how much; may use {{ $labels.x }} and {{ $value }}. Required.'),
+});
+
+const extraAlertRules = z
+  .array(extraAlertRule)
+  .default([])
+  .describe(
+    "Your own alert rules, evaluated by the platform's Prometheus in the group `extra-alert-rules` beside the platform's. " +
+      'Default: none.',
+  );
+
 export const StackConfigSchema = z
   .strictObject({
     environment: dnsLabel('an environment name').describe(
@@ -601,6 +634,7 @@ export const StackConfigSchema = z
     otelCollector,
     logs,
     postgres,
+    extraAlertRules,
   })
   .describe('One environment of the observability platform.');
 
