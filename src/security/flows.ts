@@ -60,6 +60,7 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
     { from: pods('otel-collector'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: "collector sends logs to Loki's OTLP endpoint" },
     { from: pods('otel-collector'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' },
     { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
+    { from: pods('loki'), to: prometheus, ports: [PROMETHEUS_PORT], why: "Loki's ruler remote-writes recorded series" },
     // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.
     { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
   ];
