@@ -48,6 +48,7 @@ export const FOUNDATION_KINDS: ReadonlySet<string> = new Set([
 export const COMPONENT_WAVES: Readonly<Record<string, SyncWave>> = {
   namespaces: SyncWave.FOUNDATION,
   prometheus: SyncWave.BACKENDS,
+  alertmanager: SyncWave.BACKENDS,
   'kube-state-metrics': SyncWave.COLLECTORS,
   'node-exporter': SyncWave.COLLECTORS,
   grafana: SyncWave.GRAFANA,
