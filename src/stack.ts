@@ -117,7 +117,12 @@ export class Stack extends Construct {
     });
 
     const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
-    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix);
+    // LogQL recording rules for Loki's ruler, remote-written to Prometheus (the auto_explain plan count).
+    const lokiRuleGroups = config.postgres
+      ? [renderRuleGroup(autoExplainLokiRules({ namespace: config.postgres.namespace, app: config.postgres.name }), { runbookBaseUrl })]
+      : [];
+    for (const group of lokiRuleGroups) this.files.set(`loki-rules/${group.name}.yaml`, ruleFileYaml([group]));
+    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, lokiRuleGroups);
     const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, logs.lokiUrl);
     const postgres = this.postgres(config, chart);
 
@@ -421,6 +426,7 @@ export class Stack extends Construct {
     config: StackConfig,
     priorityClassName: string,
     clusterScopedPrefix: string,
+    lokiRuleGroups: RenderedRuleGroup[],
   ): {
     scrapeJobs: ScrapeJob[];
     ruleGroups: RuleGroupSpec[];
@@ -437,6 +443,8 @@ export class Stack extends Construct {
       storageSize: logs.storage.size,
       storageClassName: logs.storage.storageClassName,
       resources: logs.resources,
+      recordingRules: lokiRuleGroups,
+      rulerRemoteWriteUrl: `${prometheusUrl(ns.monitoring)}/api/v1/write`,
     });
     const agent = new LogAgent(chart('log-agent', ns.nodeAgents), 'log-agent', {
       namespace: ns.nodeAgents,
@@ -498,8 +506,6 @@ export class Stack extends Construct {
       topStatements: pg.topStatements,
       exporterResources: pg.exporterResources,
     });
-    // The Loki ruler's rule for PostgresAutoExplainStalled; it joins Loki's rules when Loki is deployed.
-    this.files.set('loki-rules/postgres-auto-explain.yaml', ruleFileYaml([renderRuleGroup(autoExplainLokiRules({ namespace: pg.namespace, app: pg.name }), { runbookBaseUrl: '' })]));
     // Not GF_-prefixed: Grafana would read that as a setting of its own.
     const passwordEnv = 'POSTGRES_GRAFANA_READER_PASSWORD';
     return {

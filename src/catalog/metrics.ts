@@ -1,4 +1,7 @@
-import { POD_TARGET_LABELS } from '../lib/scrape';
+import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
+import { exporterQueries } from '../components/postgres/queries';
+import { PLANS_COUNT } from '../components/postgres/rules';
+import { componentScrapeJob, POD_TARGET_LABELS } from '../lib/scrape';
 
 /**
  * The metric catalogue: every metric that the stack's components and the
@@ -14,19 +17,45 @@ import { POD_TARGET_LABELS } from '../lib/scrape';
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /** How a metric reaches Prometheus; decides the target labels it carries. */
-export type ScrapeSource = 'prometheus' | 'annotated-pods' | 'kubelet-cadvisor' | 'kube-state-metrics' | 'node-exporter';
+export type ScrapeSource =
+  | 'prometheus'
+  | 'annotated-pods'
+  | 'kubelet-cadvisor'
+  | 'kube-state-metrics'
+  | 'node-exporter'
+  | 'loki'
+  | 'log-agent'
+  | 'kube-event-exporter'
+  | 'jaeger'
+  | 'otel-collector'
+  | 'gpu-exporter'
+  | 'loki-ruler';
 
 export interface MetricSpec {
   readonly name: string;
   readonly type: MetricType;
   /** Labels the emitter sets, without target labels. */
   readonly labels: readonly string[];
-  readonly source: ScrapeSource;
+  /** Several when more than one job scrapes the same metric (the collector and Jaeger v2 share `otelcol_*`). */
+  readonly source: ScrapeSource | readonly ScrapeSource[];
   /** Who emits it (a component or a seed's services), for readers. */
   readonly emitter: string;
 }
 
 const podTargetLabels = POD_TARGET_LABELS.map((r) => r.target_label!).filter(Boolean);
+
+/**
+ * What `componentScrapeJob()` keeps, read from the job it builds so the two
+ * cannot drift. None of those jobs sets honor_labels except kube-state-metrics,
+ * so an exporter's own `namespace`/`pod`/`container` arrive as `exported_*`.
+ */
+const componentJobTargetLabels = [
+  'job',
+  'instance',
+  ...(componentScrapeJob({ job: 'x', namespace: 'x', appName: 'x', portName: 'x' }).relabel_configs ?? [])
+    .map((r) => r.target_label)
+    .filter((l): l is string => l !== undefined),
+];
 
 /**
  * Target labels per scrape job, mirroring the relabelling in
@@ -39,9 +68,20 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   'kubelet-cadvisor': ['job', 'instance', 'node'],
   'kube-state-metrics': ['job', 'instance', ...podTargetLabels],
   'node-exporter': ['job', 'instance', 'node'],
+  // componentScrapeJob() jobs: loki.ts, log-agent.ts (job `promtail` or `alloy`), event-exporter.ts,
+  // jaeger.ts, otel-collector.ts (jobs `otel-collector` and `otel-collector-agent`), gpu-exporter.ts.
+  loki: componentJobTargetLabels,
+  'log-agent': componentJobTargetLabels,
+  'kube-event-exporter': componentJobTargetLabels,
+  jaeger: componentJobTargetLabels,
+  'otel-collector': componentJobTargetLabels,
+  'gpu-exporter': componentJobTargetLabels,
+  // Not scraped: Loki's ruler remote-writes its recording rules' results (loki.ts `ruler.remote_write`,
+  // no external labels), so a series carries only what its LogQL aggregation keeps.
+  'loki-ruler': [],
 };
 
-const m = (source: ScrapeSource, emitter: string, type: MetricType, name: string, labels: string[] = []): MetricSpec => ({
+const m = (source: ScrapeSource | readonly ScrapeSource[], emitter: string, type: MetricType, name: string, labels: string[] = []): MetricSpec => ({
   name,
   type,
   labels,
@@ -50,6 +90,66 @@ const m = (source: ScrapeSource, emitter: string, type: MetricType, name: string
 });
 
 const SERVICE = 'annotated-pods' as const;
+
+/** Alloy registers each component's metrics with these labels. */
+const ALLOY_COMPONENT = ['component_id', 'component_path'];
+
+const OTELCOL: readonly ScrapeSource[] = ['otel-collector', 'jaeger'];
+const OTELCOL_EMITTER = 'OTel Collector 0.158 and Jaeger v2 internal telemetry';
+const OTEL_SIGNALS = ['spans', 'metric_points', 'log_records'] as const;
+/** The instrumentation scope and the service resource, which the Prometheus reader puts on every series. */
+const OTELCOL_COMMON = ['otel_scope_name', 'otel_scope_version', 'service_instance_id', 'service_name', 'service_version'];
+
+/**
+ * Labels each GPU exporter sets on its device metrics. nvidia_gpu_exporter
+ * labels by `uuid` only, its `_gpu_info` series carries the descriptive ones;
+ * dcgm-exporter labels every series, and with the kubelet pod-resources
+ * mapping names the pod holding the GPU (arriving as `exported_*`, see GPU_METRICS).
+ */
+const GPU_LABELS: Readonly<Record<GpuExporterKind, { readonly all: readonly string[]; readonly perMetric?: Readonly<Record<string, readonly string[]>> }>> = {
+  'nvidia-smi': {
+    all: ['uuid'],
+    perMetric: { nvidia_smi_gpu_info: ['name', 'driver_model_current', 'driver_model_pending', 'vbios_version', 'driver_version'] },
+  },
+  dcgm: {
+    all: ['gpu', 'UUID', 'device', 'modelName', 'Hostname', 'pci_bus_id', 'DCGM_FI_DRIVER_VERSION', 'exported_namespace', 'exported_pod', 'exported_container'],
+  },
+};
+
+/** The series names inside GPU_METRICS' expressions (`DCGM_FI_DEV_FB_USED * 1048576` names one). */
+function gpuMetrics(): MetricSpec[] {
+  const queryFields: (keyof GpuMetricSet)[] = ['presence', 'utilisationRatio', 'temperatureCelsius', 'memoryUsedBytes', 'memoryTotalBytes', 'powerWatts'];
+  const out = new Map<string, MetricSpec>();
+  for (const [kind, set] of Object.entries(GPU_METRICS) as [GpuExporterKind, GpuMetricSet][]) {
+    const labels = GPU_LABELS[kind];
+    if (!labels.all.includes(set.gpuLabel)) throw new Error(`metric catalogue: GPU exporter ${kind} names GPUs by "${set.gpuLabel}", not in its labels`);
+    for (const pp of set.perPod ? [set.perPod.namespaceLabel, set.perPod.podLabel] : []) {
+      if (!labels.all.includes(pp)) throw new Error(`metric catalogue: GPU exporter ${kind} attributes pods by "${pp}", not in its labels`);
+    }
+    for (const field of queryFields) {
+      for (const name of String(set[field]).match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
+        if (out.has(name)) continue;
+        out.set(name, m('gpu-exporter', `gpu-exporter (${kind})`, 'gauge', name, [...labels.all, ...(labels.perMetric?.[name] ?? [])]));
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * postgres_exporter's custom queries: each COUNTER or GAUGE column becomes
+ * `<key>_<column>`, labelled by the query's LABEL columns and by `server`
+ * (host:port of the DSN), which the exporter adds to every custom-query series.
+ */
+function postgresCustomQueryMetrics(): MetricSpec[] {
+  return Object.entries(exporterQueries()).flatMap(([key, q]) => {
+    const columns = q.metrics.flatMap((c) => Object.entries(c));
+    const labels = [...columns.filter(([, c]) => c.usage === 'LABEL').map(([name]) => name), 'server'];
+    return columns
+      .filter(([, c]) => c.usage !== 'LABEL')
+      .map(([name, c]) => m(SERVICE, 'postgres_exporter custom queries', c.usage === 'COUNTER' ? 'counter' : 'gauge', `${key}_${name}`, labels));
+  });
+}
 
 export const METRICS: readonly MetricSpec[] = [
   // ---- Prometheus itself --------------------------------------------------------
@@ -98,6 +198,52 @@ export const METRICS: readonly MetricSpec[] = [
   m('kubelet-cadvisor', 'kubelet', 'counter', 'container_cpu_usage_seconds_total', ['namespace', 'pod', 'container', 'id', 'image', 'name', 'cpu']),
   m('kubelet-cadvisor', 'kubelet', 'counter', 'container_oom_events_total', ['namespace', 'pod', 'container', 'id', 'image', 'name']),
 
+  m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_deployment_status_replicas_ready', ['namespace', 'deployment']),
+  m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_deployment_spec_replicas', ['namespace', 'deployment']),
+
+  // ---- Loki 3.x (dskit's request middleware, the distributor, validation) -------------
+  m('loki', 'loki', 'histogram', 'loki_request_duration_seconds', ['method', 'route', 'status_code', 'ws']),
+  m('loki', 'loki', 'counter', 'loki_distributor_lines_received_total', ['tenant']),
+  m('loki', 'loki', 'counter', 'loki_discarded_samples_total', ['reason', 'tenant']),
+
+  // ---- the log agent: Promtail 3.x (`promtail_*`) or Alloy loki.write (`loki_write_*`) ---
+  // Same client code, same labels. Alloy adds `component_id` and `component_path` to every component's metrics.
+  m('log-agent', 'promtail', 'histogram', 'promtail_request_duration_seconds', ['status_code', 'host', 'tenant']),
+  m('log-agent', 'promtail', 'counter', 'promtail_dropped_entries_total', ['host', 'tenant', 'reason']),
+  m('log-agent', 'alloy loki.write', 'histogram', 'loki_write_request_duration_seconds', ['status_code', 'host', 'tenant', ...ALLOY_COMPONENT]),
+  m('log-agent', 'alloy loki.write', 'counter', 'loki_write_dropped_entries_total', ['host', 'tenant', 'reason', ...ALLOY_COMPONENT]),
+
+  // ---- OTel Collector internal telemetry (also Jaeger v2, which is built on it) --------
+  // Both expose it through the same `telemetry.metrics.readers` Prometheus pull reader.
+  ...OTEL_SIGNALS.flatMap((signal) => [
+    m(OTELCOL, OTELCOL_EMITTER, 'counter', `otelcol_receiver_accepted_${signal}_total`, ['receiver', 'transport', ...OTELCOL_COMMON]),
+    m(OTELCOL, OTELCOL_EMITTER, 'counter', `otelcol_receiver_refused_${signal}_total`, ['receiver', 'transport', ...OTELCOL_COMMON]),
+    m(OTELCOL, OTELCOL_EMITTER, 'counter', `otelcol_exporter_sent_${signal}_total`, ['exporter', ...OTELCOL_COMMON]),
+    m(OTELCOL, OTELCOL_EMITTER, 'counter', `otelcol_exporter_send_failed_${signal}_total`, ['exporter', ...OTELCOL_COMMON]),
+    m(OTELCOL, OTELCOL_EMITTER, 'counter', `otelcol_exporter_enqueue_failed_${signal}_total`, ['exporter', ...OTELCOL_COMMON]),
+  ]),
+  m(OTELCOL, OTELCOL_EMITTER, 'gauge', 'otelcol_exporter_queue_size', ['exporter', 'data_type', ...OTELCOL_COMMON]),
+  m(OTELCOL, OTELCOL_EMITTER, 'gauge', 'otelcol_exporter_queue_capacity', ['exporter', 'data_type', ...OTELCOL_COMMON]),
+  // `otel.signal` in OTel, `otel_signal` once the Prometheus reader sanitises it.
+  m(OTELCOL, OTELCOL_EMITTER, 'counter', 'otelcol_processor_incoming_items_total', ['processor', 'otel_signal', ...OTELCOL_COMMON]),
+  m(OTELCOL, OTELCOL_EMITTER, 'counter', 'otelcol_processor_outgoing_items_total', ['processor', 'otel_signal', ...OTELCOL_COMMON]),
+
+  // ---- GPU exporters: every series name the GPU_METRICS table uses, for both exporters ---
+  ...gpuMetrics(),
+
+  // ---- postgres_exporter sidecar, scraped through the pod annotations -----------------
+  // Built-in collectors (v0.20). Debian's 0.11 (integration test) adds `server` to pg_stat_database too.
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_up'),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_hit', ['datid', 'datname', 'server']),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_read', ['datid', 'datname', 'server']),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_deadlocks', ['datid', 'datname', 'server']),
+  // Custom queries (src/components/postgres/queries.ts): `<key>_<column>`, the LABEL columns as labels.
+  ...postgresCustomQueryMetrics(),
+
+  // ---- Loki ruler recording rules, remote-written to Prometheus ------------------------
+  // autoExplainLokiRules() in src/components/postgres/rules.ts: `sum by (namespace) (count_over_time(...))`.
+  m('loki-ruler', 'Loki ruler (postgres auto_explain plans)', 'gauge', PLANS_COUNT, ['namespace']),
+
   // ---- seed 1 services (Prometheus client vocabulary) ---------------------------
   m(SERVICE, 'seed 1 services', 'counter', 'http_requests_total', ['method', 'route', 'code']),
   m(SERVICE, 'seed 1 services', 'histogram', 'http_request_duration_seconds', ['method', 'route', 'code']),
@@ -105,7 +251,6 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'seed 1 grpcmetrics interceptor', 'histogram', 'grpc_client_request_duration_seconds', ['target', 'method']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'counter', 'saga_steps_total', ['step']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'histogram', 'saga_step_duration_seconds', ['step']),
-  m(SERVICE, 'seed 1 GPU exporter', 'gauge', 'nvidia_smi_temperature_gpu', ['uuid', 'name']),
 
   // ---- seed 2 services (OpenTelemetry vocabulary, all 12 Platform-Kernel services) ---
   m(SERVICE, 'seed 2 services', 'histogram', 'http_server_request_duration_ms', ['service', 'method', 'route', 'status_code', 'tenant_id']),
@@ -159,7 +304,8 @@ export function seriesCatalogue(): Map<string, SeriesSpec> {
     out.set(metric, { metric, labels: new Set(labels) });
   };
   for (const spec of METRICS) {
-    const labels = [...spec.labels, ...TARGET_LABELS[spec.source]];
+    const sources: readonly ScrapeSource[] = typeof spec.source === 'string' ? [spec.source] : spec.source;
+    const labels = [...new Set([...spec.labels, ...sources.flatMap((source) => TARGET_LABELS[source])])];
     if (spec.type === 'histogram') {
       add(`${spec.name}_bucket`, [...labels, 'le']);
       add(`${spec.name}_sum`, labels);

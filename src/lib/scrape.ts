@@ -35,6 +35,17 @@ export interface ScrapeJob {
 /** `app.kubernetes.io/name` as Prometheus' pod discovery spells the label. */
 const POD_NAME_LABEL = '__meta_kubernetes_pod_label_app_kubernetes_io_name';
 
+/**
+ * The `app` label of a pod's metrics and logs alike: its plain `app` label
+ * when it has one (what the seeds' workloads carry, and what their queries use:
+ * `{app="ai-service"}`), else `app.kubernetes.io/name`. Prometheus and the log
+ * agent both use these rules, so a dashboard and a log query agree on `app`.
+ */
+export const APP_LABEL_RELABEL: RelabelConfig[] = [
+  { source_labels: [POD_NAME_LABEL], regex: '(.+)', target_label: 'app' },
+  { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '(.+)', target_label: 'app' },
+];
+
 /** Labels every pod-discovered target keeps, so alerts can say where a problem is. */
 export const POD_TARGET_LABELS: RelabelConfig[] = [
   { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },

@@ -37,6 +37,8 @@ const configMapFile = (file: string) => {
 const settings = parseServerArgs(server.args);
 const initSql = configMapFile('50-observability.sql');
 const queriesYaml = configMapFile('queries.yaml');
+/** The first application database the synthesized init SQL creates: the workload runs there. */
+const DB = [...initSql.matchAll(/SELECT 'CREATE DATABASE (\w+)'/g)].map((m) => m[1]).find((d) => d !== 'postgres')!;
 
 const PG_BIN = path.dirname(requireTool('postgres'));
 const EXPORTER = requireTool('postgres_exporter');
@@ -177,7 +179,7 @@ beforeAll(async () => {
   }
 
   // The workload, as the service "task-service" (its DSN carries application_name).
-  const service = `host=${work} port=${pgPort} user=postgres dbname=tasks application_name=task-service`;
+  const service = `host=${work} port=${pgPort} user=postgres dbname=${DB} application_name=task-service`;
   const workload = [
     'CREATE TABLE IF NOT EXISTS tasks (id serial PRIMARY KEY, owner text NOT NULL, done boolean NOT NULL DEFAULT false);',
     "INSERT INTO tasks (owner) SELECT 'user-' || (g % 10) FROM generate_series(1, 1000) g;",
@@ -187,7 +189,7 @@ beforeAll(async () => {
   const w = psql(['-f', '-'], { conn: service, input: workload });
   if (w.code !== 0) throw new Error(`workload failed: ${w.stderr}`);
   // A second service holding a connection open while the exporter is scraped.
-  children.push(spawn(PSQL, ['-X', `host=${work} port=${pgPort} user=postgres dbname=tasks application_name=billing-service`, '-c', 'SELECT pg_sleep(30)'], { stdio: 'ignore' }));
+  children.push(spawn(PSQL, ['-X', `host=${work} port=${pgPort} user=postgres dbname=${DB} application_name=billing-service`, '-c', 'SELECT pg_sleep(30)'], { stdio: 'ignore' }));
   await waitFor('billing-service to connect', () =>
     psql(['-c', "SELECT 1 FROM pg_stat_activity WHERE application_name = 'billing-service' AND state = 'active'"]).stdout.trim() === '1' ? true : undefined,
   );
@@ -242,13 +244,13 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
     const roles = psql(['-c', "SELECT rolname || ':' || pg_has_role(rolname, 'pg_monitor', 'MEMBER') FROM pg_roles WHERE rolname IN ('grafana_reader', 'postgres_exporter') ORDER BY 1"]);
     expect(roles.stdout.trim().split('\n')).toEqual(['grafana_reader:true', 'postgres_exporter:true']);
     const ext = psql(['-c', "SELECT extname FROM pg_extension WHERE extname = 'pg_stat_statements'"], {
-      conn: `host=${work} port=${pgPort} user=postgres dbname=tasks`,
+      conn: `host=${work} port=${pgPort} user=postgres dbname=${DB}`,
     });
     expect(ext.stdout.trim()).toBe('pg_stat_statements');
   });
 
   test('grafana_reader logs in with the password from its Secret and cannot write', () => {
-    const conn = `host=127.0.0.1 port=${pgPort} user=grafana_reader dbname=tasks`;
+    const conn = `host=127.0.0.1 port=${pgPort} user=grafana_reader dbname=${DB}`;
     const read = psql(['-c', 'SELECT count(*) FROM pg_stat_statements'], { conn, env: { PGPASSWORD: READER_PASSWORD } });
     expect(read.code).toBe(0);
     const write = psql(['-c', 'CREATE TABLE nope (id int)'], { conn, env: { PGPASSWORD: READER_PASSWORD } });
@@ -273,7 +275,7 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
   test('pg_stat_statements series carry the seed names, a numeric queryid and sane values', () => {
     const sleep = find('pg_stat_statements_mean_exec_time', { query: /pg_sleep/ });
     expect(sleep).toHaveLength(1);
-    expect(sleep[0].labels).toEqual(expect.objectContaining({ datname: 'tasks', user: 'postgres', queryid: expect.stringMatching(/^-?\d+$/) }));
+    expect(sleep[0].labels).toEqual(expect.objectContaining({ datname: DB, user: 'postgres', queryid: expect.stringMatching(/^-?\d+$/) }));
     // Milliseconds, as pg_stat_statements reports them: one call of pg_sleep(0.6).
     expect(sleep[0].value).toBeGreaterThanOrEqual(600);
     expect(sleep[0].value).toBeLessThan(5000);
@@ -302,7 +304,7 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
   });
 
   test('connections are attributed to services by application_name, against max_connections', () => {
-    expect(find('pg_connections_by_application_count', { application_name: 'billing-service', datname: 'tasks', state: 'active' }).map((s) => s.value)).toEqual([1]);
+    expect(find('pg_connections_by_application_count', { application_name: 'billing-service', datname: DB, state: 'active' }).map((s) => s.value)).toEqual([1]);
     expect(find('pg_connections_used')[0].value).toBeGreaterThanOrEqual(2);
     expect(find('pg_connections_max_connections').map((s) => s.value)).toEqual([100]);
     expect(find('pg_connections_superuser_reserved').map((s) => s.value)).toEqual([3]);
@@ -313,7 +315,7 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
     expect(find('pg_wal_archive_last_archived_timestamp_seconds').map((s) => s.value)).toEqual([0]);
     // A single server has no standby, so the replication query returns no rows.
     expect(find('pg_replication_client_replay_lag_seconds')).toEqual([]);
-    expect(find('pg_stat_database_deadlocks', { datname: 'tasks' }).map((s) => s.value)).toEqual([0]);
+    expect(find('pg_stat_database_deadlocks', { datname: DB }).map((s) => s.value)).toEqual([0]);
   });
 
   test('every exporter metric the alert rules use is served (except per-standby lag, which needs a standby)', () => {
@@ -332,7 +334,7 @@ describe('the observable PostgreSQL on a real server (Debian PostgreSQL and post
     const plans = loggedPlans(fs.readFileSync(serverLog, 'utf8'));
     const sleep = plans.filter((p) => /pg_sleep\(0\.6\)/.test(p.plan['Query Text'] ?? ''));
     expect(sleep).toHaveLength(1);
-    expect(sleep[0].header).toMatch(/task-service@tasks .*duration: \d+\.\d+ ms/);
+    expect(sleep[0].header).toMatch(new RegExp(`task-service@${DB} .*duration: \\d+\\.\\d+ ms`));
     expect(sleep[0].plan.Plan['Node Type']).toBe('Result');
     // Fast statements are not explained.
     expect(plans.filter((p) => /count\(\*\)/.test(p.plan['Query Text'] ?? ''))).toEqual([]);

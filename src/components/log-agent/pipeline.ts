@@ -1,4 +1,4 @@
-import { RelabelConfig } from '../../lib/scrape';
+import { APP_LABEL_RELABEL, RelabelConfig } from '../../lib/scrape';
 
 /**
  * The log pipeline, described once as data and rendered for both agents
@@ -166,9 +166,7 @@ export function podRelabelConfigs(): RelabelConfig[] {
     { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
     { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
     { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
-    // `app` from app.kubernetes.io/name, overridden by a plain `app` label (what the seeds' workloads carry).
-    { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: '(.+)', target_label: 'app' },
-    { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '(.+)', target_label: 'app' },
+    ...APP_LABEL_RELABEL,
     { target_label: 'job', replacement: POD_LOGS_JOB },
     // Promtail only tails targets whose __host__ is its own node (HOSTNAME).
     { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: '__host__' },

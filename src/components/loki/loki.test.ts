@@ -1,5 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
+import { renderRuleGroup } from '../../alerting/rule-model';
+import { logqlErrors } from '../../../test/support/query-parsers';
+import { autoExplainLokiRules } from '../postgres/rules';
 import { DEFAULT_INGESTION_LIMITS, Loki, lokiConfig } from './loki';
 
 function synth(props: Partial<ConstructorParameters<typeof Loki>[2]> = {}) {
@@ -7,8 +10,11 @@ function synth(props: Partial<ConstructorParameters<typeof Loki>[2]> = {}) {
   const loki = new Loki(chart, 'loki', { namespace: 'monitoring', ...props });
   const objects = Testing.synth(chart) as any[];
   const find = (kind: string) => objects.find((o) => o.kind === kind);
-  return { loki, objects, find, config: parse(find('ConfigMap').data['loki.yaml']) };
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'loki-config');
+  return { loki, objects, find, config: parse(configMap.data['loki.yaml']) };
 }
+
+const planRules = renderRuleGroup(autoExplainLokiRules({ namespace: 'java-tasks', app: 'postgres' }), { runbookBaseUrl: 'https://x.test' });
 
 describe('Loki', () => {
   test('GIVEN defaults WHEN synthesized THEN it matches the snapshot', () => {
@@ -28,7 +34,7 @@ describe('Loki', () => {
     expect(config.schema_config.configs).toEqual([
       { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } },
     ]);
-    expect(config.common.storage).toEqual({ filesystem: { chunks_directory: '/var/loki/chunks', rules_directory: '/var/loki/rules' } });
+    expect(config.common.storage).toEqual({ filesystem: { chunks_directory: '/var/loki/chunks', rules_directory: '/etc/loki/rules' } });
     expect(config.common.replication_factor).toBe(1);
     expect(config.common.ring.kvstore.store).toBe('inmemory');
     expect(config.limits_config.allow_structured_metadata).toBe(true);
@@ -85,5 +91,27 @@ describe('Loki', () => {
       'Loki retention "36h" must be whole days of at least 1d',
     );
     expect(() => lokiConfig({ retention: '12h', ingestion: DEFAULT_INGESTION_LIMITS })).toThrow(/whole days of at least 1d/);
+  });
+
+  test('GIVEN no recording rules WHEN synthesized THEN the ruler stays off', () => {
+    expect(synth().config.ruler).toBeUndefined();
+  });
+
+  test('GIVEN LogQL recording rules WHEN synthesized THEN the ruler evaluates them from the mounted rule store and remote-writes to Prometheus', () => {
+    const { config, objects } = synth({ recordingRules: [planRules], rulerRemoteWriteUrl: 'http://prometheus.monitoring.svc:9090/api/v1/write' });
+    expect(config.ruler.remote_write).toEqual({ enabled: true, clients: { prometheus: { url: 'http://prometheus.monitoring.svc:9090/api/v1/write' } } });
+    expect(config.ruler.storage).toEqual({ type: 'local', local: { directory: '/etc/loki/rules' } });
+    const rules = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'loki-rules');
+    const file = parse(rules.data['postgres-auto-explain.yaml']);
+    expect(file.groups[0].rules.map((r: any) => r.record)).toEqual(['namespace:postgres_auto_explain_plans:count5m']);
+    for (const rule of file.groups[0].rules) expect({ expr: rule.expr, errors: logqlErrors(rule.expr) }).toEqual({ expr: rule.expr, errors: [] });
+    const pod = objects.find((o) => o.kind === 'StatefulSet').spec.template.spec;
+    // With auth disabled the tenant is "fake": the ruler reads <directory>/fake/*.yaml.
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/loki/rules/fake', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'rules', configMap: { name: 'loki-rules' } });
+  });
+
+  test('fails if recording rules are given without a remote-write URL', () => {
+    expect(() => synth({ recordingRules: [planRules] })).toThrow('Loki recording rules need rulerRemoteWriteUrl');
   });
 });

@@ -6,6 +6,7 @@ import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
 import { toYaml } from '../../lib/yaml';
+import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
 
 /** Ingestion limits, in Loki's own units (limits_config). */
@@ -30,6 +31,15 @@ export interface LokiProps {
   readonly storageClassName?: string;
   /** @default 250m/512Mi requests, 1 CPU/2Gi limits */
   readonly resources?: ResourceSpec;
+  /**
+   * LogQL recording rules for Loki's ruler (e.g. the count of auto_explain
+   * plans behind PostgresAutoExplainStalled). Their results are remote-written
+   * to `rulerRemoteWriteUrl`, so Prometheus alerts can use them.
+   * @default none: the ruler stays off
+   */
+  readonly recordingRules?: readonly RenderedRuleGroup[];
+  /** Prometheus' remote-write endpoint; required with `recordingRules`. */
+  readonly rulerRemoteWriteUrl?: string;
 }
 
 export const LOKI_HTTP_PORT = 3100;
@@ -37,6 +47,8 @@ export const LOKI_GRPC_PORT = 9095;
 const NAME = 'loki';
 const DATA_DIR = '/var/loki';
 const CONFIG_DIR = '/etc/loki';
+/** The ruler's local rule store: one directory per tenant, and with auth disabled the tenant is `fake`. */
+const RULES_DIR = '/etc/loki/rules';
 /** The distroless image's user; fsGroup makes the volume writable for it. */
 const LOKI_UID = 10001;
 
@@ -64,7 +76,12 @@ function lokiHours(duration: string): string {
 }
 
 /** The monolithic Loki configuration: one process, filesystem storage, tsdb index, retention applied by the compactor. */
-export function lokiConfig(opts: { retention: string; ingestion: LokiIngestionLimits }): Record<string, unknown> {
+export function lokiConfig(opts: {
+  retention: string;
+  ingestion: LokiIngestionLimits;
+  /** Turns the ruler on, remote-writing recorded series here. */
+  rulerRemoteWriteUrl?: string;
+}): Record<string, unknown> {
   const limits = opts.ingestion;
   return {
     // One tenant ("fake"): the stack is one environment per Loki; isolation is per environment.
@@ -74,7 +91,7 @@ export function lokiConfig(opts: { retention: string; ingestion: LokiIngestionLi
       path_prefix: DATA_DIR,
       replication_factor: 1,
       ring: { kvstore: { store: 'inmemory' }, instance_addr: '127.0.0.1' },
-      storage: { filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: `${DATA_DIR}/rules` } },
+      storage: { filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: RULES_DIR } },
     },
     schema_config: {
       configs: [
@@ -125,6 +142,19 @@ export function lokiConfig(opts: { retention: string; ingestion: LokiIngestionLi
       max_query_lookback: lokiHours(opts.retention),
       volume_enabled: true,
     },
+    ...(opts.rulerRemoteWriteUrl
+      ? {
+          ruler: {
+            storage: { type: 'local', local: { directory: RULES_DIR } },
+            // Scratch copies of the rule files; the rule store itself is the read-only ConfigMap.
+            rule_path: `${DATA_DIR}/ruler-scratch`,
+            evaluation_interval: '1m',
+            // Recorded series go to Prometheus, where alerts can compare them with metrics.
+            remote_write: { enabled: true, clients: { prometheus: { url: opts.rulerRemoteWriteUrl } } },
+            wal: { dir: `${DATA_DIR}/ruler-wal` },
+          },
+        }
+      : {}),
     // No calls home from inside the cluster.
     analytics: { reporting_enabled: false },
   };
@@ -155,8 +185,26 @@ export class Loki extends Construct {
     this.pushUrl = `${this.url}/loki/api/v1/push`;
     this.otlpUrl = `${this.url}/otlp`;
 
-    this.configYaml = toYaml(lokiConfig({ retention: props.retention ?? '14d', ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS }));
+    const recordingRules = props.recordingRules ?? [];
+    if (recordingRules.length > 0 && !props.rulerRemoteWriteUrl) {
+      throw new Error('Loki recording rules need rulerRemoteWriteUrl: their results are only useful in Prometheus');
+    }
+    this.configYaml = toYaml(
+      lokiConfig({
+        retention: props.retention ?? '14d',
+        ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
+        rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
+      }),
+    );
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'loki.yaml': this.configYaml } });
+    const rulesYaml = recordingRules.map((group) => ({ key: `${group.name}.yaml`, yaml: ruleFileYaml([group]) }));
+    const rulesConfigMap =
+      rulesYaml.length > 0
+        ? new k8s.KubeConfigMap(this, 'rules', {
+            metadata: metadata(`${NAME}-rules`),
+            data: Object.fromEntries(rulesYaml.map((r) => [r.key, r.yaml])),
+          })
+        : undefined;
 
     const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
 
@@ -177,6 +225,7 @@ export class Loki extends Construct {
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${RULES_DIR}/fake`, readOnly: true }] : []),
         { name: 'tmp', mountPath: '/tmp' },
       ],
     });
@@ -188,7 +237,7 @@ export class Loki extends Construct {
         replicas: 1,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
+          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml, ...rulesYaml.map((r) => r.yaml)) } },
           spec: {
             serviceAccountName: sa.name,
             automountServiceAccountToken: false,
@@ -196,7 +245,11 @@ export class Loki extends Construct {
             // Time to flush in-memory chunks to the volume on shutdown.
             terminationGracePeriodSeconds: 300,
             containers: [container],
-            volumes: [configMapVolume('config', configMap.name), scratchVolume('tmp')],
+            volumes: [
+              configMapVolume('config', configMap.name),
+              ...(rulesConfigMap ? [configMapVolume('rules', rulesConfigMap.name)] : []),
+              scratchVolume('tmp'),
+            ],
           },
         },
         volumeClaimTemplates: [

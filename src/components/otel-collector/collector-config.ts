@@ -33,9 +33,19 @@ export interface CollectorConfig {
 const QUEUE_STORAGE = 'file_storage/queue';
 
 /** A persistent sending queue on the file_storage extension: an outage delays data instead of losing it. */
+/**
+ * A queue on the volume (the collector's default bound of 1000 batches), so a
+ * long outage is held on disk instead of in memory, and a restart resumes where it stopped.
+ */
 const persistentQueue = { enabled: true, storage: QUEUE_STORAGE };
-/** Retry for up to 10 minutes of backend outage before an item is given up. */
-const retry = { enabled: true, initial_interval: '5s', max_interval: '30s', max_elapsed_time: '10m' };
+/**
+ * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
+ * backend outage only delays data. A time limit would drop every batch still
+ * queued when it runs out, which is the loss the persistent queue exists to avoid.
+ * The bounded queue, not the clock, decides when data is refused (and the
+ * collector's refused/enqueue-failed alerts fire).
+ */
+const retry = { enabled: true, initial_interval: '5s', max_interval: '30s', max_elapsed_time: '0s' };
 
 function otlpReceiver() {
   return {

@@ -2,7 +2,18 @@ import { RuleGroupSpec } from '../../alerting/rule-model';
 
 /** The collector's own jobs (gateway and agent); Jaeger exposes otelcol_* metrics too, under job "jaeger". */
 const COLLECTOR = 'job=~"otel-collector|otel-collector-agent"';
-const SIGNALS = '(spans|metric_points|log_records)';
+const SIGNALS = ['spans', 'metric_points', 'log_records'] as const;
+
+/**
+ * The per-second rate of one item counter summed over the three signals, by
+ * `by`. Each metric is named (not `{__name__=~...}`) so the metric catalogue
+ * can check it; label_replace keeps a spans and a logs series of the same
+ * component apart, which `or` would otherwise treat as one and drop.
+ */
+function allSignalsRate(metric: (signal: string) => string, by: string): string {
+  const parts = SIGNALS.map((s) => `label_replace(rate(${metric(s)}{${COLLECTOR}}[5m]), "signal", "${s}", "", "")`);
+  return `sum by (${by}) (${parts.join(' or ')})`;
+}
 
 /**
  * The telemetry pipeline watching itself: the collector refusing or dropping
@@ -14,7 +25,7 @@ export function telemetryPipelineRules(): RuleGroupSpec {
     rules: [
       {
         alert: 'OtelCollectorRefusingData',
-        expr: `sum by (namespace, pod, receiver) (rate({__name__=~"otelcol_receiver_refused_${SIGNALS}_total", ${COLLECTOR}}[5m])) > 0`,
+        expr: `${allSignalsRate((s) => `otelcol_receiver_refused_${s}_total`, 'namespace, pod, receiver')} > 0`,
         // memory_limiter refuses in bursts while the GC catches up; 5 minutes of refusals is sustained pressure.
         for: '5m',
         severity: 'warning',
@@ -25,7 +36,7 @@ export function telemetryPipelineRules(): RuleGroupSpec {
       },
       {
         alert: 'OtelCollectorDroppingData',
-        expr: `sum by (namespace, pod, exporter) (rate({__name__=~"otelcol_exporter_enqueue_failed_${SIGNALS}_total", ${COLLECTOR}}[5m])) > 0`,
+        expr: `${allSignalsRate((s) => `otelcol_exporter_enqueue_failed_${s}_total`, 'namespace, pod, exporter')} > 0`,
         // Items that fail to enqueue are gone for good; 2 minutes only rules out a single odd scrape.
         for: '2m',
         severity: 'critical',
@@ -48,7 +59,7 @@ export function telemetryPipelineRules(): RuleGroupSpec {
       },
       {
         alert: 'OtelCollectorExporterSendFailing',
-        expr: `sum by (namespace, pod, exporter) (rate({__name__=~"otelcol_exporter_send_failed_${SIGNALS}_total", ${COLLECTOR}}[5m])) > 0`,
+        expr: `${allSignalsRate((s) => `otelcol_exporter_send_failed_${s}_total`, 'namespace, pod, exporter')} > 0`,
         // A backend restart causes a few minutes of failures that the queue absorbs; 10 minutes is an outage.
         for: '10m',
         severity: 'warning',

@@ -1,4 +1,4 @@
-import { POD_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
+import { APP_LABEL_RELABEL, POD_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
 
 /** Where the pod's service account token and cluster CA are mounted. */
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -27,13 +27,7 @@ export function annotatedPodsJob(): ScrapeJob {
         replacement: '$1:$2',
       },
       // `app` is what dashboards and log queries filter on (seed 1: `{app="ai-service"}`).
-      {
-        source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
-        separator: ';',
-        regex: '(?:;(.+)|([^;]+);.*)',
-        target_label: 'app',
-        replacement: '$1$2',
-      },
+      ...APP_LABEL_RELABEL,
       ...POD_TARGET_LABELS,
     ],
   };
