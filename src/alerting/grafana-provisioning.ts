@@ -98,8 +98,9 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
             noDataState: 'OK',
             execErrState: 'Error',
             for: a.for ?? '0s',
-            // The alert name as a label, so routing (Watchdog) and grouping see the same name as with Alertmanager.
-            labels: { ...a.labels, alertname: a.alert },
+            // Grafana sets `alertname` from the title itself; for the alerts that routing matches by name
+            // (Watchdog) the title is the plain alert name.
+            labels: { ...a.labels },
             annotations: { ...a.annotations },
           };
         }),
