@@ -1,6 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './alerting/rule-model';
+import { applyOverrides, RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './alerting/rule-model';
+import { platformGroups } from './alerting/catalogue';
+import { grafanaAlerting } from './alerting/grafana-provisioning';
+import { Alertmanager } from './components/alertmanager/alertmanager';
+import { toYaml } from './lib/yaml';
 import { NvidiaDevicePlugin } from './components/gpu/device-plugin';
 import { gpuDashboard } from './components/gpu/dashboard';
 import { GpuExporter } from './components/gpu/gpu-exporter';
@@ -139,9 +143,12 @@ export class Stack extends Construct {
       ...logs.ruleGroups,
       ...postgres.ruleGroups,
       ...extraAlertRuleGroups(config),
+      ...platformGroups(config),
     ];
-    this.ruleGroups = ruleSpecs.map((g) => renderRuleGroup(g, { runbookBaseUrl }));
+    // The config's per-alert settings (off, `for`, severity, thresholds) apply to every group, component ones included.
+    this.ruleGroups = applyOverrides(ruleSpecs, config.alerting.rules).map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
+    const alerting = this.alerting(config, chart, this.ruleGroups);
 
     const scrapeJobs = [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs];
     const prometheus = new Prometheus(chart('prometheus', ns.monitoring), 'prometheus', {
@@ -156,7 +163,8 @@ export class Stack extends Construct {
       resources: config.prometheus.resources,
       externalLabels: { cluster: config.cluster, environment: env },
       extraScrapeJobs: scrapeJobs,
-      ruleGroups: this.ruleGroups,
+      ruleGroups: alerting.prometheusRuleGroups,
+      alertmanagers: alerting.alertmanagers,
       // The collector remote-writes OTLP metrics, with exemplars that link to traces.
       enableRemoteWriteReceiver: true,
       enableExemplarStorage: true,
@@ -207,6 +215,7 @@ export class Stack extends Construct {
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,
       extraEnv: postgres.grafanaEnv,
+      alerting: alerting.grafana,
       datasources,
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
@@ -241,10 +250,76 @@ export class Stack extends Construct {
       eventExporter: config.logs.eventExporter.enabled,
       collectorAgent: config.otelCollector.agent.enabled,
       deployAnnotation: config.gitops.deployAnnotation.enabled,
+      alertmanager: config.alerting.engine === 'prometheus',
       postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,
     });
     // Application namespaces (the shared PostgreSQL's) are not owned: there the policies select the stack's pods only.
     new NetworkPolicies(chart('security'), 'network-policies', { ownedNamespaces: [ns.monitoring, ns.nodeAgents], flows });
+  }
+
+  // ---- alerting (issue 7) ------------------------------------------------------------
+  /**
+   * Evaluation and routing, per `alerting.engine`:
+   * - prometheus: Prometheus evaluates every group and sends to the Alertmanager deployed here;
+   * - grafana: Prometheus keeps only the recording rules (the alerts query their series), and
+   *   Grafana evaluates the alerts, with contact points and the policy from provisioning files.
+   * The same routing policy drives both (src/components/alertmanager/routing.ts).
+   */
+  private alerting(
+    config: StackConfig,
+    chart: (name: string, namespace?: string) => Chart,
+    groups: RenderedRuleGroup[],
+  ): {
+    prometheusRuleGroups: RenderedRuleGroup[];
+    alertmanagers: string[];
+    grafana?: { files: Record<string, string>; secretName: string; secretDir: string };
+  } {
+    const a = config.alerting;
+    const r = a.receivers;
+    const routing = { paging: a.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId };
+    if (a.engine === 'prometheus') {
+      const ns = config.namespaces.monitoring;
+      const am = new Alertmanager(chart('alertmanager', ns), 'alertmanager', {
+        namespace: ns,
+        ...routing,
+        secret: {
+          name: r.secretName,
+          pagerdutyRoutingKeyKey: r.pagerdutyRoutingKeyKey,
+          slackWebhookUrlKey: r.slackWebhookUrlKey,
+          telegramBotTokenKey: r.telegramBotTokenKey,
+        },
+        retention: a.alertmanager.retention,
+        storageSize: a.alertmanager.storage.size,
+        storageClassName: a.alertmanager.storage.storageClassName,
+        resources: a.alertmanager.resources,
+      });
+      this.files.set('alertmanager/alertmanager.yml', am.configYaml);
+      return { prometheusRuleGroups: groups, alertmanagers: [new URL(am.url).host], grafana: undefined };
+    }
+    const secretDir = '/etc/grafana/secrets/alerting';
+    const files = grafanaAlerting(groups, {
+      datasourceUid: DATASOURCE.prometheus.uid,
+      folder: 'Platform alerts',
+      interval: config.prometheus.evaluationInterval,
+      routing,
+      secretDir,
+      keys: {
+        pagerdutyRoutingKey: r.pagerdutyRoutingKeyKey,
+        slackWebhookUrl: r.slackWebhookUrlKey,
+        telegramBotToken: r.telegramBotTokenKey,
+        deadmanWebhookUrl: r.deadmanWebhookUrlKey,
+      },
+    });
+    const yamlFiles = {
+      'rules.yaml': toYaml(files.rules),
+      'contact-points.yaml': toYaml(files.contactPoints),
+      'policies.yaml': toYaml(files.policies),
+    };
+    for (const [name, text] of Object.entries(yamlFiles)) this.files.set(`grafana-alerting/${name}`, text);
+    const recordingOnly = groups
+      .map((g) => ({ ...g, rules: g.rules.filter((rule) => 'record' in rule) }))
+      .filter((g) => g.rules.length > 0);
+    return { prometheusRuleGroups: recordingOnly, alertmanagers: [], grafana: { files: yamlFiles, secretName: r.secretName, secretDir } };
   }
 
   /**

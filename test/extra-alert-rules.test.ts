@@ -27,10 +27,7 @@ describe('promqlSyntaxError', () => {
   });
 });
 
-test('GIVEN extraAlertRules WHEN synthesized THEN they are a rule group of Prometheus that promtool accepts', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extra-rules-'));
-  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'qa.yaml'), 'utf8');
-  const config = `${prod}
+const EXTRA_RULE = `
 extraAlertRules:
   - alert: CheckoutErrorsHigh
     expr: sum(rate(http_requests_total{app="checkout", code=~"5.."}[5m])) / sum(rate(http_requests_total{app="checkout"}[5m])) > 0.01
@@ -39,16 +36,31 @@ extraAlertRules:
     summary: Checkout returns too many errors.
     description: "{{ $value | humanizePercentage }} of checkout requests fail."
 `;
-  fs.writeFileSync(path.join(dir, 'qa.yaml'), config);
-  synthesize({ config: path.join(dir, 'qa.yaml'), out: path.join(dir, 'out') });
-  const file = path.join(dir, 'out', 'qa', 'rules', 'extra-alert-rules.yaml');
+
+/** Synthesizes a shipped config with the extra rule appended; returns the environment's output directory. */
+function synthWithExtraRule(env: 'prod' | 'qa'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extra-rules-'));
+  const shipped = fs.readFileSync(path.join(REPO_ROOT, 'config', `${env}.yaml`), 'utf8');
+  fs.writeFileSync(path.join(dir, `${env}.yaml`), `${shipped}${EXTRA_RULE}`);
+  synthesize({ config: path.join(dir, `${env}.yaml`), out: path.join(dir, 'out') });
+  return path.join(dir, 'out', env);
+}
+
+test('GIVEN extraAlertRules and the prometheus engine WHEN synthesized THEN they are a rule group of Prometheus that promtool accepts', () => {
+  const out = synthWithExtraRule('prod');
+  const file = path.join(out, 'rules', 'extra-alert-rules.yaml');
   const group = parse(fs.readFileSync(file, 'utf8')).groups[0];
   expect(group.rules[0]).toEqual(
     expect.objectContaining({ alert: 'CheckoutErrorsHigh', for: '10m', labels: expect.objectContaining({ severity: 'warning' }) }),
   );
   expect(group.rules[0].annotations.runbook_url).toMatch(/\/CheckoutErrorsHigh\.md$/);
-  const prometheusManifest = fs.readFileSync(path.join(dir, 'out', 'qa', 'prometheus.k8s.yaml'), 'utf8');
-  expect(prometheusManifest).toContain('CheckoutErrorsHigh');
+  expect(fs.readFileSync(path.join(out, 'prometheus.k8s.yaml'), 'utf8')).toContain('CheckoutErrorsHigh');
   const result = run(requireTool('promtool'), ['check', 'rules', file]);
   expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+});
+
+test('GIVEN extraAlertRules and the grafana engine (QA) WHEN synthesized THEN Grafana evaluates them, not Prometheus', () => {
+  const out = synthWithExtraRule('qa');
+  expect(fs.readFileSync(path.join(out, 'grafana-alerting', 'rules.yaml'), 'utf8')).toContain('CheckoutErrorsHigh');
+  expect(fs.readFileSync(path.join(out, 'prometheus.k8s.yaml'), 'utf8')).not.toContain('CheckoutErrorsHigh');
 });

@@ -32,9 +32,10 @@ function vmagentDryRun(configText: string, name: string) {
   const file = path.join(work, `${name}.vmagent.yml`);
   const config = parse(configText);
   standInServiceAccountFiles(config);
-  // Keys vmagent does not know (rule evaluation) are checked by promtool below.
+  // Keys vmagent does not know (rule evaluation, the Alertmanagers) are checked by promtool below.
   delete config.rule_files;
   delete config.global.evaluation_interval;
+  delete config.alerting;
   fs.writeFileSync(file, toYaml(config));
   return run(requireTool('vmagent'), [`-promscrape.config=${file}`, '-promscrape.config.dryRun', '-promscrape.config.strictParse'], {
     cwd: work,

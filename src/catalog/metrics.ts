@@ -179,6 +179,8 @@ export const METRICS: readonly MetricSpec[] = [
   ]),
   // One series per `condition` (true/false/unknown), so "not ready" is condition="true" == 0.
   m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_pod_status_ready', ['namespace', 'pod', 'uid', 'condition']),
+  // One series per phase; PodNotReady leaves out pods of finished Jobs (phase="Succeeded").
+  m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_pod_status_phase', ['namespace', 'pod', 'uid', 'phase']),
   m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_pod_container_resource_limits', [
     'namespace',
     'pod',

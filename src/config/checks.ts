@@ -1,6 +1,8 @@
 import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
 import { durationSeconds, sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
+import { everyRuleGroup } from '../alerting/catalogue';
+import { overrideProblems } from '../alerting/rule-model';
 import type { StackConfig } from './schema';
 
 /**
@@ -90,7 +92,16 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
     } else alertNames.set(rule.alert, i);
   });
   problems.push(...checkLogs(config));
+  problems.push(...checkAlerting(config));
   return problems;
+}
+
+function checkAlerting(config: StackConfig): ConfigProblem[] {
+  // SLO alerts only exist for catalogue services, so the catalogue decides which names are valid too.
+  return overrideProblems(everyRuleGroup(config), config.alerting.rules).map((p) => ({
+    path: ['alerting', 'rules', ...p.path],
+    message: p.message,
+  }));
 }
 
 function checkLogs(config: StackConfig): ConfigProblem[] {

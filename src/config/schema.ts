@@ -121,6 +121,21 @@ const grafana = z
   })
   .describe('Grafana, with provisioned datasources and dashboards.');
 
+const alertOverride = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('false removes the alert from this environment. Default: true.'),
+    for: duration('5m').optional().describe("How long the condition must hold before the alert fires. Default: the alert's own."),
+    severity: z
+      .enum(['critical', 'warning', 'info'], { error: 'expected "critical", "warning" or "info"' })
+      .optional()
+      .describe("The alert's severity, which decides its route. Default: the alert's own."),
+    thresholds: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: 'expected a threshold name like "ratio"' }), z.number())
+      .optional()
+      .describe("Values of the alert's named thresholds (see its runbook). Default: the alert's own."),
+  })
+  .describe('Settings of one alert.');
+
 const alerting = z
   .strictObject({
     runbookBaseUrl: z
@@ -137,6 +152,70 @@ const alerting = z
         'Whether alerts of this environment may page a person (PagerDuty, phone). Set false for QA: its alerts ' +
           'go to chat only, never to the pager, so a QA experiment never wakes anyone. Default: true.',
       ),
+    engine: z
+      .enum(['prometheus', 'grafana'], { error: 'expected "prometheus" or "grafana"' })
+      .default('prometheus')
+      .describe(
+        'Who evaluates the alerts and routes notifications: "prometheus" (rule files in Prometheus, routing by an ' +
+          'Alertmanager the stack deploys; seed 2) or "grafana" (Grafana-managed rules, contact points and notification ' +
+          'policy, provisioned from files; seed 1). The rule files are in dist/<environment>/rules/ either way. Default: prometheus.',
+      ),
+    rules: z
+      .record(
+        z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "ErrorRateCritical"' }),
+        alertOverride,
+      )
+      .default({})
+      .describe(
+        'Per-alert settings, keyed by alert name: switch an alert off, change its `for`, its severity or one of its named ' +
+          'thresholds. An unknown alert or threshold name is an error that lists the valid ones. Default: every alert as shipped.',
+      ),
+    receivers: z
+      .strictObject({
+        secretName: dnsLabel('the name of an existing Secret')
+          .default('alerting-receivers')
+          .describe(
+            'Existing Secret (in namespaces.monitoring) with the receivers\' credentials, mounted as files; never created ' +
+              'by the stack. Default: alerting-receivers.',
+          ),
+        pagerdutyRoutingKeyKey: secretKeyRef
+          .default('pagerduty-routing-key')
+          .describe('Key of the PagerDuty Events v2 routing key (integration key). Default: pagerduty-routing-key.'),
+        slackWebhookUrlKey: secretKeyRef
+          .default('slack-webhook-url')
+          .describe('Key of the Slack incoming-webhook URL. Default: slack-webhook-url.'),
+        slackChannel: z
+          .string()
+          .regex(/^#[a-z0-9][a-z0-9._-]*$/, { error: 'expected a Slack channel like "#infra"' })
+          .default('#infra')
+          .describe('Channel for warnings (seed 2: Slack #infra). Default: #infra.'),
+        telegramBotTokenKey: secretKeyRef
+          .default('telegram-bot-token')
+          .describe('Key of the Telegram bot token. Default: telegram-bot-token.'),
+        deadmanWebhookUrlKey: secretKeyRef
+          .default('deadman-webhook-url')
+          .describe(
+            "Key of the dead man's switch URL (a heartbeat check) Grafana sends Watchdog to, with engine \"grafana\". " +
+              "Alertmanager keeps Watchdog on a null receiver instead (0.25 cannot read a URL from a file). Default: deadman-webhook-url.",
+          ),
+        telegramChatId: z
+          .number()
+          .int({ error: 'expected a Telegram chat id, a whole number like -1001234567890' })
+          .optional()
+          .describe('Telegram chat every alert also goes to (seed 1). Default: none, no Telegram notifications.'),
+      })
+      .prefault({})
+      .describe('Where notifications go: critical to PagerDuty, warning to Slack, everything also to Telegram.'),
+    alertmanager: z
+      .strictObject({
+        storage: storage('1Gi').describe("Alertmanager's volume for silences and the notification log. Default: 1Gi."),
+        retention: duration('120h')
+          .default('120h')
+          .describe('How long silences and notification-log entries are kept (--data.retention). Default: 120h.'),
+        resources: resources.optional(),
+      })
+      .prefault({})
+      .describe('The Alertmanager deployed with engine "prometheus".'),
   })
   .prefault({})
   .describe('Alerting settings shared by every rule.');
@@ -647,3 +726,4 @@ export type ResourcesConfig = z.output<typeof resources>;
 export type ServiceConfig = z.output<typeof service>;
 export type SloTargets = z.output<typeof sloTargets>;
 export type LogsConfig = z.output<typeof logs>;
+export type AlertingConfig = z.output<typeof alerting>;

@@ -50,6 +50,7 @@ export const COMPONENT_WAVES: Readonly<Record<string, SyncWave>> = {
   // NetworkPolicies exist before any pod starts, so no pod ever runs unprotected.
   security: SyncWave.FOUNDATION,
   prometheus: SyncWave.BACKENDS,
+  alertmanager: SyncWave.BACKENDS,
   'kube-state-metrics': SyncWave.COLLECTORS,
   'node-exporter': SyncWave.COLLECTORS,
   grafana: SyncWave.GRAFANA,

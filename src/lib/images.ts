@@ -13,6 +13,8 @@ export interface ImageRef {
 
 export const IMAGES = {
   prometheus: { repository: 'quay.io/prometheus/prometheus', tag: 'v3.13.0' },
+  // 0.33 reads every receiver credential from a file (routing_key_file, api_url_file, bot_token_file).
+  alertmanager: { repository: 'quay.io/prometheus/alertmanager', tag: 'v0.33.0' },
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },

@@ -26,11 +26,14 @@ export interface PlatformFlowsOptions {
   readonly eventExporter: boolean;
   readonly collectorAgent: boolean;
   readonly deployAnnotation: boolean;
+  /** Alertmanager is deployed (alerting.engine: prometheus). */
+  readonly alertmanager: boolean;
   /** The shared PostgreSQL in an application namespace, when deployed. */
   readonly postgres?: Endpoint & { readonly port: number; readonly exporterPort: number };
 }
 
 const GRAFANA_PORT = 3000;
+const ALERTMANAGER_PORT = 9093;
 const PROMETHEUS_PORT = 9090;
 const LOKI_HTTP_PORT = 3100;
 const LOKI_GRPC_PORT = 9095;
@@ -75,6 +78,10 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
   }
   if (o.deployAnnotation) {
     flows.push({ from: pods('deploy-annotation'), to: at('grafana'), ports: [GRAFANA_PORT], why: 'PostSync Job posts the deploy annotation' });
+  }
+  if (o.alertmanager) {
+    // Alerts are pushed to Alertmanager's API on the same port it is scraped on (prometheus.io/port).
+    flows.push({ from: pods('prometheus'), to: at('alertmanager'), ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts; annotated-pods scrape of Alertmanager' });
   }
   if (o.postgres) {
     const pg = at(o.postgres.app, o.postgres.namespace);

@@ -82,7 +82,9 @@ test('the dcgm cases can fail: expecting silence while GPU-a is above the thresh
 
 test('every alert of seed 1\'s GPU group is there, with its threshold from the options', () => {
   const rules = gpuRules({ exporter: 'nvidia-smi', aiService: { name: 'ai-service', namespace: 'go-ai' }, temperatureCelsius: 83, memoryUsedRatio: 0.8 });
-  const byName = Object.fromEntries(rules.rules.map((r) => ['alert' in r ? r.alert : r.record, r.expr]));
+  // Rendered: the thresholds are named placeholders in the spec, filled with their values here.
+  const rendered = renderRuleGroup(rules, { runbookBaseUrl: 'https://example.test/runbooks' });
+  const byName = Object.fromEntries(rendered.rules.map((r) => ['alert' in r ? r.alert : r.record, r.expr]));
   expect(Object.keys(byName)).toEqual(['GpuExporterDown', 'AiServiceNotReady', 'GpuTemperatureHigh', 'GpuMemoryHigh']);
   expect(byName.GpuTemperatureHigh).toBe('max by (node, uuid) (nvidia_smi_temperature_gpu) > 83');
   expect(byName.GpuMemoryHigh).toBe('max by (node, uuid) (nvidia_smi_memory_used_bytes) / max by (node, uuid) (nvidia_smi_memory_total_bytes) > 0.8');

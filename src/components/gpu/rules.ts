@@ -43,21 +43,24 @@ export function gpuRules(opts: GpuRulesOptions): RuleGroupSpec {
       },
       {
         alert: 'GpuTemperatureHigh',
-        expr: `max by (${perGpu}) (${m.temperatureCelsius}) > ${opts.temperatureCelsius}`,
+        expr: `max by (${perGpu}) (${m.temperatureCelsius}) > %{celsius}`,
+        // Default from gpu.thresholds, which the GPU dashboard also draws.
+        thresholds: { celsius: { value: opts.temperatureCelsius, description: 'GPU temperature in °C' } },
         // Brief peaks under a burst of inference are normal; 10 minutes hot means cooling or airflow is failing.
         for: '10m',
         severity: 'warning',
         summary: 'A GPU is running hot.',
-        description: `GPU {{ $labels.${m.gpuLabel} }} on node {{ $labels.node }} has been at {{ $value }} °C for 10 minutes (threshold ${opts.temperatureCelsius} °C); it will throttle, then shut down.`,
+        description: `GPU {{ $labels.${m.gpuLabel} }} on node {{ $labels.node }} has been at {{ $value }} °C for 10 minutes (threshold %{celsius} °C); it will throttle, then shut down.`,
       },
       {
         alert: 'GpuMemoryHigh',
-        expr: `max by (${perGpu}) (${m.memoryUsedBytes}) / max by (${perGpu}) (${m.memoryTotalBytes}) > ${opts.memoryUsedRatio}`,
+        expr: `max by (${perGpu}) (${m.memoryUsedBytes}) / max by (${perGpu}) (${m.memoryTotalBytes}) > %{ratio}`,
+        thresholds: { ratio: { value: opts.memoryUsedRatio, description: 'used VRAM as a share of total, 0-1' } },
         // A model load fills VRAM in seconds and is meant to stay; 15 minutes above the line is the steady state.
         for: '15m',
         severity: 'warning',
         summary: 'GPU memory is nearly full.',
-        description: `GPU {{ $labels.${m.gpuLabel} }} on node {{ $labels.node }} has used {{ $value | humanizePercentage }} of its memory for 15 minutes (threshold ${Math.round(opts.memoryUsedRatio * 1000) / 10}%); a larger model or context will fail to load.`,
+        description: `GPU {{ $labels.${m.gpuLabel} }} on node {{ $labels.node }} has used {{ $value | humanizePercentage }} of its memory for 15 minutes (threshold %{ratio}); a larger model or context will fail to load.`,
       },
     ],
   };

@@ -4,7 +4,7 @@ import { toYaml } from '../../lib/yaml';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
-import { ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
 import { datasourceLinkProblems } from './correlation';
 
 /** A datasource in Grafana's provisioning format (`apiVersion: 1`). */
@@ -41,6 +41,16 @@ export interface GrafanaProps {
    * provisioning files reference as `$__env{NAME}`. @default none
    */
   readonly extraEnv?: readonly k8s.EnvVar[];
+  /**
+   * Grafana-managed alerting: provisioning files (file name to YAML) mounted into
+   * provisioning/alerting, and the Secret of the contact points' credentials, mounted
+   * at `secretDir` for the files' `$__file{...}` references. @default none
+   */
+  readonly alerting?: {
+    readonly files: Readonly<Record<string, string>>;
+    readonly secretName: string;
+    readonly secretDir: string;
+  };
 }
 
 export const GRAFANA_PORT = 3000;
@@ -105,6 +115,11 @@ export class Grafana extends Construct {
       data: { 'datasources.yaml': datasourcesYaml, 'dashboards.yaml': dashboardsYaml },
     });
 
+    const alerting = props.alerting;
+    const alertingConfigMap = alerting
+      ? new k8s.KubeConfigMap(this, 'alerting', { metadata: metadata(`${NAME}-alerting`), data: { ...alerting.files } })
+      : undefined;
+
     const sa = new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: metadata(NAME),
       automountServiceAccountToken: false,
@@ -145,6 +160,12 @@ export class Grafana extends Construct {
         { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
         { name: 'dashboards', mountPath: '/var/lib/grafana-dashboards', readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
+        ...(alerting
+          ? [
+              { name: 'alerting', mountPath: '/etc/grafana/provisioning/alerting', readOnly: true },
+              { name: 'alerting-secrets', mountPath: alerting.secretDir, readOnly: true },
+            ]
+          : []),
       ],
     });
 
@@ -158,7 +179,7 @@ export class Grafana extends Construct {
           metadata: {
             labels,
             annotations: {
-              'checksum/config': contentHash(datasourcesYaml, dashboardsYaml),
+              'checksum/config': contentHash(datasourcesYaml, dashboardsYaml, ...Object.values(alerting?.files ?? {})),
               'prometheus.io/scrape': 'true',
               'prometheus.io/port': String(GRAFANA_PORT),
             },
@@ -181,6 +202,12 @@ export class Grafana extends Construct {
               },
               { name: 'dashboards', projected: { sources: props.dashboardConfigMaps.map((name) => ({ configMap: { name } })) } },
               scratchVolume('tmp'),
+              ...(alertingConfigMap && alerting
+                ? [
+                    configMapVolume('alerting', alertingConfigMap.name),
+                    { name: 'alerting-secrets', secret: { secretName: alerting.secretName, defaultMode: 0o440 } },
+                  ]
+                : []),
             ],
           },
         },

@@ -8,7 +8,8 @@ export function lokiRules(): RuleGroupSpec {
       {
         alert: 'LokiRequestErrors',
         expr: `100 * sum by (namespace, job, route) (rate(loki_request_duration_seconds_count{status_code=~"5.."}[5m]))
-  / sum by (namespace, job, route) (rate(loki_request_duration_seconds_count[5m])) > 10`,
+  / sum by (namespace, job, route) (rate(loki_request_duration_seconds_count[5m])) > %{percent}`,
+        thresholds: { percent: { value: 10, description: 'share of 5xx responses of one route over 5 minutes, in percent' } },
         // The Loki mixin's threshold and duration: 10% of a route failing for 15 minutes is not a blip.
         for: '15m',
         severity: 'critical',

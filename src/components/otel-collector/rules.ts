@@ -47,7 +47,8 @@ export function telemetryPipelineRules(): RuleGroupSpec {
       },
       {
         alert: 'OtelCollectorExporterQueueNearCapacity',
-        expr: `max by (namespace, pod, exporter) (otelcol_exporter_queue_size{${COLLECTOR}} / (otelcol_exporter_queue_capacity{${COLLECTOR}} > 0)) > 0.8`,
+        expr: `max by (namespace, pod, exporter) (otelcol_exporter_queue_size{${COLLECTOR}} / (otelcol_exporter_queue_capacity{${COLLECTOR}} > 0)) > %{ratio}`,
+        thresholds: { ratio: { value: 0.8, description: 'queue size as a share of its capacity, 0-1' } },
         // Above 80% the next burst overflows and is dropped; 10 minutes separates a backlog from a passing spike.
         for: '10m',
         severity: 'warning',

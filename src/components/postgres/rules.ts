@@ -59,7 +59,8 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresQueryTooSlow',
-          expr: `${MEAN_10M} > 1`,
+          expr: `${MEAN_10M} > %{seconds}`,
+          thresholds: { seconds: { value: 1, description: 'mean execution time per call over 10 minutes, in seconds' } },
           // Seed 1's hard ceiling: a statement averaging over 1 s for 10 minutes is not a blip.
           for: '10m',
           severity: 'warning',
@@ -104,7 +105,8 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresConnectionSaturation',
-          expr: 'pg_connections_used / (pg_connections_max_connections - pg_connections_superuser_reserved) > 0.8',
+          expr: 'pg_connections_used / (pg_connections_max_connections - pg_connections_superuser_reserved) > %{ratio}',
+          thresholds: { ratio: { value: 0.8, description: 'connections used as a share of those available to applications, 0-1' } },
           // Above 80% a burst or a leaking pool exhausts the rest within minutes; 10 minutes rules out a deploy overlap.
           for: '10m',
           severity: 'warning',
@@ -114,7 +116,8 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresReplicationLag',
-          expr: 'pg_replication_client_replay_lag_seconds > 30',
+          expr: 'pg_replication_client_replay_lag_seconds > %{seconds}',
+          thresholds: { seconds: { value: 30, description: 'standby replay lag in seconds' } },
           // A standby 30 s behind for 5 minutes serves stale reads and would lose data on failover.
           for: '5m',
           severity: 'warning',
@@ -133,7 +136,8 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresBackupStale',
-          expr: '(time() - pg_wal_archive_last_archived_timestamp_seconds) > 86400 and pg_wal_archive_enabled == 1',
+          expr: '(time() - pg_wal_archive_last_archived_timestamp_seconds) > %{seconds} and pg_wal_archive_enabled == 1',
+          thresholds: { seconds: { value: 86400, description: 'seconds since the last archived WAL file' } },
           // A day without an archived WAL file means point-in-time recovery stops a day ago. `for` rides out
           // a restart of the exporter, when the timestamp is briefly unknown.
           for: '15m',

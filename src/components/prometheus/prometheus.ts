@@ -32,6 +32,8 @@ export interface PrometheusProps {
   readonly extraScrapeJobs?: readonly ScrapeJob[];
   /** Rule groups to evaluate; each becomes a ConfigMap mounted into the rules directory. */
   readonly ruleGroups?: readonly RenderedRuleGroup[];
+  /** Alertmanagers (`host:port`) Prometheus sends firing alerts to. @default none */
+  readonly alertmanagers?: readonly string[];
   /**
    * Accept pushed samples on `/api/v1/write` (`--web.enable-remote-write-receiver`), for the OpenTelemetry
    * Collector's remote write. @default false: nothing may write into the TSDB but the scrapes.
@@ -93,6 +95,7 @@ export class Prometheus extends Construct {
       externalLabels: props.externalLabels,
       ruleFilesGlob: `${RULES_DIR}/*.yaml`,
       jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), ...(props.extraScrapeJobs ?? [])],
+      alertmanagers: props.alertmanagers,
     });
     const configYaml = toYaml(config);
     const configMap = new k8s.KubeConfigMap(this, 'config', {

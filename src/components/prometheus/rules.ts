@@ -39,7 +39,8 @@ export function selfMonitoringRules(): RuleGroupSpec {
       },
       {
         alert: 'PrometheusStorageNearRetentionSize',
-        expr: 'prometheus_tsdb_storage_blocks_bytes / prometheus_tsdb_retention_limit_bytes > 0.9 and prometheus_tsdb_retention_limit_bytes > 0',
+        expr: 'prometheus_tsdb_storage_blocks_bytes / prometheus_tsdb_retention_limit_bytes > %{ratio} and prometheus_tsdb_retention_limit_bytes > 0',
+        thresholds: { ratio: { value: 0.9, description: 'TSDB block bytes as a share of the retention size, 0-1' } },
         // Size-based retention is about to delete data younger than the time-based retention promises.
         for: '30m',
         severity: 'warning',

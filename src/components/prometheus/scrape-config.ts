@@ -65,6 +65,8 @@ export interface PrometheusConfigOptions {
   readonly externalLabels: Readonly<Record<string, string>>;
   readonly ruleFilesGlob: string;
   readonly jobs: readonly ScrapeJob[];
+  /** Alertmanagers (`host:port`) that firing alerts are sent to. @default none */
+  readonly alertmanagers?: readonly string[];
 }
 
 /** The whole prometheus.yml, as data. */
@@ -80,6 +82,9 @@ export function prometheusConfig(opts: PrometheusConfigOptions): Record<string, 
       evaluation_interval: opts.evaluationInterval,
       external_labels: { ...opts.externalLabels },
     },
+    ...(opts.alertmanagers && opts.alertmanagers.length > 0
+      ? { alerting: { alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [...opts.alertmanagers] }] }] } }
+      : {}),
     rule_files: [opts.ruleFilesGlob],
     scrape_configs: opts.jobs,
   };

@@ -1,0 +1,149 @@
+import { createHash } from 'crypto';
+import { GROUP_BY, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from '../components/alertmanager/routing';
+import { RenderedRuleGroup } from './rule-model';
+
+/**
+ * The rule model rendered for Grafana unified alerting, in Grafana's
+ * file-provisioning format (apiVersion 1): rule groups, contact points and the
+ * notification policy. (grafana-foundation-sdk's alerting builders produce the
+ * HTTP-API shape of one rule; the file format wraps rules in groups with an
+ * orgId and folder, which is all this module adds, so it writes that shape
+ * directly.)
+ *
+ * Each rule is two queries: A, the PromQL expression, evaluated instantly on
+ * Prometheus; C, a math expression that is 1 for every series A returns. The
+ * PromQL already holds the comparison, so "a series exists" is "firing",
+ * exactly as in Prometheus, and `{{ $value }}` stays A's value.
+ */
+export interface GrafanaAlertingOptions {
+  readonly datasourceUid: string;
+  readonly folder: string;
+  /** Evaluation interval of every group, e.g. `1m`. */
+  readonly interval: string;
+  readonly routing: RoutingOptions;
+  /** Where the receivers' Secret is mounted in the Grafana pod. */
+  readonly secretDir: string;
+  readonly keys: {
+    readonly pagerdutyRoutingKey: string;
+    readonly slackWebhookUrl: string;
+    readonly telegramBotToken: string;
+    readonly deadmanWebhookUrl: string;
+  };
+}
+
+export interface GrafanaRule {
+  uid: string;
+  title: string;
+  condition: string;
+  data: Array<{
+    refId: string;
+    relativeTimeRange?: { from: number; to: number };
+    datasourceUid: string;
+    model: Record<string, unknown>;
+  }>;
+  noDataState: 'OK' | 'NoData' | 'Alerting';
+  execErrState: 'Error' | 'Alerting' | 'OK';
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface GrafanaAlertingFiles {
+  readonly rules: { apiVersion: 1; groups: Array<{ orgId: number; name: string; folder: string; interval: string; rules: GrafanaRule[] }> };
+  readonly contactPoints: { apiVersion: 1; contactPoints: Array<{ orgId: number; name: string; receivers: Array<{ uid: string; type: string; settings: Record<string, unknown>; disableResolveMessage: boolean }> }> };
+  readonly policies: { apiVersion: 1; policies: Array<Record<string, unknown>> };
+}
+
+const EXPRESSION_DATASOURCE = '__expr__';
+const ORG = 1;
+
+/** A stable uid (Grafana allows 40 characters of [a-zA-Z0-9_-]), from what identifies the rule. */
+function ruleUid(group: string, alert: string, labels: Record<string, string>): string {
+  const hash = createHash('sha256').update(JSON.stringify([group, alert, labels])).digest('hex').slice(0, 10);
+  return `${alert.slice(0, 29)}-${hash}`;
+}
+
+export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: GrafanaAlertingOptions): GrafanaAlertingFiles {
+  const ruleGroups = groups
+    .map((g) => {
+      const alerts = g.rules.flatMap((r) => ('alert' in r ? [r] : []));
+      // Titles must be unique in a folder; the SLO group has one rule per service under one alert name.
+      const counts = new Map<string, number>();
+      for (const a of alerts) counts.set(a.alert, (counts.get(a.alert) ?? 0) + 1);
+      return {
+        orgId: ORG,
+        name: g.name,
+        folder: opts.folder,
+        interval: opts.interval,
+        rules: alerts.map((a): GrafanaRule => {
+          const title = (counts.get(a.alert) ?? 0) > 1 ? `${a.alert} ${a.labels.service ?? JSON.stringify(a.labels)}` : a.alert;
+          return {
+            uid: ruleUid(g.name, a.alert, a.labels),
+            title,
+            condition: 'C',
+            data: [
+              {
+                refId: 'A',
+                relativeTimeRange: { from: 600, to: 0 },
+                datasourceUid: opts.datasourceUid,
+                model: { refId: 'A', expr: a.expr, instant: true, range: false, datasource: { type: 'prometheus', uid: opts.datasourceUid } },
+              },
+              {
+                refId: 'C',
+                datasourceUid: EXPRESSION_DATASOURCE,
+                model: { refId: 'C', type: 'math', expression: 'is_number($A)', datasource: { type: EXPRESSION_DATASOURCE, uid: EXPRESSION_DATASOURCE } },
+              },
+            ],
+            // An empty result is healthy, as in Prometheus: the PromQL returns only what breaks the threshold.
+            noDataState: 'OK',
+            execErrState: 'Error',
+            for: a.for ?? '0s',
+            // Grafana sets `alertname` from the title itself; for the alerts that routing matches by name
+            // (Watchdog) the title is the plain alert name.
+            labels: { ...a.labels },
+            annotations: { ...a.annotations },
+          };
+        }),
+      };
+    })
+    .filter((g) => g.rules.length > 0);
+
+  const file = (key: string) => `$__file{${opts.secretDir}/${key}}`;
+  const settings: Record<ReceiverName, { type: string; settings: Record<string, unknown> }> = {
+    [RECEIVER.pagerduty]: { type: 'pagerduty', settings: { integrationKey: file(opts.keys.pagerdutyRoutingKey), severity: 'critical' } },
+    [RECEIVER.slack]: { type: 'slack', settings: { url: file(opts.keys.slackWebhookUrl), recipient: opts.routing.slackChannel } },
+    [RECEIVER.telegram]: {
+      type: 'telegram',
+      settings: { bottoken: file(opts.keys.telegramBotToken), chatid: String(opts.routing.telegramChatId ?? '') },
+    },
+    [RECEIVER.deadman]: { type: 'webhook', settings: { url: file(opts.keys.deadmanWebhookUrl), httpMethod: 'POST' } },
+  };
+  const contactPoints = usedReceivers(opts.routing).map((name) => ({
+    orgId: ORG,
+    name,
+    receivers: [{ uid: `cp-${name}`, ...settings[name], disableResolveMessage: false }],
+  }));
+
+  const policies = [
+    {
+      orgId: ORG,
+      receiver: rootReceiver(opts.routing),
+      group_by: GROUP_BY,
+      group_wait: '30s',
+      group_interval: '5m',
+      repeat_interval: '4h',
+      routes: routes(opts.routing).map((r) => ({
+        receiver: r.receiver,
+        ...(Object.keys(r.match).length > 0 ? { object_matchers: Object.entries(r.match).map(([k, v]) => [k, '=', v]) } : {}),
+        ...(r.continue ? { continue: true } : {}),
+        ...(r.receiver === RECEIVER.deadman ? { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' } : {}),
+      })),
+    },
+  ];
+
+  return {
+    rules: { apiVersion: 1, groups: ruleGroups },
+    contactPoints: { apiVersion: 1, contactPoints },
+    policies: { apiVersion: 1, policies },
+  };
+}

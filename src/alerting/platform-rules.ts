@@ -1,0 +1,251 @@
+import { HTTP_VOCABULARY, serviceMatchers } from '../catalog/services';
+import type { ServiceConfig, SloTargets } from '../config/schema';
+import { AlertRuleSpec, RuleGroupSpec } from './rule-model';
+
+/**
+ * The platform-level alert catalogue: the groups that watch the applications
+ * and the cluster, not one component. Component-owned groups (GPU, PostgreSQL,
+ * logs, traces, self-monitoring) stay beside their components.
+ */
+
+export interface PlatformRulesOptions {
+  /** The service catalogue: drives the SLO and saga groups. */
+  readonly services: readonly ServiceConfig[];
+  readonly slo: SloTargets;
+  /** Namespaces whose pods PodNotReady watches: the catalogue's and the stack's own. */
+  readonly namespaces: readonly string[];
+}
+
+export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] {
+  return [platformKernelRules(opts.namespaces), kubernetesRules(), ...sloRules(opts.services, opts.slo), ...sagaRules(opts.services)];
+}
+
+const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
+
+/**
+ * Seed 2's rules (Platform-Kernel), with its exact names and thresholds. The
+ * seed wrote them in MetricsQL; every expression here is also plain PromQL.
+ */
+export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpec {
+  return {
+    name: 'platform-kernel',
+    rules: [
+      {
+        alert: 'ErrorRateCritical',
+        expr: `sum by (namespace, service) (rate(http_server_requests_total{status_code=~"5.."}[1m]))
+  / sum by (namespace, service) (rate(http_server_requests_total[1m])) > %{ratio}`,
+        // Seed 2: one minute above 1% is already many failed requests at gateway volume.
+        for: '1m',
+        severity: 'critical',
+        thresholds: { ratio: { value: 0.01, description: 'share of 5xx responses over 1 minute, 0-1' } },
+        summary: 'The HTTP 5xx error rate is above its limit.',
+        description: '{{ $value | humanizePercentage }} of the requests of {{ $labels.service }} ({{ $labels.namespace }}) failed with 5xx over the last minute (limit %{ratio}).',
+      },
+      {
+        alert: 'P99LatencyWarning',
+        expr: `histogram_quantile(0.99, sum by (namespace, service, le) (rate(http_server_request_duration_ms_bucket[5m]))) > %{milliseconds}`,
+        // A short burst (a cold cache, a GC pause) is not a trend; 5 minutes is.
+        for: '5m',
+        severity: 'warning',
+        thresholds: { milliseconds: { value: 200, description: 'p99 latency in milliseconds over 5 minutes' } },
+        summary: 'HTTP p99 latency is above its limit.',
+        description: 'The p99 latency of {{ $labels.service }} ({{ $labels.namespace }}) has been {{ $value | humanize }} ms for %{for} (limit %{milliseconds} ms).',
+      },
+      {
+        alert: 'CDCLagCritical',
+        expr: 'max by (namespace, job, instance) (debezium_source_connector_lag_seconds) > %{seconds}',
+        // Seed 2: a minute past the SLA rules out a single slow batch.
+        for: '1m',
+        severity: 'critical',
+        thresholds: { seconds: { value: 60, description: 'Debezium source lag in seconds' } },
+        summary: 'The CDC pipeline lags behind the database.',
+        description: 'Debezium on {{ $labels.instance }} is {{ $value | humanize }}s behind the WAL (limit %{seconds}s); check the Kafka brokers and the connector status.',
+      },
+      {
+        alert: 'WALBloatCritical',
+        expr: 'max by (namespace, job, instance) (debezium_source_connector_wal_bytes_total) > %{bytes}',
+        // WAL grows steadily when the slot is stuck; 5 minutes filters a checkpoint in flight.
+        for: '5m',
+        severity: 'critical',
+        thresholds: { bytes: { value: 10 * 2 ** 30, description: 'retained WAL in bytes (default 10 GiB)' } },
+        summary: 'PostgreSQL WAL retained for CDC is too large.',
+        description: 'WAL retained for Debezium on {{ $labels.instance }} is {{ $value | humanize1024 }}B (limit %{bytes} bytes); the consumer has stalled or the replication slot is stuck, and the disk fills.',
+      },
+      {
+        alert: 'PodNotReady',
+        // kube-state-metrics exports one series per condition (true/false/unknown): the seed's `== 0` on all of them
+        // matches the false/unknown series of every healthy pod. Not ready = the condition="true" series is 0.
+        // Finished Job pods are never ready and are not an outage.
+        expr: `kube_pod_status_ready{condition="true", namespace=~"${regexAlternatives(namespaces)}"} == 0
+  unless on (namespace, pod) (kube_pod_status_phase{phase="Succeeded"} == 1)`,
+        // Seed 2: 2 minutes covers a normal rollout's readiness delay.
+        for: '2m',
+        severity: 'critical',
+        summary: 'A pod is not ready.',
+        description: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} has not been ready for %{for}; it receives no traffic.',
+      },
+      {
+        alert: 'VaultUnreachable',
+        expr: 'max by (namespace, service) (vault_health_check_failed) > 0',
+        // No `for`: IAM and Domain Resolver reject every request while Vault is unreachable.
+        severity: 'critical',
+        summary: 'Vault health checks are failing.',
+        description: '{{ $labels.service }} ({{ $labels.namespace }}) cannot reach Vault; IAM and Domain Resolver reject all requests.',
+      },
+      {
+        alert: 'KafkaConsumerLagHigh',
+        // Both seeds' consumers (seed 2's services, seed 1's projector and analytics consumer) use this vocabulary.
+        expr: 'sum by (namespace, group_id, topic) (kafka_consumer_lag) > %{messages}',
+        // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
+        for: '5m',
+        severity: 'critical',
+        thresholds: { messages: { value: 10000, description: 'consumer lag in messages, summed over partitions' } },
+        summary: 'A Kafka consumer group is falling behind.',
+        description: 'Group {{ $labels.group_id }} is {{ $value | humanize }} messages behind on topic {{ $labels.topic }} (limit %{messages}).',
+      },
+      {
+        alert: 'CircuitBreakerOpen',
+        expr: 'max by (namespace, service, target) (circuit_breaker_state) == 2',
+        // No `for`: an open breaker already failed fast on every call; the breaker itself debounces.
+        severity: 'warning',
+        summary: 'A circuit breaker is open.',
+        description: 'The circuit breaker from {{ $labels.service }} to {{ $labels.target }} is OPEN; calls to {{ $labels.target }} fail fast.',
+      },
+      {
+        alert: 'HoldWorkerHeartbeatMissed',
+        expr: 'time() - max by (namespace, service) (money_hold_worker_last_heartbeat_seconds) > %{seconds}',
+        // The threshold is itself the grace period (seed 2: 120 s).
+        severity: 'warning',
+        thresholds: { seconds: { value: 120, description: 'seconds since the last heartbeat' } },
+        summary: 'The Money hold cleanup worker missed its heartbeat.',
+        description: 'The hold expiration worker of {{ $labels.service }} last reported {{ $value | humanizeDuration }} ago (limit %{seconds}s); expired holds may not be released.',
+      },
+    ],
+  };
+}
+
+/** Seed 1's Kubernetes group. */
+export function kubernetesRules(): RuleGroupSpec {
+  const container = 'namespace, pod, container';
+  return {
+    name: 'kubernetes',
+    rules: [
+      {
+        alert: 'KubeContainerOOMKilled',
+        // A restart in the window whose last termination was an OOM kill.
+        expr: `sum by (${container}) (increase(kube_pod_container_status_restarts_total[10m])) > 0
+  and on (${container}) max by (${container}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}) == 1`,
+        // No `for`: the kill has happened; the window already spans 10 minutes.
+        severity: 'warning',
+        summary: 'A container was killed for running out of memory.',
+        description: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} was OOM-killed in the last 10 minutes; its memory limit is too low or it leaks.',
+      },
+      {
+        alert: 'KubePodRestartStorm',
+        expr: `sum by (${container}) (increase(kube_pod_container_status_restarts_total[15m])) > %{restarts}`,
+        // Restarts keep coming for 5 more minutes: a crash loop, not a one-off.
+        for: '5m',
+        severity: 'warning',
+        thresholds: { restarts: { value: 3, description: 'restarts of one container within 15 minutes' } },
+        summary: 'A container is restarting repeatedly.',
+        description: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in 15 minutes (limit %{restarts}).',
+      },
+      {
+        alert: 'KubeContainerMemoryPressure',
+        expr: `sum by (${container}) (container_memory_working_set_bytes{container!=""})
+  / sum by (${container}) (kube_pod_container_resource_limits{resource="memory"} > 0) > %{ratio}`,
+        // The working set moves with caches; 15 minutes near the limit is the steady state, one step from an OOM kill.
+        for: '15m',
+        severity: 'warning',
+        thresholds: { ratio: { value: 0.9, description: 'working set as a share of the memory limit, 0-1' } },
+        summary: 'A container is close to its memory limit.',
+        description: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its memory limit for %{for} (limit %{ratio}).',
+      },
+      {
+        alert: 'KubeNodeDiskPressure',
+        expr: 'max by (node) (kube_node_status_condition{condition="DiskPressure", status="true"}) == 1',
+        // The kubelet flips the condition with hysteresis already; 5 minutes ignores a transient image pull.
+        for: '5m',
+        severity: 'critical',
+        summary: 'A node is under disk pressure.',
+        description: 'Node {{ $labels.node }} reports DiskPressure; the kubelet evicts pods and refuses new ones until disk is freed.',
+      },
+      {
+        alert: 'KubeDeploymentStuck',
+        expr: 'max by (namespace, deployment) (kube_deployment_status_replicas_unavailable) > 0',
+        // Longer than the default progressDeadlineSeconds (10 minutes): a rollout that has not converged by then is stuck.
+        for: '15m',
+        severity: 'warning',
+        summary: 'A Deployment has unavailable replicas for too long.',
+        description: 'Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has had {{ $value }} unavailable replicas for %{for}; its rollout is stuck.',
+      },
+    ],
+  };
+}
+
+/**
+ * Seed 1's SLO group: SloErrorRateHigh and SloLatencyHigh for every catalogue
+ * service, in the HTTP vocabulary it emits and against its own targets. Each
+ * rule carries a `service` label, so a service's two alerts group together.
+ */
+export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): RuleGroupSpec[] {
+  if (services.length === 0) return [];
+  const rules: AlertRuleSpec[] = services.flatMap((svc): AlertRuleSpec[] => {
+    const v = HTTP_VOCABULARY[svc.httpVocabulary];
+    const sel = serviceMatchers(svc);
+    const errorRatio = svc.slo.errorRatio ?? slo.errorRatio;
+    const latencyMs = svc.slo.latencyP99Ms ?? slo.latencyP99Ms;
+    const route = svc.slo.latencyRoute ? `, route="${svc.slo.latencyRoute}"` : '';
+    const labels = { service: svc.name, namespace: svc.namespace };
+    return [
+      {
+        alert: 'SloErrorRateHigh',
+        labels,
+        expr: `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m])) / sum(rate(${v.requests}{${sel}}[5m])) > %{ratio}`,
+        // Ten minutes above the target burns the error budget visibly, while one failed deploy step does not page.
+        for: '10m',
+        severity: 'warning',
+        thresholds: { ratio: { value: errorRatio, description: "share of 5xx responses over 5 minutes (default: the service's SLO target)" } },
+        summary: 'A service breaks its error-rate SLO.',
+        description: `{{ $value | humanizePercentage }} of the requests of ${svc.name} failed with 5xx over 5 minutes, for %{for} (target %{ratio}).`,
+      },
+      {
+        alert: 'SloLatencyHigh',
+        labels,
+        expr: `histogram_quantile(0.99, sum by (le) (rate(${v.duration}_bucket{${sel}${route}}[5m])))${v.toMs === 1 ? '' : ` * ${v.toMs}`} > %{milliseconds}`,
+        // As for the error rate: a sustained breach, not a single slow minute.
+        for: '10m',
+        severity: 'warning',
+        thresholds: { milliseconds: { value: latencyMs, description: "p99 latency in milliseconds (default: the service's SLO target)" } },
+        summary: 'A service breaks its latency SLO.',
+        description: `The p99 latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
+      },
+    ];
+  });
+  return [{ name: 'slo', rules }];
+}
+
+/** Seed 1's saga group, for the catalogue services that record saga steps. */
+export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
+  const saga = services.filter((s) => s.saga);
+  if (saga.length === 0) return [];
+  const sel = `namespace=~"${regexAlternatives(saga.map((s) => s.namespace))}", app=~"${regexAlternatives(saga.map((s) => s.name))}"`;
+  return [
+    {
+      name: 'saga',
+      rules: [
+        {
+          alert: 'SagaOrderStalled',
+          // Orders were paid in the window, but none finished either way: the saga is stuck between the two.
+          // A missing COMPLETED series (never incremented) counts as no progress.
+          expr: `sum by (namespace) (increase(saga_steps_total{${sel}, step="PAYMENT_CREATED"}[30m])) > 0
+  unless on (namespace) (sum by (namespace) (increase(saga_steps_total{${sel}, step=~"COMPLETED|COMPENSATION_COMPLETE"}[30m])) > 0)`,
+          // No `for`: the 30-minute window is the grace period the seed sets.
+          severity: 'critical',
+          summary: 'Orders are paid but no saga completes.',
+          description: '{{ $value | humanize }} payments were created in {{ $labels.namespace }} in the last 30 minutes, but no saga reached COMPLETED or COMPENSATION_COMPLETE.',
+        },
+      ],
+    },
+  ];
+}

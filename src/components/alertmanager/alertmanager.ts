@@ -1,0 +1,173 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { toYaml } from '../../lib/yaml';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { alertmanagerConfig, TELEGRAM_TOKEN_PLACEHOLDER } from './alertmanager-config';
+import { RoutingOptions } from './routing';
+
+export interface AlertmanagerProps extends RoutingOptions {
+  readonly namespace: string;
+  /** Existing Secret with the receivers' credentials; mounted read-only, never created here. */
+  readonly secret: {
+    readonly name: string;
+    readonly pagerdutyRoutingKeyKey: string;
+    readonly slackWebhookUrlKey: string;
+    readonly telegramBotTokenKey: string;
+  };
+  /** @default '120h' */
+  readonly retention?: string;
+  /** @default '1Gi' */
+  readonly storageSize?: string;
+  readonly storageClassName?: string;
+  /** @default 50m/64Mi requests, 200m/256Mi limits */
+  readonly resources?: ResourceSpec;
+}
+
+export const ALERTMANAGER_PORT = 9093;
+const NAME = 'alertmanager';
+/** The image's `nobody` user. */
+const UID = 65534;
+const SECRET_DIR = '/etc/alertmanager/secrets';
+const CONFIG_DIR = '/etc/alertmanager/config';
+const RENDERED_DIR = '/etc/alertmanager/rendered';
+const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } };
+
+/**
+ * Alertmanager (seed 2's routing): one replica, silences and the notification
+ * log on a PersistentVolumeClaim so a restart neither forgets silences nor
+ * re-sends what was already sent. Prometheus reaches it through `url`.
+ */
+export class Alertmanager extends Construct {
+  public readonly url: string;
+  /** The rendered alertmanager.yml, for `amtool check-config`. */
+  public readonly configYaml: string;
+
+  constructor(scope: Construct, id: string, props: AlertmanagerProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const identity = { name: NAME, component: 'alerting', image: IMAGES.alertmanager };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.url = `http://${NAME}.${ns}.svc:${ALERTMANAGER_PORT}`;
+
+    this.configYaml = toYaml(
+      alertmanagerConfig({
+        ...props,
+        secretDir: SECRET_DIR,
+        keys: { pagerdutyRoutingKey: props.secret.pagerdutyRoutingKeyKey, slackWebhookUrl: props.secret.slackWebhookUrlKey },
+      }),
+    );
+    const configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(`${NAME}-config`),
+      data: { 'alertmanager.yml': this.configYaml },
+    });
+    const telegram = props.telegramChatId !== undefined;
+    const configFile = telegram ? `${RENDERED_DIR}/alertmanager.yml` : `${CONFIG_DIR}/alertmanager.yml`;
+    const secretMount = { name: 'secrets', mountPath: SECRET_DIR, readOnly: true };
+
+    // Fills the Telegram token into a memory-backed copy of the config; see TELEGRAM_TOKEN_PLACEHOLDER for why.
+    const render = telegram
+      ? [
+          secureContainer({
+            name: 'render-config',
+            image: IMAGES.alertmanager,
+            runToCompletion: true,
+            command: ['/bin/sh', '-c'],
+            args: [
+              `token="$(cat ${SECRET_DIR}/${props.secret.telegramBotTokenKey})" && ` +
+                `sed "s|${TELEGRAM_TOKEN_PLACEHOLDER}|$token|" ${CONFIG_DIR}/alertmanager.yml > ${RENDERED_DIR}/alertmanager.yml`,
+            ],
+            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+            volumeMounts: [
+              { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+              secretMount,
+              { name: 'rendered', mountPath: RENDERED_DIR },
+            ],
+          }),
+        ]
+      : [];
+
+    const container = secureContainer({
+      name: NAME,
+      image: IMAGES.alertmanager,
+      args: [
+        `--config.file=${configFile}`,
+        '--storage.path=/alertmanager',
+        `--data.retention=${props.retention ?? '120h'}`,
+        `--web.external-url=${this.url}`,
+        // A single replica: no gossip peers to find.
+        '--cluster.listen-address=',
+      ],
+      ports: [{ name: 'http', containerPort: ALERTMANAGER_PORT }],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      liveness: { path: '/-/healthy', port: 'http' },
+      readiness: { path: '/-/ready', port: 'http' },
+      volumeMounts: [
+        { name: 'data', mountPath: '/alertmanager' },
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        secretMount,
+        ...(telegram ? [{ name: 'rendered', mountPath: RENDERED_DIR, readOnly: true }] : []),
+      ],
+    });
+
+    // Its own account, without a token: Alertmanager never calls the Kubernetes API.
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: metadata(NAME),
+      automountServiceAccountToken: false,
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(NAME),
+      spec: {
+        serviceName: NAME,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              'checksum/config': contentHash(this.configYaml),
+              // Scraped by the annotated-pods job, like Grafana: its notification metrics feed the stack-health view.
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(ALERTMANAGER_PORT),
+            },
+          },
+          spec: {
+            serviceAccountName: serviceAccount.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity({ runAsUser: UID, fsGroup: UID }),
+            initContainers: render.length > 0 ? render : undefined,
+            containers: [container],
+            volumes: [
+              configMapVolume('config', configMap.name),
+              // 0440 is enough: the process reads the files, and fsGroup makes them readable to it.
+              { name: 'secrets', secret: { secretName: props.secret.name, defaultMode: 0o440 } },
+              ...(telegram ? [{ name: 'rendered', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '1Gi') } },
+            },
+          },
+        ],
+        // Silences are operators' decisions: keep them when the StatefulSet goes.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(NAME),
+      spec: { selector, ports: [{ name: 'http', port: ALERTMANAGER_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+  }
+}
