@@ -1,7 +1,7 @@
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { exporterQueries } from '../components/postgres/queries';
 import { PLANS_COUNT } from '../components/postgres/rules';
-import { componentScrapeJob, POD_TARGET_LABELS } from '../lib/scrape';
+import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
 
 /**
  * The metric catalogue: every metric that the stack's components and the
@@ -43,6 +43,7 @@ export interface MetricSpec {
 }
 
 const podTargetLabels = POD_TARGET_LABELS.map((r) => r.target_label!).filter(Boolean);
+const podLevelTargetLabels = POD_LEVEL_TARGET_LABELS.map((r) => r.target_label!).filter(Boolean);
 
 /**
  * What `componentScrapeJob()` keeps, read from the job it builds so the two
@@ -64,7 +65,7 @@ const componentJobTargetLabels = [
 export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = {
   prometheus: ['job', 'instance'],
   // `app` comes from app.kubernetes.io/name or app (seed 1's `{app="ai-service"}`).
-  'annotated-pods': ['job', 'instance', 'app', ...podTargetLabels],
+  'annotated-pods': ['job', 'instance', 'app', ...podLevelTargetLabels],
   'kubelet-cadvisor': ['job', 'instance', 'node'],
   'kube-state-metrics': ['job', 'instance', ...podTargetLabels],
   'node-exporter': ['job', 'instance', 'node'],

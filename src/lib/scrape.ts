@@ -46,6 +46,19 @@ export const APP_LABEL_RELABEL: RelabelConfig[] = [
   { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '(.+)', target_label: 'app' },
 ];
 
+/**
+ * Labels of a pod-level target (one per pod, whatever its containers): the
+ * annotated-pods job. Prometheus discovers one target per container port, and
+ * one per container without ports; all of them get the annotated port as
+ * address, so without a `container` label they are identical and Prometheus
+ * keeps one, instead of scraping the pod once per container.
+ */
+export const POD_LEVEL_TARGET_LABELS: RelabelConfig[] = [
+  { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+  { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+  { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+];
+
 /** Labels every pod-discovered target keeps, so alerts can say where a problem is. */
 export const POD_TARGET_LABELS: RelabelConfig[] = [
   { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },

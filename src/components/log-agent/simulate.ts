@@ -1,4 +1,4 @@
-import { RelabelConfig } from '../../lib/scrape';
+import { relabel } from '../../lib/relabel';
 import { Stage } from './pipeline';
 
 /**
@@ -211,28 +211,10 @@ export function simulatePipeline(stages: readonly Stage[], targetLabels: Record<
   );
 }
 
-/** Prometheus relabelling (replace, keep, drop), as both agents apply it to discovered targets. */
-export function relabel(rules: readonly RelabelConfig[], input: Record<string, string>): Record<string, string> | null {
-  const labels = { ...input };
-  for (const rule of rules) {
-    const value = (rule.source_labels ?? []).map((l) => labels[l] ?? '').join(rule.separator ?? ';');
-    const re = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`);
-    const m = re.exec(value);
-    const action = rule.action ?? 'replace';
-    if (action === 'keep' && !m) return null;
-    if (action === 'drop' && m) return null;
-    if (action === 'replace' && m && rule.target_label) {
-      const replaced = (rule.replacement ?? '$1').replace(/\$\{?(\d+)\}?/g, (_, i: string) => m[Number(i)] ?? '');
-      if (replaced === '') delete labels[rule.target_label];
-      else labels[rule.target_label] = replaced;
-    }
-  }
-  // Labels starting with __ are internal and dropped after relabelling, except the ones the agent reads.
-  return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('__') || k === '__path__' || k === '__host__'));
-}
-
 /** A glob like Promtail's __path__ (only `*`, which never crosses `/`). */
 export function globMatches(glob: string, path: string): boolean {
   const re = new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
   return re.test(path);
 }
+
+export { relabel };

@@ -1,4 +1,4 @@
-import { APP_LABEL_RELABEL, POD_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
+import { APP_LABEL_RELABEL, POD_LEVEL_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
 
 /** Where the pod's service account token and cluster CA are mounted. */
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -28,7 +28,7 @@ export function annotatedPodsJob(): ScrapeJob {
       },
       // `app` is what dashboards and log queries filter on (seed 1: `{app="ai-service"}`).
       ...APP_LABEL_RELABEL,
-      ...POD_TARGET_LABELS,
+      ...POD_LEVEL_TARGET_LABELS,
     ],
   };
 }
