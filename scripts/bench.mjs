@@ -8,6 +8,7 @@
 //
 // Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
 // (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1.
+// Needs about 2 GB free in the temp directory for the OpenMetrics file (deleted after the backfill).
 import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';

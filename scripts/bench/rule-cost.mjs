@@ -90,6 +90,7 @@ async function ruleGroupTimes(prom, { rounds, timeoutMs }) {
       if (g.lastEvaluation && !g.lastEvaluation.startsWith('0001')) entry.times.set(g.lastEvaluation, g.evaluationTime);
       // Any evaluation that failed during the run counts, not only the last one.
       for (const r of g.rules) if (r.lastError) entry.errors.set(r.name, r.lastError);
+      entry.alerts = g.rules.filter((r) => r.type === 'alerting' && r.state !== 'inactive').map((r) => ({ alert: r.name, state: r.state, active: r.alerts.length }));
       seen.set(g.name, entry);
     }
     done = [...seen.values()].every((e) => e.interval >= 3600 || e.times.size >= rounds);
@@ -106,6 +107,7 @@ async function ruleGroupTimes(prom, { rounds, timeoutMs }) {
       medianMs: times.length ? median(times) : null,
       maxMs: times.length ? Math.max(...times) : null,
       errors: [...e.errors].map(([rule, error]) => ({ rule, error })),
+      alerts: e.alerts ?? [],
     };
   });
 }
