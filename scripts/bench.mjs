@@ -1,50 +1,73 @@
-// `npm run bench`: how long `npm run synth`'s work takes on the shipped configs,
-// as the median of several runs, against the floor of just loading the
-// libraries. A benchmark, not a test: timings never decide pass or fail.
+// `npm run bench`: the project's benchmarks, written to docs/benchmarks.md with
+// the machine they ran on. Benchmarks, not tests: timings never decide pass or
+// fail, and nothing here runs under jest.
+//
+// 1. synth cost against the size of the platform (scripts/bench/synth-scaling.mjs);
+// 2. rule evaluation cost on a real Prometheus over a backfilled week (scripts/bench/rule-cost.mjs);
+// 3. the cardinality of that data.
+//
+// Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
+// (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1.
+// Needs about 2 GB free in the temp directory for the OpenMetrics file (deleted after the backfill).
 import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { dirname, join } from 'path';
-import { fileURLToPath } from 'url';
+import { join } from 'path';
+import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
+import { renderReport, targetsMet } from './bench/report.mjs';
+import { runRuleCost } from './bench/rule-cost.mjs';
+import { runSynthScaling } from './bench/synth-scaling.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.env.BENCH_RUNS ?? 9);
+const runs = Number(process.env.BENCH_RUNS ?? 7);
+const longStep = Number(process.env.BENCH_LONG_STEP ?? 30);
+const skipPrometheus = process.env.BENCH_SKIP_PROMETHEUS === '1';
+const PROMETHEUS = '/usr/bin/prometheus';
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function time(args) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync('node', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed:\n${result.stderr}`);
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+const started = Date.now();
+if (!skipPrometheus) {
+  // promtool and the Prometheus server come from the same Debian package.
+  const tools = spawnSync('bash', [join(ROOT, 'scripts', 'ensure-tools.sh')], { stdio: 'inherit' });
+  if (tools.status !== 0) process.exit(tools.status ?? 1);
+  if (!existsSync(PROMETHEUS)) {
+    console.error(`bench: ${PROMETHEUS} is missing; install Debian's "prometheus" package (apt-get install prometheus)`);
+    process.exit(1);
   }
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
 }
 
-const floorScript = [
-  "require('cdk8s')",
-  "require('cdk8s-plus-28')",
-  "require('constructs')",
-  "require('yaml')",
-  "require('zod')",
-  "require('@grafana/grafana-foundation-sdk/dashboard')",
-].join(';');
-
-const out = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+const m = machine();
+const work = mkdtempSync(join(tmpdir(), 'obs-bench-'));
 try {
-  const floor = time(['-e', floorScript]);
-  const synth = time([join(root, 'scripts', 'synth.mjs'), '--out', out]);
-  const fmt = (t) => `median ${t.median.toFixed(0)} ms (min ${t.min.toFixed(0)}, max ${t.max.toFixed(0)})`;
-  console.log(`runs per measurement: ${runs}`);
-  console.log(`floor (node + loading cdk8s, cdk8s-plus-28, constructs, yaml, zod, foundation-sdk): ${fmt(floor)}`);
-  console.log(`synth of config/ (every environment, transpile included):               ${fmt(synth)}`);
-  console.log(`ratio synth / floor: ${(synth.median / floor.median).toFixed(2)}x`);
-  console.log(`target: synth median <= 1500 ms -> ${synth.median <= 1500 ? 'met' : 'MISSED'}`);
+  log(`machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memory}, node ${m.node}, load ${m.loadAverage}`);
+  const synth = runSynthScaling({ workDir: join(work, 'synth'), runs });
+
+  let rules;
+  if (!skipPrometheus) {
+    const synthOut = join(work, 'dist');
+    const r = spawnSync('node', [join(ROOT, 'scripts', 'synth.mjs'), '--config', join(ROOT, 'config', 'prod.yaml'), '--out', synthOut], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`synth of config/prod.yaml failed:\n${r.stderr}`);
+    rules = await runRuleCost({ workDir: join(work, 'prometheus'), rulesDir: join(synthOut, 'prod', 'rules'), longStep });
+  }
+
+  const totalMs = Date.now() - started;
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), renderReport({ machine: m, synth, rules, totalMs }));
+
+  const met = targetsMet(synth, rules);
+  const mark = (ok) => (ok ? 'met' : 'MISSED');
+  console.log('');
+  console.log(`floor ${fmtMs(synth.floor.medianMs)}; shipped configs ${fmtMs(synth.shipped.medianMs)} = ${synth.targets.shippedRatio.value.toFixed(2)}x floor (<= 2.5x: ${mark(met.shippedRatio)})`);
+  for (const s of synth.bySize) console.log(`${String(s.size).padStart(5)} services: ${fmtMs(s.medianMs)}, peak ${fmtMiB(s.maxRssBytes)}`);
+  console.log(`growth exponent above floor: ${synth.exponents.map((e) => `${e.from}->${e.to} ${e.aboveFloor.toFixed(2)}`).join(', ')} (<= linear: ${mark(met.growth)})`);
+  console.log(`1000 services < 10 s: ${mark(met.biggestTime)}; <= 400 MB: ${mark(met.biggestRss)}`);
+  if (rules) {
+    const b = rules.baseline;
+    console.log(`baseline: recorded ${b.recorded.evalMs.toFixed(2)} ms, naive ${b.naive.evalMs.toFixed(2)} ms, subquery ${b.naiveSubquery.evalMs.toFixed(2)} ms -> ${(b.naive.evalMs / b.recorded.evalMs).toFixed(1)}x (>= 20x: ${mark(met.baseline)})`);
+    for (const g of rules.groups) console.log(`  group ${g.name}: ${g.medianMs === null ? 'not evaluated (1h interval)' : `${g.medianMs.toFixed(2)} ms`}${g.errors.length ? ` ERRORS: ${g.errors.map((e) => e.rule).join(', ')}` : ''}`);
+    console.log(`series: ${rules.cardinality.total}; pg_stat_statements per scrape ${rules.cardinality.pg.perScrape}, over the week ${rules.cardinality.pg.week}`);
+  }
+  console.log(`wrote docs/benchmarks.md (${fmtMs(totalMs)})`);
 } finally {
-  rmSync(out, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 }
