@@ -42,7 +42,7 @@ function describe(summary: EnvironmentSummary): string {
     `${summary.environment} (${summary.configFile}) -> ${summary.outDir}/\n` +
     `  components: ${summary.components.join(', ')}\n` +
     `  ${objects} objects: ${kinds}\n` +
-    `  plus ${summary.files} rule and dashboard files`
+    `  plus ${summary.files} plain files (rules, dashboards, alerting) beside the manifests`
   );
 }
 
