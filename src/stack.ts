@@ -19,7 +19,7 @@ import { KubeStateMetrics } from './components/kube-state-metrics/kube-state-met
 import { Namespaces } from './components/namespaces/namespaces';
 import { NodeExporter } from './components/node-exporter/node-exporter';
 import { stackHealthDashboard } from './components/prometheus/dashboard';
-import { Prometheus, prometheusUrl } from './components/prometheus/prometheus';
+import { Prometheus } from './components/prometheus/prometheus';
 import { selfMonitoringRules } from './components/prometheus/rules';
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { ObservablePostgres } from './components/postgres/postgres';
@@ -46,7 +46,13 @@ import { eventExporterRules } from './components/event-exporter/rules';
 import { EXPORTER_PORT as POSTGRES_EXPORTER_PORT } from './components/postgres/postgres';
 import { addDisruptionBudgets } from './security/disruption-budgets';
 import { platformFlows } from './security/flows';
-import { NetworkPolicies } from './security/network-policies';
+import { Flow, FlowSource, NetworkPolicies, urlFlow } from './security/network-policies';
+import { LokiHa } from './components/loki/loki-ha';
+import { VictoriaMetrics, VictoriaMetricsCluster, VictoriaMetricsStore } from './components/victoriametrics/victoriametrics';
+import { VmAgent } from './components/victoriametrics/vmagent';
+import { VmAlert } from './components/victoriametrics/vmalert';
+import { scalingFlows } from './topology/flows';
+import { TelemetryLinks, telemetryLinks } from './topology/links';
 
 export interface StackOptions {
   /**
@@ -65,6 +71,18 @@ export interface StackOptions {
 function extraAlertRuleGroups(config: StackConfig): RuleGroupSpec[] {
   if (config.extraAlertRules.length === 0) return [];
   return [{ name: 'extra-alert-rules', rules: config.extraAlertRules.map((r) => ({ ...r })) }];
+}
+
+/** The metrics side as the rest of the Stack sees it (issue 11). */
+interface MetricsBackend {
+  /** Prometheus-compatible query URL for Grafana; undefined on an agent cluster, which has no Grafana. */
+  readonly queryUrl: string | undefined;
+  /** `app.kubernetes.io/name` of the pods that scrape: prometheus or vmagent. */
+  readonly scraper: string;
+  /** Every scrape job the scraper runs. */
+  readonly scrapeJobs: readonly ScrapeJob[];
+  /** Connections between the metrics components themselves. */
+  readonly flows: readonly Flow[];
 }
 
 /** What a component contributes to the shared backends (rules, dashboards, datasources, Grafana env). */
@@ -126,49 +144,46 @@ export class Stack extends Construct {
       resources: config.nodeExporter.resources,
     });
 
+    const links = telemetryLinks(config);
     const gpu = this.gpu(config, chart, namespaces.nodeAgentPriorityClass);
-    // LogQL recording rules for Loki's ruler, remote-written to Prometheus (the auto_explain plan count).
-    const lokiRuleGroups = config.postgres
-      ? [renderRuleGroup(autoExplainLokiRules({ namespace: config.postgres.namespace, app: config.postgres.name }), { runbookBaseUrl })]
-      : [];
+    // LogQL recording rules for Loki's ruler, remote-written to the metrics store (the auto_explain plan count).
+    // An agent has no Loki: the central cluster's config carries the rule for its own database.
+    const lokiRuleGroups =
+      config.postgres && links.runsBackends
+        ? [renderRuleGroup(autoExplainLokiRules({ namespace: config.postgres.namespace, app: config.postgres.name }), { runbookBaseUrl })]
+        : [];
     for (const group of lokiRuleGroups) this.files.set(`loki-rules/${group.name}.yaml`, ruleFileYaml([group]));
-    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, lokiRuleGroups);
-    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, logs.lokiUrl);
+    const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links, lokiRuleGroups);
+    const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links);
     const postgres = this.postgres(config, chart);
 
-    const ruleSpecs: RuleGroupSpec[] = [
-      selfMonitoringRules(),
-      ...gpu.ruleGroups,
-      ...telemetry.ruleGroups,
-      ...logs.ruleGroups,
-      ...postgres.ruleGroups,
-      ...extraAlertRuleGroups(config),
-      ...platformGroups(config),
-    ];
+    // An agent cluster evaluates no rules and draws no dashboards: the central cluster does, over every cluster's series.
+    const ruleSpecs: RuleGroupSpec[] = links.runsBackends
+      ? [
+          selfMonitoringRules(),
+          ...gpu.ruleGroups,
+          ...telemetry.ruleGroups,
+          ...logs.ruleGroups,
+          ...postgres.ruleGroups,
+          ...extraAlertRuleGroups(config),
+          ...platformGroups(config),
+        ]
+      : [];
     // The config's per-alert settings (off, `for`, severity, thresholds) apply to every group, component ones included.
     this.ruleGroups = applyOverrides(ruleSpecs, config.alerting.rules).map((g) => renderRuleGroup(g, { runbookBaseUrl }));
     for (const group of this.ruleGroups) this.files.set(`rules/${group.name}.yaml`, ruleFileYaml([group]));
-    const alerting = this.alerting(config, chart, this.ruleGroups);
+    // An agent has no rules to evaluate, so no Alertmanager and no Grafana alerting either.
+    const alerting = links.runsBackends ? this.alerting(config, chart, this.ruleGroups) : undefined;
 
     const scrapeJobs = [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs];
-    const prometheus = new Prometheus(chart('prometheus', ns.monitoring), 'prometheus', {
-      namespace: ns.monitoring,
-      clusterScopedPrefix,
-      scrapeInterval: config.prometheus.scrapeInterval,
-      evaluationInterval: config.prometheus.evaluationInterval,
-      retention: config.prometheus.retention,
-      retentionSize: config.prometheus.retentionSize,
-      storageSize: config.prometheus.storage.size,
-      storageClassName: config.prometheus.storage.storageClassName,
-      resources: config.prometheus.resources,
-      externalLabels: { cluster: config.cluster, environment: env },
-      extraScrapeJobs: scrapeJobs,
-      ruleGroups: alerting.prometheusRuleGroups,
-      alertmanagers: alerting.alertmanagers,
-      // The collector remote-writes OTLP metrics, with exemplars that link to traces.
-      enableRemoteWriteReceiver: true,
-      enableExemplarStorage: true,
-    });
+    const metrics = this.metricsBackend(chart, config, clusterScopedPrefix, links, scrapeJobs, alerting);
+    if (!metrics.queryUrl || !alerting) {
+      this.addGitOps(config, options, chart, undefined);
+      this.hardening(config, chart, links, metrics, []);
+      addDisruptionBudgets(scope);
+      applySyncWaves(scope);
+      return;
+    }
 
     const grafanaChart = chart('grafana', ns.monitoring);
     const dashboards = [
@@ -193,7 +208,8 @@ export class Stack extends Construct {
         name: 'Prometheus',
         type: DATASOURCE.prometheus.type,
         uid: DATASOURCE.prometheus.uid,
-        url: prometheus.url,
+        // VictoriaMetrics answers the Prometheus query API, so the datasource (and every dashboard's uid) stays the same.
+        url: metrics.queryUrl,
         access: 'proxy',
         isDefault: true,
         editable: false,
@@ -221,7 +237,7 @@ export class Stack extends Construct {
     });
 
     this.addGitOps(config, options, chart, grafana.url);
-    this.hardening(config, chart, scrapeJobs, datasources);
+    this.hardening(config, chart, links, metrics, datasources);
     addDisruptionBudgets(scope);
     // Last, once every object exists: the sync waves are set for all of them in one place.
     applySyncWaves(scope);
@@ -235,7 +251,8 @@ export class Stack extends Construct {
   private hardening(
     config: StackConfig,
     chart: (name: string, namespace?: string) => Chart,
-    scrapeJobs: readonly ScrapeJob[],
+    links: TelemetryLinks,
+    metrics: MetricsBackend,
     datasources: readonly GrafanaDatasource[],
   ): void {
     const ns = config.namespaces;
@@ -243,15 +260,21 @@ export class Stack extends Construct {
     const flows = platformFlows({
       monitoring: ns.monitoring,
       nodeAgents: ns.nodeAgents,
-      scrapeJobs,
+      scraper: metrics.scraper,
+      scrapeJobs: metrics.scrapeJobs,
+      metricsWriteUrl: links.runsBackends ? links.metricsWriteUrl : undefined,
+      backends: links.runsBackends,
       grafanaDatasourceUrls: datasources.map((d) => d.url),
       grafanaIngressNamespaces: config.grafana.ingressNamespaces,
       logAgent: config.logs.agent,
       eventExporter: config.logs.eventExporter.enabled,
       collectorAgent: config.otelCollector.agent.enabled,
-      deployAnnotation: config.gitops.deployAnnotation.enabled,
-      alertmanager: config.alerting.engine === 'prometheus',
+      deployAnnotation: config.gitops.deployAnnotation.enabled && links.runsBackends,
+      alertmanager: links.runsBackends && config.alerting.engine === 'prometheus',
+      alertSender: metrics.scraper === 'prometheus' ? 'prometheus' : 'vmalert',
+      traceSampler: links.runsBackends && config.otelCollector.tailSampling !== undefined,
       postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,
+      extraFlows: [...metrics.flows, ...scalingFlows(config, links)],
     });
     // Application namespaces (the shared PostgreSQL's) are not owned: there the policies select the stack's pods only.
     new NetworkPolicies(chart('security'), 'network-policies', { ownedNamespaces: [ns.monitoring, ns.nodeAgents], flows });
@@ -330,7 +353,7 @@ export class Stack extends Construct {
     config: StackConfig,
     options: StackOptions,
     chart: (name: string, namespace?: string) => Chart,
-    grafanaUrl: string,
+    grafanaUrl: string | undefined,
   ): void {
     const env = config.environment;
     const gitops = config.gitops;
@@ -345,7 +368,8 @@ export class Stack extends Construct {
       manifestsPath: `${gitops.manifestsDirectory}/${env}`,
       syncPolicy: gitops.syncPolicy,
     });
-    if (gitops.deployAnnotation.enabled) {
+    // An agent cluster has no Grafana to annotate: the central cluster's deploys are annotated there.
+    if (gitops.deployAnnotation.enabled && grafanaUrl) {
       new DeployAnnotation(chart('deploy-annotation', config.namespaces.monitoring), 'deploy-annotation', {
         namespace: config.namespaces.monitoring,
         grafanaUrl,
@@ -425,42 +449,172 @@ export class Stack extends Construct {
     config: StackConfig,
     nodeAgentPriorityClass: string,
     clusterScopedPrefix: string,
-    lokiUrl: string,
+    links: TelemetryLinks,
   ): { scrapeJobs: ScrapeJob[]; ruleGroups: RuleGroupSpec[]; dashboards: DashboardBuilder[]; datasources: GrafanaDatasource[] } {
     const ns = config.namespaces;
+    const traces = config.traces;
 
-    const jaeger = new Jaeger(chart('jaeger', ns.monitoring), 'jaeger', {
-      namespace: ns.monitoring,
-      storage: config.traces.storage,
-      retention: config.traces.retention,
-      maxTraces: config.traces.maxTraces,
-      storageSize: config.traces.volume.size,
-      storageClassName: config.traces.volume.storageClassName,
-      resources: config.traces.resources,
-    });
+    // An agent cluster keeps no traces: its gateway ships them to the central collector.
+    const jaeger = links.runsBackends
+      ? new Jaeger(chart('jaeger', ns.monitoring), 'jaeger', {
+          namespace: ns.monitoring,
+          storage: traces.storage,
+          retention: traces.retention,
+          maxTraces: traces.maxTraces,
+          storageSize: traces.volume.size,
+          storageClassName: traces.volume.storageClassName,
+          searchStore: traces.searchStore,
+          resources: traces.resources,
+        })
+      : undefined;
 
+    const sampling = config.otelCollector.tailSampling;
     const collector = new OtelCollector(chart('otel-collector', ns.monitoring), 'otel-collector', {
       namespace: ns.monitoring,
       clusterScopedPrefix,
       environment: config.environment,
-      metricsRemoteWriteUrl: `${prometheusUrl(ns.monitoring)}/api/v1/write`,
-      lokiOtlpUrl: `${lokiUrl}/otlp`,
-      jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
+      metricsRemoteWriteUrl: links.metricsWriteUrl,
+      lokiOtlpUrl: links.lokiOtlpUrl,
+      lokiTenant: links.lokiTenant,
+      jaegerOtlpEndpoint: jaeger?.otlpGrpcEndpoint,
+      tracesOtlpHttpUrl: links.centralOtlpUrl,
+      // Only series leaving for a central store need the cluster label here: local ones get it from the store's readers.
+      metricsExternalLabels: links.runsBackends ? undefined : { cluster: config.cluster },
+      clusterName: links.runsBackends ? undefined : config.cluster,
       queueStorageSize: config.otelCollector.queueStorage.size,
       queueStorageClassName: config.otelCollector.queueStorage.storageClassName,
       resources: config.otelCollector.resources,
+      replicas: config.otelCollector.replicas,
+      tailSampling: sampling
+        ? {
+            replicas: sampling.replicas,
+            decisionWait: sampling.decisionWait,
+            keepPercentage: sampling.keepPercentage,
+            // A trace slower than the latency SLO is exactly the one someone will look for.
+            slowThresholdMs: config.slo.latencyP99Ms,
+            resources: sampling.resources,
+          }
+        : undefined,
       agent: config.otelCollector.agent.enabled
         ? { namespace: ns.nodeAgents, priorityClassName: nodeAgentPriorityClass, resources: config.otelCollector.agent.resources }
         : undefined,
     });
 
     return {
-      scrapeJobs: [jaeger.scrapeJob, ...collector.scrapeJobs],
+      scrapeJobs: [...(jaeger ? [jaeger.scrapeJob] : []), ...collector.scrapeJobs],
       ruleGroups: [telemetryPipelineRules()],
       dashboards: [telemetryPipelineDashboard()],
-      datasources: [jaegerDatasource(jaeger.queryUrl)],
+      datasources: jaeger ? [jaegerDatasource(jaeger.queryUrl)] : [],
     };
   }
+
+  // ---- the metrics backend and topology (issue 11) -------------------------------
+  /**
+   * What stores and evaluates metrics: Prometheus (the default), or vmagent +
+   * VictoriaMetrics (single node or cluster) + vmalert running the same scrape
+   * jobs and rule files. An agent cluster gets only vmagent, remote-writing to
+   * the central store with the `cluster` external label. Returns what Grafana
+   * and the NetworkPolicies need: the Prometheus-compatible query URL
+   * (undefined for an agent), who scrapes, every job it runs, and the flows
+   * between the metrics components.
+   */
+  private metricsBackend(
+    chart: (name: string, namespace?: string) => Chart,
+    config: StackConfig,
+    clusterScopedPrefix: string,
+    links: TelemetryLinks,
+    scrapeJobs: ScrapeJob[],
+    alerting: { prometheusRuleGroups: RenderedRuleGroup[]; alertmanagers: string[] } | undefined,
+  ): MetricsBackend {
+    const ns = config.namespaces.monitoring;
+    const externalLabels = { cluster: config.cluster, environment: config.environment };
+    const vmagent = (remoteWriteUrl: string, jobs: ScrapeJob[]) =>
+      new VmAgent(chart('vmagent', ns), 'vmagent', {
+        namespace: ns,
+        clusterScopedPrefix,
+        scrapeInterval: config.prometheus.scrapeInterval,
+        externalLabels,
+        extraScrapeJobs: jobs,
+        remoteWriteUrl,
+        storageClassName: config.prometheus.storage.storageClassName,
+      });
+
+    if (!links.runsBackends || !alerting) {
+      vmagent(links.metricsWriteUrl, scrapeJobs);
+      // The remote end is outside the cluster: egress is not restricted, so no flow is needed.
+      return { queryUrl: undefined, scraper: 'vmagent', scrapeJobs, flows: [] };
+    }
+
+    const backend = config.metrics.backend;
+    if (backend === 'prometheus') {
+      const prometheus = new Prometheus(chart('prometheus', ns), 'prometheus', {
+        namespace: ns,
+        clusterScopedPrefix,
+        scrapeInterval: config.prometheus.scrapeInterval,
+        evaluationInterval: config.prometheus.evaluationInterval,
+        retention: config.prometheus.retention,
+        retentionSize: config.prometheus.retentionSize,
+        storageSize: config.prometheus.storage.size,
+        storageClassName: config.prometheus.storage.storageClassName,
+        resources: config.prometheus.resources,
+        externalLabels,
+        extraScrapeJobs: scrapeJobs,
+        ruleGroups: alerting.prometheusRuleGroups,
+        alertmanagers: alerting.alertmanagers,
+        // The collector (and, on a central cluster, the agents) remote-write, with exemplars that link to traces.
+        enableRemoteWriteReceiver: true,
+        enableExemplarStorage: true,
+      });
+      return { queryUrl: prometheus.url, scraper: 'prometheus', scrapeJobs, flows: [] };
+    }
+
+    const vm = config.metrics.victoriaMetrics;
+    const storeChart = chart('victoriametrics', ns);
+    const store: VictoriaMetricsStore =
+      backend === 'victoriametrics'
+        ? new VictoriaMetrics(storeChart, 'victoriametrics', {
+            namespace: ns,
+            retention: vm.retention,
+            storageSize: vm.storage.size,
+            storageClassName: vm.storage.storageClassName,
+            resources: vm.resources,
+          })
+        : new VictoriaMetricsCluster(storeChart, 'victoriametrics', {
+            namespace: ns,
+            retention: vm.retention,
+            storageSize: vm.storage.size,
+            storageClassName: vm.storage.storageClassName,
+            resources: vm.resources,
+            replicationFactor: vm.replicationFactor,
+            vmstorageReplicas: vm.vmstorage,
+            vminsertReplicas: vm.vminsert,
+            vmselectReplicas: vm.vmselect,
+          });
+    if (store.writeUrl !== links.metricsWriteUrl) {
+      throw new Error(`metrics write URL mismatch: the store listens on ${store.writeUrl}, the senders were given ${links.metricsWriteUrl}`);
+    }
+    // alerting.engine "grafana" leaves vmalert the recording rules only, and no Alertmanager to notify.
+    const alertmanagerUrl = alerting.alertmanagers.length > 0 ? `http://${alerting.alertmanagers[0]}` : undefined;
+    const vmalert = new VmAlert(chart('vmalert', ns), 'vmalert', {
+      namespace: ns,
+      ruleGroups: alerting.prometheusRuleGroups,
+      datasourceUrl: store.queryUrl,
+      remoteWriteUrl: store.vmalertWriteUrl,
+      alertmanagerUrl,
+      evaluationInterval: config.prometheus.evaluationInterval,
+      externalLabels,
+    });
+    const jobs = [...scrapeJobs, ...store.scrapeJobs, vmalert.scrapeJob];
+    vmagent(store.writeUrl, jobs);
+    const pods = (app: string): FlowSource => ({ pods: { namespace: ns, app } });
+    const flows: Flow[] = [
+      urlFlow(pods('vmagent'), store.writeUrl, 'vmagent remote-writes every scraped series'),
+      urlFlow(pods('vmalert'), store.queryUrl, 'vmalert evaluates rules and restores alert state'),
+      urlFlow(pods('vmalert'), store.vmalertWriteUrl, 'vmalert writes recording rules and alert state'),
+    ];
+    return { queryUrl: store.queryUrl, scraper: 'vmagent', scrapeJobs: jobs, flows };
+  }
+
   /**
    * The logs pillar: Loki, the node log agent (Promtail or Alloy, per logs.agent)
    * pushing to it, the Kubernetes event exporter, and what Prometheus and
@@ -471,56 +625,88 @@ export class Stack extends Construct {
     config: StackConfig,
     priorityClassName: string,
     clusterScopedPrefix: string,
+    links: TelemetryLinks,
     lokiRuleGroups: RenderedRuleGroup[],
   ): {
     scrapeJobs: ScrapeJob[];
     ruleGroups: RuleGroupSpec[];
     dashboards: DashboardBuilder[];
     datasources: GrafanaDatasource[];
-    lokiUrl: string;
   } {
     const ns = config.namespaces;
     const logs = config.logs;
-    const loki = new Loki(chart('loki', ns.monitoring), 'loki', {
-      namespace: ns.monitoring,
-      retention: logs.retention,
-      ingestion: logs.ingestion,
-      storageSize: logs.storage.size,
-      storageClassName: logs.storage.storageClassName,
-      resources: logs.resources,
-      recordingRules: lokiRuleGroups,
-      rulerRemoteWriteUrl: `${prometheusUrl(ns.monitoring)}/api/v1/write`,
-    });
+    // Central: Loki is multi-tenant and this cluster's own logs (and its recording rules) are its own tenant.
+    const tenant = links.role === 'central' ? links.lokiTenant : undefined;
+    const ruler = { recordingRules: lokiRuleGroups, rulerRemoteWriteUrl: links.metricsWriteUrl };
+    // An agent cluster runs no Loki: its agent and event exporter push to the central one under the cluster's tenant.
+    const loki = !links.runsBackends
+      ? undefined
+      : logs.backend === 'loki-ha'
+        ? new LokiHa(chart('loki', ns.monitoring), 'loki', {
+            namespace: ns.monitoring,
+            replicas: logs.ha.replicas,
+            objectStore: logs.ha.objectStore!,
+            retention: logs.retention,
+            ingestion: logs.ingestion,
+            walStorageSize: logs.storage.size,
+            storageClassName: logs.storage.storageClassName,
+            resources: logs.ha.resources,
+            tenant,
+            ...ruler,
+          })
+        : new Loki(chart('loki', ns.monitoring), 'loki', {
+            namespace: ns.monitoring,
+            retention: logs.retention,
+            ingestion: logs.ingestion,
+            storageSize: logs.storage.size,
+            storageClassName: logs.storage.storageClassName,
+            resources: logs.resources,
+            tenant,
+            ...ruler,
+          });
+    if (loki && loki.pushUrl !== links.lokiPushUrl) {
+      throw new Error(`Loki push URL mismatch: Loki listens on ${loki.pushUrl}, the senders were given ${links.lokiPushUrl}`);
+    }
     const agent = new LogAgent(chart('log-agent', ns.nodeAgents), 'log-agent', {
       namespace: ns.nodeAgents,
       clusterScopedPrefix,
       priorityClassName,
       agent: logs.agent,
-      pushUrl: loki.pushUrl,
+      pushUrl: links.lokiPushUrl,
+      tenantId: links.lokiTenant,
       postgresApps: logs.postgresApps,
       resources: logs.agentResources,
     });
-    const scrapeJobs = [loki.scrapeJob, agent.scrapeJob];
+    const scrapeJobs = [...(loki ? [loki.scrapeJob] : []), agent.scrapeJob];
     const ruleGroups = [lokiRules(), logAgentRules()];
     if (logs.eventExporter.enabled) {
       const exporter = new EventExporter(chart('kube-event-exporter', ns.monitoring), 'kube-event-exporter', {
         namespace: ns.monitoring,
         clusterScopedPrefix,
-        lokiPushUrl: loki.pushUrl,
+        lokiPushUrl: links.lokiPushUrl,
+        lokiTenant: links.lokiTenant,
         replicas: logs.eventExporter.replicas,
         resources: logs.eventExporter.resources,
       });
       scrapeJobs.push(exporter.scrapeJob);
       ruleGroups.push(eventExporterRules());
     }
-    return {
-      scrapeJobs,
-      ruleGroups,
-      dashboards: [logsDashboard()],
+    const datasources: GrafanaDatasource[] = [];
+    if (loki) {
       // The Loki datasource carries the derived fields that turn a trace id into a Jaeger link.
-      datasources: [lokiDatasource(loki.url)],
-      lokiUrl: loki.url,
-    };
+      const datasource = lokiDatasource(loki.url);
+      datasources.push(
+        links.grafanaLokiTenants.length === 0
+          ? datasource
+          : {
+              ...datasource,
+              // A multi-tenant query (`own|agent-a|agent-b`) shows every cluster's logs in one datasource.
+              jsonData: { ...datasource.jsonData, httpHeaderName1: 'X-Scope-OrgID' },
+              secureJsonData: { httpHeaderValue1: links.grafanaLokiTenants.join('|') },
+            },
+      );
+    }
+    return { scrapeJobs, ruleGroups, dashboards: [logsDashboard()], datasources };
   }
 
   /**

@@ -471,11 +471,44 @@ const services = z
 const traces = z
   .strictObject({
     storage: z
-      .enum(['badger', 'memory'])
+      .enum(['badger', 'memory', 'opensearch', 'elasticsearch'], {
+        error: 'expected "badger", "memory", "opensearch" or "elasticsearch"',
+      })
       .default('badger')
       .describe(
         'Where Jaeger keeps spans: "badger" on a PersistentVolumeClaim, so traces survive a restart (the single-node default), ' +
-          'or "memory" for a throwaway install. Default: badger.',
+          '"memory" for a throwaway install, or an existing "opensearch" / "elasticsearch" cluster (traces.searchStore), ' +
+          'which lets Jaeger run several stateless replicas. Default: badger.',
+      ),
+    searchStore: z
+      .strictObject({
+        serverUrls: z
+          .array(z.url({ error: 'expected an http(s) URL like "https://opensearch.example.com:9200"' }))
+          .min(1, { error: 'expected at least one server URL' })
+          .describe('Nodes of the OpenSearch or Elasticsearch cluster (server_urls). Required.'),
+        indexPrefix: dnsLabel('an index prefix')
+          .default('jaeger')
+          .describe('Prefix of the daily span and service indices, so several environments can share one cluster. Default: jaeger.'),
+        credentials: z
+          .strictObject({
+            secretName: dnsLabel('the name of an existing Secret').describe('Existing Secret with the user name and password.'),
+            usernameKey: secretKeyRef.default('username').describe('Key of the user name. Default: username.'),
+            passwordKey: secretKeyRef.default('password').describe('Key of the password. Default: password.'),
+          })
+          .optional()
+          .describe('Basic-auth credentials, read from an existing Secret into the environment. Default: none (no auth).'),
+        replicas: z
+          .number()
+          .int()
+          .min(1, { error: 'expected 1 to 10 replicas' })
+          .max(10, { error: 'expected 1 to 10 replicas' })
+          .default(2)
+          .describe('Jaeger replicas; with a search store they are stateless. Default: 2.'),
+      })
+      .optional()
+      .describe(
+        'The OpenSearch/Elasticsearch cluster, required with storage opensearch or elasticsearch. Retention is the ' +
+          "cluster's index lifecycle policy (ISM/ILM) on <indexPrefix>-jaeger-span-*, not traces.retention. Default: none.",
       ),
     retention: duration('7d')
       .default('7d')
@@ -510,6 +543,41 @@ const otelCollector = z
     queueStorage: storage('2Gi').describe(
       "The gateway's persistent sending queue (file_storage), so a backend outage delays data instead of losing it. Default: 2Gi.",
     ),
+    replicas: z
+      .number()
+      .int()
+      .min(1, { error: 'expected 1 to 20 replicas' })
+      .max(20, { error: 'expected 1 to 20 replicas' })
+      .default(1)
+      .describe(
+        'Gateway replicas. Above 1 the gateway becomes a StatefulSet (one queue volume per replica) and traces are load-balanced ' +
+          'by trace ID to the tail-sampling tier (otelCollector.tailSampling, then required). Default: 1.',
+      ),
+    tailSampling: z
+      .strictObject({
+        replicas: z
+          .number()
+          .int()
+          .min(1, { error: 'expected 1 to 20 replicas' })
+          .max(20, { error: 'expected 1 to 20 replicas' })
+          .default(2)
+          .describe('Replicas of the tail-sampling tier; every span of a trace reaches the same one. Default: 2.'),
+        decisionWait: duration('10s')
+          .default('10s')
+          .describe('How long a trace is held before its sampling decision (decision_wait). Default: 10s.'),
+        keepPercentage: z
+          .number()
+          .min(0, { error: 'expected a percentage from 0 to 100' })
+          .max(100, { error: 'expected a percentage from 0 to 100' })
+          .default(10)
+          .describe('Share of ordinary traces kept; traces with an error or slower than slo.latencyP99Ms are always kept. Default: 10.'),
+        resources: resources.optional(),
+      })
+      .optional()
+      .describe(
+        'A tail-sampling tier between the gateway and Jaeger (tail_sampling processor), fed by the loadbalancing exporter ' +
+          'with routing_key traceID through a headless Service. Default: none (every span is kept).',
+      ),
     resources: resources.optional(),
   })
   .prefault({})
@@ -530,6 +598,55 @@ const logs = z
         'The node log agent. Both run the same pipeline. Promtail is what the design names, but it is end-of-life since ' +
           '2026-03-02 (last image line 3.6.x); Grafana Alloy is its maintained successor. Default: promtail.',
       ),
+    backend: z
+      .enum(['loki', 'loki-ha'], { error: 'expected "loki" or "loki-ha"' })
+      .default('loki')
+      .describe(
+        'The log store: "loki", one monolithic Loki on a filesystem volume (the single-node default), or "loki-ha", several ' +
+          'monolithic replicas joined by memberlist with replication_factor 3 and chunks in an S3-compatible bucket ' +
+          '(logs.objectStore). Default: loki.',
+      ),
+    ha: z
+      .strictObject({
+        replicas: z
+          .number()
+          .int()
+          .min(3, { error: 'expected at least 3 replicas (replication_factor is 3)' })
+          .max(30, { error: 'expected at most 30 replicas' })
+          .default(3)
+          .describe('Monolithic Loki replicas; each line is written to 3 of them. Default: 3.'),
+        objectStore: z
+          .strictObject({
+            bucket: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name (3-63 lower-case letters, digits, "." and "-")' })
+              .describe('Bucket for chunks and the index (bucketnames). Required.'),
+            endpoint: z
+              .string()
+              .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, { error: 'expected a host[:port] like "s3.eu-west-1.amazonaws.com" or "minio.storage:9000"' })
+              .describe('S3 endpoint, host[:port] without scheme. Required.'),
+            region: z.string().min(1).default('us-east-1').describe('S3 region. Default: us-east-1.'),
+            insecure: z.boolean().default(false).describe('Plain HTTP to the endpoint (an in-cluster MinIO). Default: false.'),
+            forcePathStyle: z
+              .boolean()
+              .default(true)
+              .describe('Path-style bucket URLs (s3forcepathstyle), which MinIO and most non-AWS stores need. Default: true.'),
+            credentials: z
+              .strictObject({
+                secretName: dnsLabel('the name of an existing Secret').describe('Existing Secret with the access keys.'),
+                accessKeyIdKey: secretKeyRef.default('access-key-id').describe('Key of the access key id. Default: access-key-id.'),
+                secretAccessKeyKey: secretKeyRef
+                  .default('secret-access-key')
+                  .describe('Key of the secret access key. Default: secret-access-key.'),
+              })
+              .describe('Access keys, read from an existing Secret into the environment and expanded by -config.expand-env. Required.'),
+          })
+          .optional()
+          .describe('The S3-compatible object store. Required with backend loki-ha.'),
+        resources: resources.optional().describe('Per replica. Default: 500m/1Gi requests, 2 CPU/4Gi limits.'),
+      })
+      .prefault({})
+      .describe('Loki HA settings, used with backend loki-ha.'),
     retention: duration('14d')
       .default('14d')
       .describe("How long Loki keeps log lines (limits_config.retention_period), whole days of at least 1d. Default: 14d."),
@@ -674,6 +791,103 @@ const extraAlertRules = z
       'Default: none.',
   );
 
+// ---- scaling beyond one node (issue 11) -------------------------------------------
+
+const replicaCount = (what: string, min: number, max: number, def: number) =>
+  z
+    .number()
+    .int()
+    .min(min, { error: `expected ${min} to ${max} ${what} replicas` })
+    .max(max, { error: `expected ${min} to ${max} ${what} replicas` })
+    .default(def);
+
+const metrics = z
+  .strictObject({
+    backend: z
+      .enum(['prometheus', 'victoriametrics', 'victoriametrics-cluster'], {
+        error: 'expected "prometheus", "victoriametrics" or "victoriametrics-cluster"',
+      })
+      .default('prometheus')
+      .describe(
+        'The metrics store: "prometheus" (one Prometheus on a volume, the single-node default); "victoriametrics" (one ' +
+          'VictoriaMetrics node) or "victoriametrics-cluster" (vminsert, vmselect, vmstorage). With VictoriaMetrics, vmagent ' +
+          'scrapes the same jobs (prometheus.scrapeInterval) and vmalert evaluates the same rules (prometheus.evaluationInterval), ' +
+          'sending alerts to the Alertmanager of alerting.engine "prometheus". ' +
+          'Default: prometheus.',
+      ),
+    victoriaMetrics: z
+      .strictObject({
+        retention: duration('30d')
+          .default('30d')
+          .describe('How long samples are kept (-retentionPeriod). Default: 30d.'),
+        storage: storage('50Gi').describe('Volume of the single node, or of each vmstorage replica. Default: 50Gi.'),
+        replicationFactor: z
+          .number()
+          .int()
+          .min(1, { error: 'expected a replication factor of 1 to 5' })
+          .max(5, { error: 'expected a replication factor of 1 to 5' })
+          .default(2)
+          .describe(
+            'Copies of every sample across vmstorage nodes (-replicationFactor on vminsert and vmselect); the cluster ' +
+              'survives replicationFactor-1 lost nodes. Cluster only. Default: 2.',
+          ),
+        vmstorage: replicaCount('vmstorage', 1, 100, 3).describe('vmstorage replicas (cluster only). Default: 3.'),
+        vminsert: replicaCount('vminsert', 1, 50, 2).describe('vminsert replicas (cluster only). Default: 2.'),
+        vmselect: replicaCount('vmselect', 1, 50, 2).describe('vmselect replicas (cluster only). Default: 2.'),
+        resources: resources.optional().describe('Single node, or each vmstorage. Default: 500m/1Gi requests, 2 CPU/4Gi limits.'),
+      })
+      .prefault({})
+      .describe('VictoriaMetrics settings, used with backend victoriametrics or victoriametrics-cluster.'),
+  })
+  .prefault({})
+  .describe('The metrics backend: Prometheus, or VictoriaMetrics single-node or cluster.');
+
+const topology = z
+  .strictObject({
+    role: z
+      .enum(['all-in-one', 'agent', 'central'], { error: 'expected "all-in-one", "agent" or "central"' })
+      .default('all-in-one')
+      .describe(
+        'What this cluster runs: "all-in-one" (collectors, backends and Grafana, the single-cluster default); "agent" (only ' +
+          'collectors and exporters, shipping everything to topology.central); "central" (backends and Grafana for itself and ' +
+          'its agents, with multi-tenant Loki). Default: all-in-one.',
+      ),
+    central: z
+      .strictObject({
+        remoteWriteUrl: z
+          .url({ error: 'expected the remote-write URL of the central metrics store' })
+          .describe('Prometheus remote-write endpoint of the central cluster (its Prometheus /api/v1/write or VictoriaMetrics insert URL).'),
+        lokiPushUrl: z
+          .url({ error: 'expected the Loki push URL of the central cluster, ending in /loki/api/v1/push' })
+          .describe("The central Loki's push URL (…/loki/api/v1/push); OTLP logs go to the same host's /otlp."),
+        otlpUrl: z
+          .url({ error: 'expected the OTLP/HTTP base URL of the central collector gateway' })
+          .describe("The central collector gateway's OTLP/HTTP base URL (traces go to <otlpUrl>/v1/traces)."),
+        tenant: dnsLabel('a Loki tenant id')
+          .optional()
+          .describe('Loki tenant (X-Scope-OrgID) of this cluster\'s logs. Default: the `cluster` name.'),
+      })
+      .optional()
+      .describe('Where an agent cluster ships its telemetry. Required with role agent, refused otherwise.'),
+    tenants: z
+      .array(dnsLabel('a Loki tenant id'))
+      .default([])
+      .describe(
+        "Central only: the agents' Loki tenants that Grafana reads besides this cluster's own (a multi-tenant query " +
+          "X-Scope-OrgID: own|a|b). Default: none.",
+      ),
+    ingressNamespaces: z
+      .array(dnsLabel('a namespace name'))
+      .min(1, { error: 'expected at least one namespace; omit the key to admit any namespace' })
+      .optional()
+      .describe(
+        "Central only: namespaces whose pods may reach the agents' endpoints (metrics write, Loki push, OTLP/HTTP), " +
+          "normally the ingress controller's that exposes them. Default: any namespace, like Grafana's users.",
+      ),
+  })
+  .prefault({})
+  .describe('Topology: one cluster, or agent clusters shipping to a central one.');
+
 export const StackConfigSchema = z
   .strictObject({
     environment: dnsLabel('an environment name').describe(
@@ -714,6 +928,8 @@ export const StackConfigSchema = z
     logs,
     postgres,
     extraAlertRules,
+    metrics,
+    topology,
   })
   .describe('One environment of the observability platform.');
 
@@ -727,3 +943,5 @@ export type ServiceConfig = z.output<typeof service>;
 export type SloTargets = z.output<typeof sloTargets>;
 export type LogsConfig = z.output<typeof logs>;
 export type AlertingConfig = z.output<typeof alerting>;
+export type MetricsConfig = z.output<typeof metrics>;
+export type TopologyConfig = z.output<typeof topology>;

@@ -63,6 +63,10 @@ export const COMPONENT_WAVES: Readonly<Record<string, SyncWave>> = {
   'kube-event-exporter': SyncWave.COLLECTORS,
   'otel-collector': SyncWave.COLLECTORS,
   gpu: SyncWave.COLLECTORS,
+  // Issue 11: the VictoriaMetrics store is a backend; vmalert reads it and vmagent writes to it, so both come after.
+  victoriametrics: SyncWave.BACKENDS,
+  vmalert: SyncWave.COLLECTORS,
+  vmagent: SyncWave.COLLECTORS,
 };
 
 export function syncWaveOf(kind: string, component: string): SyncWave {

@@ -36,6 +36,14 @@ export const IMAGES = {
   // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
   postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
   postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1' },
+  // VictoriaMetrics (issue 11): one release for every binary, so they upgrade together.
+  victoriaMetrics: { repository: 'docker.io/victoriametrics/victoria-metrics', tag: 'v1.150.0' },
+  vmagent: { repository: 'docker.io/victoriametrics/vmagent', tag: 'v1.150.0' },
+  vmalert: { repository: 'docker.io/victoriametrics/vmalert', tag: 'v1.150.0' },
+  // The cluster binaries are published under -cluster tags of their own repositories.
+  vminsert: { repository: 'docker.io/victoriametrics/vminsert', tag: 'v1.150.0-cluster' },
+  vmselect: { repository: 'docker.io/victoriametrics/vmselect', tag: 'v1.150.0-cluster' },
+  vmstorage: { repository: 'docker.io/victoriametrics/vmstorage', tag: 'v1.150.0-cluster' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

@@ -15,8 +15,20 @@ import { Endpoint, Flow, FlowSource, scrapeFlows, urlFlow } from './network-poli
 export interface PlatformFlowsOptions {
   readonly monitoring: string;
   readonly nodeAgents: string;
-  /** Every scrape job Prometheus runs: the stack's own targets come from them. */
+  /** `app.kubernetes.io/name` of the pods that scrape: prometheus, or vmagent with VictoriaMetrics (issue 11). @default 'prometheus' */
+  readonly scraper?: string;
+  /** Every scrape job the scraper runs: the stack's own targets come from them. */
   readonly scrapeJobs: readonly ScrapeJob[];
+  /**
+   * Where the collector and Loki's ruler remote-write (an in-cluster URL). @default Prometheus' /api/v1/write
+   */
+  readonly metricsWriteUrl?: string;
+  /** Whether Loki and Jaeger run here; false on an agent cluster, which ships to a central one. @default true */
+  readonly backends?: boolean;
+  /** The collector sends traces through the tail-sampling tier (otel-collector-sampler) to Jaeger. @default false */
+  readonly traceSampler?: boolean;
+  /** Flows of optional components (VictoriaMetrics, Loki HA, a central cluster's ingress). @default none */
+  readonly extraFlows?: readonly Flow[];
   /** URLs of Grafana's datasources (Prometheus, Loki, Jaeger, PostgreSQL). */
   readonly grafanaDatasourceUrls: readonly string[];
   /** Namespaces whose pods may open Grafana (an ingress controller's); undefined: any namespace. */
@@ -28,6 +40,8 @@ export interface PlatformFlowsOptions {
   readonly deployAnnotation: boolean;
   /** Alertmanager is deployed (alerting.engine: prometheus). */
   readonly alertmanager: boolean;
+  /** `app.kubernetes.io/name` of the pods that send alerts to Alertmanager: prometheus, or vmalert (issue 11). @default 'prometheus' */
+  readonly alertSender?: string;
   /** The shared PostgreSQL in an application namespace, when deployed. */
   readonly postgres?: Endpoint & { readonly port: number; readonly exporterPort: number };
 }
@@ -43,13 +57,15 @@ const OTLP_HTTP_PORT = 4318;
 export function platformFlows(o: PlatformFlowsOptions): Flow[] {
   const at = (app: string, namespace = o.monitoring): Endpoint => ({ namespace, app });
   const pods = (app: string, namespace = o.monitoring): FlowSource => ({ pods: at(app, namespace) });
-  const prometheus = at('prometheus');
+  const scraper = at(o.scraper ?? 'prometheus');
   const applications: FlowSource = { anyNamespace: true };
+  const backends = o.backends ?? true;
+  const metricsWrite = (from: FlowSource, why: string): Flow =>
+    o.metricsWriteUrl ? urlFlow(from, o.metricsWriteUrl, why) : { from, to: at('prometheus'), ports: [PROMETHEUS_PORT], why };
 
-  const flows: Flow[] = [
-    ...scrapeFlows(prometheus, o.scrapeJobs),
+  const grafana: Flow[] = [
     // Grafana's pod carries prometheus.io/scrape, so the annotated-pods job reads it.
-    { from: pods('prometheus'), to: at('grafana'), ports: [GRAFANA_PORT], why: 'annotated-pods scrape of Grafana' },
+    { from: { pods: scraper }, to: at('grafana'), ports: [GRAFANA_PORT], why: 'annotated-pods scrape of Grafana' },
     ...o.grafanaDatasourceUrls.map((url) => urlFlow(pods('grafana'), url, `Grafana datasource ${url}`)),
     {
       from: o.grafanaIngressNamespaces ? { namespaces: o.grafanaIngressNamespaces } : applications,
@@ -57,17 +73,32 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
       ports: [GRAFANA_PORT],
       why: o.grafanaIngressNamespaces ? 'users, through the ingress controller' : 'users, through any ingress controller (grafana.ingressNamespaces not set)',
     },
+  ];
+  const flows: Flow[] = [
+    ...scrapeFlows(scraper, o.scrapeJobs),
+    // An agent cluster runs no Grafana.
+    ...(backends ? grafana : []),
     // Applications send OTLP from wherever they run; the stack does not enumerate their namespaces.
     { from: applications, to: at('otel-collector'), ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP' },
-    { from: pods('otel-collector'), to: prometheus, ports: [PROMETHEUS_PORT], why: 'collector remote-writes metrics' },
-    { from: pods('otel-collector'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: "collector sends logs to Loki's OTLP endpoint" },
-    { from: pods('otel-collector'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' },
-    { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
-    { from: pods('loki'), to: prometheus, ports: [PROMETHEUS_PORT], why: "Loki's ruler remote-writes recorded series" },
-    // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.
-    { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
   ];
-  if (o.eventExporter) {
+  // An agent cluster ships to the central cluster's endpoints: egress is not restricted, so its senders need no flow.
+  if (backends) {
+    flows.push(
+      metricsWrite(pods('otel-collector'), 'collector remote-writes metrics'),
+      { from: pods('otel-collector'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: "collector sends logs to Loki's OTLP endpoint" },
+      ...(o.traceSampler
+        ? [
+            { from: pods('otel-collector'), to: at('otel-collector-sampler'), ports: [OTLP_GRPC_PORT], why: 'gateways balance traces by trace ID over the samplers' },
+            { from: pods('otel-collector-sampler'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'samplers send the kept traces to Jaeger' },
+          ]
+        : [{ from: pods('otel-collector'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' }]),
+      { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
+      metricsWrite(pods('loki'), "Loki's ruler remote-writes recorded series"),
+      // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.
+      { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
+    );
+  }
+  if (o.eventExporter && backends) {
     flows.push({ from: pods('kube-event-exporter'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'event exporter pushes Warning events' });
   }
   if (o.collectorAgent) {
@@ -80,8 +111,16 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
     flows.push({ from: pods('deploy-annotation'), to: at('grafana'), ports: [GRAFANA_PORT], why: 'PostSync Job posts the deploy annotation' });
   }
   if (o.alertmanager) {
-    // Alerts are pushed to Alertmanager's API on the same port it is scraped on (prometheus.io/port).
-    flows.push({ from: pods('prometheus'), to: at('alertmanager'), ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts; annotated-pods scrape of Alertmanager' });
+    const sender = o.alertSender ?? 'prometheus';
+    if (sender === scraper.app) {
+      // Alerts are pushed to Alertmanager's API on the same port it is scraped on (prometheus.io/port).
+      flows.push({ from: pods(sender), to: at('alertmanager'), ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts; annotated-pods scrape of Alertmanager' });
+    } else {
+      flows.push(
+        { from: pods(sender), to: at('alertmanager'), ports: [ALERTMANAGER_PORT], why: `${sender} sends alerts` },
+        { from: { pods: scraper }, to: at('alertmanager'), ports: [ALERTMANAGER_PORT], why: 'annotated-pods scrape of Alertmanager' },
+      );
+    }
   }
   if (o.postgres) {
     const pg = at(o.postgres.app, o.postgres.namespace);
@@ -89,8 +128,9 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
       // The database of the applications: they connect from their own namespaces, which the stack does not
       // enumerate; PostgreSQL's roles and pg_hba guard it. Only the exporter port is narrowed to Prometheus.
       { from: applications, to: pg, ports: [o.postgres.port], why: 'applications use their database' },
-      { from: pods('prometheus'), to: pg, ports: [o.postgres.exporterPort], why: 'annotated-pods scrape of postgres_exporter' },
+      { from: { pods: scraper }, to: pg, ports: [o.postgres.exporterPort], why: 'annotated-pods scrape of postgres_exporter' },
     );
   }
+  flows.push(...(o.extraFlows ?? []));
   return flows;
 }

@@ -12,6 +12,8 @@ export interface EventExporterProps {
   readonly clusterScopedPrefix: string;
   /** Loki's push endpoint. */
   readonly lokiPushUrl: string;
+  /** Loki tenant (X-Scope-OrgID), for a multi-tenant Loki. @default none */
+  readonly lokiTenant?: string;
   /** @default 2: a standby takes over within the 15 s lease through leader election */
   readonly replicas?: number;
   /** @default 10m/64Mi requests, 200m/128Mi limits */
@@ -53,7 +55,7 @@ export const EVENT_LAYOUT: Readonly<Record<string, string>> = {
   lastTimestamp: '{{ .LastTimestamp }}',
 };
 
-export function eventExporterConfig(lokiPushUrl: string): Record<string, unknown> {
+export function eventExporterConfig(lokiPushUrl: string, lokiTenant?: string): Record<string, unknown> {
   return {
     logLevel: 'info',
     logFormat: 'json',
@@ -69,6 +71,7 @@ export function eventExporterConfig(lokiPushUrl: string): Record<string, unknown
         name: 'loki',
         loki: {
           url: lokiPushUrl,
+          ...(lokiTenant ? { headers: { 'X-Scope-OrgID': lokiTenant } } : {}),
           streamLabels: { job: EVENTS_JOB },
           layout: { ...EVENT_LAYOUT },
         },
@@ -98,7 +101,7 @@ export class EventExporter extends Construct {
     const selector = selectorLabels(identity);
     const metadata = (name: string) => ({ name, namespace: ns, labels });
 
-    this.configYaml = toYaml(eventExporterConfig(props.lokiPushUrl));
+    this.configYaml = toYaml(eventExporterConfig(props.lokiPushUrl, props.lokiTenant));
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'config.yaml': this.configYaml } });
 
     const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });

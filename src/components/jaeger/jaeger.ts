@@ -8,7 +8,22 @@ import { durationSeconds } from '../../lib/units';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 
-export type TraceStorage = 'badger' | 'memory';
+export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';
+
+/** An existing OpenSearch or Elasticsearch cluster that holds the spans. */
+export interface SearchStore {
+  readonly serverUrls: readonly string[];
+  /** @default 'jaeger' */
+  readonly indexPrefix?: string;
+  /** Basic-auth user and password from an existing Secret. @default none */
+  readonly credentials?: { readonly secretName: string; readonly usernameKey: string; readonly passwordKey: string };
+  /** Stateless replicas. @default 2 */
+  readonly replicas?: number;
+}
+
+/** Environment variables the config expands (`${env:...}`) for the search store's basic auth. */
+const SEARCH_USERNAME_ENV = 'JAEGER_SEARCH_USERNAME';
+const SEARCH_PASSWORD_ENV = 'JAEGER_SEARCH_PASSWORD';
 
 export interface JaegerProps {
   readonly namespace: string;
@@ -22,6 +37,8 @@ export interface JaegerProps {
   readonly storageSize?: string;
   /** @default the cluster's default StorageClass */
   readonly storageClassName?: string;
+  /** Required with storage opensearch or elasticsearch. */
+  readonly searchStore?: SearchStore;
   /** @default 100m/256Mi requests, 1 CPU/1Gi limits: a single-node cluster with a few hundred spans per second. */
   readonly resources?: ResourceSpec;
 }
@@ -50,9 +67,16 @@ function goDuration(prometheusDuration: string): string {
  * with 0.0.0.0, because an empty endpoint binds localhost only and the
  * Service would reach nothing.
  */
-export function jaegerConfig(opts: { storage: TraceStorage; retention: string; maxTraces: number }): Record<string, unknown> {
+export function jaegerConfig(opts: {
+  storage: TraceStorage;
+  retention: string;
+  maxTraces: number;
+  searchStore?: SearchStore;
+}): Record<string, unknown> {
   const backend =
-    opts.storage === 'badger'
+    opts.storage === 'opensearch' || opts.storage === 'elasticsearch'
+      ? { [opts.storage]: searchBackend(opts.storage, opts.searchStore) }
+      : opts.storage === 'badger'
       ? {
           badger: {
             directories: { keys: `${DATA_DIR}/keys`, values: `${DATA_DIR}/values` },
@@ -98,6 +122,26 @@ export function jaegerConfig(opts: { storage: TraceStorage; retention: string; m
   };
 }
 
+/** The `elasticsearch` / `opensearch` backend of jaeger_storage (same shape for both). */
+function searchBackend(storage: TraceStorage, store: SearchStore | undefined): Record<string, unknown> {
+  if (!store) throw new Error(`Jaeger: storage "${storage}" needs a searchStore (server URLs), got none`);
+  // Daily indices, so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
+  const daily = { date_layout: '2006-01-02', rollover_frequency: 'day' };
+  return {
+    server_urls: [...store.serverUrls],
+    indices: {
+      index_prefix: store.indexPrefix ?? 'jaeger',
+      spans: daily,
+      services: daily,
+      dependencies: daily,
+    },
+    // The password never enters the ConfigMap: the collector-style config expands it from the pod's environment.
+    auth: store.credentials
+      ? { basic: { username: `\${env:${SEARCH_USERNAME_ENV}}`, password: `\${env:${SEARCH_PASSWORD_ENV}}` } }
+      : undefined,
+  };
+}
+
 /**
  * Jaeger v2 as a single-replica StatefulSet: OTLP in on 4317/4318, the UI and
  * query API on 16686 (Grafana's Jaeger datasource), health on 13133 for the
@@ -128,7 +172,8 @@ export class Jaeger extends Construct {
     this.queryUrl = `http://${NAME}.${ns}.svc:${JAEGER_PORTS.ui}`;
     this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${JAEGER_PORTS.otlpGrpc}`;
 
-    const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? '7d', maxTraces }));
+    const search = storage === 'opensearch' || storage === 'elasticsearch';
+    const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? '7d', maxTraces, searchStore: props.searchStore }));
     const configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(`${NAME}-config`),
       data: { 'config.yaml': configYaml },
@@ -147,10 +192,18 @@ export class Jaeger extends Construct {
       { name: 'health', containerPort: JAEGER_PORTS.health },
       { name: 'metrics', containerPort: JAEGER_PORTS.metrics },
     ];
+    const credentials = props.searchStore?.credentials;
     const container = secureContainer({
       name: NAME,
       image: IMAGES.jaeger,
       args: [`--config=${CONFIG_DIR}/config.yaml`],
+      env:
+        search && credentials
+          ? [
+              { name: SEARCH_USERNAME_ENV, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.usernameKey } } },
+              { name: SEARCH_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.passwordKey } } },
+            ]
+          : undefined,
       ports,
       resources: props.resources ?? DEFAULT_RESOURCES,
       liveness: { path: '/status', port: 'health' },
@@ -166,26 +219,34 @@ export class Jaeger extends Construct {
 
     // Memory storage keeps nothing on disk, but the mount stays so both shapes run the same container spec.
     const volumes: k8s.Volume[] = [configMapVolume('config', configMap.name), scratchVolume('tmp')];
-    if (storage === 'memory') volumes.push(scratchVolume('data'));
+    if (storage === 'memory' || search) volumes.push(scratchVolume('data'));
+    const podTemplate = {
+      metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
+      spec: {
+        serviceAccountName: sa.name,
+        automountServiceAccountToken: false,
+        // Badger flushes its memtables and closes the value log on shutdown; cut short, it replays on the next start.
+        // With a search store the same time lets the exporter flush its last batch.
+        terminationGracePeriodSeconds: 60,
+        securityContext: restrictedPodSecurity({ runAsUser: JAEGER_UID, fsGroup: JAEGER_UID }),
+        containers: [container],
+        volumes,
+      },
+    };
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    if (search) {
+      // The spans live in the search cluster, so Jaeger is stateless: several replicas share the OTLP load and the queries.
+      new k8s.KubeDeployment(this, 'deployment', {
+        metadata: metadata(NAME),
+        spec: { replicas: props.searchStore?.replicas ?? 2, selector: { matchLabels: selector }, template: podTemplate },
+      });
+    } else new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
       spec: {
         serviceName: NAME,
         replicas: 1,
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            // Badger flushes its memtables and closes the value log on shutdown; cut short, it replays on the next start.
-            terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurity({ runAsUser: JAEGER_UID, fsGroup: JAEGER_UID }),
-            containers: [container],
-            volumes,
-          },
-        },
+        template: podTemplate,
         volumeClaimTemplates:
           storage === 'badger'
             ? [

@@ -22,6 +22,8 @@ export interface LogAgentProps {
   readonly agent?: LogAgentKind;
   /** Loki's push endpoint. */
   readonly pushUrl: string;
+  /** Loki tenant (X-Scope-OrgID) of this cluster's logs, for a multi-tenant Loki. @default none */
+  readonly tenantId?: string;
   /** @default ['postgres'] */
   readonly postgresApps?: readonly string[];
   /** @default 50m/128Mi requests, 500m/256Mi limits */
@@ -40,7 +42,7 @@ interface AgentFlavour {
   readonly configFile: string;
   readonly readinessPath: string;
   readonly args: (configPath: string, stateDir: string) => string[];
-  readonly config: (stages: readonly Stage[], pushUrl: string, stateDir: string) => string;
+  readonly config: (stages: readonly Stage[], pushUrl: string, stateDir: string, tenantId?: string) => string;
 }
 
 const FLAVOURS: Record<LogAgentKind, AgentFlavour> = {
@@ -51,7 +53,7 @@ const FLAVOURS: Record<LogAgentKind, AgentFlavour> = {
     configFile: 'promtail.yaml',
     readinessPath: '/ready',
     args: (configPath) => [`-config.file=${configPath}`],
-    config: (stages, pushUrl, stateDir) => promtailConfigYaml({ stages, pushUrl, httpPort: 3101, stateDir }),
+    config: (stages, pushUrl, stateDir, tenantId) => promtailConfigYaml({ stages, pushUrl, tenantId, httpPort: 3101, stateDir }),
   },
   alloy: {
     name: 'alloy',
@@ -66,7 +68,7 @@ const FLAVOURS: Record<LogAgentKind, AgentFlavour> = {
       '--server.http.listen-addr=0.0.0.0:12345',
       '--disable-reporting',
     ],
-    config: (stages, pushUrl, stateDir) => alloyConfig({ stages, pushUrl, httpPort: 12345, stateDir }),
+    config: (stages, pushUrl, stateDir, tenantId) => alloyConfig({ stages, pushUrl, tenantId, httpPort: 12345, stateDir }),
   },
 };
 
@@ -116,7 +118,7 @@ export class LogAgent extends Construct {
     const metadata = (n: string) => ({ name: n, namespace: ns, labels });
 
     this.stages = logPipeline({ postgresApps: props.postgresApps ?? ['postgres'] });
-    this.configText = flavour.config(this.stages, props.pushUrl, AGENT_STATE_DIR);
+    this.configText = flavour.config(this.stages, props.pushUrl, AGENT_STATE_DIR, props.tenantId);
     const configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(`${name}-config`),
       data: { [flavour.configFile]: this.configText },

@@ -11,6 +11,8 @@ export interface AgentConfigOptions {
   readonly stages: readonly Stage[];
   /** Loki's push endpoint, e.g. http://loki.monitoring.svc:3100/loki/api/v1/push */
   readonly pushUrl: string;
+  /** Loki tenant (X-Scope-OrgID) for a multi-tenant Loki. @default none */
+  readonly tenantId?: string;
   readonly httpPort: number;
   /** Promtail's positions file / Alloy's data directory; both on a hostPath. */
   readonly stateDir: string;
@@ -52,6 +54,7 @@ export function promtailConfig(opts: AgentConfigOptions): Record<string, unknown
     clients: [
       {
         url: opts.pushUrl,
+        ...(opts.tenantId ? { tenant_id: opts.tenantId } : {}),
         // Retry for about 10 minutes (Loki restart, rollout) before dropping a batch, which
         // promtail_dropped_entries_total counts and LogAgentDroppingLines reports.
         backoff_config: { min_period: '500ms', max_period: '1m', max_retries: 15 },
@@ -172,6 +175,7 @@ export function alloyConfig(opts: AgentConfigOptions): string {
     'loki.write "loki" {',
     '  endpoint {',
     `    url = ${str(opts.pushUrl)}`,
+    ...(opts.tenantId ? [`    tenant_id = ${str(opts.tenantId)}`] : []),
     '    max_backoff_period  = "1m"',
     '    max_backoff_retries = 15',
     '  }',

@@ -40,17 +40,25 @@ export interface LokiProps {
   readonly recordingRules?: readonly RenderedRuleGroup[];
   /** Prometheus' remote-write endpoint; required with `recordingRules`. */
   readonly rulerRemoteWriteUrl?: string;
+  /**
+   * auth_enabled: every push and query names its tenant (X-Scope-OrgID), and the recording rules run as this
+   * tenant. @default undefined: single tenant (`fake`)
+   */
+  readonly tenant?: string;
 }
 
 export const LOKI_HTTP_PORT = 3100;
 export const LOKI_GRPC_PORT = 9095;
-const NAME = 'loki';
-const DATA_DIR = '/var/loki';
+export const LOKI_NAME = 'loki';
+const NAME = LOKI_NAME;
+export const LOKI_DATA_DIR = '/var/loki';
+const DATA_DIR = LOKI_DATA_DIR;
 const CONFIG_DIR = '/etc/loki';
 /** The ruler's local rule store: one directory per tenant, and with auth disabled the tenant is `fake`. */
-const RULES_DIR = '/etc/loki/rules';
+export const LOKI_RULES_DIR = '/etc/loki/rules';
+const RULES_DIR = LOKI_RULES_DIR;
 /** The distroless image's user; fsGroup makes the volume writable for it. */
-const LOKI_UID = 10001;
+export const LOKI_UID = 10001;
 
 export const DEFAULT_INGESTION_LIMITS: LokiIngestionLimits = {
   rateMB: 8,
@@ -61,7 +69,7 @@ export const DEFAULT_INGESTION_LIMITS: LokiIngestionLimits = {
   maxStreams: 10000,
 };
 
-const DEFAULT_RESOURCES: ResourceSpec = {
+export const LOKI_DEFAULT_RESOURCES: ResourceSpec = {
   requests: { cpu: '250m', memory: '512Mi' },
   limits: { cpu: '1', memory: '2Gi' },
 };
@@ -81,11 +89,15 @@ export function lokiConfig(opts: {
   ingestion: LokiIngestionLimits;
   /** Turns the ruler on, remote-writing recorded series here. */
   rulerRemoteWriteUrl?: string;
+  /** auth_enabled with multi-tenant queries (a central cluster). @default false */
+  multiTenant?: boolean;
 }): Record<string, unknown> {
   const limits = opts.ingestion;
   return {
-    // One tenant ("fake"): the stack is one environment per Loki; isolation is per environment.
-    auth_enabled: false,
+    // Single cluster: one tenant ("fake"), isolation is per environment. A central cluster (topology.role central)
+    // keeps each cluster's logs under its own tenant (X-Scope-OrgID) and lets Grafana query several at once.
+    auth_enabled: opts.multiTenant ?? false,
+    ...(opts.multiTenant ? { querier: { multi_tenant_queries_enabled: true } } : {}),
     server: { http_listen_port: LOKI_HTTP_PORT, grpc_listen_port: LOKI_GRPC_PORT, log_level: 'info' },
     common: {
       path_prefix: DATA_DIR,
@@ -194,6 +206,7 @@ export class Loki extends Construct {
         retention: props.retention ?? '14d',
         ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
         rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
+        multiTenant: props.tenant !== undefined,
       }),
     );
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'loki.yaml': this.configYaml } });
@@ -216,7 +229,7 @@ export class Loki extends Construct {
         { name: 'http', containerPort: LOKI_HTTP_PORT },
         { name: 'grpc', containerPort: LOKI_GRPC_PORT },
       ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
+      resources: props.resources ?? LOKI_DEFAULT_RESOURCES,
       // /ready is false while the ingester joins the ring; liveness must not restart it for that.
       liveness: { tcpPort: 'http' },
       readiness: { path: '/ready', port: 'http' },
@@ -225,7 +238,7 @@ export class Loki extends Construct {
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${RULES_DIR}/fake`, readOnly: true }] : []),
+        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${RULES_DIR}/${props.tenant ?? 'fake'}`, readOnly: true }] : []),
         { name: 'tmp', mountPath: '/tmp' },
       ],
     });

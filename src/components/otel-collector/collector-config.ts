@@ -94,8 +94,57 @@ export interface GatewayConfigOptions {
   readonly metricsRemoteWriteUrl: string;
   /** Loki's OTLP base URL (`http://loki...:3100/otlp`); the exporter appends `/v1/logs`. */
   readonly lokiOtlpUrl: string;
-  /** Jaeger's OTLP/gRPC `host:port`. */
-  readonly jaegerOtlpEndpoint: string;
+  /** Jaeger's OTLP/gRPC `host:port`. Exactly one of the three trace destinations is set. */
+  readonly jaegerOtlpEndpoint?: string;
+  /** An agent cluster: the central collector's OTLP/HTTP base URL, which receives this cluster's traces. */
+  readonly tracesOtlpHttpUrl?: string;
+  /**
+   * Several gateway replicas: traces are spread by trace ID over the tail-sampling tier, found by DNS through
+   * its headless Service, so every span of a trace reaches the same sampler.
+   */
+  readonly traceLoadBalancing?: { readonly samplerHostname: string };
+  /** Set as k8s.cluster.name on every item (agent clusters). @default none */
+  readonly clusterName?: string;
+  /** Loki tenant (X-Scope-OrgID) of the logs this gateway pushes. @default none (single-tenant Loki) */
+  readonly lokiTenant?: string;
+  /** Labels added to every remote-written series (`cluster` when shipping to a central store). @default none */
+  readonly metricsExternalLabels?: Readonly<Record<string, string>>;
+}
+
+/** The trace exporter of the gateway, by destination. */
+function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Record<string, unknown> } {
+  const set = [opts.jaegerOtlpEndpoint, opts.tracesOtlpHttpUrl, opts.traceLoadBalancing].filter((d) => d !== undefined);
+  if (set.length !== 1) {
+    throw new Error(
+      `collector gateway: exactly one trace destination is needed (jaegerOtlpEndpoint, tracesOtlpHttpUrl or traceLoadBalancing), got ${set.length}`,
+    );
+  }
+  if (opts.traceLoadBalancing) {
+    return {
+      id: 'loadbalancing/sampler',
+      config: {
+        // Every span of a trace goes to the same sampler, which can then decide on the whole trace.
+        routing_key: 'traceID',
+        protocol: { otlp: { tls: { insecure: true } } },
+        resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: COLLECTOR_PORTS.otlpGrpc } },
+        sending_queue: persistentQueue,
+        retry_on_failure: retry,
+      },
+    };
+  }
+  if (opts.tracesOtlpHttpUrl) {
+    return { id: 'otlp_http/central', config: { endpoint: opts.tracesOtlpHttpUrl, sending_queue: persistentQueue, retry_on_failure: retry } };
+  }
+  return {
+    id: 'otlp_grpc/jaeger',
+    config: {
+      endpoint: opts.jaegerOtlpEndpoint,
+      // In-cluster plaintext, like every other link of the stack.
+      tls: { insecure: true },
+      sending_queue: persistentQueue,
+      retry_on_failure: retry,
+    },
+  };
 }
 
 /**
@@ -103,6 +152,7 @@ export interface GatewayConfigOptions {
  * write, logs to Loki's native OTLP endpoint, traces to Jaeger over OTLP.
  */
 export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
+  const traces = tracesExporter(opts);
   const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch'];
   return {
     extensions: commonExtensions(),
@@ -132,7 +182,11 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         ],
       },
       'resource/environment': {
-        attributes: [{ key: 'deployment.environment', value: opts.environment, action: 'upsert' }],
+        attributes: [
+          { key: 'deployment.environment', value: opts.environment, action: 'upsert' },
+          // Shipped to a central cluster, every item says which cluster it came from.
+          ...(opts.clusterName ? [{ key: 'k8s.cluster.name', value: opts.clusterName, action: 'upsert' }] : []),
+        ],
       },
       batch,
     },
@@ -141,15 +195,68 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         endpoint: opts.metricsRemoteWriteUrl,
         // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
         resource_to_telemetry_conversion: { enabled: true },
+        external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
         // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
         // same volume is what keeps metrics across a Prometheus outage and a collector restart.
         wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
         retry_on_failure: retry,
       },
-      'otlp_http/loki': { endpoint: opts.lokiOtlpUrl, sending_queue: persistentQueue, retry_on_failure: retry },
+      'otlp_http/loki': {
+        endpoint: opts.lokiOtlpUrl,
+        headers: opts.lokiTenant ? { 'X-Scope-OrgID': opts.lokiTenant } : undefined,
+        sending_queue: persistentQueue,
+        retry_on_failure: retry,
+      },
+      [traces.id]: traces.config,
+    },
+    service: {
+      extensions: ['health_check', QUEUE_STORAGE],
+      pipelines: {
+        metrics: { receivers: ['otlp'], processors, exporters: ['prometheusremotewrite'] },
+        logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
+        traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
+      },
+      telemetry: telemetry(),
+    },
+  };
+}
+
+export interface SamplerConfigOptions {
+  readonly jaegerOtlpEndpoint: string;
+  /** decision_wait, a Go duration. */
+  readonly decisionWait: string;
+  /** Share of ordinary traces kept. */
+  readonly keepPercentage: number;
+  /** Traces with a span slower than this are always kept (the latency SLO). */
+  readonly slowThresholdMs: number;
+}
+
+/**
+ * The tail-sampling tier: receives whole traces from the gateways' loadbalancing
+ * exporter, keeps every trace with an error or a span slower than the latency
+ * SLO and a share of the rest, and sends what it keeps to Jaeger.
+ */
+export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
+  return {
+    extensions: commonExtensions(),
+    receivers: otlpReceiver(),
+    processors: {
+      memory_limiter: memoryLimiter,
+      tail_sampling: {
+        decision_wait: opts.decisionWait,
+        // Traces held in memory while their decision waits; beyond it the oldest are decided early.
+        num_traces: 100000,
+        policies: [
+          { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+          { name: 'slow', type: 'latency', latency: { threshold_ms: opts.slowThresholdMs } },
+          { name: 'baseline', type: 'probabilistic', probabilistic: { sampling_percentage: opts.keepPercentage } },
+        ],
+      },
+      batch,
+    },
+    exporters: {
       'otlp_grpc/jaeger': {
         endpoint: opts.jaegerOtlpEndpoint,
-        // In-cluster plaintext, like every other link of the stack.
         tls: { insecure: true },
         sending_queue: persistentQueue,
         retry_on_failure: retry,
@@ -158,9 +265,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        metrics: { receivers: ['otlp'], processors, exporters: ['prometheusremotewrite'] },
-        logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
-        traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/jaeger'] },
+        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp_grpc/jaeger'] },
       },
       telemetry: telemetry(),
     },

@@ -15,6 +15,7 @@ import {
   gatewayConfig,
   GatewayConfigOptions,
   QUEUE_DIR,
+  samplerConfig,
 } from './collector-config';
 
 export interface OtelCollectorProps extends GatewayConfigOptions {
@@ -26,6 +27,23 @@ export interface OtelCollectorProps extends GatewayConfigOptions {
   readonly queueStorageClassName?: string;
   /** @default 200m/512Mi requests, 1 CPU/1Gi limits */
   readonly resources?: ResourceSpec;
+  /**
+   * Gateway replicas. Above 1 the gateway is a StatefulSet, so each replica has its own queue volume
+   * (file_storage locks its files). @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * A tail-sampling tier between the gateway and Jaeger: the gateway load-balances traces by trace ID over it.
+   * Uses jaegerOtlpEndpoint as its destination. @default undefined (no sampling)
+   */
+  readonly tailSampling?: {
+    readonly replicas: number;
+    readonly decisionWait: string;
+    readonly keepPercentage: number;
+    readonly slowThresholdMs: number;
+    /** @default the gateway's resources */
+    readonly resources?: ResourceSpec;
+  };
   /** Run the per-node agent DaemonSet too. @default undefined (no agent) */
   readonly agent?: {
     /** Namespace admitting host ports (the node-agents namespace). */
@@ -38,6 +56,7 @@ export interface OtelCollectorProps extends GatewayConfigOptions {
 
 const NAME = 'otel-collector';
 const AGENT_NAME = 'otel-collector-agent';
+const SAMPLER_NAME = 'otel-collector-sampler';
 const CONFIG_DIR = '/etc/otelcol';
 /** The contrib image's own non-root user. */
 const COLLECTOR_UID = 10001;
@@ -73,6 +92,7 @@ export class OtelCollector extends Construct {
   public readonly scrapeJobs: ScrapeJob[];
   public readonly config: CollectorConfig;
   public readonly agentConfig?: CollectorConfig;
+  public readonly samplerConfig?: CollectorConfig;
 
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
@@ -80,7 +100,15 @@ export class OtelCollector extends Construct {
     this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${COLLECTOR_PORTS.otlpGrpc}`;
     this.otlpHttpUrl = `http://${NAME}.${ns}.svc:${COLLECTOR_PORTS.otlpHttp}`;
 
-    this.config = gatewayConfig(props);
+    const sampling = props.tailSampling;
+    if (sampling && !props.jaegerOtlpEndpoint) {
+      throw new Error('OtelCollector: tailSampling sends the sampled traces to Jaeger, so jaegerOtlpEndpoint is required');
+    }
+    this.config = gatewayConfig(
+      sampling
+        ? { ...props, jaegerOtlpEndpoint: undefined, traceLoadBalancing: { samplerHostname: `${SAMPLER_NAME}.${ns}.svc.cluster.local` } }
+        : props,
+    );
     assertSound(NAME, this.config);
 
     const identity = { name: NAME, component: 'telemetry-gateway', image: IMAGES.otelCollector };
@@ -112,42 +140,55 @@ export class OtelCollector extends Construct {
     });
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
 
-    const queueClaim = new k8s.KubePersistentVolumeClaim(this, 'queue', {
-      metadata: metadata(`${NAME}-queue`),
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: props.queueStorageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(props.queueStorageSize ?? '2Gi') } },
-      },
-    });
-
     const resources = props.resources ?? DEFAULT_RESOURCES;
-    new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(NAME),
+    const replicas = props.replicas ?? 1;
+    const podTemplate = (queueVolumes: k8s.Volume[]): k8s.PodTemplateSpec => ({
+      metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
       spec: {
-        // The queue volume is ReadWriteOnce and file_storage locks its files: one replica, and the old pod
-        // must be gone before the new one opens the queue.
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
-          spec: {
-            serviceAccountName: NAME,
-            // k8s_attributes watches the API, so the pod needs its token.
-            automountServiceAccountToken: true,
-            // On SIGTERM the batches in memory are written to the persistent queue; 60 s covers a slow disk.
-            terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
-            containers: [collectorContainer(IMAGES.otelCollector, resources, [])],
-            volumes: [
-              configMapVolume('config', configMap.name),
-              { name: 'queue', persistentVolumeClaim: { claimName: queueClaim.name } },
-            ],
-          },
-        },
+        serviceAccountName: NAME,
+        // k8s_attributes watches the API, so the pod needs its token.
+        automountServiceAccountToken: true,
+        // On SIGTERM the batches in memory are written to the persistent queue; 60 s covers a slow disk.
+        terminationGracePeriodSeconds: 60,
+        securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
+        containers: [collectorContainer(IMAGES.otelCollector, resources, [])],
+        volumes: [configMapVolume('config', configMap.name), ...queueVolumes],
       },
     });
+    if (replicas === 1) {
+      const queueClaim = new k8s.KubePersistentVolumeClaim(this, 'queue', {
+        metadata: metadata(`${NAME}-queue`),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: props.queueStorageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(props.queueStorageSize ?? '2Gi') } },
+        },
+      });
+      new k8s.KubeDeployment(this, 'deployment', {
+        metadata: metadata(NAME),
+        spec: {
+          // The queue volume is ReadWriteOnce and file_storage locks its files: one replica, and the old pod
+          // must be gone before the new one opens the queue.
+          replicas: 1,
+          strategy: { type: 'Recreate' },
+          selector: { matchLabels: selector },
+          template: podTemplate([{ name: 'queue', persistentVolumeClaim: { claimName: queueClaim.name } }]),
+        },
+      });
+    } else {
+      // Several replicas: each gets its own queue volume from the claim template.
+      new k8s.KubeStatefulSet(this, 'statefulset', {
+        metadata: metadata(NAME),
+        spec: {
+          serviceName: NAME,
+          replicas,
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: selector },
+          template: podTemplate([]),
+          volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
+        },
+      });
+    }
 
     new k8s.KubeService(this, 'service', {
       metadata: metadata(NAME),
@@ -163,6 +204,18 @@ export class OtelCollector extends Construct {
 
     this.scrapeJobs = [componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'metrics' })];
 
+    if (sampling) {
+      this.samplerConfig = samplerConfig({
+        jaegerOtlpEndpoint: props.jaegerOtlpEndpoint!,
+        decisionWait: sampling.decisionWait,
+        keepPercentage: sampling.keepPercentage,
+        slowThresholdMs: sampling.slowThresholdMs,
+      });
+      assertSound(SAMPLER_NAME, this.samplerConfig);
+      this.addSampler(sampling, props);
+      this.scrapeJobs.push(componentScrapeJob({ job: SAMPLER_NAME, namespace: ns, appName: SAMPLER_NAME, portName: 'metrics' }));
+    }
+
     if (props.agent) {
       this.agentConfig = agentConfig({ gatewayEndpoint: this.otlpGrpcEndpoint });
       assertSound(AGENT_NAME, this.agentConfig);
@@ -171,6 +224,53 @@ export class OtelCollector extends Construct {
         componentScrapeJob({ job: AGENT_NAME, namespace: props.agent.namespace, appName: AGENT_NAME, portName: 'metrics' }),
       );
     }
+  }
+
+  /** The tail-sampling tier: a StatefulSet (a queue volume each) behind a headless Service the gateway resolves by DNS. */
+  private addSampler(sampling: NonNullable<OtelCollectorProps['tailSampling']>, props: OtelCollectorProps): void {
+    const ns = props.namespace;
+    const identity = { name: SAMPLER_NAME, component: 'trace-sampler', image: IMAGES.otelCollector };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const configYaml = toYaml(this.samplerConfig);
+    const configMap = new k8s.KubeConfigMap(this, 'sampler-config', { metadata: metadata(`${SAMPLER_NAME}-config`), data: { 'config.yaml': configYaml } });
+    new k8s.KubeServiceAccount(this, 'sampler-service-account', { metadata: metadata(SAMPLER_NAME), automountServiceAccountToken: false });
+    new k8s.KubeStatefulSet(this, 'sampler', {
+      metadata: metadata(SAMPLER_NAME),
+      spec: {
+        serviceName: SAMPLER_NAME,
+        replicas: sampling.replicas,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
+          spec: {
+            serviceAccountName: SAMPLER_NAME,
+            // No k8s_attributes here (the gateway already added them), so no API access.
+            automountServiceAccountToken: false,
+            // Traces still waiting for their decision are lost on stop; 60 s lets the decided ones reach the queue.
+            terminationGracePeriodSeconds: 60,
+            securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
+            containers: [collectorContainer(IMAGES.otelCollector, sampling.resources ?? props.resources ?? DEFAULT_RESOURCES, [])],
+            volumes: [configMapVolume('config', configMap.name)],
+          },
+        },
+        volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
+      },
+    });
+    // Headless: the loadbalancing exporter resolves every sampler pod's address and hashes trace IDs over them.
+    new k8s.KubeService(this, 'sampler-service', {
+      metadata: metadata(SAMPLER_NAME),
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [
+          { name: 'otlp-grpc', port: COLLECTOR_PORTS.otlpGrpc, targetPort: k8s.IntOrString.fromString('otlp-grpc'), appProtocol: 'grpc' },
+          { name: 'metrics', port: COLLECTOR_PORTS.metrics, targetPort: k8s.IntOrString.fromString('metrics') },
+        ],
+      },
+    });
   }
 
   private addAgent(agent: NonNullable<OtelCollectorProps['agent']>): void {
@@ -223,6 +323,17 @@ export class OtelCollector extends Construct {
       },
     });
   }
+}
+
+function queueClaimTemplate(labels: Record<string, string>, size?: string, storageClassName?: string): k8s.PersistentVolumeClaimTemplate {
+  return {
+    metadata: { name: 'queue', labels },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(size ?? '2Gi') } },
+    },
+  };
 }
 
 function assertSound(name: string, config: CollectorConfig): void {

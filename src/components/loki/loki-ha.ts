@@ -1,0 +1,280 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { contentHash } from '../../lib/hash';
+import { IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { toYaml } from '../../lib/yaml';
+import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import {
+  DEFAULT_INGESTION_LIMITS,
+  LOKI_DATA_DIR,
+  LOKI_GRPC_PORT,
+  LOKI_HTTP_PORT,
+  LOKI_NAME,
+  LOKI_RULES_DIR,
+  LOKI_UID,
+  lokiConfig,
+  LokiIngestionLimits,
+} from './loki';
+
+export const LOKI_MEMBERLIST_PORT = 7946;
+/** Every line is written to this many ingesters; a write succeeds once a quorum (2) has it. */
+export const LOKI_HA_REPLICATION_FACTOR = 3;
+const CONFIG_DIR = '/etc/loki';
+/** Environment variables the config expands (-config.expand-env=true); their values come from the Secret. */
+const ACCESS_KEY_ENV = 'LOKI_S3_ACCESS_KEY_ID';
+const SECRET_KEY_ENV = 'LOKI_S3_SECRET_ACCESS_KEY';
+
+const DEFAULT_RESOURCES: ResourceSpec = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '2', memory: '4Gi' },
+};
+
+export interface LokiObjectStore {
+  readonly bucket: string;
+  /** host[:port], no scheme. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly insecure: boolean;
+  readonly forcePathStyle: boolean;
+  readonly credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string };
+}
+
+export interface LokiHaProps {
+  readonly namespace: string;
+  /** At least LOKI_HA_REPLICATION_FACTOR. @default 3 */
+  readonly replicas?: number;
+  readonly objectStore: LokiObjectStore;
+  /** @default '14d' */
+  readonly retention?: string;
+  /** @default DEFAULT_INGESTION_LIMITS */
+  readonly ingestion?: LokiIngestionLimits;
+  /** Per-replica volume for the WAL and the index cache; chunks live in the bucket. @default '10Gi' */
+  readonly walStorageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default 500m/1Gi requests, 2 CPU/4Gi limits, per replica */
+  readonly resources?: ResourceSpec;
+  /** LogQL recording rules, as for the single binary; the replicas share them out over the ring. @default none */
+  readonly recordingRules?: readonly RenderedRuleGroup[];
+  /** Required with `recordingRules`. */
+  readonly rulerRemoteWriteUrl?: string;
+  /** auth_enabled with multi-tenant queries; the recording rules run as this tenant. @default undefined (single tenant `fake`) */
+  readonly tenant?: string;
+}
+
+/**
+ * The monolithic config turned HA: the ring gossips over memberlist instead of
+ * living in memory, every line goes to three ingesters, and chunks, index and
+ * delete requests go to the S3 bucket every replica shares. The access keys
+ * are `${...}` references that Loki expands from its environment, so they are
+ * never in the ConfigMap.
+ */
+export function lokiHaConfig(opts: {
+  namespace: string;
+  retention: string;
+  ingestion: LokiIngestionLimits;
+  objectStore: LokiObjectStore;
+  rulerRemoteWriteUrl?: string;
+  multiTenant?: boolean;
+}): Record<string, unknown> {
+  const base = lokiConfig({
+    retention: opts.retention,
+    ingestion: opts.ingestion,
+    rulerRemoteWriteUrl: opts.rulerRemoteWriteUrl,
+    multiTenant: opts.multiTenant,
+  }) as any;
+  const store = opts.objectStore;
+  return {
+    ...base,
+    common: {
+      path_prefix: LOKI_DATA_DIR,
+      replication_factor: LOKI_HA_REPLICATION_FACTOR,
+      // No instance_addr: each replica advertises its pod IP, which the others reach over memberlist.
+      ring: { kvstore: { store: 'memberlist' } },
+      storage: {
+        s3: {
+          endpoint: store.endpoint,
+          bucketnames: store.bucket,
+          region: store.region,
+          insecure: store.insecure,
+          s3forcepathstyle: store.forcePathStyle,
+          access_key_id: `\${${ACCESS_KEY_ENV}}`,
+          secret_access_key: `\${${SECRET_KEY_ENV}}`,
+        },
+      },
+    },
+    memberlist: {
+      bind_port: LOKI_MEMBERLIST_PORT,
+      join_members: [`${LOKI_NAME}-memberlist.${opts.namespace}.svc.cluster.local:${LOKI_MEMBERLIST_PORT}`],
+    },
+    schema_config: {
+      configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 's3', schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
+    },
+    // Retention deletes from the bucket; the delete requests live there too, so any replica's compactor can act.
+    compactor: { ...base.compactor, delete_request_store: 's3' },
+    // Every replica holds the same rule files: sharding over the ring makes each group run on one of them, not on all.
+    ...(base.ruler ? { ruler: { ...base.ruler, enable_sharding: true } } : {}),
+  };
+}
+
+/**
+ * Loki HA (issue 11): several monolithic replicas (`-target=all`) that form
+ * one ring over memberlist, with replication_factor 3 and an S3-compatible
+ * object store. Upstream deprecated the Simple Scalable mode; this is the
+ * path it recommends between a single binary and microservices. Clients see
+ * the same `loki` Service as with the single binary.
+ */
+export class LokiHa extends Construct {
+  public readonly url: string;
+  public readonly pushUrl: string;
+  public readonly otlpUrl: string;
+  public readonly scrapeJob: ScrapeJob;
+  public readonly configYaml: string;
+
+  constructor(scope: Construct, id: string, props: LokiHaProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const replicas = props.replicas ?? LOKI_HA_REPLICATION_FACTOR;
+    if (replicas < LOKI_HA_REPLICATION_FACTOR) {
+      throw new Error(`LokiHa: replicas must be at least ${LOKI_HA_REPLICATION_FACTOR} (the replication factor), got ${replicas}`);
+    }
+    const identity = { name: LOKI_NAME, component: 'log-store', image: IMAGES.loki };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    this.url = `http://${LOKI_NAME}.${ns}.svc:${LOKI_HTTP_PORT}`;
+    this.pushUrl = `${this.url}/loki/api/v1/push`;
+    this.otlpUrl = `${this.url}/otlp`;
+
+    const recordingRules = props.recordingRules ?? [];
+    if (recordingRules.length > 0 && !props.rulerRemoteWriteUrl) {
+      throw new Error('LokiHa: recording rules need rulerRemoteWriteUrl: their results are only useful in the metrics store');
+    }
+    this.configYaml = toYaml(
+      lokiHaConfig({
+        namespace: ns,
+        retention: props.retention ?? '14d',
+        ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
+        objectStore: props.objectStore,
+        rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
+        multiTenant: props.tenant !== undefined,
+      }),
+    );
+    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${LOKI_NAME}-config`), data: { 'loki.yaml': this.configYaml } });
+    const rulesYaml = recordingRules.map((group) => ({ key: `${group.name}.yaml`, yaml: ruleFileYaml([group]) }));
+    const rulesConfigMap =
+      rulesYaml.length > 0
+        ? new k8s.KubeConfigMap(this, 'rules', {
+            metadata: metadata(`${LOKI_NAME}-rules`),
+            data: Object.fromEntries(rulesYaml.map((r) => [r.key, r.yaml])),
+          })
+        : undefined;
+    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(LOKI_NAME), automountServiceAccountToken: false });
+
+    const creds = props.objectStore.credentials;
+    const container = secureContainer({
+      name: LOKI_NAME,
+      image: IMAGES.loki,
+      args: [`-config.file=${CONFIG_DIR}/loki.yaml`, '-target=all', '-config.expand-env=true'],
+      env: [
+        { name: ACCESS_KEY_ENV, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.accessKeyIdKey } } },
+        { name: SECRET_KEY_ENV, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.secretAccessKeyKey } } },
+      ],
+      ports: [
+        { name: 'http', containerPort: LOKI_HTTP_PORT },
+        { name: 'grpc', containerPort: LOKI_GRPC_PORT },
+        { name: 'memberlist', containerPort: LOKI_MEMBERLIST_PORT },
+      ],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      liveness: { tcpPort: 'http' },
+      readiness: { path: '/ready', port: 'http' },
+      startupFailureThreshold: 30,
+      volumeMounts: [
+        { name: 'data', mountPath: LOKI_DATA_DIR },
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        // The local rule store has one directory per tenant.
+        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${LOKI_RULES_DIR}/${props.tenant ?? 'fake'}`, readOnly: true }] : []),
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(LOKI_NAME),
+      spec: {
+        serviceName: `${LOKI_NAME}-memberlist`,
+        replicas,
+        // Replicas join the ring independently; waiting for each in turn only slows a full restart.
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml, ...rulesYaml.map((r) => r.yaml)) } },
+          spec: {
+            serviceAccountName: sa.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity({ runAsUser: LOKI_UID, fsGroup: LOKI_UID }),
+            terminationGracePeriodSeconds: 300,
+            // Three copies on one node are one copy: spread the replicas over nodes.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+                ],
+              },
+            },
+            containers: [container],
+            volumes: [
+              configMapVolume('config', configMap.name),
+              ...(rulesConfigMap ? [configMapVolume('rules', rulesConfigMap.name)] : []),
+              scratchVolume('tmp'),
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.walStorageSize ?? '10Gi') } },
+            },
+          },
+        ],
+        // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters.
+        updateStrategy: { type: 'RollingUpdate' },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: metadata(LOKI_NAME),
+      // A drain may take one replica at a time; a second would lose the write quorum.
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(LOKI_NAME),
+      spec: {
+        selector,
+        ports: [
+          { name: 'http', port: LOKI_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+          { name: 'grpc', port: LOKI_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
+        ],
+      },
+    });
+    // Headless: memberlist joins through the pod addresses, including pods not ready yet (they must join to become ready).
+    new k8s.KubeService(this, 'memberlist-service', {
+      metadata: metadata(`${LOKI_NAME}-memberlist`),
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [{ name: 'memberlist', port: LOKI_MEMBERLIST_PORT, targetPort: k8s.IntOrString.fromString('memberlist'), protocol: 'TCP' }],
+      },
+    });
+
+    this.scrapeJob = componentScrapeJob({ job: LOKI_NAME, namespace: ns, appName: LOKI_NAME, portName: 'http' });
+  }
+}

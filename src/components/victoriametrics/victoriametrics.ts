@@ -1,0 +1,315 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ImageRef, IMAGES } from '../../lib/images';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+
+/**
+ * VictoriaMetrics as the metrics store (issue 11), single node or cluster.
+ * Both expose the same two links the Stack needs: where remote-write clients
+ * push (`writeUrl`) and the Prometheus-compatible query API (`queryUrl`) that
+ * Grafana's Prometheus datasource and vmalert read.
+ */
+export const VM_PORTS = { single: 8428, vminsert: 8480, vmselect: 8481, vmstorage: 8482, vmstorageInsert: 8400, vmstorageSelect: 8401 } as const;
+
+/** VictoriaMetrics' images have no USER; every binary runs fine as nobody. */
+const VM_UID = 65534;
+const STORAGE_DIR = '/storage';
+
+const DEFAULT_STORAGE_RESOURCES: ResourceSpec = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '2', memory: '4Gi' },
+};
+const DEFAULT_STATELESS_RESOURCES: ResourceSpec = {
+  requests: { cpu: '200m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '1Gi' },
+};
+
+export interface VictoriaMetricsStore {
+  /** Full remote-write URL, for vmagent and the OpenTelemetry Collector. */
+  readonly writeUrl: string;
+  /** Base URL vmalert's -remoteWrite.url takes (it appends /api/v1/write itself). */
+  readonly vmalertWriteUrl: string;
+  readonly queryUrl: string;
+  readonly scrapeJobs: ScrapeJob[];
+}
+
+interface StorageProps {
+  readonly namespace: string;
+  /** -retentionPeriod, with a unit (VictoriaMetrics reads a bare number as months). @default '30d' */
+  readonly retention?: string;
+  /** @default '50Gi' */
+  readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default 500m/1Gi requests, 2 CPU/4Gi limits */
+  readonly resources?: ResourceSpec;
+}
+
+export type VictoriaMetricsProps = StorageProps;
+
+function retentionFlag(retention: string): string {
+  // A bare number means months to VictoriaMetrics; every config duration carries a unit, so this only guards the props.
+  if (!/^\d+[hdwy]$/.test(retention)) {
+    throw new Error(`VictoriaMetrics: retention must be a whole number of h, d, w or y (like "30d"), got "${retention}"`);
+  }
+  return `-retentionPeriod=${retention}`;
+}
+
+function metadataOf(ns: string, labels: Record<string, string>) {
+  return (name: string) => ({ name, namespace: ns, labels });
+}
+
+function dataClaim(labels: Record<string, string>, props: StorageProps): k8s.PersistentVolumeClaimTemplate {
+  return {
+    metadata: { name: 'data', labels },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: props.storageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '50Gi') } },
+    },
+  };
+}
+
+function podSpec(name: string, container: k8s.Container, volumes: k8s.Volume[] = []): k8s.PodSpec {
+  return {
+    serviceAccountName: name,
+    automountServiceAccountToken: false,
+    securityContext: restrictedPodSecurity({ runAsUser: VM_UID, fsGroup: VM_UID }),
+    // Time to flush the in-memory parts to disk on shutdown.
+    terminationGracePeriodSeconds: 60,
+    containers: [container],
+    volumes: volumes.length ? volumes : undefined,
+  };
+}
+
+function vmContainer(opts: {
+  name: string;
+  image: ImageRef;
+  args: string[];
+  ports: k8s.ContainerPort[];
+  resources: ResourceSpec;
+  mounts?: k8s.VolumeMount[];
+}): k8s.Container {
+  return secureContainer({
+    name: opts.name,
+    image: opts.image,
+    args: [...opts.args, '-loggerFormat=json'],
+    ports: opts.ports,
+    resources: opts.resources,
+    liveness: { tcpPort: 'http' },
+    readiness: { path: '/health', port: 'http' },
+    // Opening a large data directory after an unclean stop takes a while.
+    startupFailureThreshold: 30,
+    volumeMounts: opts.mounts,
+  });
+}
+
+/** One VictoriaMetrics node: a StatefulSet with its data on a PersistentVolumeClaim. */
+export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
+  public readonly writeUrl: string;
+  public readonly vmalertWriteUrl: string;
+  public readonly queryUrl: string;
+  public readonly scrapeJobs: ScrapeJob[];
+
+  constructor(scope: Construct, id: string, props: VictoriaMetricsProps) {
+    super(scope, id);
+    const name = 'victoriametrics';
+    const ns = props.namespace;
+    const identity = { name, component: 'metrics-server', image: IMAGES.victoriaMetrics };
+    const labels = standardLabels(identity);
+    const selector = selectorLabels(identity);
+    const metadata = metadataOf(ns, labels);
+    const base = `http://${name}.${ns}.svc:${VM_PORTS.single}`;
+    this.writeUrl = `${base}/api/v1/write`;
+    this.vmalertWriteUrl = base;
+    // The single node answers the Prometheus query API at its root.
+    this.queryUrl = base;
+
+    new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(name), automountServiceAccountToken: false });
+    const container = vmContainer({
+      name,
+      image: IMAGES.victoriaMetrics,
+      args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? '30d'), `-httpListenAddr=:${VM_PORTS.single}`],
+      ports: [{ name: 'http', containerPort: VM_PORTS.single }],
+      resources: props.resources ?? DEFAULT_STORAGE_RESOURCES,
+      mounts: [{ name: 'data', mountPath: STORAGE_DIR }],
+    });
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(name),
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: podSpec(name, container) },
+        volumeClaimTemplates: [dataClaim(labels, props)],
+        // Metrics history is data: keep the volume when the StatefulSet goes.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(name),
+      spec: { selector, ports: [{ name: 'http', port: VM_PORTS.single, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+    this.scrapeJobs = [componentScrapeJob({ job: name, namespace: ns, appName: name, portName: 'http' })];
+  }
+}
+
+export interface VictoriaMetricsClusterProps extends StorageProps {
+  /** Copies of each sample on distinct vmstorage nodes. @default 2 */
+  readonly replicationFactor?: number;
+  /** @default 3 */
+  readonly vmstorageReplicas?: number;
+  /** @default 2 */
+  readonly vminsertReplicas?: number;
+  /** @default 2 */
+  readonly vmselectReplicas?: number;
+  /** vminsert and vmselect. @default 200m/256Mi requests, 1 CPU/1Gi limits */
+  readonly statelessResources?: ResourceSpec;
+}
+
+/**
+ * The VictoriaMetrics cluster: vmstorage as a StatefulSet (each replica its
+ * own volume, addressed by its stable DNS name), vminsert and vmselect as
+ * stateless Deployments in front. Tenant 0 (`/insert/0/...`, `/select/0/...`)
+ * holds everything: environments are isolated by cluster, not by tenant.
+ */
+export class VictoriaMetricsCluster extends Construct implements VictoriaMetricsStore {
+  public readonly writeUrl: string;
+  public readonly vmalertWriteUrl: string;
+  public readonly queryUrl: string;
+  public readonly scrapeJobs: ScrapeJob[];
+
+  constructor(scope: Construct, id: string, props: VictoriaMetricsClusterProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const storageReplicas = props.vmstorageReplicas ?? 3;
+    const replicationFactor = props.replicationFactor ?? 2;
+    if (replicationFactor > storageReplicas) {
+      throw new Error(
+        `VictoriaMetricsCluster: replicationFactor ${replicationFactor} needs at least as many vmstorage replicas, got ${storageReplicas}`,
+      );
+    }
+    this.vmalertWriteUrl = `http://vminsert.${ns}.svc:${VM_PORTS.vminsert}/insert/0/prometheus`;
+    this.writeUrl = `${this.vmalertWriteUrl}/api/v1/write`;
+    this.queryUrl = `http://vmselect.${ns}.svc:${VM_PORTS.vmselect}/select/0/prometheus`;
+    const storageNodes = (port: number) =>
+      Array.from({ length: storageReplicas }, (_, i) => `vmstorage-${i}.vmstorage.${ns}.svc:${port}`).join(',');
+
+    // vmstorage
+    {
+      const name = 'vmstorage';
+      const identity = { name, component: 'metrics-storage', image: IMAGES.vmstorage };
+      const labels = standardLabels(identity);
+      const selector = selectorLabels(identity);
+      const metadata = metadataOf(ns, labels);
+      new k8s.KubeServiceAccount(this, 'vmstorage-service-account', { metadata: metadata(name), automountServiceAccountToken: false });
+      const container = vmContainer({
+        name,
+        image: IMAGES.vmstorage,
+        args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? '30d')],
+        ports: [
+          { name: 'http', containerPort: VM_PORTS.vmstorage },
+          { name: 'vminsert', containerPort: VM_PORTS.vmstorageInsert },
+          { name: 'vmselect', containerPort: VM_PORTS.vmstorageSelect },
+        ],
+        resources: props.resources ?? DEFAULT_STORAGE_RESOURCES,
+        mounts: [{ name: 'data', mountPath: STORAGE_DIR }],
+      });
+      new k8s.KubeStatefulSet(this, 'vmstorage', {
+        metadata: metadata(name),
+        spec: {
+          serviceName: name,
+          replicas: storageReplicas,
+          // Every node is independent; starting them together shortens a full restart.
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: selector },
+          template: { metadata: { labels }, spec: { ...podSpec(name, container), affinity: spreadAcrossNodes(selector) } },
+          volumeClaimTemplates: [dataClaim(labels, props)],
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        },
+      });
+      // Headless: vminsert and vmselect address each vmstorage pod by its own name, never through a balancer.
+      new k8s.KubeService(this, 'vmstorage-service', {
+        metadata: metadata(name),
+        spec: {
+          clusterIp: 'None',
+          selector,
+          publishNotReadyAddresses: true,
+          ports: [
+            { name: 'http', port: VM_PORTS.vmstorage, targetPort: k8s.IntOrString.fromString('http') },
+            { name: 'vminsert', port: VM_PORTS.vmstorageInsert, targetPort: k8s.IntOrString.fromString('vminsert') },
+            { name: 'vmselect', port: VM_PORTS.vmstorageSelect, targetPort: k8s.IntOrString.fromString('vmselect') },
+          ],
+        },
+      });
+    }
+
+    const stateless = (name: 'vminsert' | 'vmselect', replicas: number, args: string[], volumes: k8s.Volume[], mounts: k8s.VolumeMount[]) => {
+      const image = IMAGES[name];
+      const identity = { name, component: name === 'vminsert' ? 'metrics-ingest' : 'metrics-query', image };
+      const labels = standardLabels(identity);
+      const selector = selectorLabels(identity);
+      const metadata = metadataOf(ns, labels);
+      const port = VM_PORTS[name];
+      new k8s.KubeServiceAccount(this, `${name}-service-account`, { metadata: metadata(name), automountServiceAccountToken: false });
+      const container = vmContainer({
+        name,
+        image,
+        args,
+        ports: [{ name: 'http', containerPort: port }],
+        resources: props.statelessResources ?? DEFAULT_STATELESS_RESOURCES,
+        mounts,
+      });
+      new k8s.KubeDeployment(this, name, {
+        metadata: metadata(name),
+        spec: {
+          replicas,
+          selector: { matchLabels: selector },
+          template: { metadata: { labels }, spec: { ...podSpec(name, container, volumes), affinity: spreadAcrossNodes(selector) } },
+        },
+      });
+      new k8s.KubeService(this, `${name}-service`, {
+        metadata: metadata(name),
+        spec: { selector, ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http') }] },
+      });
+    };
+    stateless(
+      'vminsert',
+      props.vminsertReplicas ?? 2,
+      [`-storageNode=${storageNodes(VM_PORTS.vmstorageInsert)}`, `-replicationFactor=${replicationFactor}`],
+      [],
+      [],
+    );
+    stateless(
+      'vmselect',
+      props.vmselectReplicas ?? 2,
+      [
+        `-storageNode=${storageNodes(VM_PORTS.vmstorageSelect)}`,
+        // Answers stay complete with replicationFactor-1 vmstorage nodes down.
+        `-replicationFactor=${replicationFactor}`,
+        // Replicated copies of one sample would otherwise be counted twice.
+        ...(replicationFactor > 1 ? ['-dedup.minScrapeInterval=1ms'] : []),
+        '-cacheDataPath=/cache',
+      ],
+      [scratchVolume('cache', '1Gi')],
+      [{ name: 'cache', mountPath: '/cache' }],
+    );
+
+    this.scrapeJobs = (['vmstorage', 'vminsert', 'vmselect'] as const).map((job) =>
+      componentScrapeJob({ job, namespace: ns, appName: job, portName: 'http' }),
+    );
+  }
+}
+
+/** Prefer distinct nodes for the replicas, so one node going down takes one replica, not several. */
+function spreadAcrossNodes(selector: Record<string, string>): k8s.Affinity {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+      ],
+    },
+  };
+}
