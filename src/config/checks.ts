@@ -93,6 +93,110 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
   });
   problems.push(...checkLogs(config));
   problems.push(...checkAlerting(config));
+  problems.push(...checkScaling(config));
+  return problems;
+}
+
+/**
+ * Issue 11: backends and topology that only make sense together. An agent
+ * runs collectors and exporters only, so every backend choice and everything
+ * that needs a backend in the same cluster is refused there rather than
+ * silently ignored.
+ */
+function checkScaling(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { role, central, tenants } = config.topology;
+  if (role === 'agent') {
+    if (!central) {
+      problems.push({
+        path: ['topology', 'central'],
+        message:
+          'is missing; role "agent" ships everything to a central cluster, so remoteWriteUrl, lokiPushUrl and otlpUrl are required',
+      });
+    }
+    const defaults: Array<[string[], unknown, unknown]> = [
+      [['metrics', 'backend'], config.metrics.backend, 'prometheus'],
+      [['logs', 'backend'], config.logs.backend, 'loki'],
+      [['traces', 'storage'], config.traces.storage, 'badger'],
+    ];
+    for (const [path, value, def] of defaults) {
+      if (value !== def) {
+        problems.push({
+          path,
+          message: `"${value}" is not allowed with topology.role "agent": an agent runs no backend (only "${def}", the default, which it ignores)`,
+        });
+      }
+    }
+    if (config.otelCollector.tailSampling) {
+      problems.push({
+        path: ['otelCollector', 'tailSampling'],
+        message:
+          'is not allowed with topology.role "agent": a trace can span clusters, so only the central cluster sees all of its spans and can sample it',
+      });
+    }
+    if (config.postgres) {
+      problems.push({
+        path: ['postgres'],
+        message:
+          'is not allowed with topology.role "agent": its Grafana datasources and Loki recording rule need Grafana and Loki in the same cluster; declare the database in an all-in-one or central config',
+      });
+    }
+    if (tenants.length > 0) {
+      problems.push({ path: ['topology', 'tenants'], message: 'is only allowed with topology.role "central" (the tenants Grafana reads)' });
+    }
+  } else {
+    if (central) {
+      problems.push({
+        path: ['topology', 'central'],
+        message: `is only allowed with topology.role "agent"; role "${role}" runs its own backends and would ignore it`,
+      });
+    }
+    if (role === 'all-in-one' && tenants.length > 0) {
+      problems.push({
+        path: ['topology', 'tenants'],
+        message: 'is only allowed with topology.role "central"; an all-in-one Loki is single-tenant',
+      });
+    }
+  }
+  if (central && !/\/loki\/api\/v1\/push\/?$/.test(central.lokiPushUrl)) {
+    problems.push({
+      path: ['topology', 'central', 'lokiPushUrl'],
+      message: `"${central.lokiPushUrl}" does not end with /loki/api/v1/push; the OTLP endpoint is derived from it (<host>/otlp)`,
+    });
+  }
+  if (role === 'central' && tenants.includes(config.cluster)) {
+    problems.push({
+      path: ['topology', 'tenants'],
+      message: `"${config.cluster}" is this cluster's own tenant (the cluster name), which Grafana always reads; list only the agents' tenants`,
+    });
+  }
+
+  const vm = config.metrics.victoriaMetrics;
+  if (config.metrics.backend === 'victoriametrics-cluster' && vm.replicationFactor > vm.vmstorage) {
+    problems.push({
+      path: ['metrics', 'victoriaMetrics', 'replicationFactor'],
+      message: `${vm.replicationFactor} is above metrics.victoriaMetrics.vmstorage (${vm.vmstorage}); each copy needs its own vmstorage node`,
+    });
+  }
+  if (config.logs.backend === 'loki-ha' && !config.logs.ha.objectStore) {
+    problems.push({
+      path: ['logs', 'ha', 'objectStore'],
+      message: 'is missing; backend "loki-ha" keeps chunks and index in an S3-compatible bucket, so bucket, endpoint and credentials are required',
+    });
+  }
+  const search = config.traces.storage === 'opensearch' || config.traces.storage === 'elasticsearch';
+  if (search && !config.traces.searchStore) {
+    problems.push({
+      path: ['traces', 'searchStore'],
+      message: `is missing; traces.storage "${config.traces.storage}" needs the cluster's serverUrls`,
+    });
+  }
+  if (!search && config.traces.searchStore) {
+    problems.push({
+      path: ['traces', 'searchStore'],
+      message: `is only used with traces.storage "opensearch" or "elasticsearch", got storage "${config.traces.storage}"`,
+    });
+  }
   return problems;
 }
 

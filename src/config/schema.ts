@@ -471,9 +471,7 @@ const services = z
 const traces = z
   .strictObject({
     storage: z
-      .enum(['badger', 'memory', 'opensearch', 'elasticsearch'], {
-        error: 'expected "badger", "memory", "opensearch" or "elasticsearch"',
-      })
+      .enum(['badger', 'memory', 'opensearch', 'elasticsearch'])
       .default('badger')
       .describe(
         'Where Jaeger keeps spans: "badger" on a PersistentVolumeClaim, so traces survive a restart (the single-node default), ' +
