@@ -1,0 +1,243 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { synthesize } from '../src/synth';
+import { registerArgoCdCrds } from './support/argocd-crd';
+import { loadManifestDir, validateObjects } from './support/k8s-schema';
+import { REPO_ROOT } from './support/synth-fixture';
+import { requireTool, run } from './support/tools';
+
+/**
+ * Issue 11: the two scaling examples, synthesized like a user would, validated
+ * strictly, and checked with the real VictoriaMetrics tools: vmalert parses
+ * every rule file the central cluster evaluates, vmagent every scrape config.
+ */
+type K8sObject = { kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: Record<string, string> };
+
+registerArgoCdCrds();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scaling-'));
+const EXAMPLES = { central: 'ha.yaml', 'edge-a': 'agent.yaml' } as const;
+for (const file of Object.values(EXAMPLES)) synthesize({ config: path.join(REPO_ROOT, 'examples', file), out: path.join(work, 'out') });
+const envDir = (env: keyof typeof EXAMPLES) => path.join(work, 'out', env);
+const objectsOf = (env: keyof typeof EXAMPLES) => loadManifestDir(envDir(env)) as K8sObject[];
+const find = (objects: K8sObject[], kind: string, name: string): K8sObject => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name}`);
+  return found;
+};
+const args = (workload: K8sObject): string[] => workload.spec.template.spec.containers[0].args;
+const configData = (objects: K8sObject[], name: string, key: string) => parse(find(objects, 'ConfigMap', name).data![key]);
+
+/** Grafana's datasource provisioning file, from whichever ConfigMap carries it. */
+function grafanaDatasources(objects: K8sObject[]): { datasources: any[] } {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.data?.['datasources.yaml'] !== undefined);
+  if (!cm) throw new Error('no ConfigMap with datasources.yaml');
+  return parse(cm.data!['datasources.yaml']);
+}
+
+/** vmagent opens the service account token of the cAdvisor job; outside a pod it does not exist, so stand it in. */
+function vmagentDryRun(scrapeYaml: string, name: string) {
+  const token = path.join(work, 'token');
+  fs.writeFileSync(token, 'x');
+  const file = path.join(work, `${name}.scrape.yml`);
+  fs.writeFileSync(file, scrapeYaml.split('/var/run/secrets/kubernetes.io/serviceaccount/token').join(token));
+  return run(requireTool('vmagent'), [`-promscrape.config=${file}`, '-promscrape.config.dryRun', '-promscrape.config.strictParse'], { cwd: work });
+}
+
+describe.each(Object.entries(EXAMPLES))('examples/%s', (env, file) => {
+  const objects = objectsOf(env as keyof typeof EXAMPLES);
+
+  test(`${file} synthesizes objects valid against the Kubernetes 1.28 and 1.36 schemas, strictly`, () => {
+    expect(objects.length).toBeGreaterThan(20);
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test('vmagent accepts its scrape config, Kubernetes discovery included', () => {
+    const scrape = find(objects, 'ConfigMap', 'vmagent-config').data!['scrape.yml'];
+    const result = vmagentDryRun(scrape, env);
+    expect({ code: result.code, err: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, err: '' });
+  });
+
+  test('no credential is written out: every secret value is a reference to a Secret', () => {
+    const text = fs
+      .readdirSync(envDir(env as keyof typeof EXAMPLES))
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .map((f) => fs.readFileSync(path.join(envDir(env as keyof typeof EXAMPLES), f), 'utf8'))
+      .join('\n');
+    expect(text).not.toMatch(/(secret_access_key|access_key_id|password):\s+(?!\$\{)[^\s]+/);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+});
+
+describe('examples/ha.yaml: the central cluster on distributed backends', () => {
+  const objects = objectsOf('central');
+  const ns = 'monitoring';
+
+  test('runs the VictoriaMetrics cluster with -replicationFactor on vminsert and vmselect, each vmstorage addressed by name', () => {
+    const storage = find(objects, 'StatefulSet', 'vmstorage');
+    expect(storage.spec.replicas).toBe(3);
+    expect(storage.spec.template.spec.containers[0].image).toBe('docker.io/victoriametrics/vmstorage:v1.150.0-cluster');
+    expect(args(storage)).toContain('-retentionPeriod=90d');
+    const nodes = (port: number) => [0, 1, 2].map((i) => `vmstorage-${i}.vmstorage.${ns}.svc:${port}`).join(',');
+    expect(args(find(objects, 'Deployment', 'vminsert'))).toEqual(expect.arrayContaining([`-storageNode=${nodes(8400)}`, '-replicationFactor=2']));
+    expect(args(find(objects, 'Deployment', 'vmselect'))).toEqual(
+      expect.arrayContaining([`-storageNode=${nodes(8401)}`, '-replicationFactor=2', '-dedup.minScrapeInterval=1ms']),
+    );
+    expect(find(objects, 'Service', 'vmstorage').spec.clusterIP).toBe('None');
+    expect(objects.some((o) => o.metadata.name === 'prometheus')).toBe(false);
+  });
+
+  test('vmalert evaluates the rule files against vmselect, writes to vminsert and, without an Alertmanager, says so by blackholing', () => {
+    const vmalert = find(objects, 'Deployment', 'vmalert');
+    expect(args(vmalert)).toEqual(
+      expect.arrayContaining([
+        `-datasource.url=http://vmselect.${ns}.svc:8481/select/0/prometheus`,
+        `-remoteRead.url=http://vmselect.${ns}.svc:8481/select/0/prometheus`,
+        `-remoteWrite.url=http://vminsert.${ns}.svc:8480/insert/0/prometheus`,
+        '-notifier.blackhole',
+        '-external.label=cluster=central',
+      ]),
+    );
+    const mounted = vmalert.spec.template.spec.volumes[0].projected.sources.map((s: any) => s.configMap.name).sort();
+    const ruleFiles = fs.readdirSync(path.join(envDir('central'), 'rules')).map((f) => `vmalert-rules-${f.replace(/\.yaml$/, '')}`);
+    expect(mounted).toEqual(ruleFiles.sort());
+  });
+
+  test('vmalert -dryRun accepts every rule file of the central cluster', () => {
+    const dir = path.join(envDir('central'), 'rules');
+    const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const result = run(requireTool('vmalert'), ['-dryRun', ...files.map((f) => `-rule=${f}`)]);
+    expect({ code: result.code, err: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, err: '' });
+  });
+
+  test('vmalert -dryRun can fail: it rejects a rule with a broken expression', () => {
+    const broken = path.join(work, 'broken-rules.yaml');
+    fs.writeFileSync(broken, 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: rate(up[5m]\n');
+    const result = run(requireTool('vmalert'), ['-dryRun', `-rule=${broken}`]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/bad prometheus expr/);
+  });
+
+  test("Grafana's Prometheus datasource and the collector's remote write follow VictoriaMetrics", () => {
+    const provisioning = grafanaDatasources(objects);
+    const prometheus = provisioning.datasources.find((d: any) => d.uid === 'prometheus');
+    expect(prometheus.url).toBe(`http://vmselect.${ns}.svc:8481/select/0/prometheus`);
+    const collector = configData(objects, 'otel-collector-config', 'config.yaml');
+    expect(collector.exporters.prometheusremotewrite.endpoint).toBe(`http://vminsert.${ns}.svc:8480/insert/0/prometheus/api/v1/write`);
+    expect(args(find(objects, 'StatefulSet', 'vmagent'))).toContain(
+      `-remoteWrite.url=http://vminsert.${ns}.svc:8480/insert/0/prometheus/api/v1/write`,
+    );
+  });
+
+  test('Loki HA: monolithic replicas on memberlist, replication_factor 3, S3 keys expanded from a Secret, multi-tenant', () => {
+    const loki = find(objects, 'StatefulSet', 'loki');
+    expect(loki.spec.replicas).toBe(3);
+    expect(args(loki)).toEqual(expect.arrayContaining(['-target=all', '-config.expand-env=true']));
+    const env = loki.spec.template.spec.containers[0].env;
+    expect(env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(['loki-s3', 'loki-s3']);
+    const config = configData(objects, 'loki-config', 'loki.yaml');
+    expect(config.common.replication_factor).toBe(3);
+    expect(config.common.ring.kvstore.store).toBe('memberlist');
+    expect(config.memberlist.join_members).toEqual([`loki-memberlist.${ns}.svc.cluster.local:7946`]);
+    expect(config.common.storage.s3).toMatchObject({
+      bucketnames: 'central-loki-chunks',
+      endpoint: 's3.eu-central-1.amazonaws.com',
+      access_key_id: '${LOKI_S3_ACCESS_KEY_ID}',
+      secret_access_key: '${LOKI_S3_SECRET_ACCESS_KEY}',
+    });
+    expect(config.schema_config.configs[0].object_store).toBe('s3');
+    expect(config.compactor.delete_request_store).toBe('s3');
+    expect(config.auth_enabled).toBe(true);
+    const memberlist = find(objects, 'Service', 'loki-memberlist').spec;
+    expect(memberlist).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ port: 7946 }] });
+  });
+
+  test("Grafana reads this cluster's and the agents' Loki tenants in one multi-tenant query", () => {
+    const provisioning = grafanaDatasources(objects);
+    const loki = provisioning.datasources.find((d: any) => d.uid === 'loki');
+    expect(loki.jsonData.httpHeaderName1).toBe('X-Scope-OrgID');
+    expect(loki.secureJsonData.httpHeaderValue1).toBe('central|edge-a|edge-b');
+    // The central cluster's own pushers use its own tenant.
+    expect(configData(objects, 'otel-collector-config', 'config.yaml').exporters['otlp_http/loki'].headers).toEqual({ 'X-Scope-OrgID': 'central' });
+  });
+
+  test('Jaeger on OpenSearch: stateless replicas, credentials from a Secret, expanded at start', () => {
+    const jaeger = find(objects, 'Deployment', 'jaeger');
+    expect(jaeger.spec.replicas).toBe(2);
+    const config = configData(objects, 'jaeger-config', 'config.yaml');
+    expect(config.extensions.jaeger_storage.backends.traces.opensearch).toMatchObject({
+      server_urls: ['https://opensearch.observability.svc:9200'],
+      indices: { index_prefix: 'central' },
+      auth: { basic: { username: '${env:JAEGER_SEARCH_USERNAME}', password: '${env:JAEGER_SEARCH_PASSWORD}' } },
+    });
+    const env = jaeger.spec.template.spec.containers[0].env;
+    expect(env.map((e: any) => `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`)).toEqual([
+      'jaeger-opensearch/username',
+      'jaeger-opensearch/password',
+    ]);
+  });
+
+  test('three gateways balance traces by trace ID over the headless tail-sampling tier, which keeps errors and slow traces', () => {
+    expect(find(objects, 'StatefulSet', 'otel-collector').spec.replicas).toBe(3);
+    const gateway = configData(objects, 'otel-collector-config', 'config.yaml');
+    expect(gateway.service.pipelines.traces.exporters).toEqual(['loadbalancing/sampler']);
+    expect(gateway.exporters['loadbalancing/sampler']).toMatchObject({
+      routing_key: 'traceID',
+      resolver: { dns: { hostname: `otel-collector-sampler.${ns}.svc.cluster.local`, port: 4317 } },
+    });
+    expect(find(objects, 'Service', 'otel-collector-sampler').spec.clusterIP).toBe('None');
+    expect(find(objects, 'StatefulSet', 'otel-collector-sampler').spec.replicas).toBe(3);
+    const sampler = configData(objects, 'otel-collector-sampler-config', 'config.yaml');
+    expect(sampler.service.pipelines.traces.processors).toEqual(['memory_limiter', 'tail_sampling', 'batch']);
+    expect(sampler.processors.tail_sampling.policies.map((p: any) => p.type)).toEqual(['status_code', 'latency', 'probabilistic']);
+    // seed 2's latency SLO (the slo.latencyP99Ms default) decides what counts as slow.
+    expect(sampler.processors.tail_sampling.policies[1].latency.threshold_ms).toBe(200);
+    expect(sampler.exporters['otlp_grpc/jaeger'].endpoint).toBe(`jaeger.${ns}.svc:4317`);
+  });
+});
+
+describe('examples/agent.yaml: an agent cluster shipping to the central one', () => {
+  const objects = objectsOf('edge-a');
+
+  test('runs only collectors and exporters: no backend, no Grafana, no rules or dashboards', () => {
+    const charts = fs.readdirSync(envDir('edge-a')).filter((f) => f.endsWith('.k8s.yaml'));
+    expect(charts.sort()).toEqual(
+      ['kube-event-exporter', 'kube-state-metrics', 'log-agent', 'namespaces', 'node-exporter', 'otel-collector', 'vmagent'].map((c) => `${c}.k8s.yaml`),
+    );
+    expect(fs.existsSync(path.join(envDir('edge-a'), 'rules'))).toBe(false);
+    expect(fs.existsSync(path.join(envDir('edge-a'), 'dashboards'))).toBe(false);
+  });
+
+  test('vmagent remote-writes every scraped series to the central store with the cluster label', () => {
+    expect(args(find(objects, 'StatefulSet', 'vmagent'))).toContain(
+      '-remoteWrite.url=https://metrics.central.example.com/insert/0/prometheus/api/v1/write',
+    );
+    expect(configData(objects, 'vmagent-config', 'scrape.yml').global.external_labels).toEqual({ cluster: 'edge-a', environment: 'edge-a' });
+  });
+
+  test('logs go to the central Loki under the tenant edge-a, from the node agent, the event exporter and the collector', () => {
+    const alloy = find(objects, 'ConfigMap', 'alloy-config').data!['config.alloy'];
+    expect(alloy).toContain('url = "https://logs.central.example.com/loki/api/v1/push"');
+    expect(alloy).toContain('tenant_id = "edge-a"');
+    const events = configData(objects, 'kube-event-exporter-config', 'config.yaml');
+    expect(events.receivers[0].loki).toMatchObject({ url: 'https://logs.central.example.com/loki/api/v1/push', headers: { 'X-Scope-OrgID': 'edge-a' } });
+    const collector = configData(objects, 'otel-collector-config', 'config.yaml');
+    expect(collector.exporters['otlp_http/loki']).toMatchObject({
+      endpoint: 'https://logs.central.example.com/otlp',
+      headers: { 'X-Scope-OrgID': 'edge-a' },
+    });
+  });
+
+  test("the collector ships metrics and traces to the central endpoints, each tagged with the cluster", () => {
+    const collector = configData(objects, 'otel-collector-config', 'config.yaml');
+    expect(collector.exporters.prometheusremotewrite).toMatchObject({
+      endpoint: 'https://metrics.central.example.com/insert/0/prometheus/api/v1/write',
+      external_labels: { cluster: 'edge-a' },
+    });
+    expect(collector.service.pipelines.traces.exporters).toEqual(['otlp_http/central']);
+    expect(collector.exporters['otlp_http/central'].endpoint).toBe('https://otlp.central.example.com');
+    expect(collector.processors['resource/environment'].attributes).toContainEqual({ key: 'k8s.cluster.name', value: 'edge-a', action: 'upsert' });
+  });
+});
