@@ -597,7 +597,7 @@ const logs = z
           '2026-03-02 (last image line 3.6.x); Grafana Alloy is its maintained successor. Default: promtail.',
       ),
     backend: z
-      .enum(['loki', 'loki-ha'], { error: 'expected "loki" or "loki-ha"' })
+      .enum(['loki', 'loki-ha'])
       .default('loki')
       .describe(
         'The log store: "loki", one monolithic Loki on a filesystem volume (the single-node default), or "loki-ha", several ' +
@@ -802,9 +802,7 @@ const replicaCount = (what: string, min: number, max: number, def: number) =>
 const metrics = z
   .strictObject({
     backend: z
-      .enum(['prometheus', 'victoriametrics', 'victoriametrics-cluster'], {
-        error: 'expected "prometheus", "victoriametrics" or "victoriametrics-cluster"',
-      })
+      .enum(['prometheus', 'victoriametrics', 'victoriametrics-cluster'])
       .default('prometheus')
       .describe(
         'The metrics store: "prometheus" (one Prometheus on a volume, the single-node default); "victoriametrics" (one ' +
@@ -843,7 +841,7 @@ const metrics = z
 const topology = z
   .strictObject({
     role: z
-      .enum(['all-in-one', 'agent', 'central'], { error: 'expected "all-in-one", "agent" or "central"' })
+      .enum(['all-in-one', 'agent', 'central'])
       .default('all-in-one')
       .describe(
         'What this cluster runs: "all-in-one" (collectors, backends and Grafana, the single-cluster default); "agent" (only ' +
