@@ -140,7 +140,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     const config = configData(objects, 'loki-config', 'loki.yaml');
     expect(config.common.replication_factor).toBe(3);
     expect(config.common.ring.kvstore.store).toBe('memberlist');
-    expect(config.memberlist.join_members).toEqual([`loki-memberlist.${ns}.svc.cluster.local:7946`]);
+    expect(config.memberlist.join_members).toEqual([`loki-memberlist.${ns}.svc:7946`]);
     expect(config.common.storage.s3).toMatchObject({
       bucketnames: 'central-loki-chunks',
       endpoint: 's3.eu-central-1.amazonaws.com',
@@ -185,7 +185,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     expect(gateway.service.pipelines.traces.exporters).toEqual(['loadbalancing/sampler']);
     expect(gateway.exporters['loadbalancing/sampler']).toMatchObject({
       routing_key: 'traceID',
-      resolver: { dns: { hostname: `otel-collector-sampler.${ns}.svc.cluster.local`, port: 4317 } },
+      resolver: { dns: { hostname: `otel-collector-sampler.${ns}.svc`, port: 4317 } },
     });
     expect(find(objects, 'Service', 'otel-collector-sampler').spec.clusterIP).toBe('None');
     expect(find(objects, 'StatefulSet', 'otel-collector-sampler').spec.replicas).toBe(3);

@@ -36,7 +36,7 @@ describe('LokiHa', () => {
     expect(sts.spec.template.spec.containers[0].args).toEqual(['-config.file=/etc/loki/loki.yaml', '-target=all', '-config.expand-env=true']);
     expect(config.common.replication_factor).toBe(3);
     expect(config.common.ring).toEqual({ kvstore: { store: 'memberlist' } });
-    expect(config.memberlist).toEqual({ bind_port: 7946, join_members: ['loki-memberlist.logs.svc.cluster.local:7946'] });
+    expect(config.memberlist).toEqual({ bind_port: 7946, join_members: ['loki-memberlist.logs.svc:7946'] });
     expect(find('Service', 'loki-memberlist').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
     expect(find('PodDisruptionBudget', 'loki').spec.maxUnavailable).toBe(1);
   });

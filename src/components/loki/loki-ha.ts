@@ -106,14 +106,16 @@ export function lokiHaConfig(opts: {
         },
       },
     },
+    // Like every other in-cluster URL of the stack, `<service>.<namespace>.svc`: no assumption about the cluster domain.
     memberlist: {
       bind_port: LOKI_MEMBERLIST_PORT,
-      join_members: [`${LOKI_NAME}-memberlist.${opts.namespace}.svc.cluster.local:${LOKI_MEMBERLIST_PORT}`],
+      join_members: [`${LOKI_NAME}-memberlist.${opts.namespace}.svc:${LOKI_MEMBERLIST_PORT}`],
     },
     schema_config: {
       configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 's3', schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
     },
-    // Retention deletes from the bucket; the delete requests live there too, so any replica's compactor can act.
+    // Retention deletes from the bucket and the delete requests live there too. Every replica runs the compactor target,
+    // but the compactor ring (on the same memberlist) lets one of them work at a time.
     compactor: { ...base.compactor, delete_request_store: 's3' },
     // Every replica holds the same rule files: sharding over the ring makes each group run on one of them, not on all.
     ...(base.ruler ? { ruler: { ...base.ruler, enable_sharding: true } } : {}),

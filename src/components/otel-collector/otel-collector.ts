@@ -106,7 +106,7 @@ export class OtelCollector extends Construct {
     }
     this.config = gatewayConfig(
       sampling
-        ? { ...props, jaegerOtlpEndpoint: undefined, traceLoadBalancing: { samplerHostname: `${SAMPLER_NAME}.${ns}.svc.cluster.local` } }
+        ? { ...props, jaegerOtlpEndpoint: undefined, traceLoadBalancing: { samplerHostname: `${SAMPLER_NAME}.${ns}.svc` } }
         : props,
     );
     assertSound(NAME, this.config);

@@ -39,7 +39,7 @@ describe('the collector gateway with several replicas and a tail-sampling tier (
     const config = parse(find('ConfigMap', 'otel-collector-config').data['config.yaml']);
     expect(config.exporters['loadbalancing/sampler']).toMatchObject({
       routing_key: 'traceID',
-      resolver: { dns: { hostname: 'otel-collector-sampler.monitoring.svc.cluster.local', port: 4317 } },
+      resolver: { dns: { hostname: 'otel-collector-sampler.monitoring.svc', port: 4317 } },
       sending_queue: { enabled: true, storage: 'file_storage/queue' },
     });
     expect(config.exporters['otlp_grpc/jaeger']).toBeUndefined();
