@@ -5,6 +5,8 @@ import { parse } from 'yaml';
 import { synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
+import { addressFlows, load, scrapeFlows } from './support/network-flows';
+import { toYaml } from '../src/lib/yaml';
 import { REPO_ROOT } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
@@ -168,7 +170,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     expect(jaeger.spec.replicas).toBe(2);
     const config = configData(objects, 'jaeger-config', 'config.yaml');
     expect(config.extensions.jaeger_storage.backends.traces.opensearch).toMatchObject({
-      server_urls: ['https://opensearch.observability.svc:9200'],
+      server_urls: ['https://opensearch.example.com:9200'],
       indices: { index_prefix: 'central' },
       auth: { basic: { username: '${env:JAEGER_SEARCH_USERNAME}', password: '${env:JAEGER_SEARCH_PASSWORD}' } },
     });
@@ -204,7 +206,7 @@ describe('examples/agent.yaml: an agent cluster shipping to the central one', ()
   test('runs only collectors and exporters: no backend, no Grafana, no rules or dashboards', () => {
     const charts = fs.readdirSync(envDir('edge-a')).filter((f) => f.endsWith('.k8s.yaml'));
     expect(charts.sort()).toEqual(
-      ['kube-event-exporter', 'kube-state-metrics', 'log-agent', 'namespaces', 'node-exporter', 'otel-collector', 'vmagent'].map((c) => `${c}.k8s.yaml`),
+      ['kube-event-exporter', 'kube-state-metrics', 'log-agent', 'namespaces', 'node-exporter', 'otel-collector', 'security', 'vmagent'].map((c) => `${c}.k8s.yaml`),
     );
     expect(fs.existsSync(path.join(envDir('edge-a'), 'rules'))).toBe(false);
     expect(fs.existsSync(path.join(envDir('edge-a'), 'dashboards'))).toBe(false);
@@ -239,5 +241,92 @@ describe('examples/agent.yaml: an agent cluster shipping to the central one', ()
     expect(collector.service.pipelines.traces.exporters).toEqual(['otlp_http/central']);
     expect(collector.exporters['otlp_http/central'].endpoint).toBe('https://otlp.central.example.com');
     expect(collector.processors['resource/environment'].attributes).toContainEqual({ key: 'k8s.cluster.name', value: 'edge-a', action: 'upsert' });
+  });
+});
+
+describe.each(Object.entries(EXAMPLES))('NetworkPolicies and policy of examples/%s', (env) => {
+  const dir = envDir(env as keyof typeof EXAMPLES);
+  const { objects, policies, evaluator, pods, services, pod } = load(dir);
+  const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind)) as any[];
+
+  test('every pod is selected for ingress, and every policy selects a pod', () => {
+    expect(pods.filter((p) => evaluator.selecting(p, 'Ingress').length === 0).map((p) => p.owner)).toEqual([]);
+    const stale = policies.filter((p) => !pods.some((q) => q.namespace === p.metadata.namespace && evaluator.selecting(q, 'Ingress').includes(p)));
+    expect(stale.map((p) => p.metadata.name)).toEqual([]);
+  });
+
+  test("vmagent reaches every target of its scrape jobs among the stack's pods (derived from its scrape config)", () => {
+    const scrape = configData(objects as any, 'vmagent-config', 'scrape.yml');
+    const flows = scrapeFlows(pod('vmagent'), pods, toYaml(scrape));
+    expect(flows.length).toBeGreaterThan(5);
+    expect(flows.filter((f) => !evaluator.allowed(f.src, f.dst, f.port)).map((f) => f.why)).toEqual([]);
+  });
+
+  test('every in-cluster address a pod is configured with is reachable', () => {
+    const flows = addressFlows(pods, services);
+    expect(flows.filter((f) => !evaluator.allowed(f.src, f.dst, f.port)).map((f) => f.why)).toEqual([]);
+  });
+
+  test('one PodDisruptionBudget per Deployment and StatefulSet; every Service selects a pod; emptyDirs are bounded', () => {
+    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget') as any[];
+    for (const w of workloads.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
+      const covering = pdbs.filter(
+        (p) => p.metadata.namespace === w.metadata.namespace && Object.entries(p.spec.selector.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+      );
+      expect({ w: `${w.kind}/${w.metadata.name}`, pdbs: covering.length }).toEqual({ w: `${w.kind}/${w.metadata.name}`, pdbs: 1 });
+    }
+    for (const s of services as any[]) {
+      const selects = workloads.some(
+        (w) => w.metadata.namespace === s.metadata.namespace && Object.entries(s.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+      );
+      expect({ service: s.metadata.name, selects }).toEqual({ service: s.metadata.name, selects: true });
+    }
+    for (const w of workloads) {
+      for (const v of w.spec.template.spec.volumes ?? []) {
+        if (v.emptyDir) expect({ w: w.metadata.name, v: v.name, sizeLimit: !!v.emptyDir.sizeLimit }).toEqual({ w: w.metadata.name, v: v.name, sizeLimit: true });
+      }
+    }
+  });
+});
+
+describe('NetworkPolicies of the central cluster: the flows no address in a config shows', () => {
+  const { evaluator, pod, pods, services } = load(envDir('central'));
+
+  test('the address derivation saw the distributed backends (proof it ran on their configs)', () => {
+    const pairs = new Set(addressFlows(pods, services).map((f) => `${(f.src as any).owner} -> ${f.dst.owner}:${f.port}`));
+    expect([...pairs]).toEqual(
+      expect.arrayContaining([
+        'StatefulSet/grafana -> Deployment/vmselect:8481',
+        'StatefulSet/vmagent -> Deployment/vminsert:8480',
+        'Deployment/vmalert -> Deployment/vmselect:8481',
+        'Deployment/vmalert -> Deployment/vminsert:8480',
+        'Deployment/vminsert -> StatefulSet/vmstorage:8400',
+        'Deployment/vmselect -> StatefulSet/vmstorage:8401',
+        'StatefulSet/loki -> StatefulSet/loki:7946',
+        'StatefulSet/otel-collector -> Deployment/vminsert:8480',
+        'StatefulSet/otel-collector-sampler -> Deployment/jaeger:4317',
+      ]),
+    );
+  });
+  const ingress = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+
+  test('the gateways reach the samplers, the samplers reach Jaeger, Loki replicas gossip, vminsert and vmselect reach vmstorage', () => {
+    expect(evaluator.allowed(pod('otel-collector'), pod('otel-collector-sampler'), 4317)).toBe(true);
+    expect(evaluator.allowed(pod('otel-collector-sampler'), pod('jaeger'), 4317)).toBe(true);
+    expect(evaluator.allowed(pod('loki'), pod('loki'), 7946)).toBe(true);
+    expect(evaluator.allowed(pod('vminsert'), pod('vmstorage'), 8400)).toBe(true);
+    expect(evaluator.allowed(pod('vmselect'), pod('vmstorage'), 8401)).toBe(true);
+    // ...and nothing else reaches vmstorage's write port.
+    expect(evaluator.allowed(pod('vmselect'), pod('vmstorage'), 8400)).toBe(false);
+    expect(evaluator.allowed(pod('otel-collector'), pod('jaeger'), 4317)).toBe(false);
+  });
+
+  test("the agents' traffic is admitted through an ingress controller: remote write, Loki push, OTLP/HTTP; not the stores' other ports", () => {
+    expect(evaluator.allowed(ingress, pod('vminsert'), 8480)).toBe(true);
+    expect(evaluator.allowed(ingress, pod('loki'), 3100)).toBe(true);
+    expect(evaluator.allowed(ingress, pod('otel-collector'), 4318)).toBe(true);
+    expect(evaluator.allowed(ingress, pod('vmselect'), 8481)).toBe(false);
+    expect(evaluator.allowed(ingress, pod('vmstorage'), 8400)).toBe(false);
+    expect(evaluator.allowed(ingress, pod('loki'), 7946)).toBe(false);
   });
 });

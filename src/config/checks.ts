@@ -144,11 +144,30 @@ function checkScaling(config: StackConfig): ConfigProblem[] {
     if (tenants.length > 0) {
       problems.push({ path: ['topology', 'tenants'], message: 'is only allowed with topology.role "central" (the tenants Grafana reads)' });
     }
+    if (config.topology.ingressNamespaces) {
+      problems.push({
+        path: ['topology', 'ingressNamespaces'],
+        message: 'is only allowed with topology.role "central" (where agent clusters arrive); an agent receives nothing from other clusters',
+      });
+    }
+    if (config.extraAlertRules.length > 0) {
+      problems.push({
+        path: ['extraAlertRules'],
+        message:
+          'is not allowed with topology.role "agent": an agent evaluates no rules; put them in the central config, where every cluster\'s series are',
+      });
+    }
   } else {
     if (central) {
       problems.push({
         path: ['topology', 'central'],
         message: `is only allowed with topology.role "agent"; role "${role}" runs its own backends and would ignore it`,
+      });
+    }
+    if (role === 'all-in-one' && config.topology.ingressNamespaces) {
+      problems.push({
+        path: ['topology', 'ingressNamespaces'],
+        message: 'is only allowed with topology.role "central" (where agent clusters arrive); an all-in-one cluster has no agents',
       });
     }
     if (role === 'all-in-one' && tenants.length > 0) {

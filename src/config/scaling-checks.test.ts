@@ -75,6 +75,23 @@ describe('topology checks', () => {
     );
   });
 
+  test('fails if an agent lists its own alert rules, which nothing there would evaluate', () => {
+    expect(() =>
+      parse(
+        'topology:',
+        '  role: agent',
+        ...CENTRAL,
+        'extraAlertRules: [{alert: CheckoutDown, expr: "up == 0", severity: warning, summary: "Checkout is down.", description: "x"}]',
+      ),
+    ).toThrow('extraAlertRules: is not allowed with topology.role "agent": an agent evaluates no rules');
+  });
+
+  test('fails if ingress namespaces for agents are given to a cluster that has none', () => {
+    expect(() => parse('topology: {ingressNamespaces: [ingress-nginx]}')).toThrow(
+      'topology.ingressNamespaces: is only allowed with topology.role "central"',
+    );
+  });
+
   test('fails if tenants are listed outside a central cluster', () => {
     expect(() => parse('topology: {tenants: [edge-a]}')).toThrow('topology.tenants: is only allowed with topology.role "central"');
   });

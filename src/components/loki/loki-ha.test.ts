@@ -38,7 +38,6 @@ describe('LokiHa', () => {
     expect(config.common.ring).toEqual({ kvstore: { store: 'memberlist' } });
     expect(config.memberlist).toEqual({ bind_port: 7946, join_members: ['loki-memberlist.logs.svc:7946'] });
     expect(find('Service', 'loki-memberlist').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
-    expect(find('PodDisruptionBudget', 'loki').spec.maxUnavailable).toBe(1);
   });
 
   test('chunks, index and delete requests go to the bucket; the keys are env references filled from the Secret', () => {

@@ -244,16 +244,11 @@ export class LokiHa extends Construct {
             },
           },
         ],
-        // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters.
+        // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters. A drain is held to one
+        // replica at a time by the Stack's PodDisruptionBudget (maxUnavailable 1) for every StatefulSet.
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       },
-    });
-
-    new k8s.KubePodDisruptionBudget(this, 'pdb', {
-      metadata: metadata(LOKI_NAME),
-      // A drain may take one replica at a time; a second would lose the write quorum.
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
 
     new k8s.KubeService(this, 'service', {
