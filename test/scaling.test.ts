@@ -114,6 +114,30 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     expect({ code: result.code, err: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, err: '' });
   });
 
+  test("vmalert accepts the Deployment's own flags (with -dryRun), pointed at the synthesized rule files", () => {
+    const dir = path.join(envDir('central'), 'rules');
+    const flags = args(find(objects, 'Deployment', 'vmalert'))
+      .map((a) => (a.startsWith('-rule=') ? `-rule=${dir}/*.yaml` : a))
+      // Debian's vmalert (1.79) predates -notifier.blackhole, which the pinned image (v1.150) has; -notifier.url stands in.
+      .map((a) => (a === '-notifier.blackhole' ? '-notifier.url=http://alertmanager.invalid:9093' : a))
+      .map((a) => (a.startsWith('-httpListenAddr=') ? '-httpListenAddr=127.0.0.1:0' : a));
+    const result = run(requireTool('vmalert'), ['-dryRun', ...flags]);
+    expect({ code: result.code, err: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, err: '' });
+  });
+
+  test("vmagent accepts the StatefulSet's own flags (with -promscrape.config.dryRun)", () => {
+    const scrape = path.join(work, 'central-flags.scrape.yml');
+    const token = path.join(work, 'token');
+    fs.writeFileSync(token, 'x');
+    fs.writeFileSync(scrape, find(objects, 'ConfigMap', 'vmagent-config').data!['scrape.yml'].split('/var/run/secrets/kubernetes.io/serviceaccount/token').join(token));
+    const flags = args(find(objects, 'StatefulSet', 'vmagent'))
+      .map((a) => (a.startsWith('-promscrape.config=') ? `-promscrape.config=${scrape}` : a))
+      .map((a) => (a.startsWith('-remoteWrite.tmpDataPath=') ? `-remoteWrite.tmpDataPath=${path.join(work, 'vmagent-buffer')}` : a))
+      .map((a) => (a.startsWith('-httpListenAddr=') ? '-httpListenAddr=127.0.0.1:0' : a));
+    const result = run(requireTool('vmagent'), ['-promscrape.config.dryRun', ...flags], { cwd: work });
+    expect({ code: result.code, err: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, err: '' });
+  });
+
   test('vmalert -dryRun can fail: it rejects a rule with a broken expression', () => {
     const broken = path.join(work, 'broken-rules.yaml');
     fs.writeFileSync(broken, 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: rate(up[5m]\n');
