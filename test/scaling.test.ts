@@ -90,17 +90,18 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     expect(objects.some((o) => o.metadata.name === 'prometheus')).toBe(false);
   });
 
-  test('vmalert evaluates the rule files against vmselect, writes to vminsert and, without an Alertmanager, says so by blackholing', () => {
+  test('vmalert evaluates the rule files against vmselect, writes to vminsert, and sends alerts to the stack Alertmanager', () => {
     const vmalert = find(objects, 'Deployment', 'vmalert');
     expect(args(vmalert)).toEqual(
       expect.arrayContaining([
         `-datasource.url=http://vmselect.${ns}.svc:8481/select/0/prometheus`,
         `-remoteRead.url=http://vmselect.${ns}.svc:8481/select/0/prometheus`,
         `-remoteWrite.url=http://vminsert.${ns}.svc:8480/insert/0/prometheus`,
-        '-notifier.blackhole',
+        `-notifier.url=http://alertmanager.${ns}.svc:9093`,
         '-external.label=cluster=central',
       ]),
     );
+    expect(find(objects, 'StatefulSet', 'alertmanager')).toBeDefined();
     const mounted = vmalert.spec.template.spec.volumes[0].projected.sources.map((s: any) => s.configMap.name).sort();
     const ruleFiles = fs.readdirSync(path.join(envDir('central'), 'rules')).map((f) => `vmalert-rules-${f.replace(/\.yaml$/, '')}`);
     expect(mounted).toEqual(ruleFiles.sort());

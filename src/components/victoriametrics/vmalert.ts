@@ -67,9 +67,9 @@ export class VmAlert extends Construct {
 
     const notifier = props.alertmanagerUrl
       ? [`-notifier.url=${props.alertmanagerUrl}`]
-      : // No Alertmanager (alerting.engine "grafana" leaves vmalert the recording rules only): vmalert refuses to start
-        // without a notifier, so notifications go nowhere, and any alert it might evaluate stays visible in its UI
-        // and the ALERTS series.
+      : // No Alertmanager (alerting.engine "grafana" leaves vmalert the recording rules only): vmalert refuses alerting
+        // rules without a notifier, and blackhole says explicitly that nothing is delivered from here; an alert it
+        // evaluated anyway would stay visible in its UI and the ALERTS series.
         ['-notifier.blackhole'];
     const container = secureContainer({
       name: NAME,
