@@ -168,3 +168,33 @@ export function configMapVolume(name: string, configMapName: string): k8s.Volume
   return { name, configMap: { name: configMapName } };
 }
 
+
+export interface PersistentVolumeClaimTemplateOptions {
+  /** The claim's name, which is also the name the container mounts. */
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** A Kubernetes quantity, like `20Gi`. */
+  readonly size: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+}
+
+/** A StatefulSet's per-replica volume: one ReadWriteOnce claim of `size`. */
+export function persistentVolumeClaimTemplate(opts: PersistentVolumeClaimTemplateOptions): k8s.PersistentVolumeClaimTemplate {
+  return {
+    metadata: { name: opts.name, labels: opts.labels },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: opts.storageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(opts.size) } },
+    },
+  };
+}
+
+/**
+ * A StatefulSet's `persistentVolumeClaimRetentionPolicy` for volumes that hold data (a TSDB, logs, traces,
+ * silences, a database): the claims stay when the StatefulSet is deleted or scaled down, so a removed manifest
+ * or a mistaken scale-down never deletes history. Kubernetes' default is the same; saying it keeps the intent
+ * visible in the manifest and safe from a future default.
+ */
+export const RETAIN_VOLUMES: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };

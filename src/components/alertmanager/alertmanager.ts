@@ -4,7 +4,14 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { toYaml } from '../../lib/yaml';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  secureContainer,
+} from '../../lib/workload';
 import { alertmanagerConfig, TELEGRAM_TOKEN_PLACEHOLDER } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
@@ -150,18 +157,8 @@ export class Alertmanager extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '1Gi') } },
-            },
-          },
-        ],
-        // Silences are operators' decisions: keep them when the StatefulSet goes.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '1Gi', storageClassName: props.storageClassName })],
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
 

@@ -4,7 +4,15 @@ import { toYaml } from '../../lib/yaml';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 import { datasourceLinkProblems } from './correlation';
 
 /** A datasource in Grafana's provisioning format (`apiVersion: 1`). */
@@ -211,17 +219,8 @@ export class Grafana extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '5Gi') } },
-            },
-          },
-        ],
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '5Gi', storageClassName: props.storageClassName })],
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
 

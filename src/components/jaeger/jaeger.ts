@@ -5,7 +5,15 @@ import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 
 export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';
@@ -249,19 +257,9 @@ export class Jaeger extends Construct {
         template: podTemplate,
         volumeClaimTemplates:
           storage === 'badger'
-            ? [
-                {
-                  metadata: { name: 'data', labels },
-                  spec: {
-                    accessModes: ['ReadWriteOnce'],
-                    storageClassName: props.storageClassName,
-                    resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '10Gi') } },
-                  },
-                },
-              ]
+            ? [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '10Gi', storageClassName: props.storageClassName })]
             : undefined,
-        // Traces are data: keep the volume when the StatefulSet goes.
-        persistentVolumeClaimRetentionPolicy: storage === 'badger' ? { whenDeleted: 'Retain', whenScaled: 'Retain' } : undefined,
+        persistentVolumeClaimRetentionPolicy: storage === 'badger' ? RETAIN_VOLUMES : undefined,
       },
     });
 

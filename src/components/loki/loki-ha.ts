@@ -5,7 +5,15 @@ import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import {
   DEFAULT_INGESTION_LIMITS,
@@ -234,20 +242,11 @@ export class LokiHa extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.walStorageSize ?? '10Gi') } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? '10Gi', storageClassName: props.storageClassName })],
         // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters. A drain is held to one
         // replica at a time by the Stack's PodDisruptionBudget (maxUnavailable 1) for every StatefulSet.
         updateStrategy: { type: 'RollingUpdate' },
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
 

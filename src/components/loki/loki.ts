@@ -7,7 +7,15 @@ import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
 import { toYaml } from '../../lib/yaml';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 
 /** Ingestion limits, in Loki's own units (limits_config). */
 export interface LokiIngestionLimits {
@@ -265,18 +273,8 @@ export class Loki extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '20Gi') } },
-            },
-          },
-        ],
-        // Logs are data: keep the volume when the StatefulSet is deleted or scaled down.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
 

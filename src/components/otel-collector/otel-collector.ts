@@ -5,7 +5,14 @@ import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { sizeBytes } from '../../lib/units';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 import {
   agentConfig,
@@ -326,14 +333,7 @@ export class OtelCollector extends Construct {
 }
 
 function queueClaimTemplate(labels: Record<string, string>, size?: string, storageClassName?: string): k8s.PersistentVolumeClaimTemplate {
-  return {
-    metadata: { name: 'queue', labels },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName,
-      resources: { requests: { storage: k8s.Quantity.fromString(size ?? '2Gi') } },
-    },
-  };
+  return persistentVolumeClaimTemplate({ name: 'queue', labels, size: size ?? '2Gi', storageClassName });
 }
 
 function assertSound(name: string, config: CollectorConfig): void {

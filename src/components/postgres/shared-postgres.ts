@@ -1,10 +1,9 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES, imageName } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
-import { ResourceSpec } from '../../lib/workload';
+import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
 import type { SecretKey } from './postgres';
 
 export interface SharedPostgresProps {
@@ -100,14 +99,7 @@ export class SharedPostgres extends Construct {
     sts.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/fsGroupChangePolicy', 'OnRootMismatch'));
     sts.addJsonPatch(
       JsonPatch.add('/spec/volumeClaimTemplates', [
-        {
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '20Gi') } },
-          },
-        } satisfies k8s.PersistentVolumeClaimTemplate,
+        persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName }),
       ]),
     );
     sts.addJsonPatch(
@@ -116,8 +108,7 @@ export class SharedPostgres extends Construct {
     // SIGTERM is PostgreSQL's smart shutdown, then the stop escalates to fast: a shutdown checkpoint writes every dirty
     // buffer. 30 s is not always enough for that on a busy server, and a SIGKILL means crash recovery on the next start.
     sts.addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 120));
-    // The data outlives the StatefulSet: a deleted manifest must never delete the database.
-    sts.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' }));
+    sts.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', RETAIN_VOLUMES));
   }
 }
 

@@ -5,7 +5,14 @@ import { IMAGES } from '../../lib/images';
 import { standardLabels, selectorLabels } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { prometheusSize } from '../../lib/units';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import {
+  configMapVolume,
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  secureContainer,
+} from '../../lib/workload';
 import { contentHash } from '../../lib/hash';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { annotatedPodsJob, cadvisorJob, prometheusConfig, selfJob } from './scrape-config';
@@ -187,18 +194,8 @@ export class Prometheus extends Construct {
             volumes: [configMapVolume('config', configMap.name), ruleVolume],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '20Gi') } },
-            },
-          },
-        ],
-        // Keep the TSDB when the StatefulSet is deleted or scaled down: metrics history is data.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
 

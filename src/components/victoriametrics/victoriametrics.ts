@@ -3,7 +3,14 @@ import { Construct } from 'constructs';
 import { ImageRef, IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import {
+  persistentVolumeClaimTemplate,
+  ResourceSpec,
+  restrictedPodSecurity,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
 
 /**
  * VictoriaMetrics as the metrics store (issue 11), single node or cluster.
@@ -62,14 +69,7 @@ function metadataOf(ns: string, labels: Record<string, string>) {
 }
 
 function dataClaim(labels: Record<string, string>, props: StorageProps): k8s.PersistentVolumeClaimTemplate {
-  return {
-    metadata: { name: 'data', labels },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: props.storageClassName,
-      resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '50Gi') } },
-    },
-  };
+  return persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '50Gi', storageClassName: props.storageClassName });
 }
 
 function podSpec(name: string, container: k8s.Container, volumes: k8s.Volume[] = []): k8s.PodSpec {
@@ -144,8 +144,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec: podSpec(name, container) },
         volumeClaimTemplates: [dataClaim(labels, props)],
-        // Metrics history is data: keep the volume when the StatefulSet goes.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
     new k8s.KubeService(this, 'service', {
@@ -227,7 +226,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
           selector: { matchLabels: selector },
           template: { metadata: { labels }, spec: { ...podSpec(name, container), affinity: spreadAcrossNodes(selector) } },
           volumeClaimTemplates: [dataClaim(labels, props)],
-          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+          persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
         },
       });
       // Headless: vminsert and vmselect address each vmstorage pod by its own name, never through a balancer.

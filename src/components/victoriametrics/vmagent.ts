@@ -4,7 +4,7 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
 import { annotatedPodsJob, cadvisorJob } from '../prometheus/scrape-config';
@@ -141,16 +141,7 @@ export class VmAgent extends Construct {
             volumes: [configMapVolume('config', configMap.name)],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'buffer', labels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.bufferSize ?? '10Gi') } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'buffer', labels, size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName })],
       },
     });
     new k8s.KubeService(this, 'service', {
