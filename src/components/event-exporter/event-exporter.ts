@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
+import { clusterReadAccess } from '../../lib/rbac';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
@@ -104,20 +105,15 @@ export class EventExporter extends Construct {
     this.configYaml = toYaml(eventExporterConfig(props.lokiPushUrl, props.lokiTenant));
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'config.yaml': this.configYaml } });
 
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
-
-    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: clusterRoleName, labels },
-      // Read-only on events, nothing else cluster-wide. Upstream's example grants get/list/watch on `*`
+    const serviceAccountName = clusterReadAccess(this, {
+      name: NAME,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
+      // Events, nothing else cluster-wide. Upstream's example grants get/list/watch on `*`
       // to enrich events with the involved object's labels; our layout does not use them (the lookup
       // then fails and is logged, and the event is still sent).
       rules: [{ apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
     });
 
     // Leader election, in this namespace only. v1.7 (client-go 0.26) uses the
@@ -135,7 +131,7 @@ export class EventExporter extends Construct {
     new k8s.KubeRoleBinding(this, 'leader-election-role-binding', {
       metadata: metadata(`${NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderRole.name },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: ns }],
     });
 
     const container = secureContainer({
@@ -158,7 +154,7 @@ export class EventExporter extends Construct {
         template: {
           metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
           spec: {
-            serviceAccountName: sa.name,
+            serviceAccountName,
             // Watches events and holds the leader lease through the API server.
             automountServiceAccountToken: true,
             securityContext: restrictedPodSecurity({ runAsUser: EXPORTER_UID }),

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
+import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
@@ -48,21 +49,14 @@ export class KubeStateMetrics extends Construct {
     const labels = standardLabels(identity);
     const selector = selectorLabels(identity);
 
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: { name: NAME, namespace: ns, labels },
-      automountServiceAccountToken: false,
-    });
-    const roleName = `${props.clusterScopedPrefix}-${NAME}`;
     const byGroup = new Map<string, string[]>();
     for (const r of EXPORTED_RESOURCES) byGroup.set(r.apiGroup, [...(byGroup.get(r.apiGroup) ?? []), r.resource]);
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: roleName, labels },
+    const serviceAccountName = clusterReadAccess(this, {
+      name: NAME,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
       rules: [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: roleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
     });
 
     new k8s.KubeDeployment(this, 'deployment', {
@@ -73,7 +67,7 @@ export class KubeStateMetrics extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            serviceAccountName: sa.name,
+            serviceAccountName,
             // It lists and watches the API, so it needs its token.
             automountServiceAccountToken: true,
             securityContext: restrictedPodSecurity({ runAsUser: 65534 }),

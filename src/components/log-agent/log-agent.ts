@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES, ImageRef } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
+import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { logPipeline, POD_LOG_DIR, Stage } from './pipeline';
@@ -124,17 +125,13 @@ export class LogAgent extends Construct {
       data: { [flavour.configFile]: this.configText },
     });
 
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(name), automountServiceAccountToken: false });
-    const clusterRoleName = `${props.clusterScopedPrefix}-${name}`;
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: clusterRoleName, labels },
+    const serviceAccountName = clusterReadAccess(this, {
+      name,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
       // Pod discovery only: namespace, name, labels, node and uid all come from the pod object.
       rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
     });
 
     const base = secureContainer({
@@ -166,7 +163,7 @@ export class LogAgent extends Construct {
         template: {
           metadata: { labels, annotations: { 'checksum/config': contentHash(this.configText) } },
           spec: {
-            serviceAccountName: sa.name,
+            serviceAccountName,
             // Pod discovery talks to the API server.
             automountServiceAccountToken: true,
             priorityClassName: props.priorityClassName,

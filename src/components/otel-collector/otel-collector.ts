@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { selectorLabels, standardLabels } from '../../lib/labels';
+import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { sizeBytes } from '../../lib/units';
 import {
@@ -124,20 +125,17 @@ export class OtelCollector extends Construct {
     const metadata = (name: string) => ({ name, namespace: ns, labels });
 
     // k8s_attributes looks pods up by IP and walks to their Deployment through the ReplicaSet: read-only, nothing else.
-    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: clusterRoleName, labels },
+    // The node agent (created below, in its own namespace) runs the same processor, so it shares the role.
+    const serviceAccountName = clusterReadAccess(this, {
+      name: NAME,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
       rules: [
         { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
       ],
-    });
-    const subjects: k8s.Subject[] = [{ kind: 'ServiceAccount', name: NAME, namespace: ns }];
-    if (props.agent) subjects.push({ kind: 'ServiceAccount', name: AGENT_NAME, namespace: props.agent.namespace });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects,
+      alsoBind: props.agent ? [{ name: AGENT_NAME, namespace: props.agent.namespace }] : [],
     });
 
     const configYaml = toYaml(this.config);
@@ -145,14 +143,13 @@ export class OtelCollector extends Construct {
       metadata: metadata(`${NAME}-config`),
       data: { 'config.yaml': configYaml },
     });
-    new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
 
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const replicas = props.replicas ?? 1;
     const podTemplate = (queueVolumes: k8s.Volume[]): k8s.PodTemplateSpec => ({
       metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
       spec: {
-        serviceAccountName: NAME,
+        serviceAccountName,
         // k8s_attributes watches the API, so the pod needs its token.
         automountServiceAccountToken: true,
         // On SIGTERM the batches in memory are written to the persistent queue; 60 s covers a slow disk.

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { toYaml } from '../../lib/yaml';
 import { IMAGES } from '../../lib/images';
+import { clusterReadAccess } from '../../lib/rbac';
 import { standardLabels, selectorLabels } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { prometheusSize } from '../../lib/units';
@@ -110,25 +111,17 @@ export class Prometheus extends Construct {
       data: { 'prometheus.yml': configYaml },
     });
 
-    const serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: metadata(NAME),
-      // Only the Prometheus pod itself needs the token (for discovery), see the pod spec.
-      automountServiceAccountToken: false,
-    });
-    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: clusterRoleName, labels },
+    const serviceAccountName = clusterReadAccess(this, {
+      name: NAME,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
       rules: [
-        // Pod and node discovery: read-only, nothing else.
+        // Pod and node discovery.
         { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
         // The kubelet's /metrics/cadvisor endpoint is authorised as nodes/metrics.
         { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
       ],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: ns }],
     });
 
     // One ConfigMap per group keeps each under the 1 MiB object limit however many services the catalogue holds.
@@ -184,7 +177,7 @@ export class Prometheus extends Construct {
             annotations: { 'checksum/config': contentHash(configYaml, ...ruleFiles.map((f) => f.yaml)) },
           },
           spec: {
-            serviceAccountName: serviceAccount.name,
+            serviceAccountName,
             // Discovery talks to the API server, so this pod needs its token.
             automountServiceAccountToken: true,
             securityContext: restrictedPodSecurity({ runAsUser: PROMETHEUS_UID, fsGroup: PROMETHEUS_UID }),

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
+import { clusterReadAccess } from '../../lib/rbac';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
@@ -83,20 +84,16 @@ export class VmAgent extends Construct {
       }),
     );
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'scrape.yml': this.configYaml } });
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
-    const clusterRoleName = `${props.clusterScopedPrefix}-${NAME}`;
-    new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: clusterRoleName, labels },
+    const serviceAccountName = clusterReadAccess(this, {
+      name: NAME,
+      namespace: ns,
+      clusterScopedPrefix: props.clusterScopedPrefix,
+      labels,
       rules: [
-        // Pod and node discovery, and the kubelet's cAdvisor endpoint: read-only, the same as Prometheus.
+        // Pod and node discovery, and the kubelet's cAdvisor endpoint: the same as Prometheus.
         { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
       ],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
     });
 
     const container = secureContainer({
@@ -133,7 +130,7 @@ export class VmAgent extends Construct {
         template: {
           metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
           spec: {
-            serviceAccountName: sa.name,
+            serviceAccountName,
             // Discovery talks to the API server, so this pod needs its token.
             automountServiceAccountToken: true,
             securityContext: restrictedPodSecurity({ runAsUser: VM_UID, fsGroup: VM_UID }),
