@@ -1,36 +1,26 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { contentHash } from '../../lib/hash';
-import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
-import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
+import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
+import { RenderedRuleGroup } from '../../alerting/rule-model';
 import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  scratchVolume,
-  secureContainer,
-} from '../../lib/workload';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
-import {
-  DEFAULT_INGESTION_LIMITS,
   LOKI_DATA_DIR,
-  LOKI_GRPC_PORT,
-  LOKI_HTTP_PORT,
   LOKI_NAME,
-  LOKI_RULES_DIR,
-  LOKI_UID,
-  lokiConfig,
-  LokiIngestionLimits,
-} from './loki';
+  lokiConfigObjects,
+  lokiContainer,
+  lokiEndpoints,
+  lokiIdentity,
+  lokiPodSpec,
+  lokiScrapeJob,
+  lokiService,
+  lokiServiceAccount,
+} from './common';
+import { DEFAULT_INGESTION_LIMITS, lokiConfig, LokiIngestionLimits } from './loki';
 
 export const LOKI_MEMBERLIST_PORT = 7946;
 /** Every line is written to this many ingesters; a write succeeds once a quorum (2) has it. */
 export const LOKI_HA_REPLICATION_FACTOR = 3;
-const CONFIG_DIR = '/etc/loki';
 /** Environment variables the config expands (-config.expand-env=true); their values come from the Secret. */
 const ACCESS_KEY_ENV = 'LOKI_S3_ACCESS_KEY_ID';
 const SECRET_KEY_ENV = 'LOKI_S3_SECRET_ACCESS_KEY';
@@ -151,13 +141,8 @@ export class LokiHa extends Construct {
     if (replicas < LOKI_HA_REPLICATION_FACTOR) {
       throw new Error(`LokiHa: replicas must be at least ${LOKI_HA_REPLICATION_FACTOR} (the replication factor), got ${replicas}`);
     }
-    const identity = { name: LOKI_NAME, component: 'log-store', image: IMAGES.loki };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
-    this.url = `http://${LOKI_NAME}.${ns}.svc:${LOKI_HTTP_PORT}`;
-    this.pushUrl = `${this.url}/loki/api/v1/push`;
-    this.otlpUrl = `${this.url}/otlp`;
+    const { labels, selector, metadata } = lokiIdentity(ns);
+    ({ url: this.url, pushUrl: this.pushUrl, otlpUrl: this.otlpUrl } = lokiEndpoints(ns));
 
     const recordingRules = props.recordingRules ?? [];
     if (recordingRules.length > 0 && !props.rulerRemoteWriteUrl) {
@@ -173,42 +158,20 @@ export class LokiHa extends Construct {
         multiTenant: props.tenant !== undefined,
       }),
     );
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${LOKI_NAME}-config`), data: { 'loki.yaml': this.configYaml } });
-    const rulesYaml = recordingRules.map((group) => ({ key: `${group.name}.yaml`, yaml: ruleFileYaml([group]) }));
-    const rulesConfigMap =
-      rulesYaml.length > 0
-        ? new k8s.KubeConfigMap(this, 'rules', {
-            metadata: metadata(`${LOKI_NAME}-rules`),
-            data: Object.fromEntries(rulesYaml.map((r) => [r.key, r.yaml])),
-          })
-        : undefined;
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(LOKI_NAME), automountServiceAccountToken: false });
+    const config = lokiConfigObjects(this, metadata, this.configYaml, recordingRules);
+    const serviceAccountName = lokiServiceAccount(this, metadata);
 
     const creds = props.objectStore.credentials;
-    const container = secureContainer({
-      name: LOKI_NAME,
-      image: IMAGES.loki,
-      args: [`-config.file=${CONFIG_DIR}/loki.yaml`, '-target=all', '-config.expand-env=true'],
+    const container = lokiContainer({
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      withRules: config.rulesConfigMap !== undefined,
+      tenant: props.tenant,
+      extraArgs: ['-config.expand-env=true'],
       env: [
         { name: ACCESS_KEY_ENV, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.accessKeyIdKey } } },
         { name: SECRET_KEY_ENV, valueFrom: { secretKeyRef: { name: creds.secretName, key: creds.secretAccessKeyKey } } },
       ],
-      ports: [
-        { name: 'http', containerPort: LOKI_HTTP_PORT },
-        { name: 'grpc', containerPort: LOKI_GRPC_PORT },
-        { name: 'memberlist', containerPort: LOKI_MEMBERLIST_PORT },
-      ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      liveness: { tcpPort: 'http' },
-      readiness: { path: '/ready', port: 'http' },
-      startupFailureThreshold: 30,
-      volumeMounts: [
-        { name: 'data', mountPath: LOKI_DATA_DIR },
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        // The local rule store has one directory per tenant.
-        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${LOKI_RULES_DIR}/${props.tenant ?? 'fake'}`, readOnly: true }] : []),
-        { name: 'tmp', mountPath: '/tmp' },
-      ],
+      extraPorts: [{ name: 'memberlist', containerPort: LOKI_MEMBERLIST_PORT }],
     });
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
@@ -220,12 +183,11 @@ export class LokiHa extends Construct {
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml, ...rulesYaml.map((r) => r.yaml)) } },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity({ runAsUser: LOKI_UID, fsGroup: LOKI_UID }),
-            terminationGracePeriodSeconds: 300,
+          metadata: { labels, annotations: { 'checksum/config': config.checksum } },
+          spec: lokiPodSpec({
+            serviceAccountName,
+            container,
+            config,
             // Three copies on one node are one copy: spread the replicas over nodes.
             affinity: {
               podAntiAffinity: {
@@ -234,15 +196,11 @@ export class LokiHa extends Construct {
                 ],
               },
             },
-            containers: [container],
-            volumes: [
-              configMapVolume('config', configMap.name),
-              ...(rulesConfigMap ? [configMapVolume('rules', rulesConfigMap.name)] : []),
-              scratchVolume('tmp'),
-            ],
-          },
+          }),
         },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? '10Gi', storageClassName: props.storageClassName })],
+        volumeClaimTemplates: [
+          persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? '10Gi', storageClassName: props.storageClassName }),
+        ],
         // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters. A drain is held to one
         // replica at a time by the Stack's PodDisruptionBudget (maxUnavailable 1) for every StatefulSet.
         updateStrategy: { type: 'RollingUpdate' },
@@ -250,16 +208,7 @@ export class LokiHa extends Construct {
       },
     });
 
-    new k8s.KubeService(this, 'service', {
-      metadata: metadata(LOKI_NAME),
-      spec: {
-        selector,
-        ports: [
-          { name: 'http', port: LOKI_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
-          { name: 'grpc', port: LOKI_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
-        ],
-      },
-    });
+    lokiService(this, metadata, selector);
     // Headless: memberlist joins through the pod addresses, including pods not ready yet (they must join to become ready).
     new k8s.KubeService(this, 'memberlist-service', {
       metadata: metadata(`${LOKI_NAME}-memberlist`),
@@ -271,6 +220,6 @@ export class LokiHa extends Construct {
       },
     });
 
-    this.scrapeJob = componentScrapeJob({ job: LOKI_NAME, namespace: ns, appName: LOKI_NAME, portName: 'http' });
+    this.scrapeJob = lokiScrapeJob(ns);
   }
 }

@@ -1,21 +1,25 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { contentHash } from '../../lib/hash';
-import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
-import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
+import { ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
 import { toYaml } from '../../lib/yaml';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { RenderedRuleGroup } from '../../alerting/rule-model';
 import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  scratchVolume,
-  secureContainer,
-} from '../../lib/workload';
+  LOKI_DATA_DIR,
+  LOKI_GRPC_PORT,
+  LOKI_HTTP_PORT,
+  LOKI_NAME,
+  LOKI_RULES_DIR,
+  lokiConfigObjects,
+  lokiContainer,
+  lokiEndpoints,
+  lokiIdentity,
+  lokiPodSpec,
+  lokiScrapeJob,
+  lokiService,
+  lokiServiceAccount,
+} from './common';
+import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
 
 /** Ingestion limits, in Loki's own units (limits_config). */
 export interface LokiIngestionLimits {
@@ -55,18 +59,9 @@ export interface LokiProps {
   readonly tenant?: string;
 }
 
-export const LOKI_HTTP_PORT = 3100;
-export const LOKI_GRPC_PORT = 9095;
-export const LOKI_NAME = 'loki';
-const NAME = LOKI_NAME;
-export const LOKI_DATA_DIR = '/var/loki';
+export { LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_NAME, LOKI_RULES_DIR, LOKI_UID } from './common';
 const DATA_DIR = LOKI_DATA_DIR;
-const CONFIG_DIR = '/etc/loki';
-/** The ruler's local rule store: one directory per tenant, and with auth disabled the tenant is `fake`. */
-export const LOKI_RULES_DIR = '/etc/loki/rules';
 const RULES_DIR = LOKI_RULES_DIR;
-/** The distroless image's user; fsGroup makes the volume writable for it. */
-export const LOKI_UID = 10001;
 
 export const DEFAULT_INGESTION_LIMITS: LokiIngestionLimits = {
   rateMB: 8,
@@ -197,13 +192,8 @@ export class Loki extends Construct {
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'log-store', image: IMAGES.loki };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
-    this.url = `http://${NAME}.${ns}.svc:${LOKI_HTTP_PORT}`;
-    this.pushUrl = `${this.url}/loki/api/v1/push`;
-    this.otlpUrl = `${this.url}/otlp`;
+    const { labels, selector, metadata } = lokiIdentity(ns);
+    ({ url: this.url, pushUrl: this.pushUrl, otlpUrl: this.otlpUrl } = lokiEndpoints(ns));
 
     const recordingRules = props.recordingRules ?? [];
     if (recordingRules.length > 0 && !props.rulerRemoteWriteUrl) {
@@ -217,78 +207,30 @@ export class Loki extends Construct {
         multiTenant: props.tenant !== undefined,
       }),
     );
-    const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'loki.yaml': this.configYaml } });
-    const rulesYaml = recordingRules.map((group) => ({ key: `${group.name}.yaml`, yaml: ruleFileYaml([group]) }));
-    const rulesConfigMap =
-      rulesYaml.length > 0
-        ? new k8s.KubeConfigMap(this, 'rules', {
-            metadata: metadata(`${NAME}-rules`),
-            data: Object.fromEntries(rulesYaml.map((r) => [r.key, r.yaml])),
-          })
-        : undefined;
-
-    const sa = new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(NAME), automountServiceAccountToken: false });
-
-    const container = secureContainer({
-      name: NAME,
-      image: IMAGES.loki,
-      args: [`-config.file=${CONFIG_DIR}/loki.yaml`, '-target=all'],
-      ports: [
-        { name: 'http', containerPort: LOKI_HTTP_PORT },
-        { name: 'grpc', containerPort: LOKI_GRPC_PORT },
-      ],
+    const config = lokiConfigObjects(this, metadata, this.configYaml, recordingRules);
+    const serviceAccountName = lokiServiceAccount(this, metadata);
+    const container = lokiContainer({
       resources: props.resources ?? LOKI_DEFAULT_RESOURCES,
-      // /ready is false while the ingester joins the ring; liveness must not restart it for that.
-      liveness: { tcpPort: 'http' },
-      readiness: { path: '/ready', port: 'http' },
-      // Replaying the WAL after a crash can take a few minutes.
-      startupFailureThreshold: 30,
-      volumeMounts: [
-        { name: 'data', mountPath: DATA_DIR },
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        ...(rulesConfigMap ? [{ name: 'rules', mountPath: `${RULES_DIR}/${props.tenant ?? 'fake'}`, readOnly: true }] : []),
-        { name: 'tmp', mountPath: '/tmp' },
-      ],
+      withRules: config.rulesConfigMap !== undefined,
+      tenant: props.tenant,
     });
 
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(NAME),
+      metadata: metadata(LOKI_NAME),
       spec: {
-        serviceName: NAME,
+        serviceName: LOKI_NAME,
         replicas: 1,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml, ...rulesYaml.map((r) => r.yaml)) } },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity({ runAsUser: LOKI_UID, fsGroup: LOKI_UID }),
-            // Time to flush in-memory chunks to the volume on shutdown.
-            terminationGracePeriodSeconds: 300,
-            containers: [container],
-            volumes: [
-              configMapVolume('config', configMap.name),
-              ...(rulesConfigMap ? [configMapVolume('rules', rulesConfigMap.name)] : []),
-              scratchVolume('tmp'),
-            ],
-          },
+          metadata: { labels, annotations: { 'checksum/config': config.checksum } },
+          spec: lokiPodSpec({ serviceAccountName, container, config }),
         },
         volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
         persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });
+    lokiService(this, metadata, selector);
 
-    new k8s.KubeService(this, 'service', {
-      metadata: metadata(NAME),
-      spec: {
-        selector,
-        ports: [
-          { name: 'http', port: LOKI_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
-          { name: 'grpc', port: LOKI_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
-        ],
-      },
-    });
-
-    this.scrapeJob = componentScrapeJob({ job: NAME, namespace: ns, appName: NAME, portName: 'http' });
+    this.scrapeJob = lokiScrapeJob(ns);
   }
 }
