@@ -32,3 +32,12 @@ export function standardLabels(id: ComponentIdentity): Record<string, string> {
     'app.kubernetes.io/managed-by': 'cdk8s',
   };
 }
+
+/**
+ * Everything a component's constructor needs to name and label its objects in `namespace`: the standard labels,
+ * the pod selector and `metadata(name)` for a namespaced object.
+ */
+export function componentMeta(id: ComponentIdentity, namespace: string) {
+  const labels = standardLabels(id);
+  return { labels, selector: selectorLabels(id), metadata: (name: string) => ({ name, namespace, labels }) };
+}

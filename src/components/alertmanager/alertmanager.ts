@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { toYaml } from '../../lib/yaml';
 import {
   configMapVolume,
@@ -55,10 +55,7 @@ export class Alertmanager extends Construct {
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'alerting', image: IMAGES.alertmanager };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'alerting', image: IMAGES.alertmanager }, ns);
     this.url = `http://${NAME}.${ns}.svc:${ALERTMANAGER_PORT}`;
 
     this.configYaml = toYaml(

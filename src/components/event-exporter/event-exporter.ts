@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { clusterReadAccess } from '../../lib/rbac';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
@@ -97,10 +97,7 @@ export class EventExporter extends Construct {
   constructor(scope: Construct, id: string, props: EventExporterProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'event-exporter', image: IMAGES.kubeEventExporter };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'event-exporter', image: IMAGES.kubeEventExporter }, ns);
 
     this.configYaml = toYaml(eventExporterConfig(props.lokiPushUrl, props.lokiTenant));
     const configMap = new k8s.KubeConfigMap(this, 'config', { metadata: metadata(`${NAME}-config`), data: { 'config.yaml': this.configYaml } });

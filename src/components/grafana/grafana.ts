@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { toYaml } from '../../lib/yaml';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import {
   configMapVolume,
   persistentVolumeClaimTemplate,
@@ -81,10 +81,7 @@ export class Grafana extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'dashboards', image: IMAGES.grafana };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'dashboards', image: IMAGES.grafana }, ns);
     this.url = `http://${NAME}.${ns}.svc:${GRAFANA_PORT}`;
 
     const defaults = props.datasources.filter((d) => d.isDefault);

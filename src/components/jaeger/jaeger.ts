@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
 import {
@@ -173,10 +173,7 @@ export class Jaeger extends Construct {
     if (!Number.isInteger(maxTraces) || maxTraces < 1) {
       throw new Error(`Jaeger: maxTraces must be a positive whole number, got ${maxTraces}`);
     }
-    const identity = { name: NAME, component: 'traces-backend', image: IMAGES.jaeger };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'traces-backend', image: IMAGES.jaeger }, ns);
     this.queryUrl = `http://${NAME}.${ns}.svc:${JAEGER_PORTS.ui}`;
     this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${JAEGER_PORTS.otlpGrpc}`;
 

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
@@ -45,9 +45,7 @@ export class KubeStateMetrics extends Construct {
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'exporter', image: IMAGES.kubeStateMetrics };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'exporter', image: IMAGES.kubeStateMetrics }, ns);
 
     const byGroup = new Map<string, string[]>();
     for (const r of EXPORTED_RESOURCES) byGroup.set(r.apiGroup, [...(byGroup.get(r.apiGroup) ?? []), r.resource]);
@@ -60,7 +58,7 @@ export class KubeStateMetrics extends Construct {
     });
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: { name: NAME, namespace: ns, labels },
+      metadata: metadata(NAME),
       spec: {
         replicas: 1,
         selector: { matchLabels: selector },
@@ -91,7 +89,7 @@ export class KubeStateMetrics extends Construct {
     });
 
     new k8s.KubeService(this, 'service', {
-      metadata: { name: NAME, namespace: ns, labels },
+      metadata: metadata(NAME),
       spec: {
         selector,
         ports: [

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES, ImageRef } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
@@ -113,10 +113,7 @@ export class LogAgent extends Construct {
     if (!flavour) throw new Error(`LogAgent: agent "${String(props.agent)}" is not supported; allowed: ${Object.keys(FLAVOURS).join(', ')}`);
     const name = flavour.name;
     const ns = props.namespace;
-    const identity = { name, component: 'log-agent', image: flavour.image };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (n: string) => ({ name: n, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name, component: 'log-agent', image: flavour.image }, ns);
 
     this.stages = logPipeline({ postgresApps: props.postgresApps ?? ['postgres'] });
     this.configText = flavour.config(this.stages, props.pushUrl, AGENT_STATE_DIR, props.tenantId);

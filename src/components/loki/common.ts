@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
@@ -25,9 +25,7 @@ export const LOKI_UID = 10001;
 
 /** Labels, selector and object metadata of the Loki objects in `namespace`. */
 export function lokiIdentity(namespace: string) {
-  const identity = { name: LOKI_NAME, component: 'log-store', image: IMAGES.loki };
-  const labels = standardLabels(identity);
-  return { labels, selector: selectorLabels(identity), metadata: (name: string) => ({ name, namespace, labels }) };
+  return componentMeta({ name: LOKI_NAME, component: 'log-store', image: IMAGES.loki }, namespace);
 }
 
 /** The URLs clients use, the same for the single binary and HA. */

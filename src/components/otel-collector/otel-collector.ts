@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { sizeBytes } from '../../lib/units';
@@ -119,10 +119,7 @@ export class OtelCollector extends Construct {
     );
     assertSound(NAME, this.config);
 
-    const identity = { name: NAME, component: 'telemetry-gateway', image: IMAGES.otelCollector };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'telemetry-gateway', image: IMAGES.otelCollector }, ns);
 
     // k8s_attributes looks pods up by IP and walks to their Deployment through the ReplicaSet: read-only, nothing else.
     // The node agent (created below, in its own namespace) runs the same processor, so it shares the role.
@@ -233,10 +230,7 @@ export class OtelCollector extends Construct {
   /** The tail-sampling tier: a StatefulSet (a queue volume each) behind a headless Service the gateway resolves by DNS. */
   private addSampler(sampling: NonNullable<OtelCollectorProps['tailSampling']>, props: OtelCollectorProps): void {
     const ns = props.namespace;
-    const identity = { name: SAMPLER_NAME, component: 'trace-sampler', image: IMAGES.otelCollector };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: SAMPLER_NAME, component: 'trace-sampler', image: IMAGES.otelCollector }, ns);
     const configYaml = toYaml(this.samplerConfig);
     const configMap = new k8s.KubeConfigMap(this, 'sampler-config', { metadata: metadata(`${SAMPLER_NAME}-config`), data: { 'config.yaml': configYaml } });
     new k8s.KubeServiceAccount(this, 'sampler-service-account', { metadata: metadata(SAMPLER_NAME), automountServiceAccountToken: false });
@@ -279,10 +273,7 @@ export class OtelCollector extends Construct {
 
   private addAgent(agent: NonNullable<OtelCollectorProps['agent']>): void {
     const ns = agent.namespace;
-    const identity = { name: AGENT_NAME, component: 'telemetry-agent', image: IMAGES.otelCollector };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: AGENT_NAME, component: 'telemetry-agent', image: IMAGES.otelCollector }, ns);
     const configYaml = toYaml(this.agentConfig);
     const configMap = new k8s.KubeConfigMap(this, 'agent-config', {
       metadata: metadata(`${AGENT_NAME}-config`),

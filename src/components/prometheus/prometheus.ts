@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { toYaml } from '../../lib/yaml';
 import { IMAGES } from '../../lib/images';
 import { clusterReadAccess } from '../../lib/rbac';
-import { standardLabels, selectorLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { prometheusSize } from '../../lib/units';
 import {
@@ -90,10 +90,7 @@ export class Prometheus extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'metrics-server', image: IMAGES.prometheus };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'metrics-server', image: IMAGES.prometheus }, ns);
     this.url = prometheusUrl(ns);
     this.remoteWriteUrl = `${this.url}/api/v1/write`;
 

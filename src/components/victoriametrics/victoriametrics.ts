@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ImageRef, IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import {
   persistentVolumeClaimTemplate,
@@ -64,10 +64,6 @@ function retentionFlag(retention: string): string {
   return `-retentionPeriod=${retention}`;
 }
 
-function metadataOf(ns: string, labels: Record<string, string>) {
-  return (name: string) => ({ name, namespace: ns, labels });
-}
-
 function dataClaim(labels: Record<string, string>, props: StorageProps): k8s.PersistentVolumeClaimTemplate {
   return persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '50Gi', storageClassName: props.storageClassName });
 }
@@ -117,10 +113,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
     super(scope, id);
     const name = 'victoriametrics';
     const ns = props.namespace;
-    const identity = { name, component: 'metrics-server', image: IMAGES.victoriaMetrics };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = metadataOf(ns, labels);
+    const { labels, selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
     const base = `http://${name}.${ns}.svc:${VM_PORTS.single}`;
     this.writeUrl = `${base}/api/v1/write`;
     this.vmalertWriteUrl = base;
@@ -199,10 +192,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
     // vmstorage
     {
       const name = 'vmstorage';
-      const identity = { name, component: 'metrics-storage', image: IMAGES.vmstorage };
-      const labels = standardLabels(identity);
-      const selector = selectorLabels(identity);
-      const metadata = metadataOf(ns, labels);
+      const { labels, selector, metadata } = componentMeta({ name, component: 'metrics-storage', image: IMAGES.vmstorage }, ns);
       new k8s.KubeServiceAccount(this, 'vmstorage-service-account', { metadata: metadata(name), automountServiceAccountToken: false });
       const container = vmContainer({
         name,
@@ -247,10 +237,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
 
     const stateless = (name: 'vminsert' | 'vmselect', replicas: number, args: string[], volumes: k8s.Volume[], mounts: k8s.VolumeMount[]) => {
       const image = IMAGES[name];
-      const identity = { name, component: name === 'vminsert' ? 'metrics-ingest' : 'metrics-query', image };
-      const labels = standardLabels(identity);
-      const selector = selectorLabels(identity);
-      const metadata = metadataOf(ns, labels);
+      const { labels, selector, metadata } = componentMeta({ name, component: name === 'vminsert' ? 'metrics-ingest' : 'metrics-query', image }, ns);
       const port = VM_PORTS[name];
       new k8s.KubeServiceAccount(this, `${name}-service-account`, { metadata: metadata(name), automountServiceAccountToken: false });
       const container = vmContainer({

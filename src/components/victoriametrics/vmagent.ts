@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { clusterReadAccess } from '../../lib/rbac';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
@@ -71,10 +71,7 @@ export class VmAgent extends Construct {
   constructor(scope: Construct, id: string, props: VmAgentProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'metrics-agent', image: IMAGES.vmagent };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'metrics-agent', image: IMAGES.vmagent }, ns);
 
     this.configYaml = toYaml(
       vmagentScrapeConfig({

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
-import { selectorLabels, standardLabels } from '../../lib/labels';
+import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
@@ -48,10 +48,7 @@ export class VmAlert extends Construct {
   constructor(scope: Construct, id: string, props: VmAlertProps) {
     super(scope, id);
     const ns = props.namespace;
-    const identity = { name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert };
-    const labels = standardLabels(identity);
-    const selector = selectorLabels(identity);
-    const metadata = (name: string) => ({ name, namespace: ns, labels });
+    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert }, ns);
     this.url = `http://${NAME}.${ns}.svc:${VMALERT_PORT}`;
 
     // One ConfigMap per group, like Prometheus: each stays under the 1 MiB object limit.
