@@ -137,13 +137,18 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
   }
   return {
     id: 'otlp_grpc/jaeger',
-    config: {
-      endpoint: opts.jaegerOtlpEndpoint,
-      // In-cluster plaintext, like every other link of the stack.
-      tls: { insecure: true },
-      sending_queue: persistentQueue,
-      retry_on_failure: retry,
-    },
+    config: otlpGrpcExporter(opts.jaegerOtlpEndpoint),
+  };
+}
+
+/** OTLP/gRPC to the next hop in the cluster, through the persistent queue, retrying until it answers. */
+function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown> {
+  return {
+    endpoint,
+    // In-cluster plaintext, like every other link of the stack.
+    tls: { insecure: true },
+    sending_queue: persistentQueue,
+    retry_on_failure: retry,
   };
 }
 
@@ -255,12 +260,7 @@ export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
       batch,
     },
     exporters: {
-      'otlp_grpc/jaeger': {
-        endpoint: opts.jaegerOtlpEndpoint,
-        tls: { insecure: true },
-        sending_queue: persistentQueue,
-        retry_on_failure: retry,
-      },
+      'otlp_grpc/jaeger': otlpGrpcExporter(opts.jaegerOtlpEndpoint),
     },
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
@@ -300,12 +300,7 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
       batch,
     },
     exporters: {
-      'otlp_grpc/gateway': {
-        endpoint: opts.gatewayEndpoint,
-        tls: { insecure: true },
-        sending_queue: persistentQueue,
-        retry_on_failure: retry,
-      },
+      'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint),
     },
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
