@@ -16,7 +16,7 @@ import {
 } from '../../lib/workload';
 import { contentHash } from '../../lib/hash';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
-import { annotatedPodsJob, cadvisorJob, prometheusConfig, selfJob } from './scrape-config';
+import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, prometheusConfig, selfJob } from './scrape-config';
 
 export interface PrometheusProps {
   readonly namespace: string;
@@ -113,12 +113,7 @@ export class Prometheus extends Construct {
       namespace: ns,
       clusterScopedPrefix: props.clusterScopedPrefix,
       labels,
-      rules: [
-        // Pod and node discovery.
-        { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
-        // The kubelet's /metrics/cadvisor endpoint is authorised as nodes/metrics.
-        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
-      ],
+      rules: DISCOVERY_RULES,
     });
 
     // One ConfigMap per group keeps each under the 1 MiB object limit however many services the catalogue holds.

@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import { APP_LABEL_RELABEL, POD_LEVEL_TARGET_LABELS, ScrapeJob } from '../../lib/scrape';
 
 /** Where the pod's service account token and cluster CA are mounted. */
@@ -54,6 +55,15 @@ export function cadvisorJob(): ScrapeJob {
     relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
   };
 }
+
+/**
+ * What a scraper running `annotatedPodsJob` and `cadvisorJob` may read through the API server (Prometheus and
+ * vmagent alike): pod and node discovery, and the kubelet's /metrics/cadvisor endpoint, authorised as nodes/metrics.
+ */
+export const DISCOVERY_RULES: k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+];
 
 export function selfJob(port: number): ScrapeJob {
   return { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${port}`] }] };

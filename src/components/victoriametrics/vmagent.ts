@@ -8,7 +8,7 @@ import { ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
-import { annotatedPodsJob, cadvisorJob } from '../prometheus/scrape-config';
+import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES } from '../prometheus/scrape-config';
 
 export const VMAGENT_PORT = 8429;
 const NAME = 'vmagent';
@@ -86,11 +86,8 @@ export class VmAgent extends Construct {
       namespace: ns,
       clusterScopedPrefix: props.clusterScopedPrefix,
       labels,
-      rules: [
-        // Pod and node discovery, and the kubelet's cAdvisor endpoint: the same as Prometheus.
-        { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
-      ],
+      // The same jobs as Prometheus, so the same discovery.
+      rules: DISCOVERY_RULES,
     });
 
     const container = secureContainer({
