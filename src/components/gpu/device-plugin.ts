@@ -6,7 +6,7 @@ import { selectorLabels, standardLabels } from '../../lib/labels';
 import { NODE_AGENTS } from '../../lib/node-agents';
 import { ResourceSpec, rootPodSecurity, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
-import { GPU_RESOURCE, GPU_TOLERATION } from './request-gpu';
+import { GPU_RESOURCE, gpuNodePlacement } from './request-gpu';
 
 export interface NvidiaDevicePluginProps {
   /** The node-agents namespace: the plugin mounts a kubelet directory from the host. */
@@ -91,11 +91,7 @@ export class NvidiaDevicePlugin extends Construct {
             serviceAccountName: sa.name,
             // It talks to the kubelet over a socket, never to the API server.
             automountServiceAccountToken: false,
-            priorityClassName: props.priorityClassName,
-            nodeSelector: { ...props.nodeSelector },
-            // GPU nodes are usually tainted so that only GPU workloads land there.
-            tolerations: [GPU_TOLERATION],
-            runtimeClassName: props.runtimeClassName,
+            ...gpuNodePlacement(props),
             securityContext: rootPodSecurity(exceptions.runsAsRoot!),
             containers: [
               secureContainer({

@@ -5,7 +5,7 @@ import { NODE_AGENTS } from '../../lib/node-agents';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, rootPodSecurity, secureContainer, ServiceContainerOptions } from '../../lib/workload';
 import { GPU_METRICS, GpuExporterKind } from './metrics';
-import { GPU_RESOURCE, GPU_TOLERATION } from './request-gpu';
+import { GPU_RESOURCE, gpuNodePlacement } from './request-gpu';
 
 export interface GpuExporterProps {
   /** The node-agents namespace: the exporter runs beside the GPUs of every GPU node. */
@@ -125,10 +125,7 @@ export class GpuExporter extends Construct {
             serviceAccountName: sa.name,
             // Neither exporter talks to the Kubernetes API.
             automountServiceAccountToken: false,
-            priorityClassName: props.priorityClassName,
-            nodeSelector: { ...props.nodeSelector },
-            tolerations: [GPU_TOLERATION],
-            runtimeClassName: props.runtimeClassName,
+            ...gpuNodePlacement(props),
             securityContext: dcgm ? rootPodSecurity(rootReason) : restrictedPodSecurity({ runAsUser: 65534 }),
             containers: [container],
             volumes: dcgm ? [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }] : undefined,

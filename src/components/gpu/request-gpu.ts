@@ -8,6 +8,23 @@ export const GPU_RESOURCE = 'nvidia.com/gpu';
 /** The taint GPU nodes usually carry, so that only pods that asked for a GPU land there. */
 export const GPU_TOLERATION: k8s.Toleration = { key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' };
 
+/**
+ * Where a GPU node agent (the device plugin, the GPU exporter) runs: on the GPU nodes only, past their taint, with
+ * the node agents' priority and, when named, the RuntimeClass that brings the NVIDIA driver and devices.
+ */
+export function gpuNodePlacement(props: {
+  readonly priorityClassName: string;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly runtimeClassName?: string;
+}): Pick<k8s.PodSpec, 'priorityClassName' | 'nodeSelector' | 'tolerations' | 'runtimeClassName'> {
+  return {
+    priorityClassName: props.priorityClassName,
+    nodeSelector: { ...props.nodeSelector },
+    tolerations: [GPU_TOLERATION],
+    runtimeClassName: props.runtimeClassName,
+  };
+}
+
 export interface RequestGpuOptions {
   /**
    * The container that gets the GPUs.
