@@ -9,11 +9,13 @@ export const SHIPPED_CONFIG_DIR = path.join(REPO_ROOT, 'config');
 let cached: string | undefined;
 
 /**
- * Synthesizes the shipped configs into a fresh temporary directory, once per
+ * The shipped configs synthesized into a temporary directory: once per run (global setup), or once per
  * test file, and returns it. Tests check this fresh output rather than the
  * committed dist/, which CI separately proves equal to a fresh synth.
  */
 export function synthesizedShippedConfigs(): string {
+  // Synthesized once per run by test/support/global-setup.ts; a file run on its own synthesizes here.
+  if (!cached && process.env.OBS_SHIPPED_SYNTH_DIR) cached = process.env.OBS_SHIPPED_SYNTH_DIR;
   if (!cached) {
     cached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-'));
     synthesize({ config: SHIPPED_CONFIG_DIR, out: cached });
