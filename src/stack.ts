@@ -30,7 +30,8 @@ import { StackConfig } from './config/schema';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
 import { platformDashboards } from './dashboards';
-import { dashboardJson, GrafanaDashboard } from './dashboards/grafana-dashboard';
+import { renderDashboard } from './dashboards/dashboard';
+import { GrafanaDashboard } from './dashboards/grafana-dashboard';
 import { EnvironmentApplications } from './gitops/applications';
 import { DeployAnnotation } from './gitops/deploy-annotation';
 import { applySyncWaves } from './gitops/sync-waves';
@@ -193,15 +194,17 @@ export class Stack extends Construct {
       ...logs.dashboards,
       ...postgres.dashboards,
       ...this.catalogueDashboards(config),
-    ].map(
-      (builder) =>
-        new GrafanaDashboard(grafanaChart, `dashboard-${builder.build().uid}`, {
-          namespace: ns.monitoring,
-          builder,
-          labels: standardLabels({ name: 'grafana', component: 'dashboards' }),
-        }),
-    );
-    for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, dashboardJson(d.dashboard));
+    ]
+      .map(renderDashboard)
+      .map(
+        (dashboard) =>
+          new GrafanaDashboard(grafanaChart, `dashboard-${dashboard.uid}`, {
+            namespace: ns.monitoring,
+            dashboard,
+            labels: standardLabels({ name: 'grafana', component: 'dashboards' }),
+          }),
+      );
+    for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, d.jsonText);
 
     const datasources: GrafanaDatasource[] = [
       {

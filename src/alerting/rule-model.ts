@@ -136,9 +136,18 @@ export function checkRuleGroup(group: RuleGroupSpec): string[] {
   return problems;
 }
 
+/** Rule files of single groups already written: each group's file is both a ConfigMap key and a dist/ file. */
+const singleGroupFiles = new WeakMap<RenderedRuleGroup, string>();
+
 /** A Prometheus rule file holding the given groups. */
 export function ruleFileYaml(groups: readonly RenderedRuleGroup[]): string {
-  return toYaml({ groups });
+  if (groups.length !== 1) return toYaml({ groups });
+  let text = singleGroupFiles.get(groups[0]);
+  if (text === undefined) {
+    text = toYaml({ groups });
+    singleGroupFiles.set(groups[0], text);
+  }
+  return text;
 }
 
 const PLACEHOLDER = /%\{([A-Za-z][A-Za-z0-9]*)\}/g;

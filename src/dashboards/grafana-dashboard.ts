@@ -5,7 +5,10 @@ import { RenderedDashboard, renderDashboard } from './dashboard';
 
 export interface GrafanaDashboardProps {
   readonly namespace: string;
-  readonly builder: DashboardBuilder;
+  /** The dashboard to provision, as a grafana-foundation-sdk builder... */
+  readonly builder?: DashboardBuilder;
+  /** ...or already rendered with `renderDashboard()` (its uid is known before the construct exists). Give exactly one. */
+  readonly dashboard?: RenderedDashboard;
   readonly labels?: Record<string, string>;
 }
 
@@ -18,14 +21,20 @@ export interface GrafanaDashboardProps {
 export class GrafanaDashboard extends Construct {
   public readonly dashboard: RenderedDashboard;
   public readonly configMapName: string;
+  /** The JSON text in the ConfigMap, also what `dist/<env>/dashboards/<uid>.json` holds. */
+  public readonly jsonText: string;
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    this.dashboard = renderDashboard(props.builder);
+    if ((props.builder === undefined) === (props.dashboard === undefined)) {
+      throw new Error(`GrafanaDashboard ${id}: give exactly one of builder or dashboard`);
+    }
+    this.dashboard = props.dashboard ?? renderDashboard(props.builder!);
     this.configMapName = `grafana-dashboard-${this.dashboard.uid}`;
+    this.jsonText = dashboardJson(this.dashboard);
     new k8s.KubeConfigMap(this, 'config-map', {
       metadata: { name: this.configMapName, namespace: props.namespace, labels: props.labels },
-      data: { [`${this.dashboard.uid}.json`]: dashboardJson(this.dashboard) },
+      data: { [`${this.dashboard.uid}.json`]: this.jsonText },
     });
   }
 }
