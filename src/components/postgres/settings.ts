@@ -46,6 +46,9 @@ export function serverSettings(opts: ServerSettingsOptions = {}): Record<string,
     'pg_stat_statements.max': String(max),
     // Statements inside functions count too: an ORM's stored procedure is where the time goes.
     'pg_stat_statements.track': 'all',
+    // DDL and other utility commands (CREATE EXTENSION, GRANT, VACUUM) are not what anyone tunes, and
+    // on a young or many-database server they would take top-50 slots from the application's queries.
+    'pg_stat_statements.track_utility': 'off',
     'auto_explain.log_min_duration': `${threshold}ms`,
     'auto_explain.log_format': 'json',
     // Verbose plans carry the "Query Identifier" (16+), which the plan viewer filters on.
