@@ -67,7 +67,7 @@ describe.each(environments(out))('prometheus.yml of %s', (env) => {
     expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
   });
 
-  test('scrapes annotated pods, every exporter and backend of the stack, cAdvisor and itself every 15 s', () => {
+  test('scrapes annotated pods, every exporter and backend of the stack, the kubelet (cAdvisor, volume stats) and itself every 15 s', () => {
     const config = parse(text);
     expect(config.global.scrape_interval).toBe('15s');
     expect(config.scrape_configs.map((j: any) => j.job_name).sort()).toEqual(
@@ -76,6 +76,7 @@ describe.each(environments(out))('prometheus.yml of %s', (env) => {
         'jaeger',
         'kube-event-exporter',
         'kube-state-metrics',
+        'kubelet',
         'kubelet-cadvisor',
         'kubernetes-pods',
         'loki',

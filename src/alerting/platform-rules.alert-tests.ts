@@ -202,6 +202,25 @@ export const kubernetesAlertTests: AlertTests = {
       ],
     },
     {
+      name: 'KubePersistentVolumeFillingUp fires after 10 minutes under 10% free, not at 10.5% (the boundary) nor at 50%',
+      series: [
+        // Loki's volume: 100 GiB with 5 GiB free from minute 3.
+        { series: 'kubelet_volume_stats_available_bytes{job="kubelet", node="node-1", namespace="monitoring", persistentvolumeclaim="data-loki-0"}', values: '50x3 5x20' },
+        { series: 'kubelet_volume_stats_capacity_bytes{job="kubelet", node="node-1", namespace="monitoring", persistentvolumeclaim="data-loki-0"}', values: '100x23' },
+        // Just above the limit: never fires.
+        { series: 'kubelet_volume_stats_available_bytes{job="kubelet", node="node-1", namespace="monitoring", persistentvolumeclaim="data-prometheus-0"}', values: '10.5x23' },
+        { series: 'kubelet_volume_stats_capacity_bytes{job="kubelet", node="node-1", namespace="monitoring", persistentvolumeclaim="data-prometheus-0"}', values: '100x23' },
+      ],
+      checks: [
+        { at: '10m', alert: 'KubePersistentVolumeFillingUp', firing: [] },
+        {
+          at: '15m',
+          alert: 'KubePersistentVolumeFillingUp',
+          firing: [{ severity: 'warning', namespace: 'monitoring', persistentvolumeclaim: 'data-loki-0' }],
+        },
+      ],
+    },
+    {
       name: 'KubeDeploymentStuck fires after 15 minutes with unavailable replicas, not for a rollout that converges in 5',
       series: [
         { series: 'kube_deployment_status_replicas_unavailable{namespace="go-ecommerce", deployment="order-service"}', values: '0x2 1x30' },

@@ -171,6 +171,17 @@ export function kubernetesRules(): RuleGroupSpec {
         description: 'Node {{ $labels.node }} reports DiskPressure; the kubelet evicts pods and refuses new ones until disk is freed.',
       },
       {
+        alert: 'KubePersistentVolumeFillingUp',
+        expr: `max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes) < %{ratio}`,
+        // Loki and Jaeger bound their data by time only; a volume that fills stops the store that writes it.
+        // 10 minutes ignores a compaction's temporary copy.
+        for: '10m',
+        severity: 'warning',
+        thresholds: { ratio: { value: 0.1, description: 'free space as a share of the volume, 0-1' } },
+        summary: 'A PersistentVolume is almost full.',
+        description: 'Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free space left (limit %{ratio}); the store writing it stops when it is full.',
+      },
+      {
         alert: 'KubeDeploymentStuck',
         expr: 'max by (namespace, deployment) (kube_deployment_status_replicas_unavailable) > 0',
         // Longer than the default progressDeadlineSeconds (10 minutes): a rollout that has not converged by then is stuck.

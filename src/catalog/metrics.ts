@@ -21,6 +21,7 @@ export type ScrapeSource =
   | 'prometheus'
   | 'annotated-pods'
   | 'kubelet-cadvisor'
+  | 'kubelet'
   | 'kube-state-metrics'
   | 'node-exporter'
   | 'loki'
@@ -67,6 +68,7 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   // `app` comes from app.kubernetes.io/name or app (seed 1's `{app="ai-service"}`).
   'annotated-pods': ['job', 'instance', 'app', ...podLevelTargetLabels],
   'kubelet-cadvisor': ['job', 'instance', 'node'],
+  kubelet: ['job', 'instance', 'node'],
   'kube-state-metrics': ['job', 'instance', ...podTargetLabels],
   'node-exporter': ['job', 'instance', 'node'],
   // componentScrapeJob() jobs: loki.ts, log-agent.ts (job `promtail` or `alloy`), event-exporter.ts,
@@ -198,6 +200,10 @@ export const METRICS: readonly MetricSpec[] = [
   m('kubelet-cadvisor', 'kubelet', 'gauge', 'container_memory_working_set_bytes', ['namespace', 'pod', 'container', 'id', 'image', 'name']),
   m('kubelet-cadvisor', 'kubelet', 'counter', 'container_cpu_usage_seconds_total', ['namespace', 'pod', 'container', 'id', 'image', 'name', 'cpu']),
   m('kubelet-cadvisor', 'kubelet', 'counter', 'container_oom_events_total', ['namespace', 'pod', 'container', 'id', 'image', 'name']),
+  // ---- kubelet /metrics, kept to the volume statistics of mounted PVCs ------------
+  m('kubelet', 'kubelet', 'gauge', 'kubelet_volume_stats_available_bytes', ['namespace', 'persistentvolumeclaim']),
+  m('kubelet', 'kubelet', 'gauge', 'kubelet_volume_stats_capacity_bytes', ['namespace', 'persistentvolumeclaim']),
+  m('kubelet', 'kubelet', 'gauge', 'kubelet_volume_stats_used_bytes', ['namespace', 'persistentvolumeclaim']),
 
   m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_deployment_status_replicas_ready', ['namespace', 'deployment']),
   m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_deployment_spec_replicas', ['namespace', 'deployment']),

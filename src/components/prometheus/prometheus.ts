@@ -16,7 +16,7 @@ import {
 } from '../../lib/workload';
 import { contentHash } from '../../lib/hash';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
-import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, prometheusConfig, selfJob } from './scrape-config';
+import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
 
 export interface PrometheusProps {
   readonly namespace: string;
@@ -99,7 +99,7 @@ export class Prometheus extends Construct {
       evaluationInterval: props.evaluationInterval ?? '30s',
       externalLabels: props.externalLabels,
       ruleFilesGlob: `${RULES_DIR}/*.yaml`,
-      jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), ...(props.extraScrapeJobs ?? [])],
+      jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), kubeletVolumesJob(), ...(props.extraScrapeJobs ?? [])],
       alertmanagers: props.alertmanagers,
     });
     const configYaml = toYaml(config);

@@ -1,5 +1,5 @@
 import { relabel } from '../../lib/relabel';
-import { annotatedPodsJob } from './scrape-config';
+import { annotatedPodsJob, kubeletVolumesJob } from './scrape-config';
 
 /** A pod as Prometheus' pod discovery reports it: one target per container port, one per container without ports. */
 function discovered(container: string, port: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
@@ -45,4 +45,15 @@ test('GIVEN both app labels WHEN relabelled THEN the plain `app` label wins, as 
   const onlyRecommended = discovered('app', '8080', { __meta_kubernetes_pod_label_app_kubernetes_io_name: 'other' });
   delete onlyRecommended.__meta_kubernetes_pod_label_app;
   expect(relabel(rules, onlyRecommended)!.app).toBe('other');
+});
+
+test('the kubelet job keeps only the volume statistics, so the kubelet\'s other metrics cost no series', () => {
+  const keep = kubeletVolumesJob().metric_relabel_configs!;
+  const kept = (name: string) => relabel(keep, { __name__: name, namespace: 'monitoring' }) !== null;
+  expect(['kubelet_volume_stats_available_bytes', 'kubelet_volume_stats_capacity_bytes', 'kubelet_volume_stats_used_bytes'].map(kept)).toEqual([
+    true,
+    true,
+    true,
+  ]);
+  expect(['kubelet_volume_stats_inodes', 'kubelet_running_pods', 'rest_client_requests_total'].map(kept)).toEqual([false, false, false]);
 });

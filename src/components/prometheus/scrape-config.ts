@@ -40,25 +40,45 @@ export function annotatedPodsJob(): ScrapeJob {
  * node's kubelet port with the service account token.
  */
 export function cadvisorJob(): ScrapeJob {
+  // cAdvisor also reports pod- and cgroup-level aggregates with an empty `container`;
+  // queries filter `container!=""` rather than dropping them, because network metrics only exist there.
+  return kubeletEndpoint('kubelet-cadvisor', '/metrics/cadvisor');
+}
+
+/**
+ * The kubelet's own /metrics, kept to the volume statistics of mounted
+ * PersistentVolumeClaims (`kubelet_volume_stats_*`): how full every data volume
+ * is, whatever stores on it (Loki and Jaeger's Badger only bound their data by
+ * time). The rest of the kubelet's metrics are dropped at scrape time; they are
+ * many and nothing here reads them.
+ */
+export function kubeletVolumesJob(): ScrapeJob {
   return {
-    job_name: 'kubelet-cadvisor',
+    ...kubeletEndpoint('kubelet', '/metrics'),
+    metric_relabel_configs: [{ source_labels: ['__name__'], regex: 'kubelet_volume_stats_(available|capacity|used)_bytes', action: 'keep' }],
+  };
+}
+
+/** A kubelet endpoint on every node's kubelet port, authorised with the service account token. */
+function kubeletEndpoint(job: string, path: string): ScrapeJob {
+  return {
+    job_name: job,
     scheme: 'https',
-    metrics_path: '/metrics/cadvisor',
+    metrics_path: path,
     authorization: { credentials_file: `${SA_DIR}/token` },
     // Kubelet serving certificates are self-signed per node on most clusters
     // (kubeadm's default), so the cluster CA cannot verify them. The token
     // still authorises the request; only the kubelet's identity is unchecked.
     tls_config: { insecure_skip_verify: true },
     kubernetes_sd_configs: [{ role: 'node' }],
-    // cAdvisor also reports pod- and cgroup-level aggregates with an empty `container`;
-    // queries filter `container!=""` rather than dropping them, because network metrics only exist there.
     relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
   };
 }
 
 /**
- * What a scraper running `annotatedPodsJob` and `cadvisorJob` may read through the API server (Prometheus and
- * vmagent alike): pod and node discovery, and the kubelet's /metrics/cadvisor endpoint, authorised as nodes/metrics.
+ * What a scraper running `annotatedPodsJob`, `cadvisorJob` and `kubeletVolumesJob` may read through the API server
+ * (Prometheus and vmagent alike): pod and node discovery, and the kubelet's /metrics and /metrics/cadvisor
+ * endpoints, both authorised as nodes/metrics.
  */
 export const DISCOVERY_RULES: k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },

@@ -119,7 +119,7 @@ describe('VmAgent', () => {
   test('scrapes itself instead of Prometheus, with the external labels, and reads pods and nodes only', () => {
     const config = parse(byName(objects, 'ConfigMap', 'vmagent-config').data['scrape.yml']);
     expect(config.global.external_labels).toEqual({ cluster: 'edge', environment: 'edge' });
-    expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual(['vmagent', 'kubernetes-pods', 'kubelet-cadvisor']);
+    expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual(['vmagent', 'kubernetes-pods', 'kubelet-cadvisor', 'kubelet']);
     expect(byName(objects, 'ClusterRole', 'monitoring-vmagent').rules).toEqual([
       { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },

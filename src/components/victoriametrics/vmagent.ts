@@ -8,7 +8,7 @@ import { ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
-import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES } from '../prometheus/scrape-config';
+import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob } from '../prometheus/scrape-config';
 
 export const VMAGENT_PORT = 8429;
 const NAME = 'vmagent';
@@ -45,7 +45,7 @@ export function vmagentScrapeConfig(opts: {
   externalLabels: Readonly<Record<string, string>>;
   jobs: readonly ScrapeJob[];
 }): Record<string, unknown> {
-  const jobs = [{ job_name: NAME, static_configs: [{ targets: [`localhost:${VMAGENT_PORT}`] }] }, annotatedPodsJob(), cadvisorJob(), ...opts.jobs];
+  const jobs = [{ job_name: NAME, static_configs: [{ targets: [`localhost:${VMAGENT_PORT}`] }] }, annotatedPodsJob(), cadvisorJob(), kubeletVolumesJob(), ...opts.jobs];
   const names = new Set<string>();
   for (const job of jobs) {
     if (names.has(job.job_name)) throw new Error(`vmagent: scrape job "${job.job_name}" is defined twice`);
