@@ -15,7 +15,7 @@ export const IMAGES = {
   prometheus: { repository: 'quay.io/prometheus/prometheus', tag: 'v3.13.0' },
   // 0.33 reads every receiver credential from a file (routing_key_file, api_url_file, bot_token_file).
   alertmanager: { repository: 'quay.io/prometheus/alertmanager', tag: 'v0.33.0' },
-  kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.19.0' },
+  kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.18.0' },
   nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
   // Small (about 10 MB), non-root (uid 100), for the PostSync deploy-annotation hook.
@@ -23,8 +23,9 @@ export const IMAGES = {
   nvidiaDevicePlugin: { repository: 'nvcr.io/nvidia/k8s-device-plugin', tag: 'v0.20.0' },
   nvidiaGpuExporter: { repository: 'docker.io/utkuozdemir/nvidia_gpu_exporter', tag: '1.14.0' },
   dcgmExporter: { repository: 'nvcr.io/nvidia/k8s/dcgm-exporter', tag: '4.5.3-4.8.2-distroless' },
-  // Jaeger v2 (v1 reached end of life on 2025-12-31).
-  jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.20.0' },
+  // Jaeger v2 (v1 reached end of life on 2025-12-31). 2.13.0 is the newest release whose Go module (v1.76.0)
+  // the tests can build, so the image and the tested binary stay the same version.
+  jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.13.0' },
   // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
   otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
   loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
@@ -32,18 +33,19 @@ export const IMAGES = {
   promtail: { repository: 'docker.io/grafana/promtail', tag: '3.6.0' },
   alloy: { repository: 'docker.io/grafana/alloy', tag: 'v1.11.0' },
   // Unmaintained since 2024; the OpenTelemetry Collector's k8sobjects receiver is the maintained alternative.
-  kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.7' },
+  // v1.6.1 is the newest release published as a Go module, so the tested binary equals the image.
+  kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.6.1' },
   // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
   postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
   postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1' },
-  // VictoriaMetrics (issue 11): one release for every binary, so they upgrade together.
-  victoriaMetrics: { repository: 'docker.io/victoriametrics/victoria-metrics', tag: 'v1.150.0' },
-  vmagent: { repository: 'docker.io/victoriametrics/vmagent', tag: 'v1.150.0' },
-  vmalert: { repository: 'docker.io/victoriametrics/vmalert', tag: 'v1.150.0' },
+  // VictoriaMetrics: one release for every binary, so they upgrade together.
+  victoriaMetrics: { repository: 'docker.io/victoriametrics/victoria-metrics', tag: 'v1.151.0' },
+  vmagent: { repository: 'docker.io/victoriametrics/vmagent', tag: 'v1.151.0' },
+  vmalert: { repository: 'docker.io/victoriametrics/vmalert', tag: 'v1.151.0' },
   // The cluster binaries are published under -cluster tags of their own repositories.
-  vminsert: { repository: 'docker.io/victoriametrics/vminsert', tag: 'v1.150.0-cluster' },
-  vmselect: { repository: 'docker.io/victoriametrics/vmselect', tag: 'v1.150.0-cluster' },
-  vmstorage: { repository: 'docker.io/victoriametrics/vmstorage', tag: 'v1.150.0-cluster' },
+  vminsert: { repository: 'docker.io/victoriametrics/vminsert', tag: 'v1.151.0-cluster' },
+  vmselect: { repository: 'docker.io/victoriametrics/vmselect', tag: 'v1.151.0-cluster' },
+  vmstorage: { repository: 'docker.io/victoriametrics/vmstorage', tag: 'v1.151.0-cluster' },
 } as const satisfies Record<string, ImageRef>;
 
 export function imageName(image: ImageRef): string {

