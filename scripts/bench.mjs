@@ -26,7 +26,7 @@ const PROMETHEUS = '/usr/bin/prometheus';
 const started = Date.now();
 if (!skipPrometheus) {
   // promtool and the Prometheus server come from the same Debian package.
-  const tools = spawnSync('bash', [join(ROOT, 'scripts', 'ensure-tools.sh')], { stdio: 'inherit' });
+  const tools = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'tools', 'cli.ts'), 'prometheus', 'promtool'], { stdio: 'inherit' });
   if (tools.status !== 0) process.exit(tools.status ?? 1);
   if (!existsSync(PROMETHEUS)) {
     console.error(`bench: ${PROMETHEUS} is missing; install Debian's "prometheus" package (apt-get install prometheus)`);

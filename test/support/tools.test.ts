@@ -1,87 +1,86 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { IMAGES } from '../../src/lib/images';
+import { envVarOf, semverOfTag, TOOLS, toolSpec } from '../../scripts/tools/catalog';
+import { buildDir, findTool, reportedVersion } from '../../scripts/tools/resolve';
 import { requireTool, run } from './tools';
 
-describe('requireTool', () => {
-  let fakeRoot: string;
-
-  beforeEach(() => {
-    fakeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'tools-'));
-  });
-  afterEach(() => fs.rmSync(fakeRoot, { recursive: true, force: true }));
-
-  function fakeExecutable(relative: string): string {
-    const file = path.join(fakeRoot, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '#!/bin/sh\n', { mode: 0o755 });
-    return file;
-  }
-
-  test('GIVEN promtool is installed WHEN required THEN its absolute path runs --version', () => {
-    const promtool = requireTool('promtool');
-    expect(path.isAbsolute(promtool)).toBe(true);
-    const { code, stdout, stderr } = run(promtool, ['--version']);
-    expect(code).toBe(0);
-    expect(stdout + stderr).toMatch(/promtool, version \d+\.\d+/);
-  });
-
-  test('GIVEN an empty PATH and no Debian locations WHEN a tool is required THEN it throws naming the Debian package and the script', () => {
-    expect(() => requireTool('promtool', { PATH: '', root: fakeRoot })).toThrow(
-      /"promtool" not found.*Debian package "prometheus".*bash scripts\/ensure-tools\.sh` as root/,
-    );
-    expect(() => requireTool('vmalert', { PATH: '', root: fakeRoot })).toThrow(/"victoria-metrics"/);
-    expect(() => requireTool('amtool', { PATH: '', root: fakeRoot })).toThrow(/"prometheus-alertmanager"/);
-    expect(() => requireTool('postgres_exporter', { PATH: '', root: fakeRoot })).toThrow(/"prometheus-postgres-exporter"/);
-    expect(() => requireTool('initdb', { PATH: '', root: fakeRoot })).toThrow(/"postgresql"/);
-  });
-
-  test('GIVEN the tool only in a directory on PATH WHEN required THEN that one is returned', () => {
-    const vmagent = fakeExecutable('opt/vm/vmagent');
-    expect(requireTool('vmagent', { PATH: path.dirname(vmagent), root: fakeRoot })).toBe(vmagent);
-  });
-
-  test('GIVEN the Debian binary name of postgres_exporter WHEN required THEN it is found under /usr/bin', () => {
-    const exporter = fakeExecutable('usr/bin/prometheus-postgres-exporter');
-    expect(requireTool('postgres_exporter', { PATH: '', root: fakeRoot })).toBe(exporter);
-  });
-
-  test('GIVEN several PostgreSQL majors WHEN initdb is required THEN the highest major wins (numerically)', () => {
-    fakeExecutable('usr/lib/postgresql/9.6/bin/initdb');
-    fakeExecutable('usr/lib/postgresql/15/bin/initdb');
-    const newest = fakeExecutable('usr/lib/postgresql/17/bin/initdb');
-    expect(requireTool('initdb', { PATH: '', root: fakeRoot })).toBe(newest);
-  });
-
-  test('GIVEN a non-executable file WHEN required THEN it is not accepted', () => {
-    const file = path.join(fakeRoot, 'usr/bin/amtool');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '', { mode: 0o644 });
-    expect(() => requireTool('amtool', { PATH: '', root: fakeRoot })).toThrow(/not found/);
-  });
-
-  test('GIVEN this machine WHEN the PostgreSQL server binaries are required THEN they come from the same major version', () => {
-    const dirs = (['initdb', 'pg_ctl', 'postgres'] as const).map((t) => path.dirname(requireTool(t)));
-    expect(new Set(dirs).size).toBe(1);
+describe('every tested binary is the version of the image it stands for', () => {
+  test.each(TOOLS.map((t) => [t.name, t.image] as const))('%s reports the version of image %s', (name, image) => {
+    const spec = toolSpec(name);
+    const binary = requireTool(name);
+    // The expected value comes from the image table, not from the catalogue's own derivation.
+    expect(reportedVersion(spec, binary)).toBe(semverOfTag(IMAGES[image].tag));
   });
 });
 
-describe('run', () => {
-  test('GIVEN input and a failing command WHEN run THEN stdin, stdout, stderr and the exit code are passed through', () => {
-    expect(run('sh', ['-c', 'cat; echo oops >&2; exit 3'], { input: 'hello' })).toEqual({ code: 3, stdout: 'hello', stderr: 'oops\n' });
+describe('tool resolution: env, then PATH, then the cache', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tools-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A fake promtool that prints the given version the way the real one does. */
+  function fakePromtool(where: string, version: string): string {
+    const file = path.join(where, 'promtool');
+    fs.mkdirSync(where, { recursive: true });
+    fs.writeFileSync(file, `#!/bin/sh\necho "promtool, version ${version} (branch: HEAD, revision: x)"\n`, { mode: 0o755 });
+    return file;
+  }
+
+  const promtool = toolSpec('promtool');
+  const emptyCache = (): NodeJS.ProcessEnv => ({ PATH: '', OBS_TOOLS_CACHE: path.join(dir, 'cache') });
+
+  test('GIVEN nothing on PATH and an empty cache WHEN a tool is required THEN it throws naming npm run tools, Go and the variable', () => {
+    expect(() => findTool('promtool', emptyCache())).toThrow(
+      new RegExp(`promtool ${promtool.version.replace(/\./g, '\\.')} .*not built: run \`npm run tools\`.*Go >= 1\\.26.*${envVarOf('promtool')}`),
+    );
   });
 
-  test('GIVEN a cwd WHEN run THEN the command runs there', () => {
-    expect(run('pwd', [], { cwd: os.tmpdir() }).stdout.trim()).toBe(fs.realpathSync(os.tmpdir()));
+  test('GIVEN a promtool of another version on PATH WHEN required THEN it is not used', () => {
+    const old = fakePromtool(path.join(dir, 'old'), '2.42.0');
+    expect(() => findTool('promtool', { ...emptyCache(), PATH: path.dirname(old) })).toThrow(/not built/);
   });
 
-  test('GIVEN a command that outlives its timeout WHEN run THEN it is killed with code 124', () => {
-    const result = run('sleep', ['5'], { timeoutMs: 200 });
-    expect(result.code).toBe(124);
-    expect(result.stderr).toMatch(/timed out after 200 ms/);
+  test('GIVEN a promtool of the image version on PATH WHEN required THEN that one is returned', () => {
+    const good = fakePromtool(path.join(dir, 'good'), promtool.version);
+    expect(findTool('promtool', { ...emptyCache(), PATH: path.dirname(good) })).toMatchObject({ path: good, source: 'path', version: promtool.version });
   });
 
-  test('GIVEN a command that does not exist WHEN run THEN it throws', () => {
-    expect(() => run('/nonexistent/definitely-not-a-tool', [])).toThrow(/Failed to run/);
+  test('GIVEN OBS_TOOL_PROMTOOL names a binary of another version WHEN required THEN it throws with both versions', () => {
+    const old = fakePromtool(path.join(dir, 'old'), '2.42.0');
+    expect(() => findTool('promtool', { ...emptyCache(), [envVarOf('promtool')]: old })).toThrow(
+      new RegExp(`OBS_TOOL_PROMTOOL=.*reports version 2\\.42\\.0, but the image prometheus is ${promtool.version.replace(/\./g, '\\.')}`),
+    );
+  });
+
+  test('GIVEN OBS_TOOL_PROMTOOL names the right version WHEN required THEN it wins over PATH and the cache', () => {
+    const explicit = fakePromtool(path.join(dir, 'explicit'), promtool.version);
+    const onPath = fakePromtool(path.join(dir, 'path'), promtool.version);
+    expect(findTool('promtool', { ...emptyCache(), PATH: path.dirname(onPath), [envVarOf('promtool')]: explicit }).path).toBe(explicit);
+  });
+
+  test('GIVEN a build in the cache WHEN required THEN the cache is keyed by build name and version', () => {
+    const env = emptyCache();
+    const cached = fakePromtool(path.join(buildDir(promtool, env), 'bin'), promtool.version);
+    expect(path.relative(env.OBS_TOOLS_CACHE as string, cached)).toBe(path.join(`prometheus-${promtool.version}`, 'bin', 'promtool'));
+    expect(findTool('promtool', env)).toMatchObject({ path: cached, source: 'cache' });
+  });
+
+  test('GIVEN npm run tools WHEN it runs THEN it prints one "name version path" line per tool', () => {
+    const r = run(path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', '..', 'scripts', 'tools', 'cli.ts')], {
+      timeoutMs: 120_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(TOOLS.map((t) => t.name));
+    for (const line of lines) {
+      const [name, version, file] = line.split(' ');
+      expect(version).toBe(semverOfTag(IMAGES[toolSpec(name).image].tag));
+      expect(fs.existsSync(file)).toBe(true);
+    }
   });
 });

@@ -1,0 +1,204 @@
+/**
+ * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, empty lists,
+ * watches that stay open, and objects written back as sent (leader-election leases, events).
+ *
+ * It serves plain HTTP on 127.0.0.1 and writes a kubeconfig for it, so the real binaries (Prometheus and
+ * vmagent discovery, kube-state-metrics, the event exporter, the collector's k8s_attributes) run their own
+ * client code against it. It records every request, so a test can assert what a component asked for.
+ * It proves startup and the requests made, not authorisation: the real API server's tests do that.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { AddressInfo } from 'net';
+
+export interface FakeKubeApi {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** A kubeconfig whose only cluster is this server. */
+  readonly kubeconfig: string;
+  /** `METHOD path?query` of every request, in order. */
+  readonly requests: string[];
+  /** Objects created or replaced through the API, keyed by their URL path. */
+  readonly objects: Map<string, Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Kinds of the resources that components list or watch; anything else falls back to singular + capital. */
+const KINDS: Record<string, string> = {
+  pods: 'Pod',
+  services: 'Service',
+  endpoints: 'Endpoints',
+  endpointslices: 'EndpointSlice',
+  nodes: 'Node',
+  namespaces: 'Namespace',
+  replicasets: 'ReplicaSet',
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+  ingresses: 'Ingress',
+  ingressclasses: 'IngressClass',
+  events: 'Event',
+  configmaps: 'ConfigMap',
+  secrets: 'Secret',
+  persistentvolumeclaims: 'PersistentVolumeClaim',
+  persistentvolumes: 'PersistentVolume',
+  horizontalpodautoscalers: 'HorizontalPodAutoscaler',
+  poddisruptionbudgets: 'PodDisruptionBudget',
+  storageclasses: 'StorageClass',
+  leases: 'Lease',
+  resourcequotas: 'ResourceQuota',
+  limitranges: 'LimitRange',
+  replicationcontrollers: 'ReplicationController',
+  networkpolicies: 'NetworkPolicy',
+  certificatesigningrequests: 'CertificateSigningRequest',
+  mutatingwebhookconfigurations: 'MutatingWebhookConfiguration',
+  validatingwebhookconfigurations: 'ValidatingWebhookConfiguration',
+  volumeattachments: 'VolumeAttachment',
+  serviceaccounts: 'ServiceAccount',
+  roles: 'Role',
+  rolebindings: 'RoleBinding',
+  clusterroles: 'ClusterRole',
+  clusterrolebindings: 'ClusterRoleBinding',
+};
+
+const GROUPS = [
+  'apps/v1',
+  'batch/v1',
+  'autoscaling/v2',
+  'policy/v1',
+  'networking.k8s.io/v1',
+  'discovery.k8s.io/v1',
+  'coordination.k8s.io/v1',
+  'storage.k8s.io/v1',
+  'certificates.k8s.io/v1',
+  'admissionregistration.k8s.io/v1',
+  'rbac.authorization.k8s.io/v1',
+  'events.k8s.io/v1',
+];
+
+function kindOf(resource: string): string {
+  return KINDS[resource] ?? resource.replace(/s$/, '').replace(/^./, (c) => c.toUpperCase());
+}
+
+/** `/api/v1/namespaces/x/pods` → { apiVersion: 'v1', resource: 'pods', name: undefined } */
+function parsePath(p: string): { apiVersion: string; resource: string; name?: string } | undefined {
+  const parts = p.split('/').filter(Boolean);
+  let apiVersion: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    apiVersion = parts[1];
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    apiVersion = `${parts[1]}/${parts[2]}`;
+    rest = parts.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  return { apiVersion, resource: rest[0], name: rest[1] };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+  const requests: string[] = [];
+  const objects = new Map<string, Record<string, unknown>>();
+  const watches = new Set<http.ServerResponse>();
+  let resourceVersion = 1;
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const p = url.pathname;
+      if (p === '/version') return send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' });
+      if (p === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+      if (p === '/apis') {
+        return send(res, 200, {
+          kind: 'APIGroupList',
+          apiVersion: 'v1',
+          groups: GROUPS.map((gv) => {
+            const [group, version] = gv.split('/');
+            return { name: group, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
+          }),
+        });
+      }
+      if (p === '/api/v1' || /^\/apis\/[^/]+\/[^/]+$/.test(p)) {
+        const gv = p === '/api/v1' ? 'v1' : p.slice('/apis/'.length);
+        return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources: [] });
+      }
+      const target = parsePath(p);
+      if (!target) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
+      const kind = kindOf(target.resource);
+      if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
+        // An open watch with no events; ended when the server closes.
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        res.flushHeaders();
+        watches.add(res);
+        res.on('close', () => watches.delete(res));
+        return;
+      }
+      if (req.method === 'GET' && !target.name) {
+        return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items: [] });
+      }
+      if (req.method === 'GET') {
+        const stored = objects.get(p);
+        if (stored) return send(res, 200, stored);
+        return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${target.resource} "${target.name}" not found` });
+      }
+      if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+        let obj: Record<string, unknown> = {};
+        try {
+          obj = JSON.parse(body) as Record<string, unknown>;
+        } catch {
+          /* a patch body that is not JSON is stored as sent */
+        }
+        const metadata: Record<string, unknown> = { ...((obj.metadata as Record<string, unknown>) ?? {}), resourceVersion: String(++resourceVersion) };
+        const stored = { apiVersion: target.apiVersion, kind, ...obj, metadata };
+        const name = (metadata.name as string | undefined) ?? target.name;
+        objects.set(target.name ? p : `${p}/${name}`, stored);
+        return send(res, req.method === 'POST' ? 201 : 200, stored);
+      }
+      return send(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kube-api-'));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: loopback, cluster: {server: "' + url + '"}}]',
+      'users: [{name: loopback, user: {token: "loopback"}}]',
+      'contexts: [{name: loopback, context: {cluster: loopback, user: loopback, namespace: default}}]',
+      'current-context: loopback',
+      '',
+    ].join('\n'),
+  );
+  return {
+    url,
+    kubeconfig,
+    requests,
+    objects,
+    close: async () => {
+      for (const w of watches) w.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Starting a real binary for a test: a free loopback port, the process with its log captured, a wait for its
+ * health endpoint, and a check that the log holds no error and no deprecation warning.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  log(): string;
+  /** Resolves when `url` answers 2xx; rejects with the log if the process exits or the time runs out. */
+  waitForHttp(url: string, timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const running = new Set<RunningProcess>();
+
+/** Starts `cmd`; every process a test file starts is killed when the file's tests end (see `stopAll`). */
+export function startProcess(name: string, cmd: string, args: string[], opts: StartOptions = {}): RunningProcess {
+  const chunks: Buffer[] = [];
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  child.stderr?.on('data', (c: Buffer) => chunks.push(c));
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+    child.on('error', (e) => {
+      chunks.push(Buffer.from(`[startProcess] could not start ${cmd}: ${e.message}\n`));
+      exited = { code: -1, signal: null };
+      resolve();
+    });
+  });
+  const log = (): string => Buffer.concat(chunks).toString('utf8');
+  const proc: RunningProcess = {
+    name,
+    child,
+    log,
+    async waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      let last = '';
+      while (Date.now() < deadline) {
+        if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before ${url} answered. Its log:\n${log()}`);
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          if (res.ok) return;
+          last = `HTTP ${res.status}`;
+        } catch (e) {
+          last = (e as Error).message;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${name}: ${url} did not answer 2xx within ${timeoutMs} ms (last: ${last}). Its log:\n${log()}`);
+    },
+    async stop(graceMs = 10_000): Promise<void> {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => !exited && child.kill('SIGKILL'), graceMs);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      running.delete(proc);
+    },
+    async kill(): Promise<void> {
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+      running.delete(proc);
+    },
+  };
+  running.add(proc);
+  return proc;
+}
+
+/** Stops every process still running; call from `afterAll`. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop(5_000)));
+}
+
+/**
+ * The lines of a log that report an error or a warning (deprecations included), in the formats our
+ * components use: logfmt `level=warn`, JSON `"level":"warn"`, zap's tab-separated `\twarn\t`, klog's `W0102`/`E0102`
+ * prefixes, and any line that says "deprecated".
+ */
+export function problemLines(log: string, allow: readonly RegExp[] = []): string[] {
+  const problem = [
+    /\blevel=(warn|warning|error|err|fatal|panic)\b/i,
+    /"level":\s*"(warn|warning|error|fatal|panic)"/i,
+    /\t(warn|error|fatal|panic|dpanic)\t/i,
+    /^[WEF]\d{4} \d\d:\d\d:\d\d/,
+    /deprecat/i,
+  ];
+  return log
+    .split('\n')
+    .filter((line) => problem.some((re) => re.test(line)))
+    .filter((line) => !allow.some((re) => re.test(line)));
+}
+
+/** Fails naming the component and quoting every error or warning line of its log. */
+export function expectCleanLog(name: string, log: string, allow: readonly RegExp[] = []): void {
+  const lines = problemLines(log, allow);
+  if (lines.length > 0) {
+    throw new Error(`${name} logged ${lines.length} error or warning line(s):\n${lines.join('\n')}`);
+  }
+}
+
+/** A temp directory removed when the process exits (Jest workers exit at the end of the run). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
