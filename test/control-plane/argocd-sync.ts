@@ -61,6 +61,8 @@ export interface SyncReport {
   /** Every warning the API server returned, as kubectl printed it (`Warning: ...`). */
   readonly warnings: string[];
   readonly pruned: string[];
+  /** Seconds per step (`wave 1`, `hooks`, `prune`), for the record. */
+  readonly seconds: Record<string, number>;
 }
 
 /** `kubectl apply -o name` prints `deployment.apps/grafana`; the same key for a manifest. */
@@ -74,17 +76,32 @@ async function applyRun(cp: ControlPlane, objects: K8sObject[], serverSide: bool
   // Argo CD's server-side apply: its field manager, taking over fields another manager set.
   if (serverSide) args.push('--server-side', '--field-manager=argocd-controller', '--force-conflicts');
   const r = await cp.kubectl(args, objects.map((o) => stringify(o)).join('---\n'));
-  const printed = new Set(r.stdout.split('\n').filter(Boolean));
+  // kubectl prints the name of each object it applied; names can repeat across namespaces in one run.
+  const printed = new Map<string, number>();
+  for (const line of r.stdout.split('\n').filter(Boolean)) printed.set(line, (printed.get(line) ?? 0) + 1);
   const stderr = r.stderr.split('\n').filter(Boolean);
   report.warnings.push(...stderr.filter((l) => l.startsWith('Warning: ')));
   const errors = stderr.filter((l) => !l.startsWith('Warning: '));
-  for (const o of objects) {
-    // Names can repeat across namespaces in one wave (a ServiceAccount per namespace): count them off.
-    if (printed.has(nameKey(o)) && !errors.some((e) => e.includes(`"${o.metadata.name}"`) && (!o.metadata.namespace || e.includes(o.metadata.namespace)))) {
-      report.applied.push(idOf(o));
-    } else {
-      const mine = errors.filter((e) => e.includes(`"${o.metadata.name}"`));
-      report.problems.push({ object: idOf(o), message: (mine.length ? mine : errors.length ? errors : [`kubectl exited ${r.code} without naming it`]).join('\n') });
+  const byKey = new Map<string, K8sObject[]>();
+  for (const o of objects) byKey.set(nameKey(o), [...(byKey.get(nameKey(o)) ?? []), o]);
+  for (const [key, same] of byKey) {
+    const missing = same.length - (printed.get(key) ?? 0);
+    // Which of the objects of this name failed: those whose namespace an error names, when that decides it.
+    const named = (o: K8sObject) => errors.filter((e) => e.includes(`"${o.metadata.name}"`));
+    let failed = missing <= 0 ? [] : same;
+    if (missing > 0 && missing < same.length) {
+      const inNamespace = same.filter((o) => named(o).some((e) => o.metadata.namespace && e.includes(o.metadata.namespace)));
+      if (inNamespace.length === missing) failed = inNamespace;
+    }
+    for (const o of same) {
+      if (!failed.includes(o)) report.applied.push(idOf(o));
+      else {
+        // kubectl prints a refused patch and its target before the API server's message: keep the message.
+        const lines = named(o);
+        const messages = lines.filter((e) => /is (invalid|forbidden)|Error from server|error when/.test(e));
+        const mine = messages.length ? messages : lines.filter((e) => !e.startsWith('{'));
+        report.problems.push({ object: idOf(o), message: (mine.length ? mine : errors.length ? errors : [`kubectl exited ${r.code} without naming it`]).join('\n') });
+      }
     }
   }
   if (r.code !== 0 && errors.length === 0) report.problems.push({ object: '(kubectl)', message: `kubectl apply exited ${r.code}:\n${r.stderr}` });
@@ -171,7 +188,12 @@ export interface SyncOptions {
 
 /** Syncs `objects` like an Argo CD Application with automated sync (prune on). */
 export async function syncLikeArgoCd(cp: ControlPlane, objects: readonly K8sObject[], opts: SyncOptions = {}): Promise<SyncReport> {
-  const report = { applied: [] as string[], problems: [] as SyncProblem[], warnings: [] as string[], pruned: [] as string[] };
+  const report = { applied: [] as string[], problems: [] as SyncProblem[], warnings: [] as string[], pruned: [] as string[], seconds: {} as Record<string, number> };
+  let t = Date.now();
+  const lap = (step: string) => {
+    report.seconds[step] = Math.round((Date.now() - t) / 100) / 10;
+    t = Date.now();
+  };
   const ordered = sortForSync(objects);
   const syncPhase = ordered.filter((o) => hookOf(o) === undefined);
   const hooks = ordered.filter((o) => hookOf(o) === 'PostSync');
@@ -190,6 +212,7 @@ export async function syncLikeArgoCd(cp: ControlPlane, objects: readonly K8sObje
       i = j;
     }
     await waitHealthy(cp.client, inWave, opts.waveTimeoutMs ?? 60_000, report.problems);
+    lap(`wave ${wave}`);
   }
 
   for (const hook of hooks) {
@@ -215,6 +238,7 @@ export async function syncLikeArgoCd(cp: ControlPlane, objects: readonly K8sObje
     }
   }
 
+  lap('hooks');
   if (opts.previous) {
     const current = new Set(objects.map(idOf));
     for (const old of sortForSync(opts.previous).reverse()) {
@@ -225,6 +249,7 @@ export async function syncLikeArgoCd(cp: ControlPlane, objects: readonly K8sObje
       else report.problems.push({ object: idOf(old), message: `pruning: ${r.stderr}` });
     }
   }
+  if (opts.previous) lap('prune');
   return report;
 }
 

@@ -231,45 +231,49 @@ export interface RbacRow {
  */
 export async function checkRbac(client: KubeClient, accounts: readonly ServiceAccountRef[], needs: ReadonlyMap<string, readonly Need[]>, namespaces: readonly string[]): Promise<{ problems: string[]; rows: RbacRow[] }> {
   const problems: string[] = [];
-  const rows: RbacRow[] = [];
-  for (const sa of accounts) {
-    const key = `${sa.namespace}/${sa.name}`;
-    const mine = needs.get(key) ?? [];
-    const row = { serviceAccount: key, allowed: [] as string[], denied: [] as string[] };
-    for (const need of mine) {
-      if (await allowed(client, sa, need)) row.allowed.push(accessText(need));
-      else {
-        row.denied.push(accessText(need));
-        problems.push(`ServiceAccount ${key} needs to ${accessText(need)} (${need.why}): denied`);
-      }
-    }
-    const needed = new Set(mine.map(accessText));
-    for (const probe of forbiddenProbes(sa)) {
-      if (needed.has(accessText(probe))) continue;
-      if (await allowed(client, sa, probe)) {
-        row.allowed.push(accessText(probe));
-        problems.push(`ServiceAccount ${key} may ${accessText(probe)}, which it must not`);
-      } else row.denied.push(accessText(probe));
-    }
-    for (const ns of namespaces) {
-      for (const rule of await rulesIn(client, sa, ns)) {
-        const resources = (rule.resources ?? []).flatMap((r) => (rule.apiGroups ?? ['']).map((g) => (g ? `${r.split('/')[0]}.${g}${r.includes('/') ? `/${r.split('/')[1]}` : ''}` : r)));
-        const text = `${rule.verbs.join(',')} ${resources.join(',')}${rule.resourceNames ? ` [${rule.resourceNames.join(',')}]` : ''}`;
-        if (rule.verbs.includes('*') || (rule.resources ?? []).includes('*') || (rule.apiGroups ?? []).includes('*')) problems.push(`ServiceAccount ${key} has a wildcard rule in ${ns}: ${text}`);
-        if ((rule.resources ?? []).some((r) => r === 'secrets' || r.startsWith('secrets/'))) problems.push(`ServiceAccount ${key} has a rule on Secrets in ${ns}: ${text}`);
-        for (const verb of rule.verbs.filter((v) => WRITE_VERBS.has(v))) {
-          for (const resource of resources.filter((r) => !BASELINE_WRITES.has(r))) {
-            const names = rule.resourceNames ?? [undefined];
-            for (const name of names) {
-              const covered = mine.some((n) => n.verb === verb && n.resource === resource && (n.name === undefined || n.name === name) && (!n.namespace || n.namespace === ns));
-              if (!covered) problems.push(`ServiceAccount ${key} may ${verb} ${resource}${name ? `/${name}` : ''} in ${ns}, which none of its needs asks for`);
+  // One account at a time in order, its reviews together: the API server answers them in parallel.
+  const rows = await Promise.all(
+    accounts.map(async (sa): Promise<RbacRow> => {
+      const key = `${sa.namespace}/${sa.name}`;
+      const mine = needs.get(key) ?? [];
+      const row = { serviceAccount: key, allowed: [] as string[], denied: [] as string[] };
+      const needAnswers = await Promise.all(mine.map((need) => allowed(client, sa, need)));
+      mine.forEach((need, i) => {
+        if (needAnswers[i]) row.allowed.push(accessText(need));
+        else {
+          row.denied.push(accessText(need));
+          problems.push(`ServiceAccount ${key} needs to ${accessText(need)} (${need.why}): denied`);
+        }
+      });
+      const needed = new Set(mine.map(accessText));
+      const probes = forbiddenProbes(sa).filter((p) => !needed.has(accessText(p)));
+      const probeAnswers = await Promise.all(probes.map((probe) => allowed(client, sa, probe)));
+      probes.forEach((probe, i) => {
+        if (probeAnswers[i]) {
+          row.allowed.push(accessText(probe));
+          problems.push(`ServiceAccount ${key} may ${accessText(probe)}, which it must not`);
+        } else row.denied.push(accessText(probe));
+      });
+      const rulesByNamespace = await Promise.all(namespaces.map(async (ns) => [ns, await rulesIn(client, sa, ns)] as const));
+      for (const [ns, rules] of rulesByNamespace) {
+        for (const rule of rules) {
+          const resources = (rule.resources ?? []).flatMap((r) => (rule.apiGroups ?? ['']).map((g) => (g ? `${r.split('/')[0]}.${g}${r.includes('/') ? `/${r.split('/')[1]}` : ''}` : r)));
+          const text = `${rule.verbs.join(',')} ${resources.join(',')}${rule.resourceNames ? ` [${rule.resourceNames.join(',')}]` : ''}`;
+          if (rule.verbs.includes('*') || (rule.resources ?? []).includes('*') || (rule.apiGroups ?? []).includes('*')) problems.push(`ServiceAccount ${key} has a wildcard rule in ${ns}: ${text}`);
+          if ((rule.resources ?? []).some((r) => r === 'secrets' || r.startsWith('secrets/'))) problems.push(`ServiceAccount ${key} has a rule on Secrets in ${ns}: ${text}`);
+          for (const verb of rule.verbs.filter((v) => WRITE_VERBS.has(v))) {
+            for (const resource of resources.filter((r) => !BASELINE_WRITES.has(r))) {
+              for (const name of rule.resourceNames ?? [undefined]) {
+                const covered = mine.some((n) => n.verb === verb && n.resource === resource && (n.name === undefined || n.name === name) && (!n.namespace || n.namespace === ns));
+                if (!covered) problems.push(`ServiceAccount ${key} may ${verb} ${resource}${name ? `/${name}` : ''} in ${ns}, which none of its needs asks for`);
+              }
             }
           }
         }
       }
-    }
-    rows.push(row);
-  }
+      return row;
+    }),
+  );
   return { problems: [...new Set(problems)], rows };
 }
 

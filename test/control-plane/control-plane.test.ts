@@ -10,15 +10,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ETCD_VERSION, KUBERNETES_VERSION } from '../../scripts/tools/catalog';
-import { synthesize } from '../../src/synth';
-import { stopAll, tempDir } from '../support/process';
+import { stopAll } from '../support/process';
 import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
 import { idOf, isServerSide, K8sObject, loadEnvironment, Manifest, SyncReport, syncLikeArgoCd } from './argocd-sync';
 import { checkPods, checkRbac, RbacRow } from './checks';
 import { ControlPlane, startControlPlane } from './cluster';
-import { createVolumes, installClusterAddOns, loadApplications, previousRevision, removeEnvironment } from './environment';
-import { serviceAccountNeeds, serviceAccounts } from './needs';
+import { createVolumes, environmentDirs, installClusterAddOns, loadApplications, previousRevision, removeEnvironment } from './environment';
+import { serviceAccountNeeds, serviceAccounts, undefinedAccountUsers } from './needs';
 import { CLUSTER_NODES, simulateNodes, SimulatedNodes } from './nodes';
 
 /** The API server's limit on all annotations of one object together (apimachinery TotalAnnotationSizeLimitB). */
@@ -48,17 +47,6 @@ afterAll(async () => {
   if (summary.length) console.log(summary.join('\n'));
 }, 60_000);
 
-/** Environments by name: the shipped configs, and the examples synthesized here. */
-function environmentDirs(): Array<[string, string]> {
-  const shipped = synthesizedShippedConfigs();
-  const examples = tempDir('control-plane-examples');
-  for (const example of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', example), out: examples });
-  return [
-    ...fs.readdirSync(shipped).sort().map((env): [string, string] => [env, path.join(shipped, env)]),
-    ...fs.readdirSync(examples).sort().map((env): [string, string] => [`example ${env}`, path.join(examples, env)]),
-  ];
-}
-
 const problemsText = (problems: ReadonlyArray<{ object: string; message: string }>): string => problems.map((p) => `${p.object}: ${p.message}`).join('\n');
 
 /** A PodSecurity warning the API server returns for a workload in a namespace whose `warn` level is stricter than `enforce`. */
@@ -81,9 +69,7 @@ async function podSecurityWarnings(objects: readonly K8sObject[]): Promise<Map<s
 }
 
 function formatRbac(rows: readonly RbacRow[]): string {
-  return rows
-    .map((r) => `  ${r.serviceAccount}\n    allowed: ${r.allowed.join('; ') || '(nothing)'}\n    denied:  ${r.denied.join('; ')}`)
-    .join('\n');
+  return rows.map((r) => `    ${r.serviceAccount}: allowed ${r.allowed.join('; ') || '(nothing)'}; denied ${r.denied.length} of the forbidden probes`).join('\n');
 }
 
 interface Applied {
@@ -107,16 +93,83 @@ async function applyEnvironment(envDir: string, volumePrefix: string): Promise<A
   return { manifests, report, applications };
 }
 
+// ---- Broken fixtures: each check fails, naming the object and the reason ------------------------------------
+
+interface Fixture {
+  readonly description: string;
+  readonly environment: string;
+  readonly target: { kind: string; namespace?: string; name: string };
+  readonly patch: Array<{ op: 'add' | 'remove' | 'replace'; path: string; value?: unknown }>;
+  readonly check: 'apply' | 'pods' | 'rbac';
+  readonly expect: string[];
+}
+
+const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'control-plane');
+const FIXTURE_ENVIRONMENT = 'prod';
+
+function applyJsonPatch(o: any, patch: Fixture['patch']): any {
+  const copy = structuredClone(o);
+  for (const op of patch) {
+    const keys = op.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    let parent = copy;
+    for (const k of keys) {
+      if (parent[k] === undefined) throw new Error(`patch path ${op.path}: no ${k}`);
+      parent = parent[k];
+    }
+    if (op.op === 'remove') {
+      if (!(last in parent)) throw new Error(`patch path ${op.path}: nothing to remove`);
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete parent[last];
+    } else if (Array.isArray(parent) && op.op === 'add') parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
+    else parent[last] = op.value;
+  }
+  return copy;
+}
+
+/** The broken fixtures, on the live prod environment: each breaks one object, runs one check, then restores it. */
+function brokenFixtures(env: string, manifests: () => readonly Manifest[]): void {
+  const fixtures = fs.readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.yaml')).sort();
+
+  test('there is a fixture for each check', () => {
+    const checks = fixtures.map((f) => (parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as Fixture).check);
+    expect(new Set(checks)).toEqual(new Set(['apply', 'pods', 'rbac']));
+  });
+
+  test.each(fixtures)('broken fixture %s fails its check with a clear message', async (file) => {
+    const fixture = parse(fs.readFileSync(path.join(FIXTURE_DIR, file), 'utf8')) as Fixture;
+    expect(fixture.environment).toBe(env);
+    const { kind, namespace, name } = fixture.target;
+    const original = manifests().find((m) => m.object.kind === kind && m.object.metadata.name === name && (namespace === undefined || m.object.metadata.namespace === namespace));
+    if (!original) throw new Error(`${file}: no ${kind} ${namespace ?? ''}/${name} in ${env}`);
+    const broken = applyJsonPatch(original.object, fixture.patch);
+    const report = await syncLikeArgoCd(cp, [broken], { waveTimeoutMs: 5_000 });
+    let messages: string[] = [];
+    if (fixture.check === 'apply') messages = report.problems.map((p) => `${p.object}: ${p.message}`);
+    if (fixture.check === 'pods') messages = (await checkPods(cp.client, [{ object: broken, file: original.file }], CLUSTER_NODES)).problems;
+    if (fixture.check === 'rbac') messages = (await checkRbac(cp.client, serviceAccounts(manifests()), serviceAccountNeeds(manifests()), [])).problems;
+    // Put the original back for the next fixture.
+    const restored = await syncLikeArgoCd(cp, [original.object], { waveTimeoutMs: 30_000 });
+    summary.push(`fixture ${file}: ${fixture.description}\n    ${messages.join('\n    ')}`);
+    for (const text of fixture.expect) expect(messages.join('\n')).toContain(text);
+    expect(problemsText(restored.problems)).toBe('');
+  }, 120_000);
+}
+
 describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env, envDir) => {
   let applied: Applied;
 
   beforeAll(async () => {
+    const started = Date.now();
     applied = await applyEnvironment(envDir, `pv-${env.replace(/\W+/g, '-')}`);
+    summary.push(`${env}: synced in ${((Date.now() - started) / 1000).toFixed(1)} s (${Object.entries(applied.report.seconds).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
   }, 240_000);
 
   afterAll(async () => {
     if (applied) {
+      const started = Date.now();
       await removeEnvironment(cp, [...applied.manifests.map((m) => m.object), ...loadApplications(envDir).map((m) => m.object)]);
+      summary.push(`${env}: removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   }, 120_000);
 
@@ -190,13 +243,35 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
     const accounts = serviceAccounts(applied.manifests);
     const needs = serviceAccountNeeds(applied.manifests);
     const namespaces = applied.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name);
-    // Every workload runs as a ServiceAccount of the manifests.
-    expect([...needs.keys()].filter((k) => !accounts.some((a) => `${a.namespace}/${a.name}` === k))).toEqual([]);
+    // A workload that runs as an account the manifests do not define (the namespace's `default`) gets no token.
+    for (const u of undefinedAccountUsers(applied.manifests)) expect(u).toEqual({ workload: u.workload, serviceAccount: expect.stringMatching(/\/default$/), automount: false });
     const result = await checkRbac(cp.client, accounts, needs, namespaces);
     summary.push(`${env}: RBAC (SubjectAccessReview per ServiceAccount)\n${formatRbac(result.rows)}`);
     expect(result.problems.join('\n')).toBe('');
   }, 120_000);
+
+  // Last, as they change the live objects (and put them back).
+  if (env === FIXTURE_ENVIRONMENT) brokenFixtures(env, () => applied.manifests);
 });
+
+/**
+ * StatefulSets whose volumeClaimTemplates differ between two revisions in their labels or annotations only:
+ * the API server refuses the change (the field is immutable), and the README's one-time upgrade step (delete the
+ * StatefulSet with --cascade=orphan, then sync) recreates it over the same pods and claims.
+ */
+function claimTemplateMetadataChanges(before: readonly K8sObject[], after: readonly K8sObject[]): string[] {
+  const strip = (templates: any[] = []) => JSON.stringify(templates.map((t) => ({ ...t, metadata: { name: t.metadata?.name } })));
+  return after
+    .filter((o) => o.kind === 'StatefulSet')
+    .filter((o) => {
+      const old = before.find((b) => idOf(b) === idOf(o));
+      if (!old) return false;
+      const changed = JSON.stringify(old.spec.volumeClaimTemplates ?? []) !== JSON.stringify(o.spec.volumeClaimTemplates ?? []);
+      return changed && strip(old.spec.volumeClaimTemplates) === strip(o.spec.volumeClaimTemplates);
+    })
+    .map(idOf)
+    .sort();
+}
 
 describe.each(['prod', 'qa'])('upgrade of %s from the previous revision of dist/', (env) => {
   const envDir = path.join(synthesizedShippedConfigs(), env);
@@ -204,33 +279,57 @@ describe.each(['prod', 'qa'])('upgrade of %s from the previous revision of dist/
   let current: Manifest[];
   let first: SyncReport;
   let second: SyncReport;
+  let afterStep: SyncReport;
+  let refused: string[];
 
   beforeAll(async () => {
+    const started = Date.now();
     current = loadEnvironment(envDir);
     previous = previousRevision(env, current);
     const all = [...previous.manifests, ...current].map((m) => m.object);
     await createVolumes(cp, `pv-upgrade-${env}`, all);
     first = await syncLikeArgoCd(cp, previous.manifests.map((m) => m.object));
-    second = await syncLikeArgoCd(
-      cp,
-      current.map((m) => m.object),
-      { previous: previous.manifests.map((m) => m.object) },
-    );
+    const opts = { previous: previous.manifests.map((m) => m.object) };
+    second = await syncLikeArgoCd(cp, current.map((m) => m.object), opts);
+    refused = second.problems.filter((p) => /spec\.volumeClaimTemplates: Invalid value: .*field is immutable/s.test(p.message)).map((p) => p.object).sort();
+    // The README's one-time step for those, then Argo CD's next sync.
+    for (const id of refused) {
+      const [, ns, name] = /^StatefulSet ([^/]+)\/(.+)$/.exec(id)!;
+      const r = await cp.kubectl(['delete', 'statefulset', '-n', ns, name, '--cascade=orphan']);
+      if (r.code !== 0) throw new Error(`kubectl delete statefulset -n ${ns} ${name} --cascade=orphan: ${r.stderr}`);
+    }
+    // Argo CD's next sync finds only those out of sync (everything else is as the current revision has it).
+    const again = current.map((m) => m.object).filter((o) => refused.includes(idOf(o)));
+    afterStep = refused.length ? await syncLikeArgoCd(cp, again) : second;
+    summary.push(`upgrade ${env}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 300_000);
 
   afterAll(async () => {
+    const started = Date.now();
     if (current) await removeEnvironment(cp, [...(previous?.manifests ?? []), ...current].map((m) => m.object));
+    summary.push(`upgrade ${env}: removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 120_000);
 
   test('the previous revision applies', () => {
     expect(problemsText(first.problems)).toBe('');
   });
 
-  test('the current revision applies over it: no immutable field changed, every wave healthy, what is gone pruned', async () => {
-    expect(problemsText(second.problems)).toBe('');
+  test('the API server refuses no change but a StatefulSet claim template whose labels changed (the README upgrade step)', () => {
+    const expected = claimTemplateMetadataChanges(previous.manifests.map((m) => m.object), current.map((m) => m.object));
+    expect(refused).toEqual(expected);
+    expect(problemsText(second.problems.filter((p) => !refused.includes(p.object)))).toBe('');
+    summary.push(
+      `upgrade ${env} from ${previous.subject.slice(0, 90)}:\n    ${
+        refused.length ? `refused until the README step (delete --cascade=orphan): ${second.problems.map((p) => `${p.object}: ${p.message.slice(0, 160)}…`).join('\n    ')}` : 'nothing refused'
+      }`,
+    );
+  });
+
+  test('the current revision then applies: every wave healthy, pods on the current templates, what is gone pruned', async () => {
+    expect(problemsText(afterStep.problems)).toBe('');
     const pods = await checkPods(cp.client, current, CLUSTER_NODES);
     expect(pods.problems.join('\n')).toBe('');
-    summary.push(`upgrade ${env}: ${previous.subject.slice(0, 80)} -> current: ${second.applied.length} objects applied, ${second.pruned.length} pruned${second.pruned.length ? ` (${second.pruned.join(', ')})` : ''}, ${pods.created} pods`);
+    summary.push(`    then ${second.applied.length + (refused.length ? afterStep.applied.length : 0)} objects applied, ${second.pruned.length} pruned${second.pruned.length ? ` (${second.pruned.join(', ')})` : ''}, ${pods.created} pods of the current templates`);
   }, 60_000);
 });
 
@@ -254,80 +353,3 @@ describe('the versions run', () => {
   });
 });
 
-// ---- Broken fixtures: each check fails, naming the object and the reason ------------------------------------
-
-interface Fixture {
-  readonly description: string;
-  readonly environment: string;
-  readonly target: { kind: string; namespace?: string; name: string };
-  readonly patch: Array<{ op: 'add' | 'remove' | 'replace'; path: string; value?: unknown }>;
-  readonly check: 'apply' | 'pods' | 'rbac';
-  readonly expect: string[];
-}
-
-const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'control-plane');
-
-function applyJsonPatch(o: any, patch: Fixture['patch']): any {
-  const copy = structuredClone(o);
-  for (const op of patch) {
-    const keys = op.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const last = keys.pop()!;
-    let parent = copy;
-    for (const k of keys) {
-      if (parent[k] === undefined) throw new Error(`patch path ${op.path}: no ${k}`);
-      parent = parent[k];
-    }
-    if (op.op === 'remove') {
-      if (!(last in parent)) throw new Error(`patch path ${op.path}: nothing to remove`);
-      if (Array.isArray(parent)) parent.splice(Number(last), 1);
-      else delete parent[last];
-    } else if (Array.isArray(parent) && op.op === 'add') parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
-    else parent[last] = op.value;
-  }
-  return copy;
-}
-
-describe('broken fixtures fail with a clear message', () => {
-  const fixtures = fs.readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.yaml')).sort();
-  const env = 'prod';
-  const envDir = path.join(synthesizedShippedConfigs(), env);
-  let manifests: Manifest[];
-
-  beforeAll(async () => {
-    manifests = loadEnvironment(envDir);
-    await createVolumes(cp, 'pv-fixtures', manifests.map((m) => m.object));
-    const report = await syncLikeArgoCd(cp, manifests.map((m) => m.object));
-    if (report.problems.length) throw new Error(`the unbroken ${env} does not apply:\n${problemsText(report.problems)}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    if (manifests) await removeEnvironment(cp, manifests.map((m) => m.object));
-  }, 120_000);
-
-  test('there is a fixture for each check', () => {
-    const checks = fixtures.map((f) => (parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as Fixture).check);
-    expect(new Set(checks)).toEqual(new Set(['apply', 'pods', 'rbac']));
-  });
-
-  test.each(fixtures)('%s', async (file) => {
-    const fixture = parse(fs.readFileSync(path.join(FIXTURE_DIR, file), 'utf8')) as Fixture;
-    expect(fixture.environment).toBe(env);
-    const { kind, namespace, name } = fixture.target;
-    const original = manifests.find((m) => m.object.kind === kind && m.object.metadata.name === name && m.object.metadata.namespace === namespace);
-    if (!original) throw new Error(`${file}: no ${kind} ${namespace ?? ''}/${name} in ${env}`);
-    const broken = applyJsonPatch(original.object, fixture.patch);
-    const report = await syncLikeArgoCd(cp, [broken], { waveTimeoutMs: 15_000 });
-    let messages: string[] = [];
-    if (fixture.check === 'apply') messages = report.problems.map((p) => `${p.object}: ${p.message}`);
-    if (fixture.check === 'pods') messages = (await checkPods(cp.client, [{ object: broken, file: original.file }], CLUSTER_NODES)).problems;
-    if (fixture.check === 'rbac') {
-      const result = await checkRbac(cp.client, serviceAccounts(manifests), serviceAccountNeeds(manifests), []);
-      messages = result.problems;
-    }
-    // Put the original back for the next fixture.
-    const restored = await syncLikeArgoCd(cp, [original.object], { waveTimeoutMs: 30_000 });
-    summary.push(`fixture ${file}: ${fixture.description}\n    ${messages.join('\n    ')}`);
-    for (const text of fixture.expect) expect(messages.join('\n')).toContain(text);
-    expect(problemsText(restored.problems)).toBe('');
-  }, 120_000);
-});

@@ -6,10 +6,23 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ARGOCD_APPLICATION_CRD } from '../support/argocd-crd';
-import { REPO_ROOT } from '../support/synth-fixture';
+import { synthesize } from '../../src/synth';
+import { tempDir } from '../support/process';
+import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { idOf, K8sObject, loadEnvironment, Manifest, parseManifests } from './argocd-sync';
 import { ControlPlane } from './cluster';
 import { NVIDIA_RUNTIME_CLASS } from './nodes';
+
+/** Every environment to apply, by name: the shipped configs (prod, qa), and the examples synthesized here. */
+export function environmentDirs(): Array<[string, string]> {
+  const shipped = synthesizedShippedConfigs();
+  const examples = tempDir('control-plane-examples');
+  for (const example of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', example), out: examples });
+  return [
+    ...fs.readdirSync(shipped).sort().map((env): [string, string] => [env, path.join(shipped, env)]),
+    ...fs.readdirSync(examples).sort().map((env): [string, string] => [`example ${env}`, path.join(examples, env)]),
+  ];
+}
 
 /** The default StorageClass: statically provisioned volumes, bound when the first pod using a claim is scheduled. */
 export const STORAGE_CLASS = {
@@ -100,8 +113,32 @@ export async function removeEnvironment(cp: ControlPlane, objects: readonly K8sO
     objects.filter((o) => o.kind === 'Application' || (CLUSTER_SCOPED.has(o.kind) && o.kind !== 'Namespace')).map((o) => JSON.stringify(o)).join('\n'),
   );
   if (r.code !== 0) throw new Error(`removing the environment's cluster-wide objects: ${r.stderr}`);
-  for (const ns of namespaces) await cp.client.delete(`/api/v1/namespaces/${ns}`);
+  // The pods first, as a drained cluster would be: the workloads, then their pods at once (the kubelet would
+  // confirm each); the namespace controller then finds no pod to wait for.
   const deadline = Date.now() + timeoutMs;
+  const workloads = ['apps/v1/deployments', 'apps/v1/statefulsets', 'apps/v1/daemonsets', 'apps/v1/replicasets', 'batch/v1/jobs'];
+  for (const ns of namespaces) {
+    for (const w of workloads) await cp.client.delete(`/apis/${w.replace(/\/(\w+)$/, `/namespaces/${ns}/$1`)}?propagationPolicy=Background`);
+  }
+  for (;;) {
+    let left = 0;
+    for (const ns of namespaces) {
+      await cp.client.delete(`/api/v1/namespaces/${ns}/pods`, 0);
+      left += (await cp.client.request('GET', `/api/v1/namespaces/${ns}/pods`)).body?.items?.length ?? 0;
+    }
+    if (left === 0) break;
+    if (Date.now() > deadline) throw new Error(`${left} pods left in ${[...namespaces].join(', ')} after ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  // The PVC protection controller takes its time to see that no pod uses a claim any more: spare it the wait.
+  for (const ns of namespaces) {
+    for (const pvc of (await cp.client.request('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims`)).body?.items ?? []) {
+      const claim = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata.name}`;
+      await cp.client.mergePatch(claim, { metadata: { finalizers: null } });
+      await cp.client.delete(claim);
+    }
+  }
+  for (const ns of namespaces) await cp.client.delete(`/api/v1/namespaces/${ns}`);
   for (;;) {
     const left: string[] = [];
     for (const ns of namespaces) if ((await cp.client.request('GET', `/api/v1/namespaces/${ns}`)).status !== 404) left.push(ns);

@@ -47,6 +47,8 @@ const KSM_RESOURCES: Record<string, string> = {
 
 const listWatch = (resource: string, why: string, namespace?: string): Need[] => ['list', 'watch'].map((verb) => ({ verb, resource, why, namespace }));
 
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
 function podSpecOf(o: K8sObject): any {
   return o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
 }
@@ -123,7 +125,7 @@ export function serviceAccountNeeds(manifests: readonly Manifest[]): Map<string,
   const configMaps = manifests.filter((m) => m.object.kind === 'ConfigMap').map((m) => m.object);
   for (const { object, file } of manifests) {
     const pod = podSpecOf(object);
-    if (!pod || !['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(object.kind)) continue;
+    if (!pod || !WORKLOAD_KINDS.includes(object.kind)) continue;
     const ns = object.metadata.namespace!;
     const key = `${ns}/${pod.serviceAccountName ?? 'default'}`;
     const mine = needs.get(key) ?? [];
@@ -159,7 +161,20 @@ export function serviceAccountNeeds(manifests: readonly Manifest[]): Map<string,
   return needs;
 }
 
-/** Every ServiceAccount of the manifests. */
+/** Every ServiceAccount of the manifests, and those their workloads run as without defining them (`default`). */
 export function serviceAccounts(manifests: readonly Manifest[]): ServiceAccountRef[] {
-  return manifests.filter((m) => m.object.kind === 'ServiceAccount').map((m) => ({ namespace: m.object.metadata.namespace!, name: m.object.metadata.name }));
+  const defined = manifests.filter((m) => m.object.kind === 'ServiceAccount').map((m) => ({ namespace: m.object.metadata.namespace!, name: m.object.metadata.name }));
+  const used = [...serviceAccountNeeds(manifests).keys()].map((k) => ({ namespace: k.split('/')[0], name: k.split('/')[1] }));
+  return [...defined, ...used.filter((u) => !defined.some((d) => d.namespace === u.namespace && d.name === u.name))];
+}
+
+/** Workloads that run as a ServiceAccount the manifests do not define: `namespace/name` → the pod spec. */
+export function undefinedAccountUsers(manifests: readonly Manifest[]): Array<{ workload: string; serviceAccount: string; automount: boolean | undefined }> {
+  const defined = new Set(manifests.filter((m) => m.object.kind === 'ServiceAccount').map((m) => `${m.object.metadata.namespace}/${m.object.metadata.name}`));
+  return manifests.flatMap(({ object }) => {
+    const pod = podSpecOf(object);
+    if (!pod || !WORKLOAD_KINDS.includes(object.kind)) return [];
+    const serviceAccount = `${object.metadata.namespace}/${pod.serviceAccountName ?? 'default'}`;
+    return defined.has(serviceAccount) ? [] : [{ workload: `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`, serviceAccount, automount: pod.automountServiceAccountToken }];
+  });
 }

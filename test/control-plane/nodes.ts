@@ -235,7 +235,7 @@ export async function simulateNodes(client: KubeClient, kubeletVersion: string, 
       } catch (e) {
         if (!stopped) errors.push(`kubelet loop: ${(e as Error).message}`);
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 200));
     }
   };
   const kubeletDone = kubelet();
