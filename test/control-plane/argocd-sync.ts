@@ -149,13 +149,17 @@ export function unhealthyReason(kind: string, live: any): string | undefined {
   }
 }
 
-/** Why the pods of a namespace are not there or not scheduled: FailedCreate and FailedScheduling events. */
-async function podTrouble(client: KubeClient, namespace: string | undefined): Promise<string[]> {
-  if (!namespace) return [];
+/** Why pods are not there, not scheduled or not bound: the FailedCreate, FailedScheduling and volume events of the named objects (and of what they own, named after them). */
+export async function failureEvents(client: KubeClient, namespace: string, names: string[]): Promise<string[]> {
   const events = await client.list(`/api/v1/namespaces/${namespace}/events`);
-  return events
-    .filter((e: any) => ['FailedCreate', 'FailedScheduling', 'ProvisioningFailed', 'FailedBinding'].includes(e.reason))
-    .map((e: any) => `${e.involvedObject.kind} ${namespace}/${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+  return [
+    ...new Set(
+      events
+        .filter((e: any) => ['FailedCreate', 'FailedScheduling', 'FailedBinding', 'ProvisioningFailed'].includes(e.reason))
+        .filter((e: any) => names.some((n) => e.involvedObject.name === n || e.involvedObject.name.startsWith(`${n}-`)))
+        .map((e: any) => `${e.involvedObject.kind} ${namespace}/${e.involvedObject.name}: ${e.reason}: ${e.message}`),
+    ),
+  ];
 }
 
 async function waitHealthy(client: KubeClient, objects: K8sObject[], timeoutMs: number, problems: SyncProblem[]): Promise<void> {
@@ -174,8 +178,8 @@ async function waitHealthy(client: KubeClient, objects: K8sObject[], timeoutMs: 
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const [o, why] of reasons) {
-    const trouble = (await podTrouble(client, o.metadata.namespace)).filter((t) => t.includes(o.metadata.name));
-    problems.push({ object: idOf(o), message: `not healthy after ${timeoutMs / 1000} s: ${why}${trouble.length ? `\n${[...new Set(trouble)].join('\n')}` : ''}` });
+    const trouble = o.metadata.namespace ? await failureEvents(client, o.metadata.namespace, [o.metadata.name]) : [];
+    problems.push({ object: idOf(o), message: `not healthy after ${timeoutMs / 1000} s: ${why}${trouble.length ? `\n${trouble.join('\n')}` : ''}` });
   }
 }
 
@@ -233,7 +237,7 @@ export async function syncLikeArgoCd(cp: ControlPlane, objects: readonly K8sObje
       await new Promise((r) => setTimeout(r, 250));
     }
     if (!conditions.some((c) => c.type === 'Complete' && c.status === 'True')) {
-      const trouble = (await podTrouble(cp.client, hook.metadata.namespace)).filter((t) => t.includes(hook.metadata.name));
+      const trouble = await failureEvents(cp.client, hook.metadata.namespace ?? 'default', [hook.metadata.name]);
       report.problems.push({ object: idOf(hook), message: `hook did not complete: ${JSON.stringify(conditions)}${trouble.length ? `\n${trouble.join('\n')}` : ''}` });
     }
   }

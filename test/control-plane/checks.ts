@@ -4,12 +4,10 @@
  * claims bound, the API server's warnings, and the authorisation of every ServiceAccount.
  */
 import { KubeClient } from './kube-client';
-import { idOf, K8sObject, Manifest } from './argocd-sync';
+import { failureEvents, idOf, Manifest } from './argocd-sync';
 import { NodeModel } from './nodes';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
-const RESOURCE_OF: Record<string, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
-const GROUP_OF: Record<string, string> = { Deployment: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1' };
 
 export interface PodRow {
   readonly workload: string;
@@ -20,6 +18,8 @@ export interface PodRow {
 export interface PodCheck {
   readonly problems: string[];
   readonly rows: PodRow[];
+  /** CPU cores and memory GiB requested by the environment's pods on each node. */
+  readonly requested: Record<string, { cpu: number; memoryGiB: number }>;
   /** Pods created by the controllers, and of those the ones the scheduler placed. */
   readonly created: number;
   readonly scheduled: number;
@@ -33,18 +33,6 @@ export function expectedDaemonNodes(file: string, nodes: readonly NodeModel[]): 
 
 const selectorQuery = (selector: any): string =>
   encodeURIComponent(Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','));
-
-async function failureEvents(client: KubeClient, namespace: string, names: string[]): Promise<string[]> {
-  const events = await client.list(`/api/v1/namespaces/${namespace}/events`);
-  return [
-    ...new Set(
-      events
-        .filter((e: any) => ['FailedCreate', 'FailedScheduling', 'FailedBinding', 'ProvisioningFailed'].includes(e.reason))
-        .filter((e: any) => names.some((n) => e.involvedObject.name === n || e.involvedObject.name.startsWith(`${n}-`)))
-        .map((e: any) => `${e.involvedObject.kind} ${namespace}/${e.involvedObject.name}: ${e.reason}: ${e.message}`),
-    ),
-  ];
-}
 
 /**
  * Every Deployment, StatefulSet, DaemonSet and Job of the manifests has its pods, each bound to a node;
@@ -60,7 +48,7 @@ export async function checkPods(client: KubeClient, manifests: readonly Manifest
   for (const { object, file } of manifests.filter((m) => WORKLOAD_KINDS.includes(m.object.kind))) {
     const ns = object.metadata.namespace!;
     const what = idOf(object);
-    const res = await client.request('GET', `/apis/${GROUP_OF[object.kind]}/namespaces/${ns}/${RESOURCE_OF[object.kind]}/${object.metadata.name}`);
+    const res = await client.request('GET', await client.pathOf(object));
     if (res.status !== 200) {
       problems.push(`${what}: not in the cluster (HTTP ${res.status}: ${res.body?.message})`);
       continue;
@@ -122,7 +110,26 @@ export async function checkPods(client: KubeClient, manifests: readonly Manifest
       }
     }
   }
-  return { problems, rows, created, scheduled };
+  const requested: Record<string, { cpu: number; memoryGiB: number }> = {};
+  for (const ns of namespaces) {
+    for (const p of await client.list(`/api/v1/namespaces/${ns}/pods`)) {
+      if (!p.spec.nodeName || p.status?.phase === 'Succeeded') continue;
+      const r = (requested[p.spec.nodeName] ??= { cpu: 0, memoryGiB: 0 });
+      for (const c of p.spec.containers) {
+        r.cpu += quantity(c.resources?.requests?.cpu ?? '0');
+        r.memoryGiB += quantity(c.resources?.requests?.memory ?? '0') / 2 ** 30;
+      }
+    }
+  }
+  return { problems, rows, created, scheduled, requested };
+}
+
+/** A Kubernetes quantity (`250m`, `1.5`, `512Mi`, `2G`) as a number. */
+export function quantity(q: string): number {
+  const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q);
+  if (!m) throw new Error(`not a quantity: ${q}`);
+  const factor: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  return Number(m[1]) * (m[2] ? factor[m[2]] : 1);
 }
 
 // ---- Authorisation ---------------------------------------------------------------------------------------
@@ -277,5 +284,3 @@ export async function checkRbac(client: KubeClient, accounts: readonly ServiceAc
   return { problems: [...new Set(problems)], rows };
 }
 
-export { idOf };
-export type { K8sObject };

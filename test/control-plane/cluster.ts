@@ -137,7 +137,11 @@ export async function startControlPlane(): Promise<ControlPlane> {
     const kubeconfig = writeKubeconfig(path.join(dir, 'admin.kubeconfig'), server, pki.caCert, pki.admin);
     const kcmConfig = writeKubeconfig(path.join(dir, 'controller-manager.kubeconfig'), server, pki.caCert, pki.controllerManager);
     const schedulerConfig = writeKubeconfig(path.join(dir, 'scheduler.kubeconfig'), server, pki.caCert, pki.scheduler);
-    const serving = (port: number) => [
+    // Its API credential (also for delegated authentication and authorisation), and its health port's TLS.
+    const clientAndServing = (kubeconfig: string, port: number) => [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
       `--tls-cert-file=${pki.componentServing.cert}`,
@@ -145,10 +149,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       `--client-ca-file=${pki.caCert}`,
     ];
     const controllerManager = startProcess('kube-controller-manager', tools.controllerManager, [
-      `--kubeconfig=${kcmConfig}`,
-      `--authentication-kubeconfig=${kcmConfig}`,
-      `--authorization-kubeconfig=${kcmConfig}`,
-      ...serving(kcmPort),
+      ...clientAndServing(kcmConfig, kcmPort),
       // Every controller acts with its own ServiceAccount, as kubeadm sets it up.
       '--use-service-account-credentials=true',
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
@@ -157,17 +158,10 @@ export async function startControlPlane(): Promise<ControlPlane> {
       `--cluster-signing-key-file=${pki.caKey}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--leader-elect=false',
-      // Removing an environment's namespaces takes the namespace controller hundreds of requests: above the
-      // default 20 per second, so each removal takes seconds instead of most of a minute.
-      '--kube-api-qps=200',
-      '--kube-api-burst=400',
     ]);
     procs.push(controllerManager);
     const scheduler = startProcess('kube-scheduler', tools.scheduler, [
-      `--kubeconfig=${schedulerConfig}`,
-      `--authentication-kubeconfig=${schedulerConfig}`,
-      `--authorization-kubeconfig=${schedulerConfig}`,
-      ...serving(schedulerPort),
+      ...clientAndServing(schedulerConfig, schedulerPort),
       '--leader-elect=false',
     ]);
     procs.push(scheduler);

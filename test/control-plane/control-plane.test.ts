@@ -9,16 +9,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ETCD_VERSION, KUBERNETES_VERSION } from '../../scripts/tools/catalog';
-import { stopAll } from '../support/process';
+import { ETCD_VERSION, KUBERNETES_VERSION, toolSpec } from '../../scripts/tools/catalog';
+import { prometheusYaml } from '../support/dist-files';
+import { problemLines, stopAll } from '../support/process';
 import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
+import { activeTargets, startPrometheus } from './prometheus-discovery';
 import { idOf, isServerSide, K8sObject, loadEnvironment, Manifest, SyncReport, syncLikeArgoCd } from './argocd-sync';
 import { checkPods, checkRbac, RbacRow } from './checks';
 import { ControlPlane, startControlPlane } from './cluster';
 import { createVolumes, environmentDirs, installClusterAddOns, loadApplications, previousRevision, removeEnvironment } from './environment';
 import { serviceAccountNeeds, serviceAccounts, undefinedAccountUsers } from './needs';
 import { CLUSTER_NODES, simulateNodes, SimulatedNodes } from './nodes';
+
+const toolVersion = (name: string): string => toolSpec(name).version;
 
 /** The API server's limit on all annotations of one object together (apimachinery TotalAnnotationSizeLimitB). */
 const ANNOTATION_LIMIT = 256 * 1024;
@@ -156,19 +160,21 @@ function brokenFixtures(env: string, manifests: () => readonly Manifest[]): void
   }, 120_000);
 }
 
+const volumeSet = (env: string): string => `pv-${env.replace(/\W+/g, '-')}`;
+
 describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env, envDir) => {
   let applied: Applied;
 
   beforeAll(async () => {
     const started = Date.now();
-    applied = await applyEnvironment(envDir, `pv-${env.replace(/\W+/g, '-')}`);
+    applied = await applyEnvironment(envDir, volumeSet(env));
     summary.push(`${env}: synced in ${((Date.now() - started) / 1000).toFixed(1)} s (${Object.entries(applied.report.seconds).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
   }, 240_000);
 
   afterAll(async () => {
     if (applied) {
       const started = Date.now();
-      await removeEnvironment(cp, [...applied.manifests.map((m) => m.object), ...loadApplications(envDir).map((m) => m.object)]);
+      await removeEnvironment(cp, [...applied.manifests.map((m) => m.object), ...loadApplications(envDir).map((m) => m.object)], volumeSet(env));
       summary.push(`${env}: removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   }, 120_000);
@@ -235,7 +241,11 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
     const objects = applied.manifests.length;
     summary.push(
       `${env}: ${objects} objects applied (${applied.manifests.filter((m) => isServerSide(m.object)).length} server-side), ${result.created} pods created, ${result.scheduled} scheduled on ${CLUSTER_NODES.length} nodes\n` +
-        result.rows.map((r) => `    ${r.workload}: ${r.pods} on ${[...new Set(r.nodes)].join(', ')}`).join('\n'),
+        result.rows.map((r) => `    ${r.workload}: ${r.pods} on ${[...new Set(r.nodes)].join(', ')}`).join('\n') +
+        `\n    requests per node (of ${CLUSTER_NODES[0].capacity.cpu} CPU, ${CLUSTER_NODES[0].capacity.memory}): ${Object.entries(result.requested)
+          .sort()
+          .map(([n, r]) => `${n} ${r.cpu.toFixed(2)} CPU ${r.memoryGiB.toFixed(1)} GiB`)
+          .join(', ')}`,
     );
   }, 60_000);
 
@@ -249,6 +259,42 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
     summary.push(`${env}: RBAC (SubjectAccessReview per ServiceAccount)\n${formatRbac(result.rows)}`);
     expect(result.problems.join('\n')).toBe('');
   }, 120_000);
+
+  if (fs.existsSync(path.join(envDir, 'prometheus.k8s.yaml'))) {
+    test(`Prometheus ${toolVersion('prometheus')}, with the synthesized scrape config and its own ServiceAccount, discovers exactly the annotated pods, labelled app, namespace, pod and node`, async () => {
+      const sts = applied.manifests.find((m) => m.object.kind === 'StatefulSet' && m.object.metadata.name === 'prometheus')!.object;
+      const { proc, url } = await startPrometheus(cp, envDir, sts.metadata.namespace!, sts.spec.template.spec.serviceAccountName);
+      try {
+        const config = parse(prometheusYaml(envDir));
+        const job = config.scrape_configs.find((j: any) =>
+          j.relabel_configs?.some((r: any) => r.action === 'keep' && r.source_labels?.includes('__meta_kubernetes_pod_annotation_prometheus_io_scrape')),
+        );
+        const namespaces = applied.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name);
+        const pods = (await Promise.all(namespaces.map((ns) => cp.client.list(`/api/v1/namespaces/${ns}/pods`)))).flat();
+        const annotated = pods.filter((p: any) => p.metadata.annotations?.['prometheus.io/scrape'] === 'true' && p.status.phase === 'Running');
+        const expected = annotated
+          .map((p: any) => ({
+            app: p.metadata.labels.app ?? p.metadata.labels['app.kubernetes.io/name'],
+            namespace: p.metadata.namespace,
+            pod: p.metadata.name,
+            node: p.spec.nodeName,
+            instance: `${p.status.podIP}:${p.metadata.annotations['prometheus.io/port']}`,
+          }))
+          .sort((a: any, b: any) => a.pod.localeCompare(b.pod));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(pods.length).toBeGreaterThan(expected.length);
+        const targets = await activeTargets(url, job.job_name, expected.length);
+        const seen = targets
+          .map((t) => ({ app: t.labels.app, namespace: t.labels.namespace, pod: t.labels.pod, node: t.labels.node, instance: t.labels.instance }))
+          .sort((a, b) => a.pod.localeCompare(b.pod));
+        expect(seen).toEqual(expected);
+        expect(problemLines(proc.log())).toEqual([]);
+        summary.push(`${env}: Prometheus discovered ${seen.length} annotated pods of ${pods.length} (${seen.map((t) => `${t.namespace}/${t.pod} app=${t.app} node=${t.node}`).join(', ')})`);
+      } finally {
+        await proc.stop();
+      }
+    }, 90_000);
+  }
 
   // Last, as they change the live objects (and put them back).
   if (env === FIXTURE_ENVIRONMENT) brokenFixtures(env, () => applied.manifests);
@@ -273,48 +319,57 @@ function claimTemplateMetadataChanges(before: readonly K8sObject[], after: reado
     .sort();
 }
 
-describe.each(['prod', 'qa'])('upgrade of %s from the previous revision of dist/', (env) => {
-  const envDir = path.join(synthesizedShippedConfigs(), env);
-  let previous: ReturnType<typeof previousRevision>;
-  let current: Manifest[];
-  let first: SyncReport;
-  let second: SyncReport;
-  let afterStep: SyncReport;
-  let refused: string[];
+interface Upgrade {
+  readonly previous: ReturnType<typeof previousRevision>;
+  readonly current: Manifest[];
+  readonly first: SyncReport;
+  readonly second: SyncReport;
+  readonly refused: string[];
+  readonly afterStep: SyncReport;
+}
+
+/** Syncs the previous revision of an environment, then the current one over it, as Argo CD's automated sync would. */
+async function upgrade(env: string): Promise<Upgrade> {
+  const started = Date.now();
+  const current = loadEnvironment(path.join(synthesizedShippedConfigs(), env));
+  const previous = previousRevision(env, current);
+  await createVolumes(cp, `pv-upgrade-${env}`, [...previous.manifests, ...current].map((m) => m.object));
+  const first = await syncLikeArgoCd(cp, previous.manifests.map((m) => m.object));
+  const second = await syncLikeArgoCd(cp, current.map((m) => m.object), { previous: previous.manifests.map((m) => m.object) });
+  const refused = second.problems.filter((p) => /spec\.volumeClaimTemplates: Invalid value: .*field is immutable/s.test(p.message)).map((p) => p.object).sort();
+  // The README's one-time step for those, then Argo CD's next sync, which finds only those out of sync.
+  for (const id of refused) {
+    const [, ns, name] = /^StatefulSet ([^/]+)\/(.+)$/.exec(id)!;
+    const r = await cp.kubectl(['delete', 'statefulset', '-n', ns, name, '--cascade=orphan']);
+    if (r.code !== 0) throw new Error(`kubectl delete statefulset -n ${ns} ${name} --cascade=orphan: ${r.stderr}`);
+  }
+  const afterStep = refused.length ? await syncLikeArgoCd(cp, current.map((m) => m.object).filter((o) => refused.includes(idOf(o)))) : second;
+  summary.push(`upgrade ${env}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { previous, current, first, second, refused, afterStep };
+}
+
+// prod and qa at once, as on a cluster they share: their namespaces and cluster-wide names are their own.
+describe('upgrade from the previous revision of dist/', () => {
+  const upgrades = new Map<string, Upgrade>();
 
   beforeAll(async () => {
-    const started = Date.now();
-    current = loadEnvironment(envDir);
-    previous = previousRevision(env, current);
-    const all = [...previous.manifests, ...current].map((m) => m.object);
-    await createVolumes(cp, `pv-upgrade-${env}`, all);
-    first = await syncLikeArgoCd(cp, previous.manifests.map((m) => m.object));
-    const opts = { previous: previous.manifests.map((m) => m.object) };
-    second = await syncLikeArgoCd(cp, current.map((m) => m.object), opts);
-    refused = second.problems.filter((p) => /spec\.volumeClaimTemplates: Invalid value: .*field is immutable/s.test(p.message)).map((p) => p.object).sort();
-    // The README's one-time step for those, then Argo CD's next sync.
-    for (const id of refused) {
-      const [, ns, name] = /^StatefulSet ([^/]+)\/(.+)$/.exec(id)!;
-      const r = await cp.kubectl(['delete', 'statefulset', '-n', ns, name, '--cascade=orphan']);
-      if (r.code !== 0) throw new Error(`kubectl delete statefulset -n ${ns} ${name} --cascade=orphan: ${r.stderr}`);
-    }
-    // Argo CD's next sync finds only those out of sync (everything else is as the current revision has it).
-    const again = current.map((m) => m.object).filter((o) => refused.includes(idOf(o)));
-    afterStep = refused.length ? await syncLikeArgoCd(cp, again) : second;
-    summary.push(`upgrade ${env}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await Promise.all(['prod', 'qa'].map(async (env) => upgrades.set(env, await upgrade(env))));
   }, 300_000);
 
   afterAll(async () => {
     const started = Date.now();
-    if (current) await removeEnvironment(cp, [...(previous?.manifests ?? []), ...current].map((m) => m.object));
-    summary.push(`upgrade ${env}: removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await Promise.all(
+      [...upgrades].map(([env, u]) => removeEnvironment(cp, [...u.previous.manifests, ...u.current].map((m) => m.object), `pv-upgrade-${env}`)),
+    );
+    summary.push(`upgrades removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 120_000);
 
-  test('the previous revision applies', () => {
-    expect(problemsText(first.problems)).toBe('');
+  test.each(['prod', 'qa'])('%s: the previous revision applies', (env) => {
+    expect(problemsText(upgrades.get(env)!.first.problems)).toBe('');
   });
 
-  test('the API server refuses no change but a StatefulSet claim template whose labels changed (the README upgrade step)', () => {
+  test.each(['prod', 'qa'])('%s: the API server refuses no change but a StatefulSet claim template whose labels changed (the README upgrade step)', (env) => {
+    const { previous, current, second, refused } = upgrades.get(env)!;
     const expected = claimTemplateMetadataChanges(previous.manifests.map((m) => m.object), current.map((m) => m.object));
     expect(refused).toEqual(expected);
     expect(problemsText(second.problems.filter((p) => !refused.includes(p.object)))).toBe('');
@@ -325,7 +380,8 @@ describe.each(['prod', 'qa'])('upgrade of %s from the previous revision of dist/
     );
   });
 
-  test('the current revision then applies: every wave healthy, pods on the current templates, what is gone pruned', async () => {
+  test.each(['prod', 'qa'])('%s: the current revision then applies: every wave healthy, pods on the current templates, what is gone pruned', async (env) => {
+    const { current, second, refused, afterStep } = upgrades.get(env)!;
     expect(problemsText(afterStep.problems)).toBe('');
     const pods = await checkPods(cp.client, current, CLUSTER_NODES);
     expect(pods.problems.join('\n')).toBe('');
@@ -333,7 +389,20 @@ describe.each(['prod', 'qa'])('upgrade of %s from the previous revision of dist/
   }, 60_000);
 });
 
-describe('the versions run', () => {
+describe('the control plane', () => {
+  test('the simulated nodes stayed Ready throughout: no not-ready or unreachable taint, no heartbeat error', async () => {
+    const live = await cp.client.list('/api/v1/nodes');
+    const state = live.map((n: any) => ({
+      node: n.metadata.name,
+      ready: n.status.conditions.find((c: any) => c.type === 'Ready')?.status,
+      taints: (n.spec.taints ?? []).map((t: any) => t.key).sort(),
+    }));
+    expect(state).toEqual(
+      CLUSTER_NODES.map((n) => ({ node: n.name, ready: 'True', taints: n.taints.map((t) => t.key).sort() })),
+    );
+    expect(nodes.errors).toEqual([]);
+  });
+
   test(`kube-apiserver reports v${KUBERNETES_VERSION}; etcd ${ETCD_VERSION}`, async () => {
     expect((await cp.client.get('/version')).gitVersion).toBe(`v${KUBERNETES_VERSION}`);
     expect(run(requireTool('etcd'), ['--version']).stdout).toContain(`etcd Version: ${ETCD_VERSION}`);

@@ -9,7 +9,7 @@ import { ARGOCD_APPLICATION_CRD } from '../support/argocd-crd';
 import { synthesize } from '../../src/synth';
 import { tempDir } from '../support/process';
 import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
-import { idOf, K8sObject, loadEnvironment, Manifest, parseManifests } from './argocd-sync';
+import { K8sObject, Manifest, parseManifests } from './argocd-sync';
 import { ControlPlane } from './cluster';
 import { NVIDIA_RUNTIME_CLASS } from './nodes';
 
@@ -66,17 +66,17 @@ export function volumeClaims(objects: readonly K8sObject[]): Array<{ namespace: 
  * One pre-made PersistentVolume of the default class per claim the manifests will make, of exactly its size and
  * access modes; the scheduler's volume binding and the PV controller match them to the claims.
  */
-export async function createVolumes(cp: ControlPlane, prefix: string, objects: readonly K8sObject[]): Promise<number> {
+export async function createVolumes(cp: ControlPlane, volumeSet: string, objects: readonly K8sObject[]): Promise<number> {
   const claims = volumeClaims(objects);
   const existing = new Set((await cp.client.list('/api/v1/persistentvolumes')).map((pv: any) => pv.metadata.name));
   let made = 0;
   for (const [i, c] of claims.entries()) {
-    const name = `${prefix}-${i}`;
+    const name = `${volumeSet}-${i}`;
     if (existing.has(name)) continue;
     await cp.client.create('/api/v1/persistentvolumes', {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name, labels: { 'test.volume-set': prefix } },
+      metadata: { name, labels: { 'test.volume-set': volumeSet } },
       spec: {
         capacity: { storage: c.size },
         accessModes: c.accessModes,
@@ -96,12 +96,11 @@ export function loadApplications(envDir: string): Manifest[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort().flatMap((f) => parseManifests(fs.readFileSync(path.join(dir, f), 'utf8'), `argocd/${f}`));
 }
 
-export { loadEnvironment };
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'CustomResourceDefinition', 'StorageClass', 'PersistentVolume', 'RuntimeClass']);
 
-/** Removes an environment: its Applications, namespaces (and so everything in them), cluster-wide objects and volumes. */
-export async function removeEnvironment(cp: ControlPlane, objects: readonly K8sObject[], timeoutMs = 90_000): Promise<void> {
+/** Removes an environment: its Applications, namespaces (and so everything in them), cluster-wide objects and the volumes `createVolumes` made for it. */
+export async function removeEnvironment(cp: ControlPlane, objects: readonly K8sObject[], volumeSet: string, timeoutMs = 90_000): Promise<void> {
   const namespaces = new Set<string>();
   for (const o of objects) {
     if (o.kind === 'Namespace') namespaces.add(o.metadata.name);
@@ -149,7 +148,7 @@ export async function removeEnvironment(cp: ControlPlane, objects: readonly K8sO
     }
     await new Promise((res) => setTimeout(res, 250));
   }
-  for (const pv of await cp.client.list('/api/v1/persistentvolumes')) await cp.client.delete(`/api/v1/persistentvolumes/${pv.metadata.name}`);
+  for (const pv of await cp.client.list(`/api/v1/persistentvolumes?labelSelector=test.volume-set%3D${volumeSet}`)) await cp.client.delete(`/api/v1/persistentvolumes/${pv.metadata.name}`);
 }
 
 /**
@@ -174,4 +173,3 @@ export function previousRevision(env: string, current: readonly Manifest[]): { c
   );
 }
 
-export { idOf };

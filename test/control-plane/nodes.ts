@@ -132,59 +132,35 @@ async function renewLease(client: KubeClient, name: string): Promise<void> {
   else if (res.status !== 200) throw new KubeError(res.status, `PATCH ${path}`, res.body);
 }
 
-/** The status a kubelet reports for a pod whose containers all started and passed their probes. */
-function runningStatus(pod: any, n: NodeModel, ip: string): any {
-  const started = now();
-  const running = (c: any) => ({
-    name: c.name,
-    image: c.image,
-    imageID: '',
-    ready: true,
-    started: true,
-    restartCount: 0,
-    state: { running: { startedAt: started } },
-  });
-  const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: started });
-  return {
-    phase: 'Running',
-    hostIP: n.ip,
-    hostIPs: [{ ip: n.ip }],
-    podIP: ip,
-    podIPs: [{ ip }],
-    startTime: started,
-    conditions: ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
-    containerStatuses: pod.spec.containers.map(running),
-    initContainerStatuses: (pod.spec.initContainers ?? []).map((c: any) =>
-      c.restartPolicy === 'Always'
-        ? running(c)
-        : { name: c.name, image: c.image, imageID: '', ready: true, started: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started } } },
-    ),
-  };
-}
-
-/** The status a kubelet reports for a Job's pod whose containers ran and exited 0. */
-function succeededStatus(pod: any, n: NodeModel, ip: string): any {
+/**
+ * The status a kubelet reports for a pod whose containers all started and passed their probes (`done` false),
+ * or, for a Job's pod, whose containers ran and exited 0 (`done` true).
+ */
+function kubeletStatus(pod: any, n: NodeModel, ip: string, done: boolean): any {
   const at = now();
-  const done = (c: any) => ({
+  const exited = { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at } };
+  const container = (c: any, running: boolean, ready: boolean) => ({
     name: c.name,
     image: c.image,
     imageID: '',
-    ready: false,
-    started: false,
+    ready,
+    started: running,
     restartCount: 0,
-    state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at } },
+    state: running ? { running: { startedAt: at } } : exited,
   });
-  const condition = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: at, ...(status === 'False' ? { reason: 'PodCompleted' } : {}) });
+  const ready = done ? 'False' : 'True';
+  const condition = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: at });
   return {
-    phase: 'Succeeded',
+    phase: done ? 'Succeeded' : 'Running',
     hostIP: n.ip,
     hostIPs: [{ ip: n.ip }],
     podIP: ip,
     podIPs: [{ ip }],
     startTime: at,
-    conditions: [condition('PodReadyToStartContainers', 'False'), condition('Initialized', 'True'), condition('ContainersReady', 'False'), condition('Ready', 'False')],
-    containerStatuses: pod.spec.containers.map(done),
-    initContainerStatuses: (pod.spec.initContainers ?? []).map(done),
+    conditions: [condition('PodReadyToStartContainers', ready), condition('Initialized', 'True'), condition('ContainersReady', ready), condition('Ready', ready)],
+    containerStatuses: pod.spec.containers.map((c: any) => container(c, !done, !done)),
+    // Init containers have run to completion; sidecars (restartPolicy Always) keep running beside the others.
+    initContainerStatuses: (pod.spec.initContainers ?? []).map((c: any) => (c.restartPolicy === 'Always' && !done ? container(c, true, true) : container(c, false, true))),
   };
 }
 
@@ -224,7 +200,7 @@ export async function simulateNodes(client: KubeClient, kubeletVersion: string, 
               ip = `${n.podCidrPrefix}${i}`;
             }
             const job = pod.metadata.ownerReferences?.some((o: any) => o.kind === 'Job');
-            const status = job ? succeededStatus(pod, n, ip) : runningStatus(pod, n, ip);
+            const status = kubeletStatus(pod, n, ip, job);
             const res = await client.request('PATCH', `${path}/status`, { status }, 'application/strategic-merge-patch+json');
             if (res.status !== 200 && res.status !== 404) {
               handled.delete(pod.metadata.uid);
