@@ -65,8 +65,8 @@ describe.each([
 describe('the gateway pipelines follow seed 2', () => {
   const config = gateway();
   test('metrics go to Prometheus by remote write, logs to Loki over OTLP, traces to Jaeger over OTLP', () => {
-    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheusremotewrite']);
-    expect(config.exporters.prometheusremotewrite.endpoint).toBe(base.metricsRemoteWriteUrl);
+    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheus_remote_write']);
+    expect(config.exporters.prometheus_remote_write.endpoint).toBe(base.metricsRemoteWriteUrl);
     expect(config.service.pipelines.logs.exporters).toEqual(['otlp_http/loki']);
     expect(config.exporters['otlp_http/loki'].endpoint).toBe('http://loki.monitoring.svc:3100/otlp');
     expect(config.service.pipelines.traces.exporters).toEqual(['otlp_grpc/jaeger']);
@@ -84,7 +84,7 @@ describe('the gateway pipelines follow seed 2', () => {
 
   test('every exporter buffers on the file_storage volume', () => {
     for (const id of ['otlp_http/loki', 'otlp_grpc/jaeger']) expect(config.exporters[id].sending_queue.storage).toBe('file_storage/queue');
-    expect(config.exporters.prometheusremotewrite.wal.directory).toMatch(/^\/var\/lib\/otelcol\/queue\//);
+    expect(config.exporters.prometheus_remote_write.wal.directory).toMatch(/^\/var\/lib\/otelcol\/queue\//);
   });
 });
 
@@ -93,7 +93,7 @@ describe('fails if the config breaks a structural rule', () => {
     const c = clone(gateway());
     c.service.pipelines.logs.exporters = ['loki'];
     expect(collectorConfigProblems(c)).toContain(
-      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheusremotewrite, otlp_http/loki, otlp_grpc/jaeger)',
+      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheus_remote_write, otlp_http/loki, otlp_grpc/jaeger)',
     );
   });
   test('fails if a defined processor is never used', () => {
@@ -121,9 +121,9 @@ describe('fails if the config breaks a structural rule', () => {
   test('fails if an exporter has no persistent queue', () => {
     const c = clone(gateway());
     delete c.exporters['otlp_grpc/jaeger'].sending_queue;
-    c.exporters.prometheusremotewrite.wal = undefined;
+    c.exporters.prometheus_remote_write.wal = undefined;
     expect(collectorConfigProblems(c)).toEqual([
-      'exporter "prometheusremotewrite" has no persistent buffer under /var/lib/otelcol/queue',
+      'exporter "prometheus_remote_write" has no persistent buffer under /var/lib/otelcol/queue',
       'exporter "otlp_grpc/jaeger" has no persistent sending queue: set sending_queue.storage to a file_storage extension',
     ]);
   });

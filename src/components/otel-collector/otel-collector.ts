@@ -257,7 +257,7 @@ export class OtelCollector extends Construct {
         volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
       },
     });
-    // Headless: the loadbalancing exporter resolves every sampler pod's address and hashes trace IDs over them.
+    // Headless: the load_balancing exporter resolves every sampler pod's address and hashes trace IDs over them.
     new k8s.KubeService(this, 'sampler-service', {
       metadata: metadata(SAMPLER_NAME),
       spec: {
