@@ -298,7 +298,8 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
         // Watch only this node's pods: a cluster-wide watch on every node multiplies the API server's load.
         filter: { node_from_env_var: 'K8S_NODE_NAME' },
         extract: { metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.node.name', 'k8s.container.name'] },
-        pod_association: [{ sources: [{ from: 'connection' }] }],
+        // The SDK's own pod UID (set by `instrument()`) first: behind a host port the connection may show the node.
+        pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] }, { sources: [{ from: 'connection' }] }],
       },
       batch,
     },

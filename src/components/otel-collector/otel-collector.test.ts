@@ -194,6 +194,11 @@ describe('the optional agent', () => {
     const config = parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'monitoring-agents').data['config.yaml']);
     expect(config.exporters['otlp_grpc/gateway'].endpoint).toBe('otel-collector.monitoring.svc:4317');
     expect(config.processors.k8s_attributes.filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    // The pod UID the SDK reports (instrument() sets it) before the connection, which a host port may hide.
+    expect(config.processors.k8s_attributes.pod_association).toEqual([
+      { sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] },
+      { sources: [{ from: 'connection' }] },
+    ]);
     expect(spec.containers[0].env[0]).toEqual({ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
   });
 
