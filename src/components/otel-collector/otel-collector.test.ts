@@ -166,13 +166,10 @@ describe('the gateway workload', () => {
     expect(config.extensions.health_check.endpoint).toBe(`0.0.0.0:${port}`);
   });
 
-  test('k8s_attributes gets exactly get/watch/list on pods, namespaces, nodes and replicasets', () => {
+  test('k8s_attributes gets exactly get/watch/list on pods and namespaces', () => {
     const role = synth().find((o) => o.kind === 'ClusterRole');
     expect(role.metadata.name).toBe('monitoring-otel-collector');
-    expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-    ]);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);
   });
 });
 
