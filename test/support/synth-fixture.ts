@@ -23,6 +23,21 @@ export function synthesizedShippedConfigs(): string {
   return cached;
 }
 
+let examplesCached: string | undefined;
+
+/**
+ * The example configs (`examples/*.yaml`: ha, agent) synthesized into one temporary directory, once per test
+ * file; each example's environment (`central`, `edge-a`) is a subdirectory.
+ */
+export function synthesizedExamples(): string {
+  if (!examplesCached) {
+    examplesCached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-examples-'));
+    const dir = path.join(REPO_ROOT, 'examples');
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) synthesize({ config: path.join(dir, f), out: examplesCached });
+  }
+  return examplesCached;
+}
+
 export function environments(outDir: string): string[] {
   return fs.readdirSync(outDir).filter((e) => fs.statSync(path.join(outDir, e)).isDirectory()).sort();
 }
