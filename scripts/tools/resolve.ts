@@ -213,8 +213,13 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
     fs.renameSync(staging, dest);
     progress(`built ${first.build} ${first.version} in ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (e) {
-    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '';
-    throw new ToolError(`${(e as Error).message}\n--- last lines of the build log ---\n${tail}\nRetry with \`npm run tools\`.`);
+    // Keep the log beside the cache entry; drop the half-built directory.
+    const failedLog = `${dest}.failed.log`;
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    fs.writeFileSync(failedLog, tail);
+    fs.rmSync(staging, { recursive: true, force: true });
+    const lastLines = tail.split('\n').slice(-25).join('\n');
+    throw new ToolError(`${(e as Error).message.replace(log, failedLog)}\n--- last lines of ${failedLog} ---\n${lastLines}\nRetry with \`npm run tools\`.`);
   } finally {
     clearInterval(ticker);
     fs.rmSync(work, { recursive: true, force: true });
