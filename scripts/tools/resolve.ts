@@ -240,6 +240,9 @@ export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), pr
     }
   }
   for (const specs of missing.values()) {
+    // Another process (a second `npm run tools`, a test run) may have finished this build meanwhile.
+    versionCache.clear();
+    if (specs.every((s) => isExecutable(path.join(buildDir(s), 'bin', s.name)))) continue;
     // Build the whole group, so the cache directory always holds all of its binaries.
     const group = TOOLS.filter((t) => t.build === specs[0].build && t.version === specs[0].version);
     await buildGroup([...group], progress);
