@@ -192,6 +192,10 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
         srcDir = path.join(work, 'src');
         fs.cpSync(info.Dir, srcDir, { recursive: true });
         spawnSync('chmod', ['-R', 'u+w', srcDir]);
+        for (const file of first.source.placeholders ?? []) {
+          fs.mkdirSync(path.dirname(path.join(srcDir, file)), { recursive: true });
+          fs.writeFileSync(path.join(srcDir, file), '');
+        }
       } else if (first.source.kind === 'local-go') {
         srcDir = path.join(REPO_ROOT, 'scripts', 'tools', 'go', first.source.dir);
       } else {
