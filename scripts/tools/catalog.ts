@@ -188,6 +188,22 @@ function jaegerTool(): ToolSpec {
   };
 }
 
+function alloySyntaxTool(): ToolSpec {
+  const version = semverOfTag(tagOf('alloy'));
+  return {
+    name: 'alloy-syntax',
+    image: 'alloy',
+    version,
+    build: 'alloy-syntax',
+    // Alloy's own parser (github.com/grafana/alloy/syntax, Apache-2.0) at the version Alloy's go.mod requires
+    // at this release; main.go states the release, so the binary reports it and a bumped image without an
+    // updated module fails. The full Alloy binary is not built: it requires Loki's Go module (AGPL).
+    source: { kind: 'local-go', dir: 'alloy-syntax', pkg: '.' },
+    versionArgs: ['--version'],
+    parseVersion: (output: string) => /^alloy-syntax (\d+\.\d+\.\d+)/m.exec(output)?.[1],
+  };
+}
+
 function postgresTools(): ToolSpec[] {
   const version = semverOfTag(tagOf('postgres'));
   return ['initdb', 'pg_ctl', 'postgres'].map((name) => ({
@@ -228,6 +244,7 @@ export const TOOLS: readonly ToolSpec[] = [
   },
   collectorTool(),
   jaegerTool(),
+  alloySyntaxTool(),
   ...postgresTools(),
 ];
 
