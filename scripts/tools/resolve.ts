@@ -233,6 +233,7 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
 /** Resolves every tool (or the named ones), building what is missing, one build at a time (2 cores). */
 export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), progress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ResolvedTool[]> {
   const missing = new Map<string, ToolSpec[]>();
+  const failures: string[] = [];
   for (const name of names) {
     try {
       findTool(name);
@@ -249,8 +250,15 @@ export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), pr
     if (specs.every((s) => isExecutable(path.join(buildDir(s), 'bin', s.name)))) continue;
     // Build the whole group, so the cache directory always holds all of its binaries.
     const group = TOOLS.filter((t) => t.build === specs[0].build && t.version === specs[0].version);
-    await buildGroup([...group], progress);
+    try {
+      await buildGroup([...group], progress);
+    } catch (e) {
+      // Build the others anyway, so one failure does not hide the next; report them all at the end.
+      if (!(e instanceof ToolError)) throw e;
+      failures.push(e.message);
+    }
     versionCache.clear();
   }
+  if (failures.length > 0) throw new ToolError(failures.join('\n\n'));
   return names.map((n) => findTool(n));
 }
