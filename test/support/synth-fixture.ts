@@ -23,21 +23,6 @@ export function synthesizedShippedConfigs(): string {
   return cached;
 }
 
-let examplesCached: string | undefined;
-
-/**
- * The example configs (`examples/*.yaml`: ha, agent) synthesized into one temporary directory, once per test
- * file; each example's environment (`central`, `edge-a`) is a subdirectory.
- */
-export function synthesizedExamples(): string {
-  if (!examplesCached) {
-    examplesCached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-examples-'));
-    const dir = path.join(REPO_ROOT, 'examples');
-    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) synthesize({ config: path.join(dir, f), out: examplesCached });
-  }
-  return examplesCached;
-}
-
 export function environments(outDir: string): string[] {
   return fs.readdirSync(outDir).filter((e) => fs.statSync(path.join(outDir, e)).isDirectory()).sort();
 }
@@ -54,4 +39,18 @@ export function listFiles(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+let examplesCached: string | undefined;
+
+/**
+ * The example configs (examples/ha.yaml: the central cluster with Loki HA; examples/agent.yaml: an agent
+ * cluster with Alloy) synthesized into a temporary directory, once per test file.
+ */
+export function synthesizedExamples(): string {
+  if (!examplesCached) {
+    examplesCached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-examples-'));
+    for (const file of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', file), out: examplesCached });
+  }
+  return examplesCached;
 }
