@@ -133,16 +133,11 @@ export function jaegerConfig(opts: {
 /** The `elasticsearch` / `opensearch` backend of jaeger_storage (same shape for both). */
 function searchBackend(storage: TraceStorage, store: SearchStore | undefined): Record<string, unknown> {
   if (!store) throw new Error(`Jaeger: storage "${storage}" needs a searchStore (server URLs), got none`);
-  // Daily indices, so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
-  const daily = { date_layout: '2006-01-02', rollover_frequency: 'day' };
   return {
     server_urls: [...store.serverUrls],
-    indices: {
-      index_prefix: store.indexPrefix ?? 'jaeger',
-      spans: daily,
-      services: daily,
-      dependencies: daily,
-    },
+    // Jaeger's defaults already write daily indices (`<prefix>-jaeger-span-2006-01-02`, rollover_frequency day),
+    // so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
+    indices: { index_prefix: store.indexPrefix ?? 'jaeger' },
     // The password never enters the ConfigMap: the collector-style config expands it from the pod's environment.
     auth: store.credentials
       ? { basic: { username: `\${env:${SEARCH_USERNAME_ENV}}`, password: `\${env:${SEARCH_PASSWORD_ENV}}` } }
