@@ -112,6 +112,10 @@ export function jaegerConfig(opts: {
       healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.health}` } },
       jaeger_query: {
         storage: { traces: STORE },
+        // Jaeger v2 traces its own query API by default, over OTLP to localhost:4317: its own receiver. Those spans
+        // fill the store and the service list with "jaeger", and at shutdown the receiver is already closed when
+        // the last batch is flushed: grpc warnings and a 10 s export timeout before Badger is closed.
+        enable_tracing: false,
         http: { endpoint: `0.0.0.0:${JAEGER_PORTS.ui}` },
         grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.queryGrpc}` },
       },
