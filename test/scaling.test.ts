@@ -79,7 +79,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
   test('runs the VictoriaMetrics cluster with -replicationFactor on vminsert and vmselect, each vmstorage addressed by name', () => {
     const storage = find(objects, 'StatefulSet', 'vmstorage');
     expect(storage.spec.replicas).toBe(3);
-    expect(storage.spec.template.spec.containers[0].image).toBe('docker.io/victoriametrics/vmstorage:v1.150.0-cluster');
+    expect(storage.spec.template.spec.containers[0].image).toBe('docker.io/victoriametrics/vmstorage:v1.151.0-cluster');
     expect(args(storage)).toContain('-retentionPeriod=90d');
     const nodes = (port: number) => [0, 1, 2].map((i) => `vmstorage-${i}.vmstorage.${ns}.svc:${port}`).join(',');
     expect(args(find(objects, 'Deployment', 'vminsert'))).toEqual(expect.arrayContaining([`-storageNode=${nodes(8400)}`, '-replicationFactor=2']));
