@@ -140,7 +140,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const target = parsePath(p);
       if (!target) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
       const kind = kindOf(target.resource);
-      if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
+      // client-go sends watch=true; VictoriaMetrics' discovery sends watch=1 (the API server takes both).
+      if (req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) {
         // An open watch with no events; ended when the server closes.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
         res.flushHeaders();
