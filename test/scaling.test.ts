@@ -96,7 +96,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     const prometheus = provisioning.datasources.find((d: any) => d.uid === 'prometheus');
     expect(prometheus.url).toBe(`http://vmselect.${ns}.svc:8481/select/0/prometheus`);
     const collector = configData(objects, 'otel-collector-config', 'config.yaml');
-    expect(collector.exporters.prometheusremotewrite.endpoint).toBe(`http://vminsert.${ns}.svc:8480/insert/0/prometheus/api/v1/write`);
+    expect(collector.exporters.prometheus_remote_write.endpoint).toBe(`http://vminsert.${ns}.svc:8480/insert/0/prometheus/api/v1/write`);
     expect(args(find(objects, 'StatefulSet', 'vmagent'))).toContain(
       `-remoteWrite.url=http://vminsert.${ns}.svc:8480/insert/0/prometheus/api/v1/write`,
     );
@@ -153,10 +153,10 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
   test('three gateways balance traces by trace ID over the headless tail-sampling tier, which keeps errors and slow traces', () => {
     expect(find(objects, 'StatefulSet', 'otel-collector').spec.replicas).toBe(3);
     const gateway = configData(objects, 'otel-collector-config', 'config.yaml');
-    expect(gateway.service.pipelines.traces.exporters).toEqual(['loadbalancing/sampler']);
-    expect(gateway.exporters['loadbalancing/sampler']).toMatchObject({
+    expect(gateway.service.pipelines.traces.exporters).toEqual(['load_balancing/sampler']);
+    expect(gateway.exporters['load_balancing/sampler']).toMatchObject({
       routing_key: 'traceID',
-      resolver: { dns: { hostname: `otel-collector-sampler.${ns}.svc`, port: 4317 } },
+      resolver: { dns: { hostname: `otel-collector-sampler.${ns}.svc`, port: '4317' } },
     });
     expect(find(objects, 'Service', 'otel-collector-sampler').spec.clusterIP).toBe('None');
     expect(find(objects, 'StatefulSet', 'otel-collector-sampler').spec.replicas).toBe(3);
@@ -203,7 +203,7 @@ describe('examples/agent.yaml: an agent cluster shipping to the central one', ()
 
   test("the collector ships metrics and traces to the central endpoints, each tagged with the cluster", () => {
     const collector = configData(objects, 'otel-collector-config', 'config.yaml');
-    expect(collector.exporters.prometheusremotewrite).toMatchObject({
+    expect(collector.exporters.prometheus_remote_write).toMatchObject({
       endpoint: 'https://metrics.central.example.com/insert/0/prometheus/api/v1/write',
       external_labels: { cluster: 'edge-a' },
     });

@@ -40,3 +40,17 @@ export function listFiles(dir: string): string[] {
   walk(dir);
   return out.sort();
 }
+
+let examplesCached: string | undefined;
+
+/**
+ * The example configs (examples/ha.yaml: the central cluster with Loki HA; examples/agent.yaml: an agent
+ * cluster with Alloy) synthesized into a temporary directory, once per test file.
+ */
+export function synthesizedExamples(): string {
+  if (!examplesCached) {
+    examplesCached = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-examples-'));
+    for (const file of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', file), out: examplesCached });
+  }
+  return examplesCached;
+}
