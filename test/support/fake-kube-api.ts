@@ -151,7 +151,8 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       const kind = kindOf(target.resource);
       const namespace = /\/namespaces\/([^/]+)\//.exec(p)?.[1];
       const items = (opts.lists?.[target.resource] ?? []).filter((o) => !namespace || o.metadata?.namespace === namespace);
-      if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
+      // client-go sends watch=true; VictoriaMetrics' discovery sends watch=1 (the API server takes both).
+      if (req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) {
         // An open watch; ended when the server closes.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
         res.flushHeaders();
