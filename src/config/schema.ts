@@ -195,8 +195,8 @@ const alerting = z
         deadmanWebhookUrlKey: secretKeyRef
           .default('deadman-webhook-url')
           .describe(
-            "Key of the dead man's switch URL (a heartbeat check) Grafana sends Watchdog to, with engine \"grafana\". " +
-              "Alertmanager keeps Watchdog on a null receiver instead (0.25 cannot read a URL from a file). Default: deadman-webhook-url.",
+            "Key of the dead man's switch URL (a heartbeat check) that Watchdog is posted to every minute, by Alertmanager " +
+              '(webhook url_file) or Grafana (a webhook contact point). Default: deadman-webhook-url.',
           ),
         telegramChatId: z
           .number()
