@@ -152,6 +152,10 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
         const retention = prom.config.storage.tsdb.retention;
         const applied = /msg="TSDB retention updated" duration=(\S+) size=(\d+)GiB/.exec(prom.proc.log());
         expect(applied && { seconds: durationSeconds(applied[1]), gib: `${applied[2]}GB` }).toEqual({ seconds: durationSeconds(retention.time), gib: retention.size });
+        // …and what PrometheusStorageNearRetentionSize divides by.
+        const metrics = await (await fetch(`${prom.url}/metrics`)).text();
+        const limit = /^prometheus_tsdb_retention_limit_bytes (\S+)$/m.exec(metrics)?.[1];
+        expect(Number(limit)).toBe(Number(/^(\d+)GB$/.exec(retention.size)![1]) * 2 ** 30);
 
         const groups = await evaluatedGroups(prom.url);
         const failing = groups.flatMap((g) => g.rules.filter((r: any) => r.health === 'err').map((r: any) => `${g.name}/${r.name}: ${r.lastError}`));
