@@ -1,6 +1,6 @@
 // Rule evaluation cost on a real Prometheus, and the cardinality of the
-// benchmark data: backfill a week of synthetic data with promtool, run Debian's
-// Prometheus on it with the synthesized rules, read each group's evaluation
+// benchmark data: backfill a week of synthetic data with promtool, run
+// Prometheus (both at the image's version) on it with the synthesized rules, read each group's evaluation
 // time, time PostgresQueryRegression's baseline both ways, count series.
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
@@ -137,7 +137,7 @@ async function cardinality(prom, at, data) {
   return { total, byJob, podsByKind, topMetrics, pg, labels };
 }
 
-export async function runRuleCost({ workDir, rulesDir, queryRounds = 7, evalRounds = 3, longStep = 30 }) {
+export async function runRuleCost({ workDir, rulesDir, prometheus, promtool, queryRounds = 7, evalRounds = 3, longStep = 30 }) {
   mkdirSync(workDir, { recursive: true });
   const dataFile = join(workDir, 'bench.om');
   const tsdb = join(workDir, 'tsdb');
@@ -155,7 +155,7 @@ export async function runRuleCost({ workDir, rulesDir, queryRounds = 7, evalRoun
 
   t0 = Date.now();
   // 168h lets promtool cut the week into two blocks instead of 84 two-hour ones (it re-reads the input per block).
-  const backfill = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=168h', dataFile, tsdb], {
+  const backfill = spawnSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=168h', dataFile, tsdb], {
     encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -174,15 +174,17 @@ export async function runRuleCost({ workDir, rulesDir, queryRounds = 7, evalRoun
   const configText = stringify({
     // 10s rather than the stack's 30s evaluation_interval: more rounds in less benchmark time; one round costs the same.
     global: { scrape_interval: '10s', evaluation_interval: '10s' },
+    // The backfilled week must not fall out of retention while the benchmark runs.
+    storage: { tsdb: { retention: { time: '30d' } } },
     rule_files: [...shipped, benchRules],
     // A self-scrape, so prometheus_rule_* and prometheus_tsdb_* exist for the self-monitoring rules.
     scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] }],
   });
   writeFileSync(configFile, configText);
 
-  log('rules: starting Debian Prometheus on the backfilled TSDB');
+  log('rules: starting Prometheus on the backfilled TSDB');
   t0 = Date.now();
-  const prom = await PrometheusProcess.start({ configFile, dataDir: tsdb, logFile: join(workDir, 'prometheus.log'), port });
+  const prom = await PrometheusProcess.start({ binary: prometheus, configFile, dataDir: tsdb, logFile: join(workDir, 'prometheus.log'), port });
   timings.readyMs = Date.now() - t0;
   try {
     log(`rules: Prometheus ready on 127.0.0.1:${prom.port}; timing the baseline three ways`);

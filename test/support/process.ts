@@ -118,6 +118,8 @@ export function problemLines(log: string, allow: readonly RegExp[] = []): string
     /"level":\s*"(warn|warning|error|fatal|panic)"/i,
     /(^|\t)(warn|error|fatal|panic|dpanic)\t/i,
     /^[WEF]\d{4} \d\d:\d\d:\d\d/,
+    // client-go's klog warnings, which Prometheus' log bridge writes at level=INFO: `msg="Warning: …"`.
+    /\bmsg="?Warning: /,
     /deprecat/i,
   ];
   return log
