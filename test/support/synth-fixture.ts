@@ -40,3 +40,37 @@ export function listFiles(dir: string): string[] {
   walk(dir);
   return out.sort();
 }
+
+/** The example configs checked alongside the shipped ones wherever every environment is checked. */
+export const EXAMPLE_CONFIGS = ['examples/ha.yaml', 'examples/agent.yaml'] as const;
+
+export interface SynthesizedEnvironment {
+  /** The config file, relative to the repository: `config/prod.yaml`, `examples/ha.yaml`, ... */
+  readonly config: string;
+  /** The environment's name (its `environment` field), the directory synth wrote. */
+  readonly environment: string;
+  readonly dir: string;
+}
+
+let allCached: SynthesizedEnvironment[] | undefined;
+
+/**
+ * Every environment the real-tool checks cover: each shipped config (from the run's shared synth) and each
+ * example, synthesized once per test file into its own temporary directory.
+ */
+export function allSynthesizedEnvironments(): SynthesizedEnvironment[] {
+  if (!allCached) {
+    const shipped = synthesizedShippedConfigs();
+    const examples = EXAMPLE_CONFIGS.map((config) => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-synth-example-'));
+      synthesize({ config: path.join(REPO_ROOT, config), out });
+      const [environment] = environments(out);
+      return { config, environment, dir: path.join(out, environment) };
+    });
+    allCached = [
+      ...environments(shipped).map((environment) => ({ config: `config/${environment}.yaml`, environment, dir: path.join(shipped, environment) })),
+      ...examples,
+    ];
+  }
+  return allCached;
+}
