@@ -14,11 +14,10 @@ import { parseAllDocuments } from 'yaml';
 import { logPipeline } from '../../src/components/log-agent/pipeline';
 import { simulatePipeline } from '../../src/components/log-agent/simulate';
 import { parseServerArgs } from '../../src/components/postgres/settings';
-import { dashboards, ruleFiles } from '../support/dist-files';
-import { dashboardPromQueries } from '../support/metric-check';
+import { dashboards } from '../support/dist-files';
+import { seriesReadIn } from '../support/metric-check';
 import { startPostgres, PostgresServer } from '../support/postgres';
 import { expectCleanLog, freePort, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
-import { metricSelectors } from '../support/query-parsers';
 import { allSynthesizedEnvironments } from '../support/synth-fixture';
 import { requireTool } from '../support/tools';
 
@@ -92,19 +91,6 @@ function loggedPlans(log: string): Array<{ header: string; plan: any }> {
     plans.push({ header, plan: JSON.parse(text) });
     from = end;
   }
-}
-
-/** The pg_ series an environment's rules and dashboards read (recording rules' outputs aside). */
-function exporterSeriesRead(envDir: string): Set<string> {
-  const exprs = [
-    ...ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => r.expr as string))),
-    ...(fs.existsSync(path.join(envDir, 'dashboards')) ? dashboards(envDir).flatMap((d) => dashboardPromQueries(d.json).map((q) => q.expr)) : []),
-  ];
-  return new Set(
-    exprs
-      .flatMap((e) => metricSelectors(e.replace(/^\s*label_values\(\s*(.+?)\s*,\s*\w+\s*\)\s*$/s, '$1')).map((s) => s.metric))
-      .filter((m) => /^pg_/.test(m)),
-  );
 }
 
 const withPostgres = allSynthesizedEnvironments().filter((e) => fs.existsSync(path.join(e.dir, 'postgres.k8s.yaml')));
@@ -315,7 +301,7 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
   });
 
   test('every exporter series the rules and dashboards read is served', () => {
-    const read = exporterSeriesRead(env.dir);
+    const read = new Set([...seriesReadIn(env.dir)].filter((m) => /^pg_/.test(m)));
     expect(read.size).toBeGreaterThan(12);
     const served = new Set(samples.map((s) => s.name));
     expect([...read].filter((m) => !served.has(m))).toEqual([]);

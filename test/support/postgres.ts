@@ -12,7 +12,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, tempDir } from './process';
+import { executableByOthers, freePort, tempDir } from './process';
 import { requireTool } from './tools';
 
 export interface PostgresServer {
@@ -72,10 +72,14 @@ export function psqlBinary(): string {
 }
 
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const initdb = requireTool('initdb');
-  const postgres = requireTool('postgres');
   const psql = psqlBinary();
   const account = unprivilegedAccount();
+  // The installation (bin/, lib/, share/) where the server's account can run it: the checkout's node_modules,
+  // or a copy when a directory above it is private.
+  const installed = requireTool('initdb');
+  if (path.dirname(requireTool('postgres')) !== path.dirname(installed)) throw new Error('initdb and postgres are not installed side by side');
+  const initdb = account ? executableByOthers(installed, path.dirname(path.dirname(installed))) : installed;
+  const postgres = path.join(path.dirname(initdb), 'postgres');
   const dir = tempDir('pg');
   if (account) fs.chownSync(dir, account.uid, account.gid);
   const dataDir = path.join(dir, 'data');
