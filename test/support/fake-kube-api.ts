@@ -1,6 +1,7 @@
 /**
- * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, empty lists,
- * watches that stay open, and objects written back as sent (leader-election leases, events).
+ * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, lists of what was
+ * created, watches that stay open and report each object created while they are, and objects written back as
+ * sent (leader-election leases, events).
  *
  * It serves plain HTTP on 127.0.0.1 and writes a kubeconfig for it, so the real binaries (Prometheus and
  * vmagent discovery, kube-state-metrics, the event exporter, the collector's k8s_attributes) run their own
@@ -22,6 +23,11 @@ export interface FakeKubeApi {
   readonly requests: string[];
   /** Objects created or replaced through the API, keyed by their URL path. */
   readonly objects: Map<string, Record<string, unknown>>;
+  /**
+   * Creates an object as a client's POST to `collection` would (`/api/v1/namespaces/default/events`): it is
+   * stored, listed from then on, and sent as an ADDED event to every open watch of its resource.
+   */
+  create(collection: string, obj: Record<string, unknown>): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -84,8 +90,8 @@ function kindOf(resource: string): string {
   return KINDS[resource] ?? resource.replace(/s$/, '').replace(/^./, (c) => c.toUpperCase());
 }
 
-/** `/api/v1/namespaces/x/pods` → { apiVersion: 'v1', resource: 'pods', name: undefined } */
-function parsePath(p: string): { apiVersion: string; resource: string; name?: string } | undefined {
+/** `/api/v1/namespaces/x/pods` → { apiVersion: 'v1', namespace: 'x', resource: 'pods', name: undefined } */
+function parsePath(p: string): { apiVersion: string; namespace?: string; resource: string; name?: string } | undefined {
   const parts = p.split('/').filter(Boolean);
   let apiVersion: string;
   let rest: string[];
@@ -98,8 +104,20 @@ function parsePath(p: string): { apiVersion: string; resource: string; name?: st
   } else {
     return undefined;
   }
-  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  return { apiVersion, resource: rest[0], name: rest[1] };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  return { apiVersion, namespace, resource: rest[0], name: rest[1] };
+}
+
+/** Whether the object stored at `objectPath` belongs to the collection at `collectionPath` (all namespaces or one). */
+function inCollection(objectPath: string, collectionPath: string): boolean {
+  const o = parsePath(objectPath);
+  const c = parsePath(collectionPath);
+  if (!o || !c || c.name !== undefined || o.name === undefined) return false;
+  return o.apiVersion === c.apiVersion && o.resource === c.resource && (c.namespace === undefined || c.namespace === o.namespace);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -111,8 +129,24 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const requests: string[] = [];
   const objects = new Map<string, Record<string, unknown>>();
-  const watches = new Set<http.ServerResponse>();
+  const watches = new Map<http.ServerResponse, string>();
   let resourceVersion = 1;
+
+  const store = (key: string, target: { apiVersion: string; resource: string }, obj: Record<string, unknown>, event: 'ADDED' | 'MODIFIED') => {
+    const metadata: Record<string, unknown> = { ...((obj.metadata as Record<string, unknown>) ?? {}), resourceVersion: String(++resourceVersion) };
+    const stored = { apiVersion: target.apiVersion, kind: kindOf(target.resource), ...obj, metadata };
+    objects.set(key, stored);
+    for (const [res, collection] of watches) {
+      if (inCollection(key, collection)) res.write(`${JSON.stringify({ type: event, object: stored })}\n`);
+    }
+    return stored;
+  };
+  const create = (collection: string, obj: Record<string, unknown>) => {
+    const target = parsePath(collection);
+    const name = (obj.metadata as Record<string, unknown> | undefined)?.name;
+    if (!target || target.name !== undefined || typeof name !== 'string') throw new Error(`create: ${collection} is not a collection, or the object has no metadata.name`);
+    return store(`${collection}/${name}`, target, obj, 'ADDED');
+  };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -144,12 +178,13 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         // An open watch with no events; ended when the server closes.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
         res.flushHeaders();
-        watches.add(res);
+        watches.set(res, p);
         res.on('close', () => watches.delete(res));
         return;
       }
       if (req.method === 'GET' && !target.name) {
-        return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items: [] });
+        const items = [...objects].filter(([key]) => inCollection(key, p)).map(([, obj]) => obj);
+        return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items });
       }
       if (req.method === 'GET') {
         const stored = objects.get(p);
@@ -163,10 +198,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         } catch {
           /* a patch body that is not JSON is stored as sent */
         }
-        const metadata: Record<string, unknown> = { ...((obj.metadata as Record<string, unknown>) ?? {}), resourceVersion: String(++resourceVersion) };
-        const stored = { apiVersion: target.apiVersion, kind, ...obj, metadata };
-        const name = (metadata.name as string | undefined) ?? target.name;
-        objects.set(target.name ? p : `${p}/${name}`, stored);
+        const name = ((obj.metadata as Record<string, unknown> | undefined)?.name as string | undefined) ?? target.name;
+        const key = target.name ? p : `${p}/${name}`;
+        const stored = store(key, target, obj, objects.has(key) ? 'MODIFIED' : 'ADDED');
         return send(res, req.method === 'POST' ? 201 : 200, stored);
       }
       return send(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
@@ -194,8 +228,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     kubeconfig,
     requests,
     objects,
+    create,
     close: async () => {
-      for (const w of watches) w.end();
+      for (const w of watches.keys()) w.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(dir, { recursive: true, force: true });
