@@ -119,7 +119,7 @@ function victoriaMetricsTools(): ToolSpec[] {
   });
 }
 
-function singleModuleTool(name: string, image: ImageKey, module: string, pkg: string): ToolSpec {
+function singleModuleTool(name: string, image: ImageKey, module: string, pkg: string, versionArgs: readonly string[] = ['--version']): ToolSpec {
   const version = semverOfTag(tagOf(image));
   return {
     name,
@@ -127,8 +127,32 @@ function singleModuleTool(name: string, image: ImageKey, module: string, pkg: st
     version,
     build: name,
     source: { kind: 'go-module', module, moduleVersion: `v${version}`, pkg, ldflags: promStamp(version) },
-    versionArgs: ['--version'],
+    versionArgs,
     parseVersion: promVersion,
+  };
+}
+
+function eventExporterTool(): ToolSpec {
+  const version = semverOfTag(tagOf('kubeEventExporter'));
+  const versionVar = 'github.com/resmoio/kubernetes-event-exporter/pkg/version.Version';
+  return {
+    name: 'kubernetes-event-exporter',
+    image: 'kubeEventExporter',
+    version,
+    build: 'kubernetes-event-exporter',
+    // Built in the module's own tree: `go install <module>@<version>` also asks the proxy for the module's version
+    // list (to report a deprecation), which the proxy refuses for this module.
+    source: {
+      kind: 'go-module',
+      module: 'github.com/resmoio/kubernetes-event-exporter',
+      moduleVersion: `v${version}`,
+      pkg: '.',
+      // What its release build stamps; the exporter reports it in event_exporter_build_info{version}.
+      ldflags: [`-X ${versionVar}=${version}`],
+    },
+    // The exporter has no version flag; `go version -m` shows the stamp among the build settings.
+    versionArgs: null,
+    parseVersion: (output: string) => new RegExp(`-X ${versionVar.replace(/[./]/g, '\\$&')}=(\\d+\\.\\d+\\.\\d+)`).exec(output)?.[1],
   };
 }
 
@@ -192,23 +216,9 @@ export const TOOLS: readonly ToolSpec[] = [
   ...victoriaMetricsTools(),
   singleModuleTool('postgres_exporter', 'postgresExporter', 'github.com/prometheus-community/postgres_exporter', './cmd/postgres_exporter'),
   singleModuleTool('node_exporter', 'nodeExporter', 'github.com/prometheus/node_exporter', '.'),
-  singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.'),
-  {
-    name: 'kubernetes-event-exporter',
-    image: 'kubeEventExporter',
-    version: semverOfTag(tagOf('kubeEventExporter')),
-    build: 'kubernetes-event-exporter',
-    source: {
-      kind: 'go-module',
-      module: 'github.com/resmoio/kubernetes-event-exporter',
-      moduleVersion: `v${semverOfTag(tagOf('kubeEventExporter'))}`,
-      pkg: '.',
-      install: true,
-    },
-    // The exporter has no version flag: `go install` records the module version in the binary.
-    versionArgs: null,
-    parseVersion: (output: string) => /\tmod\tgithub\.com\/resmoio\/kubernetes-event-exporter\tv(\d+\.\d+\.\d+)/.exec(output)?.[1],
-  },
+  // kube-state-metrics prints its version with a subcommand; `--version` is an unknown flag.
+  singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.', ['version']),
+  eventExporterTool(),
   collectorTool(),
   jaegerTool(),
   ...postgresTools(),

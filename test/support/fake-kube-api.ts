@@ -155,6 +155,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const p = url.pathname;
+      // The API server's own health endpoints (kube-state-metrics' /livez asks the API server's).
+      if (/^\/(livez|readyz|healthz)(\/|$)/.test(p)) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return res.end('ok');
+      }
       if (p === '/version') return send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' });
       if (p === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
       if (p === '/apis') {
@@ -210,6 +215,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kube-api-'));
+  // Readable by all: a component may run as its pod's user (see runAsOf); the token in it is a dummy.
+  fs.chmodSync(dir, 0o755);
   const kubeconfig = path.join(dir, 'kubeconfig');
   fs.writeFileSync(
     kubeconfig,
@@ -222,6 +229,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       'current-context: loopback',
       '',
     ].join('\n'),
+    { mode: 0o644 },
   );
   return {
     url,
