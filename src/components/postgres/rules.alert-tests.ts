@@ -138,7 +138,7 @@ export const postgresAlertTests: AlertTests = {
         { series: 'pg_stat_archiver_last_archive_age{namespace="java-tasks", pod="stale-0"}', values: '90000+60x40' },
         { series: 'pg_stat_archiver_last_archive_age{namespace="java-tasks", pod="fresh-0"}', values: '30+60x40' },
         // Archiving off (or never succeeded): the exporter reports NaN.
-        { series: 'pg_stat_archiver_last_archive_age{namespace="java-tasks", pod="off-0"}', values: 'NaNx40' },
+        { series: 'pg_stat_archiver_last_archive_age{namespace="java-tasks", pod="off-0"}', values: Array(41).fill('NaN').join(' ') },
       ],
       checks: [
         { at: '10m', alert: 'PostgresBackupStale', firing: [] },
