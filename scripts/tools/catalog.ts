@@ -132,30 +132,6 @@ function singleModuleTool(name: string, image: ImageKey, module: string, pkg: st
   };
 }
 
-function eventExporterTool(): ToolSpec {
-  const version = semverOfTag(tagOf('kubeEventExporter'));
-  const versionVar = 'github.com/resmoio/kubernetes-event-exporter/pkg/version.Version';
-  return {
-    name: 'kubernetes-event-exporter',
-    image: 'kubeEventExporter',
-    version,
-    build: 'kubernetes-event-exporter',
-    // Built in the module's own tree: `go install <module>@<version>` also asks the proxy for the module's version
-    // list (to report a deprecation), which the proxy refuses for this module.
-    source: {
-      kind: 'go-module',
-      module: 'github.com/resmoio/kubernetes-event-exporter',
-      moduleVersion: `v${version}`,
-      pkg: '.',
-      // What its release build stamps; the exporter reports it in event_exporter_build_info{version}.
-      ldflags: [`-X ${versionVar}=${version}`],
-    },
-    // The exporter has no version flag; `go version -m` shows the stamp among the build settings.
-    versionArgs: null,
-    parseVersion: (output: string) => new RegExp(`-X ${versionVar.replace(/[./]/g, '\\$&')}=(\\d+\\.\\d+\\.\\d+)`).exec(output)?.[1],
-  };
-}
-
 function collectorTool(): ToolSpec {
   const version = semverOfTag(tagOf('otelCollector'));
   return {
@@ -218,7 +194,22 @@ export const TOOLS: readonly ToolSpec[] = [
   singleModuleTool('node_exporter', 'nodeExporter', 'github.com/prometheus/node_exporter', '.'),
   // kube-state-metrics prints its version with a subcommand; `--version` is an unknown flag.
   singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.', ['version']),
-  eventExporterTool(),
+  {
+    name: 'kubernetes-event-exporter',
+    image: 'kubeEventExporter',
+    version: semverOfTag(tagOf('kubeEventExporter')),
+    build: 'kubernetes-event-exporter',
+    source: {
+      kind: 'go-module',
+      module: 'github.com/resmoio/kubernetes-event-exporter',
+      moduleVersion: `v${semverOfTag(tagOf('kubeEventExporter'))}`,
+      pkg: '.',
+      install: true,
+    },
+    // The exporter has no version flag: `go install` records the module version in the binary.
+    versionArgs: null,
+    parseVersion: (output: string) => /\tmod\tgithub\.com\/resmoio\/kubernetes-event-exporter\tv(\d+\.\d+\.\d+)/.exec(output)?.[1],
+  },
   collectorTool(),
   jaegerTool(),
   ...postgresTools(),
