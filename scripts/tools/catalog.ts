@@ -18,7 +18,17 @@ export type ToolSource =
   /** An upstream Go module, downloaded through the module proxy and built inside its own tree (so its
    * `replace` lines apply); with `install`, built by `go install <module>/<pkg>@<version>` instead, which
    * records the module version in the binary (for a tool that prints no version of its own). */
-  | { kind: 'go-module'; module: string; moduleVersion: string; pkg: string; ldflags?: string[]; install?: boolean }
+  | {
+      kind: 'go-module';
+      module: string;
+      moduleVersion: string;
+      pkg: string;
+      ldflags?: string[];
+      install?: boolean;
+      /** Files created empty before the build: web UI bundles that the release builds with npm and embeds,
+       * which the module's zip does not carry. The tests use the APIs, not the UI. */
+      placeholders?: string[];
+    }
   /** A small Go module kept in this repository under `scripts/tools/go/<dir>` (the collector distribution,
    * etcd's embed server), built with its committed go.sum. */
   | { kind: 'local-go'; dir: string; pkg: string; ldflags?: string[] }
@@ -86,7 +96,14 @@ function alertmanagerTools(): ToolSpec[] {
     image: 'alertmanager',
     version,
     build: 'alertmanager',
-    source: { kind: 'go-module', module: 'github.com/prometheus/alertmanager', moduleVersion: `v${version}`, pkg: `./cmd/${name}`, ldflags: promStamp(version) },
+    source: {
+      kind: 'go-module',
+      module: 'github.com/prometheus/alertmanager',
+      moduleVersion: `v${version}`,
+      pkg: `./cmd/${name}`,
+      ldflags: promStamp(version),
+      placeholders: ['ui/app/dist/index.html'],
+    },
     versionArgs: ['--version'],
     parseVersion: promVersion,
   }));
@@ -171,6 +188,22 @@ function jaegerTool(): ToolSpec {
   };
 }
 
+function alloySyntaxTool(): ToolSpec {
+  const version = semverOfTag(tagOf('alloy'));
+  return {
+    name: 'alloy-syntax',
+    image: 'alloy',
+    version,
+    build: 'alloy-syntax',
+    // Alloy's own parser (github.com/grafana/alloy/syntax, Apache-2.0) at the version Alloy's go.mod requires
+    // at this release; main.go states the release, so the binary reports it and a bumped image without an
+    // updated module fails. The full Alloy binary is not built: it requires Loki's Go module (AGPL).
+    source: { kind: 'local-go', dir: 'alloy-syntax', pkg: '.' },
+    versionArgs: ['--version'],
+    parseVersion: (output: string) => /^alloy-syntax (\d+\.\d+\.\d+)/m.exec(output)?.[1],
+  };
+}
+
 function postgresTools(): ToolSpec[] {
   const version = semverOfTag(tagOf('postgres'));
   return ['initdb', 'pg_ctl', 'postgres'].map((name) => ({
@@ -212,6 +245,7 @@ export const TOOLS: readonly ToolSpec[] = [
   },
   collectorTool(),
   jaegerTool(),
+  alloySyntaxTool(),
   ...postgresTools(),
 ];
 

@@ -200,6 +200,10 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
         srcDir = path.join(work, 'src');
         fs.cpSync(info.Dir, srcDir, { recursive: true });
         spawnSync('chmod', ['-R', 'u+w', srcDir]);
+        for (const file of first.source.placeholders ?? []) {
+          fs.mkdirSync(path.dirname(path.join(srcDir, file)), { recursive: true });
+          fs.writeFileSync(path.join(srcDir, file), '');
+        }
       } else if (first.source.kind === 'local-go') {
         srcDir = path.join(REPO_ROOT, 'scripts', 'tools', 'go', first.source.dir);
       } else {
@@ -221,8 +225,13 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
     fs.renameSync(staging, dest);
     progress(`built ${first.build} ${first.version} in ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (e) {
-    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '';
-    throw new ToolError(`${(e as Error).message}\n--- last lines of the build log ---\n${tail}\nRetry with \`npm run tools\`.`);
+    // Keep the log beside the cache entry; drop the half-built directory.
+    const failedLog = `${dest}.failed.log`;
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    fs.writeFileSync(failedLog, tail);
+    fs.rmSync(staging, { recursive: true, force: true });
+    const lastLines = tail.split('\n').slice(-25).join('\n');
+    throw new ToolError(`${(e as Error).message.replace(log, failedLog)}\n--- last lines of ${failedLog} ---\n${lastLines}\nRetry with \`npm run tools\`.`);
   } finally {
     clearInterval(ticker);
     fs.rmSync(work, { recursive: true, force: true });
@@ -232,6 +241,7 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
 /** Resolves every tool (or the named ones), building what is missing, one build at a time (2 cores). */
 export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), progress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ResolvedTool[]> {
   const missing = new Map<string, ToolSpec[]>();
+  const failures: string[] = [];
   for (const name of names) {
     try {
       findTool(name);
@@ -243,10 +253,20 @@ export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), pr
     }
   }
   for (const specs of missing.values()) {
+    // Another process (a second `npm run tools`, a test run) may have finished this build meanwhile.
+    versionCache.clear();
+    if (specs.every((s) => isExecutable(path.join(buildDir(s), 'bin', s.name)))) continue;
     // Build the whole group, so the cache directory always holds all of its binaries.
     const group = TOOLS.filter((t) => t.build === specs[0].build && t.version === specs[0].version);
-    await buildGroup([...group], progress);
+    try {
+      await buildGroup([...group], progress);
+    } catch (e) {
+      // Build the others anyway, so one failure does not hide the next; report them all at the end.
+      if (!(e instanceof ToolError)) throw e;
+      failures.push(e.message);
+    }
     versionCache.clear();
   }
+  if (failures.length > 0) throw new ToolError(failures.join('\n\n'));
   return names.map((n) => findTool(n));
 }

@@ -573,7 +573,7 @@ const otelCollector = z
       })
       .optional()
       .describe(
-        'A tail-sampling tier between the gateway and Jaeger (tail_sampling processor), fed by the loadbalancing exporter ' +
+        'A tail-sampling tier between the gateway and Jaeger (tail_sampling processor), fed by the load_balancing exporter ' +
           'with routing_key traceID through a headless Service. Default: none (every span is kept).',
       ),
     resources: resources.optional(),

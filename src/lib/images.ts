@@ -27,7 +27,7 @@ export const IMAGES = {
   // Jaeger v2 (v1 reached end of life on 2025-12-31). 2.13.0 is the newest release whose Go module (v1.76.0)
   // the tests can build, so the image and the tested binary stay the same version.
   jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.13.0' },
-  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
+  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheus_remote_write.
   otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
   loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
   // The last Promtail line: Promtail is end-of-life since 2026-03-02 and its code left the Loki repository in 3.7.

@@ -1,7 +1,8 @@
 /**
- * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, lists of what was
- * created, watches that stay open and report each object created while they are, and objects written back as
- * sent (leader-election leases, events).
+ * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, lists (of the objects
+ * given and those created), watches that stay open and report each object created while they are (streaming
+ * lists end their initial events with the bookmark client-go waits for), and objects written back as sent
+ * (leader-election leases, events).
  *
  * It serves plain HTTP on 127.0.0.1 and writes a kubeconfig for it, so the real binaries (Prometheus and
  * vmagent discovery, kube-state-metrics, the event exporter, the collector's k8s_attributes) run their own
@@ -126,7 +127,15 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+export interface FakeKubeApiOptions {
+  /**
+   * Objects that lists return, by resource (`pods`, `replicasets`, …); a namespaced list returns those of its
+   * namespace. @default every list is empty
+   */
+  readonly lists?: Readonly<Record<string, ReadonlyArray<Record<string, any>>>>;
+}
+
+export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const requests: string[] = [];
   const objects = new Map<string, Record<string, unknown>>();
   const watches = new Map<http.ServerResponse, string>();
@@ -179,16 +188,31 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const target = parsePath(p);
       if (!target) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
       const kind = kindOf(target.resource);
-      if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
-        // An open watch with no events; ended when the server closes.
+      const namespace = /\/namespaces\/([^/]+)\//.exec(p)?.[1];
+      // The objects given by resource, then those created through the API or by the test.
+      const items = [
+        ...(opts.lists?.[target.resource] ?? []).filter((o) => !namespace || o.metadata?.namespace === namespace),
+        ...[...objects].filter(([key]) => inCollection(key, p)).map(([, obj]) => obj),
+      ];
+      // client-go sends watch=true; VictoriaMetrics' discovery sends watch=1 (the API server takes both).
+      if (req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) {
+        // An open watch; ended when the server closes.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
         res.flushHeaders();
+        if (url.searchParams.get('sendInitialEvents') === 'true') {
+          // client-go's streaming list (WatchList): the current objects as ADDED events, then the bookmark that
+          // ends the initial events; without it the informer never syncs.
+          for (const item of items) {
+            res.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: target.apiVersion, kind, ...item, metadata: { resourceVersion: String(resourceVersion), ...item.metadata } } })}\n`);
+          }
+          const bookmark = { resourceVersion: String(resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } };
+          res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: target.apiVersion, kind, metadata: bookmark } })}\n`);
+        }
         watches.set(res, p);
         res.on('close', () => watches.delete(res));
         return;
       }
       if (req.method === 'GET' && !target.name) {
-        const items = [...objects].filter(([key]) => inCollection(key, p)).map(([, obj]) => obj);
         return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items });
       }
       if (req.method === 'GET') {

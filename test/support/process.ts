@@ -111,14 +111,15 @@ export async function stopAll(): Promise<void> {
 
 /**
  * The lines of a log that report an error or a warning (deprecations included), in the formats our
- * components use: logfmt `level=warn`, JSON `"level":"warn"`, zap's tab-separated `\twarn\t`, klog's `W0102`/`E0102`
- * prefixes, and any line that says "deprecated".
+ * components use: logfmt `level=warn`, JSON `"level":"warn"`, zap's and VictoriaMetrics' tab-separated `\twarn\t`
+ * (VictoriaMetrics starts the line with it under -loggerDisableTimestamps), klog's `W0102`/`E0102` prefixes, and any
+ * line that says "deprecated".
  */
 export function problemLines(log: string, allow: readonly RegExp[] = []): string[] {
   const problem = [
     /\blevel=(warn|warning|error|err|fatal|panic)\b/i,
     /"level":\s*"(warn|warning|error|fatal|panic)"/i,
-    /\t(warn|error|fatal|panic|dpanic)\t/i,
+    /(^|\t)(warn|error|fatal|panic|dpanic)\t/i,
     /^[WEF]\d{4} \d\d:\d\d:\d\d/,
     /deprecat/i,
   ];
