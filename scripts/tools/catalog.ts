@@ -136,7 +136,7 @@ function victoriaMetricsTools(): ToolSpec[] {
   });
 }
 
-function singleModuleTool(name: string, image: ImageKey, module: string, pkg: string): ToolSpec {
+function singleModuleTool(name: string, image: ImageKey, module: string, pkg: string, versionArgs: readonly string[] = ['--version']): ToolSpec {
   const version = semverOfTag(tagOf(image));
   return {
     name,
@@ -144,7 +144,7 @@ function singleModuleTool(name: string, image: ImageKey, module: string, pkg: st
     version,
     build: name,
     source: { kind: 'go-module', module, moduleVersion: `v${version}`, pkg, ldflags: promStamp(version) },
-    versionArgs: ['--version'],
+    versionArgs,
     parseVersion: promVersion,
   };
 }
@@ -225,7 +225,8 @@ export const TOOLS: readonly ToolSpec[] = [
   ...victoriaMetricsTools(),
   singleModuleTool('postgres_exporter', 'postgresExporter', 'github.com/prometheus-community/postgres_exporter', './cmd/postgres_exporter'),
   singleModuleTool('node_exporter', 'nodeExporter', 'github.com/prometheus/node_exporter', '.'),
-  singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.'),
+  // kube-state-metrics prints its version with a subcommand; `--version` is an unknown flag.
+  singleModuleTool('kube-state-metrics', 'kubeStateMetrics', 'k8s.io/kube-state-metrics/v2', '.', ['version']),
   {
     name: 'kubernetes-event-exporter',
     image: 'kubeEventExporter',

@@ -164,10 +164,18 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
   const ticker = setInterval(() => progress(`  … ${first.build}: ${Math.round((Date.now() - started) / 1000)} s`), 30_000);
   try {
     if (first.source.kind === 'go-module' && first.source.install) {
+      // `go install <module>@<version>` also reads the module's version list (to report a deprecation), which the
+      // proxy refuses for some modules (403). `go mod download` of the exact version works and leaves that list in
+      // the module cache, so the cache is asked first, as a file proxy.
+      const dl = spawnSync('go', ['mod', 'download', '-json', `${first.source.module}@${first.source.moduleVersion}`], { cwd: work, encoding: 'utf8', env: goEnv() });
+      if (dl.error || dl.status !== 0) throw new ToolError(`go mod download ${first.source.module}@${first.source.moduleVersion} failed: ${dl.error?.message ?? dl.stdout}${dl.stderr}`);
+      const modCache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8', env: goEnv() }).stdout.trim();
+      const proxy = spawnSync('go', ['env', 'GOPROXY'], { encoding: 'utf8', env: goEnv() }).stdout.trim();
+      const installEnv = goEnv({ GOBIN: path.join(staging, 'bin'), GOPROXY: `file://${modCache}/cache/download,${proxy}` });
       for (const spec of specs) {
         if (spec.source.kind !== 'go-module') throw new Error('mixed sources in one build');
         const target = `${spec.source.module}${spec.source.pkg === '.' ? '' : spec.source.pkg.slice(1)}@${spec.source.moduleVersion}`;
-        await runLogged('go', ['install', '-trimpath', `-ldflags=${ldflagsArg(spec.source.ldflags)}`, target], work, log, goEnv({ GOBIN: path.join(staging, 'bin') }));
+        await runLogged('go', ['install', '-trimpath', `-ldflags=${ldflagsArg(spec.source.ldflags)}`, target], work, log, installEnv);
       }
     } else {
       let srcDir: string;
