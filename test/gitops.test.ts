@@ -6,6 +6,7 @@ import { loadConfigFile } from '../src/config/loader';
 import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
 import { sourceIdentity } from '../src/gitops/source-identity';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
+import { syncedBefore } from './support/argocd-sync-order';
 import { SynthError, synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
@@ -26,36 +27,6 @@ registerArgoCdCrds();
 
 function loadFile(file: string): K8sObject[] {
   return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as K8sObject);
-}
-
-// ---- Argo CD's sync order, as gitops-engine implements it -------------------------------------
-// pkg/sync/sync_tasks.go: tasks are sorted by phase, then wave, then kind (this list; unknown
-// kinds last), then name. A wave is applied only once every object of the wave before is healthy.
-const KIND_ORDER = [
-  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget',
-  'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim',
-  'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList',
-  'Role', 'RoleList', 'RoleBinding', 'RoleBindingList', 'Service', 'DaemonSet', 'Pod', 'ReplicationController',
-  'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress',
-  'APIService',
-]; // prettier-ignore
-const PHASES: Record<string, number> = { PreSync: -1, Sync: 0, PostSync: 1, SyncFail: 2 };
-
-function syncPosition(o: K8sObject): [number, number, number] {
-  const hook = o.metadata.annotations?.['argocd.argoproj.io/hook'];
-  const phase = hook === undefined ? 0 : PHASES[hook];
-  if (phase === undefined) throw new Error(`${o.kind}/${o.metadata.name}: unknown hook phase "${hook}"`);
-  const wave = Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0);
-  const kindIndex = KIND_ORDER.indexOf(o.kind);
-  return [phase, wave, kindIndex === -1 ? 0 : kindIndex - KIND_ORDER.length];
-}
-
-/** True when Argo CD applies `a` strictly before `b` (same phase, wave and kind would be by name: not a guarantee). */
-function syncedBefore(a: K8sObject, b: K8sObject): boolean {
-  const pa = syncPosition(a);
-  const pb = syncPosition(b);
-  for (let i = 0; i < pa.length; i++) if (pa[i] !== pb[i]) return pa[i] < pb[i];
-  return false;
 }
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];

@@ -38,8 +38,11 @@ export type ToolSource =
 export interface ToolSpec {
   /** The command name; also the `OBS_TOOL_<NAME>` environment variable (upper case, `-` as `_`). */
   readonly name: string;
-  /** The image whose tag fixes the version. */
-  readonly image: ImageKey;
+  /** The image whose tag fixes the version; absent for a tool that is no image of the stack (the Kubernetes
+   * control plane the tests run), whose version is a constant of this file named by `pinnedBy`. */
+  readonly image?: ImageKey;
+  /** For a tool without `image`: the constant that fixes its version. */
+  readonly pinnedBy?: string;
   /** The version this tool must report, derived from the image tag (no leading `v`). */
   readonly version: string;
   /** Tools built together share a build (one download, one cache directory). */
@@ -219,6 +222,56 @@ function postgresTools(): ToolSpec[] {
   }));
 }
 
+/**
+ * The Kubernetes release whose control plane (kube-apiserver, kube-controller-manager, kube-scheduler) the tests
+ * in test/control-plane/ apply the manifests to. It is not an image of the stack, which runs on the user's
+ * cluster: it is the newest release the manifests are proven against. `scripts/tools/go/kubernetes/go.mod`
+ * requires k8s.io/kubernetes at this version and replaces every staging module by its v0.MINOR.PATCH release;
+ * a test checks that it agrees with this constant.
+ */
+export const KUBERNETES_VERSION = '1.37.2';
+
+/** The etcd that kubeadm deploys with KUBERNETES_VERSION (its DefaultEtcdVersion), the version its go.mod
+ * requires; scripts/tools/go/etcd/go.mod builds it, and a test checks both go.mod files agree with this. */
+export const ETCD_VERSION = '3.7.0';
+
+function controlPlaneTools(): ToolSpec[] {
+  const [major, minor] = KUBERNETES_VERSION.split('.');
+  // What the release build (hack/lib/version.sh) stamps, so `--version` prints `Kubernetes v1.37.2` and the
+  // API server reports that version (and its binary version for compatibility) instead of v0.0.0-master.
+  const stamp = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=v${KUBERNETES_VERSION}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+    `-X ${pkg}.gitCommit=`,
+  ]);
+  // kubectl applies the manifests as Argo CD does: Argo CD runs kubectl's apply code (client-side, or
+  // server-side for objects annotated ServerSideApply=true).
+  const kubernetes = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'].map(
+    (name): ToolSpec => ({
+      name,
+      pinnedBy: 'KUBERNETES_VERSION',
+      version: KUBERNETES_VERSION,
+      build: 'kubernetes',
+      source: { kind: 'local-go', dir: 'kubernetes', pkg: `k8s.io/kubernetes/cmd/${name}`, ldflags: stamp },
+      versionArgs: name === 'kubectl' ? ['version', '--client'] : ['--version'],
+      parseVersion: (output: string) => /^(?:Kubernetes|Client Version:) v(\d+\.\d+\.\d+)$/m.exec(output)?.[1],
+    }),
+  );
+  const etcd: ToolSpec = {
+    name: 'etcd',
+    pinnedBy: 'ETCD_VERSION',
+    version: ETCD_VERSION,
+    build: 'etcd',
+    // The version printed is go.etcd.io/etcd/api/v3/version.Version, a constant of the module built.
+    source: { kind: 'local-go', dir: 'etcd', pkg: '.' },
+    versionArgs: ['--version'],
+    parseVersion: (output: string) => /^etcd Version: (\d+\.\d+\.\d+)$/m.exec(output)?.[1],
+  };
+  return [etcd, ...kubernetes];
+}
+
 export const TOOLS: readonly ToolSpec[] = [
   ...prometheusTools(),
   ...alertmanagerTools(),
@@ -247,9 +300,15 @@ export const TOOLS: readonly ToolSpec[] = [
   jaegerTool(),
   alloySyntaxTool(),
   ...postgresTools(),
+  ...controlPlaneTools(),
 ];
 
 export type ToolName = string;
+
+/** What fixes a tool's version, for messages: `the image prometheus`, or the constant's name. */
+export function versionOrigin(spec: ToolSpec): string {
+  return spec.image ? `the image ${spec.image}` : `${spec.pinnedBy ?? 'its pinned version'}`;
+}
 
 export function toolSpec(name: ToolName): ToolSpec {
   const spec = TOOLS.find((t) => t.name === name);

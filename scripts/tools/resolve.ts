@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { envVarOf, ToolSpec, toolSpec, TOOLS } from './catalog';
+import { envVarOf, ToolSpec, toolSpec, TOOLS, versionOrigin } from './catalog';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -91,7 +91,7 @@ export function findTool(name: string, env: NodeJS.ProcessEnv = process.env): Re
     if (v !== spec.version) {
       throw new ToolError(
         `${envVarOf(name)}=${explicit} ${isExecutable(explicit) ? `reports version ${v ?? '(none)'}` : 'is not an executable file'}, ` +
-          `but the image ${spec.image} is ${spec.version}. Unset it to build the right one with \`npm run tools\`.`,
+          `but ${versionOrigin(spec)} is ${spec.version}. Unset it to build the right one with \`npm run tools\`.`,
       );
     }
     return { name, version: v, path: explicit, source: 'env' };
@@ -118,7 +118,7 @@ export function findTool(name: string, env: NodeJS.ProcessEnv = process.env): Re
     return { name, version: spec.version, path: cached, source: 'cache' };
   }
   throw new ToolError(
-    `${name} ${spec.version} (the version of image ${spec.image}) is not built: run \`npm run tools\` ` +
+    `${name} ${spec.version} (the version of ${versionOrigin(spec)}) is not built: run \`npm run tools\` ` +
       `(needs Go >= 1.26 and the Go module proxy), or set ${envVarOf(name)} to a ${name} ${spec.version} binary.`,
   );
 }

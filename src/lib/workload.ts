@@ -179,10 +179,17 @@ export interface PersistentVolumeClaimTemplateOptions {
   readonly storageClassName?: string;
 }
 
-/** A StatefulSet's per-replica volume: one ReadWriteOnce claim of `size`. */
+/**
+ * A StatefulSet's per-replica volume: one ReadWriteOnce claim of `size`.
+ *
+ * The claim carries the component's labels except `app.kubernetes.io/version`: volumeClaimTemplates are
+ * immutable, so a label that follows the image tag would make the API server refuse the StatefulSet at every
+ * image upgrade.
+ */
 export function persistentVolumeClaimTemplate(opts: PersistentVolumeClaimTemplateOptions): k8s.PersistentVolumeClaimTemplate {
+  const { 'app.kubernetes.io/version': _version, ...labels } = opts.labels;
   return {
-    metadata: { name: opts.name, labels: opts.labels },
+    metadata: { name: opts.name, labels },
     spec: {
       accessModes: ['ReadWriteOnce'],
       storageClassName: opts.storageClassName,
