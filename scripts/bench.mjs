@@ -10,7 +10,7 @@
 // (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1.
 // Needs about 2 GB free in the temp directory for the OpenMetrics file (deleted after the backfill).
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
@@ -21,20 +21,21 @@ import { runSynthScaling } from './bench/synth-scaling.mjs';
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const longStep = Number(process.env.BENCH_LONG_STEP ?? 30);
 const skipPrometheus = process.env.BENCH_SKIP_PROMETHEUS === '1';
-const PROMETHEUS = '/usr/bin/prometheus';
 
 const started = Date.now();
+/** prometheus and promtool at the image's version, resolved (built when missing) like the tests' requireTool. */
+let tools;
 if (!skipPrometheus) {
-  // promtool and the Prometheus server come from the same Debian package.
-  const tools = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'tools', 'cli.ts'), 'prometheus', 'promtool'], { stdio: 'inherit' });
-  if (tools.status !== 0) process.exit(tools.status ?? 1);
-  if (!existsSync(PROMETHEUS)) {
-    console.error(`bench: ${PROMETHEUS} is missing; install Debian's "prometheus" package (apt-get install prometheus)`);
-    process.exit(1);
-  }
+  const r = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'tools', 'cli.ts'), 'prometheus', 'promtool'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  // One `name version path` line per tool.
+  tools = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ')).map(([name, version, path]) => [name, { version, path }]));
 }
 
-const m = machine();
+const m = machine(tools?.prometheus);
 const work = mkdtempSync(join(tmpdir(), 'obs-bench-'));
 try {
   log(`machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memory}, node ${m.node}, load ${m.loadAverage}`);
@@ -48,7 +49,13 @@ try {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`synth of config/prod.yaml failed:\n${r.stderr}`);
-    rules = await runRuleCost({ workDir: join(work, 'prometheus'), rulesDir: join(synthOut, 'prod', 'rules'), longStep });
+    rules = await runRuleCost({
+      workDir: join(work, 'prometheus'),
+      rulesDir: join(synthOut, 'prod', 'rules'),
+      longStep,
+      prometheus: tools.prometheus.path,
+      promtool: tools.promtool.path,
+    });
   }
 
   const totalMs = Date.now() - started;

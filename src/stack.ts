@@ -313,6 +313,7 @@ export class Stack extends Construct {
           pagerdutyRoutingKeyKey: r.pagerdutyRoutingKeyKey,
           slackWebhookUrlKey: r.slackWebhookUrlKey,
           telegramBotTokenKey: r.telegramBotTokenKey,
+          deadmanWebhookUrlKey: r.deadmanWebhookUrlKey,
         },
         retention: a.alertmanager.retention,
         storageSize: a.alertmanager.storage.size,

@@ -6,7 +6,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../src/config/loader';
 import { Stack } from '../src/stack';
 import { ruleFiles } from './support/dist-files';
-import { listFiles, synthesizedShippedConfigs } from './support/synth-fixture';
+import { expectCleanLog, stopAll } from './support/process';
+import { deprecatedFlags, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
+import { environments, listFiles, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const out = synthesizedShippedConfigs();
@@ -60,17 +62,75 @@ const prodAm = () => fs.readFileSync(path.join(PROD, 'alertmanager', 'alertmanag
 /** QA routes with Alertmanager: the shipped QA config with the other engine, so its routing is checked by amtool too. */
 const qaAm = () => stackOf('alerting:\n  paging: false\n  receivers:\n    telegramChatId: -1001\n').stack.files.get('alertmanager/alertmanager.yml')!;
 
-describe('Alertmanager (engine prometheus, prod)', () => {
-  test('amtool check-config accepts the synthesized config', () => {
-    const result = run(requireTool('amtool'), ['check-config', path.join(PROD, 'alertmanager', 'alertmanager.yml')]);
+/** Every environment and example that runs Alertmanager: its directory, by environment name. */
+const examples = synthesizedExamples();
+const AM_ENVS: Array<[string, string]> = [
+  ...environments(out).map((e): [string, string] => [e, path.join(out, e)]),
+  ...environments(examples).map((e): [string, string] => [e, path.join(examples, e)]),
+].filter(([, dir]) => fs.existsSync(path.join(dir, 'alertmanager.k8s.yaml')));
+
+function amtoolCheck(configYaml: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amtool-'));
+  fs.writeFileSync(path.join(dir, 'alertmanager.yml'), configYaml);
+  return run(requireTool('amtool'), ['check-config', path.join(dir, 'alertmanager.yml')]);
+}
+
+afterAll(stopAll);
+
+test('every environment and example that runs Alertmanager is checked: prod and the ha example (qa alerts through Grafana)', () => {
+  expect(AM_ENVS.map(([env]) => env).sort()).toEqual(['central', 'prod']);
+});
+
+describe.each(AM_ENVS)('Alertmanager of %s', (_env, envDir) => {
+  const configYaml = () => fs.readFileSync(path.join(envDir, 'alertmanager', 'alertmanager.yml'), 'utf8');
+
+  test('the ConfigMap Alertmanager reads is the reviewed dist/ file, and amtool check-config accepts it', () => {
+    const cm = manifests(envDir).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'alertmanager-config');
+    expect(cm.data['alertmanager.yml']).toBe(configYaml());
+    const result = amtoolCheck(configYaml());
     expect({ code: result.code, out: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, out: '' });
     expect(result.stdout).toMatch(/1 inhibit rules/);
+    expect((result.stdout + result.stderr).split('\n').filter((l) => /warn|deprecat/i.test(l))).toEqual([]);
   });
 
+  test('no container flag is one that alertmanager --help marks deprecated, and no container but Alertmanager is in the pod', () => {
+    const sts = manifests(envDir).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'alertmanager');
+    const spec = sts.spec.template.spec;
+    expect([...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.name)).toEqual(['alertmanager']);
+    const deprecated = deprecatedFlags('alertmanager');
+    expect(spec.containers[0].args.filter((a: string) => deprecated.some((f) => a === `--${f}` || a.startsWith(`--${f}=`)))).toEqual([]);
+  });
+
+  test(
+    'Alertmanager starts with it, its container arguments and the Secret\'s files, and Watchdog reaches the dead man\'s switch at once; no error, warning or deprecation in its log',
+    async () => {
+      const sink = await startReceiverSink();
+      try {
+        const am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url) }, vendorApi: sink.url });
+        await postAlerts(am.url, [{ alertname: 'Watchdog', severity: 'info' }]);
+        const heartbeat = JSON.parse((await sink.waitFor('/deadman', () => true, 15_000)).body);
+        expect({ receiver: heartbeat.receiver, alerts: heartbeat.alerts.map((a: any) => a.labels.alertname) }).toEqual({ receiver: 'deadman', alerts: ['Watchdog'] });
+        expectCleanLog('alertmanager', am.proc.log());
+      } finally {
+        await stopAll();
+        await sink.close();
+      }
+    },
+    90_000,
+  );
+});
+
+/** Posts firing alerts to Alertmanager's v2 API, as Prometheus does. */
+async function postAlerts(url: string, alerts: Array<Record<string, string>>): Promise<void> {
+  const startsAt = new Date().toISOString();
+  const body = alerts.map((labels) => ({ labels, annotations: { summary: `${labels.alertname} test` }, startsAt }));
+  const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+}
+
+describe('Alertmanager (engine prometheus, prod)', () => {
   test('amtool check-config fails on a broken config (the check can fail)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amtool-'));
-    fs.writeFileSync(path.join(dir, 'a.yml'), prodAm().replace('receiver: telegram', 'receiver: nowhere'));
-    expect(run(requireTool('amtool'), ['check-config', path.join(dir, 'a.yml')]).code).not.toBe(0);
+    expect(amtoolCheck(prodAm().replace('receiver: telegram', 'receiver: nowhere')).code).not.toBe(0);
   });
 
   test.each([
@@ -81,6 +141,44 @@ describe('Alertmanager (engine prometheus, prod)', () => {
   ])('GIVEN prod WHEN an alert with %j is routed THEN it goes to %s', (labels, receivers) => {
     expect(routesFor(prodAm(), labels)).toBe(receivers);
   });
+
+  test(
+    'GIVEN the running prod Alertmanager WHEN a critical, a warning and an info alert arrive THEN each receiver is notified as routed, with the credentials from the Secret\'s files',
+    async () => {
+      const sink = await startReceiverSink();
+      try {
+        const secrets = receiverSecrets(sink.url);
+        const am = await startAlertmanager(PROD, { secrets: { 'alerting-receivers': secrets }, vendorApi: sink.url });
+        await postAlerts(am.url, [
+          { alertname: 'ErrorRateCritical', severity: 'critical', namespace: 'a' },
+          { alertname: 'P99LatencyWarning', severity: 'warning', namespace: 'a' },
+          { alertname: 'SomethingInfo', severity: 'info', namespace: 'a' },
+        ]);
+        // group_wait is 30 s for everything but Watchdog.
+        const pd = JSON.parse((await sink.waitFor('/pagerduty', () => true, 60_000)).body);
+        expect({ key: pd.routing_key, summary: pd.payload.summary }).toEqual({ key: secrets['pagerduty-routing-key'], summary: expect.stringContaining('ErrorRateCritical') });
+        const slack = await sink.waitFor('/slack', () => true, 15_000);
+        expect(JSON.parse(slack.body).channel).toBe('#infra');
+        const chatId = parse(prodAm()).receivers.find((r: any) => r.name === 'telegram').telegram_configs[0].chat_id;
+        const tokenPath = `/telegram/bot${secrets['telegram-bot-token']}/sendMessage`;
+        for (const alertname of ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo']) {
+          const msg = await sink.waitFor(tokenPath, (r) => r.body.includes(alertname), 15_000);
+          expect(JSON.parse(msg.body).chat_id).toBe(String(chatId));
+        }
+        const sent = (p: string) => sink.requests.filter((r) => r.path.startsWith(p)).map((r) => ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo'].filter((n) => r.body.includes(n)));
+        expect({ pagerduty: sent('/pagerduty'), slack: sent('/slack'), deadman: sent('/deadman') }).toEqual({
+          pagerduty: [['ErrorRateCritical']],
+          slack: [['P99LatencyWarning']],
+          deadman: [],
+        });
+        expectCleanLog('alertmanager', am.proc.log());
+      } finally {
+        await stopAll();
+        await sink.close();
+      }
+    },
+    120_000,
+  );
 
   test.each([
     [['severity=critical', 'alertname=ErrorRateCritical'], 'slack-infra,telegram'],
@@ -94,9 +192,7 @@ describe('Alertmanager (engine prometheus, prod)', () => {
     const config = parse(qaAm());
     expect(config.receivers.map((r: any) => r.name)).not.toContain('pagerduty');
     expect(qaAm()).not.toMatch(/pagerduty/i);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amtool-'));
-    fs.writeFileSync(path.join(dir, 'a.yml'), qaAm());
-    expect(run(requireTool('amtool'), ['check-config', path.join(dir, 'a.yml')]).code).toBe(0);
+    expect(amtoolCheck(qaAm()).code).toBe(0);
   });
 
   test('a critical alert inhibits its warning twin (same alert name and identifying labels)', () => {
@@ -109,16 +205,21 @@ describe('Alertmanager (engine prometheus, prod)', () => {
     ]);
   });
 
-  test('credentials are file paths under the mounted Secret, which is mounted read-only into the pod', () => {
+  test('every credential is a file path under the mounted Secret, which is mounted read-only into the pod', () => {
     const config = parse(prodAm());
     const byName = Object.fromEntries(config.receivers.map((r: any) => [r.name, r]));
     expect(byName.pagerduty.pagerduty_configs[0].routing_key_file).toBe('/etc/alertmanager/secrets/pagerduty-routing-key');
     expect(byName['slack-infra'].slack_configs[0]).toEqual(
       expect.objectContaining({ api_url_file: '/etc/alertmanager/secrets/slack-webhook-url', channel: '#infra' }),
     );
+    expect(byName.telegram.telegram_configs[0].bot_token_file).toBe('/etc/alertmanager/secrets/telegram-bot-token');
+    expect(byName.deadman.webhook_configs).toEqual([{ url_file: '/etc/alertmanager/secrets/deadman-webhook-url', send_resolved: false }]);
     const sts = manifests(PROD).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'alertmanager');
     expect(sts.spec.template.spec.volumes).toEqual(
       expect.arrayContaining([{ name: 'secrets', secret: { secretName: 'alerting-receivers', defaultMode: 0o440 } }]),
+    );
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'secrets', mountPath: '/etc/alertmanager/secrets', readOnly: true }]),
     );
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
     expect(sts.spec.template.spec.containers[0].image).toBe('quay.io/prometheus/alertmanager:v0.33.0');
@@ -217,6 +318,12 @@ describe('Grafana unified alerting (engine grafana, qa)', () => {
     const telegram = cps.find((c: any) => c.name === 'telegram').receivers[0];
     expect(telegram.settings).toEqual({ bottoken: '$__file{/etc/grafana/secrets/alerting/telegram-bot-token}', chatid: '-1001000000002' });
     expect(cps.find((c: any) => c.name === 'slack-infra').receivers[0].settings.url).toBe('$__file{/etc/grafana/secrets/alerting/slack-webhook-url}');
+    const deadman = cps.find((c: any) => c.name === 'deadman').receivers[0];
+    // Like Alertmanager's: the heartbeat URL from the Secret, and no "resolved" post that would count as a heartbeat.
+    expect(deadman).toEqual(
+      expect.objectContaining({ type: 'webhook', settings: { url: '$__file{/etc/grafana/secrets/alerting/deadman-webhook-url}', httpMethod: 'POST' }, disableResolveMessage: true }),
+    );
+    expect(cps.filter((c: any) => c.receivers[0].disableResolveMessage).map((c: any) => c.name)).toEqual(['deadman']);
     const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'grafana');
     const mounts = sts.spec.template.spec.containers[0].volumeMounts;
     expect(mounts).toEqual(

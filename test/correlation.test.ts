@@ -93,7 +93,7 @@ describe.each(environments(out))('correlation in %s', (env) => {
     const objects = objectsOf(envDir, 'otel-collector');
     const config = parse(objects.find((o) => o.kind === 'ConfigMap').data['config.yaml']);
     const ns = objects[0].metadata.namespace;
-    expect(config.exporters.prometheusremotewrite.endpoint).toBe(`http://prometheus.${ns}.svc:9090/api/v1/write`);
+    expect(config.exporters.prometheus_remote_write.endpoint).toBe(`http://prometheus.${ns}.svc:9090/api/v1/write`);
     expect(config.exporters['otlp_http/loki'].endpoint).toBe(`http://loki.${ns}.svc:3100/otlp`);
     expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe(`jaeger.${ns}.svc:4317`);
     expect(config.processors['resource/environment'].attributes).toEqual([

@@ -37,9 +37,17 @@ describe('the example app', () => {
       OTEL_SERVICE_NAME: 'order-service',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring.svc:4317',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.namespace=go-ecommerce',
+      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=prod,service.namespace=go-ecommerce,k8s.container.name=${c.name},k8s.pod.uid=$(OTEL_K8S_POD_UID)`,
       LOG_LEVEL: 'info',
     });
+  });
+
+  test("THEN its telemetry names its container and pod, so k8s_attributes can add the container's metadata", () => {
+    expect(c.name).toBe('order-service');
+    expect(env.OTEL_K8S_POD_UID).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+    // The kubelet only expands $(VAR) for variables defined earlier in the list.
+    const names = c.env.map((e: any) => e.name);
+    expect(names.indexOf('OTEL_K8S_POD_UID')).toBeLessThan(names.indexOf('OTEL_RESOURCE_ATTRIBUTES'));
   });
 
   test('THEN DATABASE_URL attributes connections with application_name and holds no credential', () => {
@@ -66,6 +74,7 @@ describe('instrument()', () => {
     const spec = Testing.synth(chart)[0].spec.template.spec;
     expect(spec.containers[0].env).toBeUndefined();
     expect(spec.containers[1].env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.monitoring.svc:4318' });
+    expect(spec.containers[1].env.find((e: any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES').value).toContain(',k8s.container.name=app,');
     expect(spec.containers[1].readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080, scheme: 'HTTP' });
     expect(spec.containers[0].readinessProbe).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { NODE_AGENTS } from '../src/lib/node-agents';
@@ -221,9 +222,10 @@ describe('synthesized manifests of the shipped configs', () => {
 
     test('Prometheus keeps its TSDB on a PersistentVolumeClaim with retention by time and by size', () => {
       const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus')!;
-      const args: string[] = sts.spec.template.spec.containers[0].args;
-      expect(args).toEqual(expect.arrayContaining([expect.stringMatching(/^--storage\.tsdb\.retention\.time=\d+d$/)]));
-      expect(args).toEqual(expect.arrayContaining([expect.stringMatching(/^--storage\.tsdb\.retention\.size=\d+GB$/)]));
+      // Retention is in prometheus.yml (storage.tsdb.retention), not in the flags Prometheus 3.13 deprecates.
+      const cm: any = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
+      expect(parse(cm.data['prometheus.yml']).storage.tsdb.retention).toEqual({ time: expect.stringMatching(/^\d+[dw]$/), size: expect.stringMatching(/^\d+GB$/) });
+      expect(sts.spec.template.spec.containers[0].args.filter((a: string) => a.includes('retention'))).toEqual([]);
       expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
       const dataMount = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'data');
       expect(dataMount.mountPath).toBe('/prometheus');

@@ -25,13 +25,10 @@ export function log(...args) {
   console.log('[bench]', ...args);
 }
 
-/** The machine the figures come from: they mean little without it. */
-export function machine() {
+/** The machine the figures come from: they mean little without it. `prometheus`: the resolved tool, if any. */
+export function machine(prometheus) {
   const cpuModel = cpus()[0]?.model?.trim() ?? 'unknown';
   const nproc = spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim() || String(cpus().length);
-  let prometheus = 'not installed';
-  const v = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
-  if (v.status === 0) prometheus = (v.stdout || v.stderr).split('\n')[0].replace(/^prometheus, /, '');
   let os = process.platform;
   try {
     os = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os;
@@ -45,7 +42,7 @@ export function machine() {
     cpuModel,
     node: process.version,
     os,
-    prometheus,
+    prometheus: prometheus ? prometheus.version : 'not used',
     loadAverage: loadavg().map((l) => l.toFixed(2)).join(' / '),
   };
 }

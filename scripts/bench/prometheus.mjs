@@ -1,4 +1,4 @@
-// Starts Debian's Prometheus on a backfilled TSDB, talks to its HTTP API and
+// Starts Prometheus on a backfilled TSDB, talks to its HTTP API and
 // stops it, every wait bounded.
 import { spawn } from 'child_process';
 import { openSync, readFileSync } from 'fs';
@@ -19,16 +19,14 @@ export async function sparePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class PrometheusProcess {
-  /** `binary` defaults to Debian's server; the flags keep it on loopback with the benchmark's TSDB. */
-  static async start({ binary = '/usr/bin/prometheus', configFile, dataDir, logFile, port, readyTimeoutMs = 90_000 }) {
+  /** `binary`: the resolved prometheus; the flags keep it on loopback with the benchmark's TSDB (retention is in the config). */
+  static async start({ binary, configFile, dataDir, logFile, port, readyTimeoutMs = 90_000 }) {
     const log = openSync(logFile, 'a');
     const child = spawn(
       binary,
       [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${dataDir}`,
-        // The backfilled week must not fall out of retention while the benchmark runs.
-        '--storage.tsdb.retention.time=30d',
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
       ],

@@ -117,7 +117,7 @@ function synthSection(s) {
   return lines;
 }
 
-function rulesSection(r) {
+function rulesSection(r, m) {
   const d = r.data;
   const b = r.baseline;
   const ratio = b.naive.evalMs / b.recorded.evalMs;
@@ -130,8 +130,8 @@ function rulesSection(r) {
     '## 2. Rule evaluation cost on a real Prometheus',
     '',
     `Synthetic OpenMetrics (${d.series.toLocaleString('en')} series, ${d.samples.toLocaleString('en')} samples, ${(d.fileBytes / 1e6).toFixed(0)} MB) written in ${fmtMs(r.timings.generateMs)},`,
-    `backfilled with \`promtool tsdb create-blocks-from openmetrics\` in ${fmtMs(r.timings.backfillMs)} (${r.blocks} blocks), then Debian's`,
-    `\`/usr/bin/prometheus\` started on loopback with that TSDB, every synthesized rule file of \`prod\`, the three`,
+    `backfilled with \`promtool tsdb create-blocks-from openmetrics\` in ${fmtMs(r.timings.backfillMs)} (${r.blocks} blocks), then Prometheus`,
+    `${m.prometheus} (the image's version) started on loopback with that TSDB, every synthesized rule file of \`prod\`, the three`,
     'benchmark-only baseline groups below, and a self-scrape; evaluation interval 10 s (the stack uses 30 s: one',
     `round costs the same). Ready in ${fmtMs(r.timings.readyMs)}; stopped with SIGTERM in ${fmtMs(r.stop.ms)} (${r.stop.clean ? 'clean' : 'killed after the timeout'}).`,
     '',
@@ -260,6 +260,6 @@ export function renderReport({ machine, synth, rules, totalMs }) {
     '',
     ...machineSection(machine),
     ...synthSection(synth),
-    ...(rules ? [...rulesSection(rules), ...cardinalitySection(rules)] : ['## 2. and 3.', '', 'Skipped in this run (BENCH_SKIP_PROMETHEUS).', '']),
+    ...(rules ? [...rulesSection(rules, machine), ...cardinalitySection(rules)] : ['## 2. and 3.', '', 'Skipped in this run (BENCH_SKIP_PROMETHEUS).', '']),
   ].join('\n');
 }

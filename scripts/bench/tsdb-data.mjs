@@ -215,25 +215,27 @@ export function writeBenchmarkData(file, opts) {
   const pg = podTargets('postgres', 'java-tasks', 'postgres-0', 'postgres-exporter', 9187);
   const databases = ['tasks', 'orders', 'payments'];
   up(pg);
+  // The series of postgres_exporter's built-in collectors (src/components/postgres/exporter.ts).
+  const server = { ...pg, server: 'localhost:5432' };
   series('pg_up', pg, () => 1);
-  gauge('pg_connections_used', pg, 40, 0.2);
-  gauge('pg_connections_max_connections', pg, 200, 0);
-  gauge('pg_connections_superuser_reserved', pg, 3, 0);
+  gauge('pg_settings_max_connections', server, 200, 0);
+  gauge('pg_settings_superuser_reserved_connections', server, 3, 0);
   for (const datname of databases) {
-    counter('pg_stat_database_deadlocks', { ...pg, datname }, 0);
+    counter('pg_stat_database_deadlocks', { ...pg, datid: String(16384 + databases.indexOf(datname)), datname }, 0);
     for (const svc of catalogue.filter((s) => s.database).slice(0, 5)) {
       for (const state of ['active', 'idle', 'idle in transaction']) {
-        gauge('pg_connections_by_application_count', { ...pg, application_name: svc.name, datname, state }, 1 + rand() * 5, 0.3);
+        const activity = { ...server, application_name: svc.name, datname, state, usename: svc.name, backend_type: 'client backend' };
+        gauge('pg_stat_activity_count', { ...activity, wait_event_type: 'Client', wait_event: 'ClientRead' }, 1 + rand() * 5, 0.3);
       }
     }
   }
-  gauge('pg_wal_archive_enabled', pg, 1, 0);
-  counter('pg_wal_archive_archived_total', pg, 0.01);
-  counter('pg_wal_archive_failed_total', pg, 0);
-  series('pg_wal_archive_last_archived_timestamp_seconds', pg, (t) => t - 60);
+  counter('pg_stat_archiver_archived_count', server, 0.01);
+  counter('pg_stat_archiver_failed_count', server, 0);
+  series('pg_stat_archiver_last_archive_age', server, () => 60);
+  series('pg_replication_lag_seconds', pg, () => 0);
 
-  // pg_stat_statements: statementsPerDatabase candidates per database; the exporter's
-  // `ORDER BY total_exec_time DESC LIMIT 50` exports the top ones. Which statements
+  // pg_stat_statements: statementsPerDatabase candidates per database; the exporter's stat_statements
+  // collector (`ORDER BY seconds_total DESC LIMIT 50`) exports the top ones. Which statements
   // make the top 50 drifts from day to day, so a week holds more series than one scrape.
   const statements = [];
   for (const datname of databases) {
@@ -267,8 +269,8 @@ export function writeBenchmarkData(file, opts) {
   const exported = new Set();
   let longSamples = 0;
   statements.forEach((s, i) => {
-    const labels = labelText({ ...pg, queryid: s.queryid, datname: s.datname, user: s.user, query: s.query });
-    const lines = { calls: [], total: [], mean: [] };
+    const labels = labelText({ ...pg, queryid: s.queryid, datname: s.datname, user: s.user });
+    const lines = { calls: [], total: [], text: [] };
     let calls = Math.floor(rand() * 1e6);
     let total = calls * s.mean;
     let hourCalls = 0;
@@ -285,7 +287,8 @@ export function writeBenchmarkData(file, opts) {
       if (inTop[i][day]) {
         emitLong('calls', calls, t);
         emitLong('total', total, t);
-        emitLong('mean', (total / calls) * 1000, t);
+        // The statement's text series (always 1) while it is exported.
+        emitLong('text', 1, t);
       }
       if ((t - longStart) % 3600 === 0 && t > longStart) {
         // What the baseline group's `...:mean1h` rule would have recorded at this hour.
@@ -299,13 +302,13 @@ export function writeBenchmarkData(file, opts) {
     }
     for (const [kind, name] of [
       ['calls', 'pg_stat_statements_calls_total'],
-      ['total', 'pg_stat_statements_total_exec_time_seconds_total'],
-      ['mean', 'pg_stat_statements_mean_exec_time'],
+      ['total', 'pg_stat_statements_seconds_total'],
+      ['text', 'pg_stat_statements_query_id'],
     ]) {
       const values = lines[kind];
       if (values.length === 0) continue;
       exported.add(i);
-      const prefix = name + labels + ' ';
+      const prefix = name + (kind === 'text' ? labelText({ ...pg, queryid: s.queryid, query: s.query }) : labels) + ' ';
       for (let k = 0; k < values.length; k += 2) w.push(prefix + num(values[k]) + ' ' + values[k + 1] + '\n');
       longSamples += values.length / 2;
       w.series++;
@@ -338,10 +341,10 @@ export function writeBenchmarkData(file, opts) {
   // The other statement counters, over the short window only: no rule reads them over days.
   statements.forEach((s, i) => {
     if (!inTop[i][0]) return;
-    const labels = { ...pg, queryid: s.queryid, datname: s.datname, user: s.user, query: s.query };
+    const labels = { ...pg, queryid: s.queryid, datname: s.datname, user: s.user };
     counter('pg_stat_statements_rows_total', labels, s.rate * 3);
-    counter('pg_stat_statements_shared_blks_hit', labels, s.rate * 20);
-    counter('pg_stat_statements_shared_blks_read', labels, s.rate * 0.5);
+    counter('pg_stat_statements_block_read_seconds_total', labels, s.rate * 0.0002);
+    counter('pg_stat_statements_block_write_seconds_total', labels, 0);
   });
 
   // ---- Kubernetes: kube-state-metrics, node-exporter, cAdvisor --------------------------

@@ -164,10 +164,18 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
   const ticker = setInterval(() => progress(`  … ${first.build}: ${Math.round((Date.now() - started) / 1000)} s`), 30_000);
   try {
     if (first.source.kind === 'go-module' && first.source.install) {
+      // `go install <module>@<version>` also reads the module's version list (to report a deprecation), which the
+      // proxy refuses for some modules (403). `go mod download` of the exact version works and leaves that list in
+      // the module cache, so the cache is asked first, as a file proxy.
+      const dl = spawnSync('go', ['mod', 'download', '-json', `${first.source.module}@${first.source.moduleVersion}`], { cwd: work, encoding: 'utf8', env: goEnv() });
+      if (dl.error || dl.status !== 0) throw new ToolError(`go mod download ${first.source.module}@${first.source.moduleVersion} failed: ${dl.error?.message ?? dl.stdout}${dl.stderr}`);
+      const modCache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8', env: goEnv() }).stdout.trim();
+      const proxy = spawnSync('go', ['env', 'GOPROXY'], { encoding: 'utf8', env: goEnv() }).stdout.trim();
+      const installEnv = goEnv({ GOBIN: path.join(staging, 'bin'), GOPROXY: `file://${modCache}/cache/download,${proxy}` });
       for (const spec of specs) {
         if (spec.source.kind !== 'go-module') throw new Error('mixed sources in one build');
         const target = `${spec.source.module}${spec.source.pkg === '.' ? '' : spec.source.pkg.slice(1)}@${spec.source.moduleVersion}`;
-        await runLogged('go', ['install', '-trimpath', `-ldflags=${ldflagsArg(spec.source.ldflags)}`, target], work, log, goEnv({ GOBIN: path.join(staging, 'bin') }));
+        await runLogged('go', ['install', '-trimpath', `-ldflags=${ldflagsArg(spec.source.ldflags)}`, target], work, log, installEnv);
       }
     } else {
       let srcDir: string;
@@ -192,6 +200,10 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
         srcDir = path.join(work, 'src');
         fs.cpSync(info.Dir, srcDir, { recursive: true });
         spawnSync('chmod', ['-R', 'u+w', srcDir]);
+        for (const file of first.source.placeholders ?? []) {
+          fs.mkdirSync(path.dirname(path.join(srcDir, file)), { recursive: true });
+          fs.writeFileSync(path.join(srcDir, file), '');
+        }
       } else if (first.source.kind === 'local-go') {
         srcDir = path.join(REPO_ROOT, 'scripts', 'tools', 'go', first.source.dir);
       } else {
@@ -213,8 +225,13 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
     fs.renameSync(staging, dest);
     progress(`built ${first.build} ${first.version} in ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (e) {
-    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '';
-    throw new ToolError(`${(e as Error).message}\n--- last lines of the build log ---\n${tail}\nRetry with \`npm run tools\`.`);
+    // Keep the log beside the cache entry; drop the half-built directory.
+    const failedLog = `${dest}.failed.log`;
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    fs.writeFileSync(failedLog, tail);
+    fs.rmSync(staging, { recursive: true, force: true });
+    const lastLines = tail.split('\n').slice(-25).join('\n');
+    throw new ToolError(`${(e as Error).message.replace(log, failedLog)}\n--- last lines of ${failedLog} ---\n${lastLines}\nRetry with \`npm run tools\`.`);
   } finally {
     clearInterval(ticker);
     fs.rmSync(work, { recursive: true, force: true });
@@ -224,6 +241,7 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
 /** Resolves every tool (or the named ones), building what is missing, one build at a time (2 cores). */
 export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), progress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ResolvedTool[]> {
   const missing = new Map<string, ToolSpec[]>();
+  const failures: string[] = [];
   for (const name of names) {
     try {
       findTool(name);
@@ -235,10 +253,20 @@ export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), pr
     }
   }
   for (const specs of missing.values()) {
+    // Another process (a second `npm run tools`, a test run) may have finished this build meanwhile.
+    versionCache.clear();
+    if (specs.every((s) => isExecutable(path.join(buildDir(s), 'bin', s.name)))) continue;
     // Build the whole group, so the cache directory always holds all of its binaries.
     const group = TOOLS.filter((t) => t.build === specs[0].build && t.version === specs[0].version);
-    await buildGroup([...group], progress);
+    try {
+      await buildGroup([...group], progress);
+    } catch (e) {
+      // Build the others anyway, so one failure does not hide the next; report them all at the end.
+      if (!(e instanceof ToolError)) throw e;
+      failures.push(e.message);
+    }
     versionCache.clear();
   }
+  if (failures.length > 0) throw new ToolError(failures.join('\n\n'));
   return names.map((n) => findTool(n));
 }

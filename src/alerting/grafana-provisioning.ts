@@ -121,7 +121,8 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
   const contactPoints = usedReceivers(opts.routing).map((name) => ({
     orgId: ORG,
     name,
-    receivers: [{ uid: `cp-${name}`, ...settings[name], disableResolveMessage: false }],
+    // The dead man's switch gets no "resolved" message: it would be one more heartbeat when Watchdog stops.
+    receivers: [{ uid: `cp-${name}`, ...settings[name], disableResolveMessage: name === RECEIVER.deadman }],
   }));
 
   const policies = [

@@ -1,5 +1,4 @@
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
-import { exporterQueries } from '../components/postgres/queries';
 import { PLANS_COUNT } from '../components/postgres/rules';
 import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
 
@@ -139,20 +138,10 @@ function gpuMetrics(): MetricSpec[] {
   return [...out.values()];
 }
 
-/**
- * postgres_exporter's custom queries: each COUNTER or GAUGE column becomes
- * `<key>_<column>`, labelled by the query's LABEL columns and by `server`
- * (host:port of the DSN), which the exporter adds to every custom-query series.
- */
-function postgresCustomQueryMetrics(): MetricSpec[] {
-  return Object.entries(exporterQueries()).flatMap(([key, q]) => {
-    const columns = q.metrics.flatMap((c) => Object.entries(c));
-    const labels = [...columns.filter(([, c]) => c.usage === 'LABEL').map(([name]) => name), 'server'];
-    return columns
-      .filter(([, c]) => c.usage !== 'LABEL')
-      .map(([name, c]) => m(SERVICE, 'postgres_exporter custom queries', c.usage === 'COUNTER' ? 'counter' : 'gauge', `${key}_${name}`, labels));
-  });
-}
+/** Labels of postgres_exporter's default metrics (not its collectors): `server` is the DSN's host:port. */
+const PG_SERVER = ['server'];
+/** The stat_statements collector's labels on every per-statement series. */
+const PG_STATEMENT = ['user', 'datname', 'queryid'];
 
 export const METRICS: readonly MetricSpec[] = [
   // ---- Prometheus itself --------------------------------------------------------
@@ -239,13 +228,37 @@ export const METRICS: readonly MetricSpec[] = [
   ...gpuMetrics(),
 
   // ---- postgres_exporter sidecar, scraped through the pod annotations -----------------
-  // Built-in collectors (v0.20). Debian's 0.11 (integration test) adds `server` to pg_stat_database too.
+  // Built-in collectors only (src/components/postgres/exporter.ts); test/integration/postgres.test.ts reads
+  // every one of these from the real exporter against the real server.
   m(SERVICE, 'postgres_exporter', 'gauge', 'pg_up'),
-  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_hit', ['datid', 'datname', 'server']),
-  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_read', ['datid', 'datname', 'server']),
-  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_deadlocks', ['datid', 'datname', 'server']),
-  // Custom queries (src/components/postgres/queries.ts): `<key>_<column>`, the LABEL columns as labels.
-  ...postgresCustomQueryMetrics(),
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_exporter_last_scrape_error'),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_hit', ['datid', 'datname']),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_blks_read', ['datid', 'datname']),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_database_deadlocks', ['datid', 'datname']),
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_calls_total', PG_STATEMENT),
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_seconds_total', PG_STATEMENT),
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_rows_total', PG_STATEMENT),
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_block_read_seconds_total', PG_STATEMENT),
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_block_write_seconds_total', PG_STATEMENT),
+  // With --collector.stat_statements.include_query: always 1, the statement's text as `query`.
+  m(SERVICE, 'postgres_exporter stat_statements', 'counter', 'pg_stat_statements_query_id', ['queryid', 'query']),
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_stat_activity_count', [
+    'datname',
+    'state',
+    'usename',
+    'application_name',
+    'backend_type',
+    'wait_event_type',
+    'wait_event',
+    ...PG_SERVER,
+  ]),
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_settings_max_connections', PG_SERVER),
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_settings_superuser_reserved_connections', PG_SERVER),
+  m(SERVICE, 'postgres_exporter', 'gauge', 'pg_stat_archiver_last_archive_age', PG_SERVER),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_archiver_archived_count', PG_SERVER),
+  m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_archiver_failed_count', PG_SERVER),
+  m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_lag_seconds'),
+  m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_is_replica'),
 
   // ---- Loki ruler recording rules, remote-written to Prometheus ------------------------
   // autoExplainLokiRules() in src/components/postgres/rules.ts: `sum by (namespace) (count_over_time(...))`.

@@ -58,11 +58,11 @@ const prometheus = z
   .strictObject({
     scrapeInterval: duration('15s').default('15s').describe('How often every target is scraped (seed 1: 15 s). Default: 15s.'),
     evaluationInterval: duration('30s').default('30s').describe('How often rule groups are evaluated. Default: 30s.'),
-    retention: duration('15d').default('15d').describe('How long samples are kept (--storage.tsdb.retention.time). Default: 15d.'),
+    retention: duration('15d').default('15d').describe('How long samples are kept (storage.tsdb.retention.time in prometheus.yml). Default: 15d.'),
     retentionSize: size('16Gi')
       .default('16Gi')
       .describe(
-        'Upper bound on the TSDB size (--storage.tsdb.retention.size), so a full disk can never happen. ' +
+        'Upper bound on the TSDB size (storage.tsdb.retention.size in prometheus.yml), so a full disk can never happen. ' +
           'Must leave at least 20% of storage.size free for compaction. Default: 16Gi.',
       ),
     storage: storage('20Gi').describe('The TSDB volume. Default: 20Gi on the default StorageClass.'),
@@ -195,8 +195,8 @@ const alerting = z
         deadmanWebhookUrlKey: secretKeyRef
           .default('deadman-webhook-url')
           .describe(
-            "Key of the dead man's switch URL (a heartbeat check) Grafana sends Watchdog to, with engine \"grafana\". " +
-              "Alertmanager keeps Watchdog on a null receiver instead (0.25 cannot read a URL from a file). Default: deadman-webhook-url.",
+            "Key of the dead man's switch URL (a heartbeat check) that Watchdog is posted to every minute, by Alertmanager " +
+              '(webhook url_file) or Grafana (a webhook contact point). Default: deadman-webhook-url.',
           ),
         telegramChatId: z
           .number()
@@ -573,7 +573,7 @@ const otelCollector = z
       })
       .optional()
       .describe(
-        'A tail-sampling tier between the gateway and Jaeger (tail_sampling processor), fed by the loadbalancing exporter ' +
+        'A tail-sampling tier between the gateway and Jaeger (tail_sampling processor), fed by the load_balancing exporter ' +
           'with routing_key traceID through a headless Service. Default: none (every span is kept).',
       ),
     resources: resources.optional(),

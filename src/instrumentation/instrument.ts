@@ -90,7 +90,21 @@ export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplu
   env('OTEL_SERVICE_NAME', opts.service);
   env('OTEL_EXPORTER_OTLP_ENDPOINT', `http://${OTEL_COLLECTOR.serviceName}.${opts.collectorNamespace}.svc:${port}`);
   env('OTEL_EXPORTER_OTLP_PROTOCOL', protocol);
-  env('OTEL_RESOURCE_ATTRIBUTES', `deployment.environment=${opts.environment},service.namespace=${workload.metadata.namespace ?? 'default'}`);
+  // The collector's k8s_attributes adds the pod's metadata but names the container (Loki's k8s_container_name
+  // label) only when the data already carries container.id or k8s.container.name, which an SDK does not
+  // know: the container's name is set here, as its README advises. The pod's UID from the downward API lets
+  // the collector find the pod even when the connection is not the pod's own (an agent, a proxy, SNAT).
+  container.env.addVariable('OTEL_K8S_POD_UID', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_UID));
+  env(
+    'OTEL_RESOURCE_ATTRIBUTES',
+    [
+      `deployment.environment=${opts.environment}`,
+      `service.namespace=${workload.metadata.namespace ?? 'default'}`,
+      `k8s.container.name=${container.name}`,
+      // $(VAR) is expanded by the kubelet from the variable above.
+      'k8s.pod.uid=$(OTEL_K8S_POD_UID)',
+    ].join(','),
+  );
   env('LOG_LEVEL', logLevel);
 
   if (opts.database) {

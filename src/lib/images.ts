@@ -16,7 +16,8 @@ export const IMAGES = {
   // 0.33 reads every receiver credential from a file (routing_key_file, api_url_file, bot_token_file).
   alertmanager: { repository: 'quay.io/prometheus/alertmanager', tag: 'v0.33.0' },
   kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.18.0' },
-  nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.12.0' },
+  // v1.11.1 is the newest release the Go module proxy serves, so the tested binary equals the image.
+  nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.11.1' },
   grafana: { repository: 'docker.io/grafana/grafana', tag: '13.0.1' },
   // Small (about 10 MB), non-root (uid 100), for the PostSync deploy-annotation hook.
   curl: { repository: 'docker.io/curlimages/curl', tag: '8.17.0' },
@@ -26,7 +27,7 @@ export const IMAGES = {
   // Jaeger v2 (v1 reached end of life on 2025-12-31). 2.13.0 is the newest release whose Go module (v1.76.0)
   // the tests can build, so the image and the tested binary stay the same version.
   jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.13.0' },
-  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheusremotewrite.
+  // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheus_remote_write.
   otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
   loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
   // The last Promtail line: Promtail is end-of-life since 2026-03-02 and its code left the Loki repository in 3.7.
@@ -37,7 +38,8 @@ export const IMAGES = {
   kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.6.1' },
   // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
   postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
-  postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1' },
+  // v0.19.1 is the newest release the Go module proxy serves, so the tested binary equals the image.
+  postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.19.1' },
   // VictoriaMetrics: one release for every binary, so they upgrade together.
   victoriaMetrics: { repository: 'docker.io/victoriametrics/victoria-metrics', tag: 'v1.151.0' },
   vmagent: { repository: 'docker.io/victoriametrics/vmagent', tag: 'v1.151.0' },

@@ -36,7 +36,7 @@ export function sizeBytes(value: string): number {
 
 /**
  * The same size in Prometheus' spelling: Prometheus' units are powers of two
- * but written `MB`, `GB`, `TB` (see `--storage.tsdb.retention.size`).
+ * but written `MB`, `GB`, `TB` (see `storage.tsdb.retention.size` in prometheus.yml).
  */
 export function prometheusSize(value: string): string {
   const match = SIZE_PATTERN.exec(value);

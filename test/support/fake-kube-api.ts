@@ -1,6 +1,8 @@
 /**
- * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, empty lists,
- * watches that stay open, and objects written back as sent (leader-election leases, events).
+ * A loopback stand-in for the Kubernetes API, enough for a component to start: discovery, lists (of the objects
+ * given and those created), watches that stay open and report each object created while they are (streaming
+ * lists end their initial events with the bookmark client-go waits for), and objects written back as sent
+ * (leader-election leases, events).
  *
  * It serves plain HTTP on 127.0.0.1 and writes a kubeconfig for it, so the real binaries (Prometheus and
  * vmagent discovery, kube-state-metrics, the event exporter, the collector's k8s_attributes) run their own
@@ -22,6 +24,11 @@ export interface FakeKubeApi {
   readonly requests: string[];
   /** Objects created or replaced through the API, keyed by their URL path. */
   readonly objects: Map<string, Record<string, unknown>>;
+  /**
+   * Creates an object as a client's POST to `collection` would (`/api/v1/namespaces/default/events`): it is
+   * stored, listed from then on, and sent as an ADDED event to every open watch of its resource.
+   */
+  create(collection: string, obj: Record<string, unknown>): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -84,8 +91,8 @@ function kindOf(resource: string): string {
   return KINDS[resource] ?? resource.replace(/s$/, '').replace(/^./, (c) => c.toUpperCase());
 }
 
-/** `/api/v1/namespaces/x/pods` → { apiVersion: 'v1', resource: 'pods', name: undefined } */
-function parsePath(p: string): { apiVersion: string; resource: string; name?: string } | undefined {
+/** `/api/v1/namespaces/x/pods` → { apiVersion: 'v1', namespace: 'x', resource: 'pods', name: undefined } */
+function parsePath(p: string): { apiVersion: string; namespace?: string; resource: string; name?: string } | undefined {
   const parts = p.split('/').filter(Boolean);
   let apiVersion: string;
   let rest: string[];
@@ -98,8 +105,20 @@ function parsePath(p: string): { apiVersion: string; resource: string; name?: st
   } else {
     return undefined;
   }
-  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  return { apiVersion, resource: rest[0], name: rest[1] };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  return { apiVersion, namespace, resource: rest[0], name: rest[1] };
+}
+
+/** Whether the object stored at `objectPath` belongs to the collection at `collectionPath` (all namespaces or one). */
+function inCollection(objectPath: string, collectionPath: string): boolean {
+  const o = parsePath(objectPath);
+  const c = parsePath(collectionPath);
+  if (!o || !c || c.name !== undefined || o.name === undefined) return false;
+  return o.apiVersion === c.apiVersion && o.resource === c.resource && (c.namespace === undefined || c.namespace === o.namespace);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -108,11 +127,35 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+export interface FakeKubeApiOptions {
+  /**
+   * Objects that lists return, by resource (`pods`, `replicasets`, …); a namespaced list returns those of its
+   * namespace. @default every list is empty
+   */
+  readonly lists?: Readonly<Record<string, ReadonlyArray<Record<string, any>>>>;
+}
+
+export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const requests: string[] = [];
   const objects = new Map<string, Record<string, unknown>>();
-  const watches = new Set<http.ServerResponse>();
+  const watches = new Map<http.ServerResponse, string>();
   let resourceVersion = 1;
+
+  const store = (key: string, target: { apiVersion: string; resource: string }, obj: Record<string, unknown>, event: 'ADDED' | 'MODIFIED') => {
+    const metadata: Record<string, unknown> = { ...((obj.metadata as Record<string, unknown>) ?? {}), resourceVersion: String(++resourceVersion) };
+    const stored = { apiVersion: target.apiVersion, kind: kindOf(target.resource), ...obj, metadata };
+    objects.set(key, stored);
+    for (const [res, collection] of watches) {
+      if (inCollection(key, collection)) res.write(`${JSON.stringify({ type: event, object: stored })}\n`);
+    }
+    return stored;
+  };
+  const create = (collection: string, obj: Record<string, unknown>) => {
+    const target = parsePath(collection);
+    const name = (obj.metadata as Record<string, unknown> | undefined)?.name;
+    if (!target || target.name !== undefined || typeof name !== 'string') throw new Error(`create: ${collection} is not a collection, or the object has no metadata.name`);
+    return store(`${collection}/${name}`, target, obj, 'ADDED');
+  };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -121,6 +164,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const p = url.pathname;
+      // The API server's own health endpoints (kube-state-metrics' /livez asks the API server's).
+      if (/^\/(livez|readyz|healthz)(\/|$)/.test(p)) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return res.end('ok');
+      }
       if (p === '/version') return send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' });
       if (p === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
       if (p === '/apis') {
@@ -140,16 +188,32 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const target = parsePath(p);
       if (!target) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
       const kind = kindOf(target.resource);
-      if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
-        // An open watch with no events; ended when the server closes.
+      const namespace = /\/namespaces\/([^/]+)\//.exec(p)?.[1];
+      // The objects given by resource, then those created through the API or by the test.
+      const items = [
+        ...(opts.lists?.[target.resource] ?? []).filter((o) => !namespace || o.metadata?.namespace === namespace),
+        ...[...objects].filter(([key]) => inCollection(key, p)).map(([, obj]) => obj),
+      ];
+      // client-go sends watch=true; VictoriaMetrics' discovery sends watch=1 (the API server takes both).
+      if (req.method === 'GET' && ['true', '1'].includes(url.searchParams.get('watch') ?? '')) {
+        // An open watch; ended when the server closes.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
         res.flushHeaders();
-        watches.add(res);
+        if (url.searchParams.get('sendInitialEvents') === 'true') {
+          // client-go's streaming list (WatchList): the current objects as ADDED events, then the bookmark that
+          // ends the initial events; without it the informer never syncs.
+          for (const item of items) {
+            res.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: target.apiVersion, kind, ...item, metadata: { resourceVersion: String(resourceVersion), ...item.metadata } } })}\n`);
+          }
+          const bookmark = { resourceVersion: String(resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } };
+          res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: target.apiVersion, kind, metadata: bookmark } })}\n`);
+        }
+        watches.set(res, p);
         res.on('close', () => watches.delete(res));
         return;
       }
       if (req.method === 'GET' && !target.name) {
-        return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items: [] });
+        return send(res, 200, { kind: `${kind}List`, apiVersion: target.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items });
       }
       if (req.method === 'GET') {
         const stored = objects.get(p);
@@ -163,10 +227,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         } catch {
           /* a patch body that is not JSON is stored as sent */
         }
-        const metadata: Record<string, unknown> = { ...((obj.metadata as Record<string, unknown>) ?? {}), resourceVersion: String(++resourceVersion) };
-        const stored = { apiVersion: target.apiVersion, kind, ...obj, metadata };
-        const name = (metadata.name as string | undefined) ?? target.name;
-        objects.set(target.name ? p : `${p}/${name}`, stored);
+        const name = ((obj.metadata as Record<string, unknown> | undefined)?.name as string | undefined) ?? target.name;
+        const key = target.name ? p : `${p}/${name}`;
+        const stored = store(key, target, obj, objects.has(key) ? 'MODIFIED' : 'ADDED');
         return send(res, req.method === 'POST' ? 201 : 200, stored);
       }
       return send(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
@@ -176,6 +239,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kube-api-'));
+  // Readable by all: a component may run as its pod's user (see runAsOf); the token in it is a dummy.
+  fs.chmodSync(dir, 0o755);
   const kubeconfig = path.join(dir, 'kubeconfig');
   fs.writeFileSync(
     kubeconfig,
@@ -188,14 +253,16 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       'current-context: loopback',
       '',
     ].join('\n'),
+    { mode: 0o644 },
   );
   return {
     url,
     kubeconfig,
     requests,
     objects,
+    create,
     close: async () => {
-      for (const w of watches) w.end();
+      for (const w of watches.keys()) w.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { seriesCatalogue, SeriesSpec } from '../../src/catalog/metrics';
+import { dashboards, ruleFiles } from './dist-files';
 import { groupingLabels, metricSelectors } from './query-parsers';
 
 export type Catalogue = Map<string, SeriesSpec>;
@@ -138,4 +141,18 @@ export function dashboardPromQueries(json: any): FoundQuery[] {
 
 export function defaultCatalogue(): Catalogue {
   return seriesCatalogue();
+}
+
+/**
+ * The metric names an environment's rule files and dashboards read (recording rules' outputs included), so a
+ * test of a real exporter can check that it serves every one of its series they need.
+ */
+export function seriesReadIn(envDir: string): Set<string> {
+  const exprs = [
+    ...(fs.existsSync(path.join(envDir, 'rules')) ? ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => String(r.expr)))) : []),
+    ...(fs.existsSync(path.join(envDir, 'dashboards')) ? dashboards(envDir).flatMap((d) => dashboardPromQueries(d.json)) : []).map((q) =>
+      q.labelValues ? (LABEL_VALUES.exec(q.expr)?.[1] ?? q.expr) : q.expr,
+    ),
+  ];
+  return new Set(exprs.flatMap((e) => metricSelectors(e).map((s) => s.metric)));
 }

@@ -37,6 +37,9 @@ export interface RunningProcess {
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Run as this user and group (the pod's runAsUser), which needs root; see `runAsOf`. */
+  uid?: number;
+  gid?: number;
 }
 
 const running = new Set<RunningProcess>();
@@ -44,7 +47,7 @@ const running = new Set<RunningProcess>();
 /** Starts `cmd`; every process a test file starts is killed when the file's tests end (see `stopAll`). */
 export function startProcess(name: string, cmd: string, args: string[], opts: StartOptions = {}): RunningProcess {
   const chunks: Buffer[] = [];
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -108,15 +111,18 @@ export async function stopAll(): Promise<void> {
 
 /**
  * The lines of a log that report an error or a warning (deprecations included), in the formats our
- * components use: logfmt `level=warn`, JSON `"level":"warn"`, zap's tab-separated `\twarn\t`, klog's `W0102`/`E0102`
- * prefixes, and any line that says "deprecated".
+ * components use: logfmt `level=warn`, JSON `"level":"warn"`, zap's and VictoriaMetrics' tab-separated `\twarn\t`
+ * (VictoriaMetrics starts the line with it under -loggerDisableTimestamps), klog's `W0102`/`E0102` prefixes, and any
+ * line that says "deprecated".
  */
 export function problemLines(log: string, allow: readonly RegExp[] = []): string[] {
   const problem = [
     /\blevel=(warn|warning|error|err|fatal|panic)\b/i,
     /"level":\s*"(warn|warning|error|fatal|panic)"/i,
-    /\t(warn|error|fatal|panic|dpanic)\t/i,
+    /(^|\t)(warn|error|fatal|panic|dpanic)\t/i,
     /^[WEF]\d{4} \d\d:\d\d:\d\d/,
+    // client-go's klog warnings, which Prometheus' log bridge writes at level=INFO: `msg="Warning: …"`.
+    /\bmsg="?Warning: /,
     /deprecat/i,
   ];
   return log
@@ -138,4 +144,38 @@ export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * The user and group a component runs as in its pod (`runAsUser`/`runAsGroup` of the container, else of the
+ * pod), when the tests run as root; undefined otherwise (the tests' own user is not root then). A component
+ * that warns when it runs as root (node-exporter) or refuses to (PostgreSQL) then runs as in production.
+ */
+export function runAsOf(podSpec: any, container: any): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = container.securityContext?.runAsUser ?? podSpec.securityContext?.runAsUser;
+  if (uid === undefined || uid === 0) return undefined;
+  const gid = container.securityContext?.runAsGroup ?? podSpec.securityContext?.runAsGroup ?? uid;
+  return { uid, gid };
+}
+
+/**
+ * `file` as a path another user can execute: itself when every directory above it lets others through
+ * (node_modules in a world-readable checkout), else a copy of `root` (the file's directory, or an ancestor
+ * whose tree the file needs, like a PostgreSQL installation's lib/ and share/) in a world-readable temp
+ * directory. The tools cache under a private home (`/root/.cache`) is the usual reason.
+ */
+export function executableByOthers(file: string, root: string = path.dirname(file)): string {
+  const reachable = (p: string): boolean => {
+    for (let dir = path.dirname(p); ; dir = path.dirname(dir)) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === path.dirname(dir)) return (fs.statSync(p).mode & 0o005) === 0o005;
+    }
+  };
+  if (reachable(file)) return file;
+  const dir = tempDir('tool');
+  fs.chmodSync(dir, 0o755);
+  const copy = path.join(dir, path.basename(root));
+  fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+  return path.join(copy, path.relative(root, file));
 }

@@ -26,9 +26,11 @@ export interface RunResult {
  * tests can assert on failures; failing to start at all (e.g. ENOENT) throws.
  * Timeouts return code 124 (like coreutils `timeout`), signals 128+n.
  */
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): RunResult {
+export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): RunResult {
   const result = spawnSync(cmd, args, {
     cwd: opts.cwd,
+    // Added to the test's own environment, like startProcess does.
+    env: opts.env ? { ...process.env, ...opts.env } : undefined,
     input: opts.input,
     timeout: opts.timeoutMs ?? 60_000,
     encoding: 'utf8',

@@ -3,40 +3,38 @@ import { GROUP_BY, INHIBIT_EQUAL, RECEIVER, ReceiverName, rootReceiver, routes, 
 export interface AlertmanagerConfigOptions extends RoutingOptions {
   /** Directory where the receivers' Secret is mounted, one file per key. */
   readonly secretDir: string;
-  readonly keys: { readonly pagerdutyRoutingKey: string; readonly slackWebhookUrl: string };
+  /** The Secret's keys: each credential is read by Alertmanager from the file of that name, never written here. */
+  readonly keys: {
+    readonly pagerdutyRoutingKey: string;
+    readonly slackWebhookUrl: string;
+    readonly telegramBotToken: string;
+    readonly deadmanWebhookUrl: string;
+  };
 }
-
-/**
- * Alertmanager 0.33 reads the Telegram token from `bot_token_file`, but 0.25
- * (Debian's amtool, which checks this config in the tests) knows only
- * `bot_token`. Both accept `bot_token`, so the file carries this placeholder
- * and an init container replaces it with the mounted Secret's value at start.
- * The token is never in dist/, only in the pod's memory-backed volume.
- */
-export const TELEGRAM_TOKEN_PLACEHOLDER = '__TELEGRAM_BOT_TOKEN__';
 
 const matchers = (match: Readonly<Record<string, string>>) => Object.entries(match).map(([k, v]) => `${k}="${v}"`);
 
-/** alertmanager.yml: credentials only as file paths (PagerDuty, Slack) or the start-time placeholder (Telegram). */
+/** alertmanager.yml: every credential is a path into the mounted Secret, read by Alertmanager itself. */
 export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<string, unknown> {
+  const file = (key: string) => `${opts.secretDir}/${key}`;
   const receiver = (name: ReceiverName): Record<string, unknown> => {
     switch (name) {
       case RECEIVER.pagerduty:
         return {
           name,
-          pagerduty_configs: [{ routing_key_file: `${opts.secretDir}/${opts.keys.pagerdutyRoutingKey}`, send_resolved: true }],
+          pagerduty_configs: [{ routing_key_file: file(opts.keys.pagerdutyRoutingKey), send_resolved: true }],
         };
       case RECEIVER.slack:
         return {
           name,
-          slack_configs: [{ api_url_file: `${opts.secretDir}/${opts.keys.slackWebhookUrl}`, channel: opts.slackChannel, send_resolved: true }],
+          slack_configs: [{ api_url_file: file(opts.keys.slackWebhookUrl), channel: opts.slackChannel, send_resolved: true }],
         };
       case RECEIVER.telegram:
-        return { name, telegram_configs: [{ bot_token: TELEGRAM_TOKEN_PLACEHOLDER, chat_id: opts.telegramChatId, send_resolved: true }] };
-      // A null receiver: Alertmanager 0.25 has no webhook url_file, and a heartbeat URL is a credential. Watchdog's
-      // presence is visible in Alertmanager's UI and API; an external dead man's switch polls it there.
+        return { name, telegram_configs: [{ bot_token_file: file(opts.keys.telegramBotToken), chat_id: opts.telegramChatId, send_resolved: true }] };
+      // The heartbeat URL is a credential too. No resolved notifications: when Watchdog stops, a "resolved" POST
+      // would be one more heartbeat, the opposite of what the switch must see.
       case RECEIVER.deadman:
-        return { name };
+        return { name, webhook_configs: [{ url_file: file(opts.keys.deadmanWebhookUrl), send_resolved: false }] };
     }
   };
   return {

@@ -12,7 +12,7 @@ import {
   RETAIN_VOLUMES,
   secureContainer,
 } from '../../lib/workload';
-import { alertmanagerConfig, TELEGRAM_TOKEN_PLACEHOLDER } from './alertmanager-config';
+import { alertmanagerConfig } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
 export interface AlertmanagerProps extends RoutingOptions {
@@ -23,6 +23,7 @@ export interface AlertmanagerProps extends RoutingOptions {
     readonly pagerdutyRoutingKeyKey: string;
     readonly slackWebhookUrlKey: string;
     readonly telegramBotTokenKey: string;
+    readonly deadmanWebhookUrlKey: string;
   };
   /** @default '120h' */
   readonly retention?: string;
@@ -39,7 +40,6 @@ const NAME = 'alertmanager';
 const UID = 65534;
 const SECRET_DIR = '/etc/alertmanager/secrets';
 const CONFIG_DIR = '/etc/alertmanager/config';
-const RENDERED_DIR = '/etc/alertmanager/rendered';
 const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } };
 
 /**
@@ -62,44 +62,26 @@ export class Alertmanager extends Construct {
       alertmanagerConfig({
         ...props,
         secretDir: SECRET_DIR,
-        keys: { pagerdutyRoutingKey: props.secret.pagerdutyRoutingKeyKey, slackWebhookUrl: props.secret.slackWebhookUrlKey },
+        keys: {
+          pagerdutyRoutingKey: props.secret.pagerdutyRoutingKeyKey,
+          slackWebhookUrl: props.secret.slackWebhookUrlKey,
+          telegramBotToken: props.secret.telegramBotTokenKey,
+          deadmanWebhookUrl: props.secret.deadmanWebhookUrlKey,
+        },
       }),
     );
     const configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(`${NAME}-config`),
       data: { 'alertmanager.yml': this.configYaml },
     });
-    const telegram = props.telegramChatId !== undefined;
-    const configFile = telegram ? `${RENDERED_DIR}/alertmanager.yml` : `${CONFIG_DIR}/alertmanager.yml`;
+    // Alertmanager reads every credential from this read-only mount itself; no process edits its config.
     const secretMount = { name: 'secrets', mountPath: SECRET_DIR, readOnly: true };
-
-    // Fills the Telegram token into a memory-backed copy of the config; see TELEGRAM_TOKEN_PLACEHOLDER for why.
-    const render = telegram
-      ? [
-          secureContainer({
-            name: 'render-config',
-            image: IMAGES.alertmanager,
-            runToCompletion: true,
-            command: ['/bin/sh', '-c'],
-            args: [
-              `token="$(cat ${SECRET_DIR}/${props.secret.telegramBotTokenKey})" && ` +
-                `sed "s|${TELEGRAM_TOKEN_PLACEHOLDER}|$token|" ${CONFIG_DIR}/alertmanager.yml > ${RENDERED_DIR}/alertmanager.yml`,
-            ],
-            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
-            volumeMounts: [
-              { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-              secretMount,
-              { name: 'rendered', mountPath: RENDERED_DIR },
-            ],
-          }),
-        ]
-      : [];
 
     const container = secureContainer({
       name: NAME,
       image: IMAGES.alertmanager,
       args: [
-        `--config.file=${configFile}`,
+        `--config.file=${CONFIG_DIR}/alertmanager.yml`,
         '--storage.path=/alertmanager',
         `--data.retention=${props.retention ?? '120h'}`,
         `--web.external-url=${this.url}`,
@@ -114,7 +96,6 @@ export class Alertmanager extends Construct {
         { name: 'data', mountPath: '/alertmanager' },
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         secretMount,
-        ...(telegram ? [{ name: 'rendered', mountPath: RENDERED_DIR, readOnly: true }] : []),
       ],
     });
 
@@ -144,13 +125,11 @@ export class Alertmanager extends Construct {
             serviceAccountName: serviceAccount.name,
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity({ runAsUser: UID, fsGroup: UID }),
-            initContainers: render.length > 0 ? render : undefined,
             containers: [container],
             volumes: [
               configMapVolume('config', configMap.name),
               // 0440 is enough: the process reads the files, and fsGroup makes them readable to it.
               { name: 'secrets', secret: { secretName: props.secret.name, defaultMode: 0o440 } },
-              ...(telegram ? [{ name: 'rendered', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
             ],
           },
         },

@@ -29,6 +29,8 @@ const METRICS_PORT = 2112;
 const EXPORTER_UID = 65532;
 /** The leader-election lock's name; the RBAC below is limited to it. */
 export const LEADER_ELECTION_ID = 'kube-event-exporter';
+/** The prefix of the exporter's own metrics. */
+export const METRICS_PREFIX = 'event_exporter_';
 
 const DEFAULT_RESOURCES: ResourceSpec = {
   requests: { cpu: '10m', memory: '64Mi' },
@@ -63,6 +65,12 @@ export function eventExporterConfig(lokiPushUrl: string, lokiTenant?: string): R
     // Events older than this when first seen are skipped: after a failover the new leader
     // re-lists every event, and only the last minute is worth (re-)sending.
     maxEventAgeSeconds: 60,
+    // Without a prefix the exporter warns at every start that one is recommended; its metrics are then
+    // event_exporter_events_sent, event_exporter_watch_errors, ...
+    metricsNamePrefix: METRICS_PREFIX,
+    // The layout reads the event alone. Without this, every event makes the exporter GET its involved object
+    // (for labels and annotations), which its RBAC does not allow: each event logged an error.
+    omitLookup: true,
     leaderElection: { enabled: true, leaderElectionID: LEADER_ELECTION_ID },
     route: {
       routes: [{ match: [{ receiver: 'loki', type: 'Warning' }] }],
@@ -107,13 +115,12 @@ export class EventExporter extends Construct {
       namespace: ns,
       clusterScopedPrefix: props.clusterScopedPrefix,
       labels,
-      // Events, nothing else cluster-wide. Upstream's example grants get/list/watch on `*`
-      // to enrich events with the involved object's labels; our layout does not use them (the lookup
-      // then fails and is logged, and the event is still sent).
+      // Events, nothing else cluster-wide. Upstream's example grants get/list/watch on `*` to enrich events
+      // with the involved object's labels; our layout does not use them, and omitLookup turns the lookup off.
       rules: [{ apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] }],
     });
 
-    // Leader election, in this namespace only. v1.7 (client-go 0.26) uses the
+    // Leader election, in this namespace only. v1.6 (client-go 0.26) uses the
     // "configmapsleases" lock, which holds a ConfigMap and a Lease of the same name.
     // `create` cannot be limited by name (the name is not known to RBAC before the object exists).
     const leaderRole = new k8s.KubeRole(this, 'leader-election-role', {

@@ -56,6 +56,10 @@ test('the traces pipeline stores what OTLP receives, in the store the query exte
   expect(config.service.extensions.sort()).toEqual(Object.keys(config.extensions).sort());
 });
 
+test("Jaeger's query API does not trace itself into its own store (v2 does by default, over OTLP to localhost:4317)", () => {
+  expect(configOf(synth()).extensions.jaeger_query.enable_tracing).toBe(false);
+});
+
 test('probes hit the health extension; the Service exposes OTLP, the UI and metrics', () => {
   const objects = synth();
   const container = statefulSet(objects).spec.template.spec.containers[0];

@@ -112,6 +112,10 @@ export function jaegerConfig(opts: {
       healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.health}` } },
       jaeger_query: {
         storage: { traces: STORE },
+        // Jaeger v2 traces its own query API by default, over OTLP to localhost:4317: its own receiver. Those spans
+        // fill the store and the service list with "jaeger", and at shutdown the receiver is already closed when
+        // the last batch is flushed: grpc warnings and a 10 s export timeout before Badger is closed.
+        enable_tracing: false,
         http: { endpoint: `0.0.0.0:${JAEGER_PORTS.ui}` },
         grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.queryGrpc}` },
       },
@@ -133,16 +137,11 @@ export function jaegerConfig(opts: {
 /** The `elasticsearch` / `opensearch` backend of jaeger_storage (same shape for both). */
 function searchBackend(storage: TraceStorage, store: SearchStore | undefined): Record<string, unknown> {
   if (!store) throw new Error(`Jaeger: storage "${storage}" needs a searchStore (server URLs), got none`);
-  // Daily indices, so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
-  const daily = { date_layout: '2006-01-02', rollover_frequency: 'day' };
   return {
     server_urls: [...store.serverUrls],
-    indices: {
-      index_prefix: store.indexPrefix ?? 'jaeger',
-      spans: daily,
-      services: daily,
-      dependencies: daily,
-    },
+    // Jaeger's defaults already write daily indices (`<prefix>-jaeger-span-2006-01-02`, rollover_frequency day),
+    // so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
+    indices: { index_prefix: store.indexPrefix ?? 'jaeger' },
     // The password never enters the ConfigMap: the collector-style config expands it from the pod's environment.
     auth: store.credentials
       ? { basic: { username: `\${env:${SEARCH_USERNAME_ENV}}`, password: `\${env:${SEARCH_PASSWORD_ENV}}` } }

@@ -1,8 +1,5 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { requireTool } from '../../../test/support/tools';
+import { startPostgres } from '../../../test/support/postgres';
 import {
   labelDisciplineProblems,
   LEVEL_VALUES,
@@ -223,51 +220,44 @@ describe('the pipeline on sample lines', () => {
     expect(out[0].line).toBe(plan17[0]);
   });
 
-  test('GIVEN a real PostgreSQL 15 with auto_explain.log_format=json WHEN its stderr log is fed through the pipeline THEN the plan arrives as one JSON entry', () => {
-    const stderr = realAutoExplainLog();
+  test('GIVEN the image version of PostgreSQL with auto_explain.log_format=json WHEN its stderr log is fed through the pipeline THEN the plan arrives as one JSON entry with its Query Identifier', async () => {
+    const stderr = await realAutoExplainLog();
     expect(stderr).toMatch(/ ms {2}plan:\n\t\{/);
     const lines = stderr.trimEnd().split('\n').map((l, i) => cri(l, 'stderr', 'F', i));
     const out = simulatePipeline(stages, targets('postgres', 'java-tasks'), lines, 'f');
     const plans = out.filter((e) => e.line.includes('"source":"auto_explain"'));
     expect(plans.length).toBeGreaterThanOrEqual(1);
-    const doc = plans.map((p) => JSON.parse(p.line)).find((d) => d.plan['Query Text'].includes('owner_marker'));
+    const entry = plans.find((p) => p.line.includes('owner_marker'))!;
+    const doc = JSON.parse(entry.line);
     expect(doc.plan.Plan['Node Type']).toBe('Seq Scan');
     expect(doc.plan.Plan['Relation Name']).toBe('tasks');
     expect(typeof doc.duration_ms).toBe('number');
-    // PostgreSQL 15 never logs the Query Identifier; the field is there and empty.
-    expect(doc.query_id).toBe('');
+    // PostgreSQL 16 and later log the Query Identifier with compute_query_id and log_verbose.
+    expect(doc.query_id).toMatch(/^-?\d+$/);
+    // Read from the text: the 64-bit id does not survive JSON.parse as a number.
+    expect(doc.query_id).toBe(/"Query Identifier":\s*(-?\d+)/.exec(entry.line)?.[1]);
     // No line of the plan was left behind as an entry of its own.
     expect(out.filter((e) => e.line.startsWith('\t'))).toEqual([]);
   });
 });
 
-/** Runs a throw-away PostgreSQL 15 with auto_explain in JSON and returns its stderr log. */
-function realAutoExplainLog(): string {
-  // Resolve symlinks (/usr/local/bin/initdb): psql sits beside the real binaries.
-  const bin = path.dirname(fs.realpathSync(requireTool('initdb')));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-auto-explain-'));
-  const asPostgres = (cmd: string, args: string[]) => {
-    const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-    const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 30000 });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  if (process.getuid?.() === 0) fs.chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), 0);
-  const data = path.join(dir, 'data');
-  const log = path.join(dir, 'stderr.log');
-  const port = String(56000 + (process.pid % 1000));
-  asPostgres(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
-  const opts = [
-    `-p ${port} -k ${dir} -c listen_addresses=''`,
-    '-c fsync=off -c shared_preload_libraries=auto_explain',
-    '-c auto_explain.log_min_duration=0 -c auto_explain.log_format=json -c auto_explain.log_verbose=on',
-    "-c compute_query_id=on -c log_line_prefix='%m [%p] '",
-  ].join(' ');
-  asPostgres(path.join(bin, 'pg_ctl'), ['-D', data, '-l', log, '-o', opts, '-w', 'start']);
+/** Runs a throw-away PostgreSQL (the image's version) with auto_explain in JSON and returns its stderr log. */
+async function realAutoExplainLog(): Promise<string> {
+  const pg = await startPostgres({
+    settings: {
+      shared_preload_libraries: 'auto_explain',
+      'auto_explain.log_min_duration': '0',
+      'auto_explain.log_format': 'json',
+      'auto_explain.log_verbose': 'on',
+      compute_query_id: 'on',
+      log_line_prefix: '%m [%p] ',
+    },
+  });
   try {
-    asPostgres(path.join(bin, 'psql'), ['-h', dir, '-p', port, '-c', "create table tasks(id int, owner text); select * from tasks where owner = 'owner_marker';"]);
+    const r = pg.psql(['-c', "create table tasks(id int, owner text); select * from tasks where owner = 'owner_marker';"]);
+    if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`);
   } finally {
-    asPostgres(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+    await pg.stop();
   }
-  return fs.readFileSync(log, 'utf8');
+  return fs.readFileSync(pg.logFile, 'utf8');
 }

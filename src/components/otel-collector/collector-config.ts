@@ -1,8 +1,9 @@
 /**
  * The OpenTelemetry Collector's config, built as data, and the structural
  * rules every config we ship must follow. Component names are the current
- * upstream ones (`otlp_http`, `otlp_grpc`, `k8s_attributes`); the old names
- * still load but log a deprecation warning at every start.
+ * upstream ones (`otlp_http`, `otlp_grpc`, `k8s_attributes`,
+ * `prometheus_remote_write`, `load_balancing`); the old names still load but
+ * log a deprecation warning at every start.
  */
 
 export const COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, health: 13133, metrics: 8888 } as const;
@@ -121,12 +122,13 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
   }
   if (opts.traceLoadBalancing) {
     return {
-      id: 'loadbalancing/sampler',
+      id: 'load_balancing/sampler',
       config: {
         // Every span of a trace goes to the same sampler, which can then decide on the whole trace.
         routing_key: 'traceID',
         protocol: { otlp: { tls: { insecure: true } } },
-        resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: COLLECTOR_PORTS.otlpGrpc } },
+        // The exporter's `port` is a string field: a YAML number stops the collector at startup.
+        resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: String(COLLECTOR_PORTS.otlpGrpc) } },
         sending_queue: persistentQueue,
         retry_on_failure: retry,
       },
@@ -196,13 +198,14 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       batch,
     },
     exporters: {
-      prometheusremotewrite: {
+      prometheus_remote_write: {
         endpoint: opts.metricsRemoteWriteUrl,
         // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
         resource_to_telemetry_conversion: { enabled: true },
         external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
         // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
-        // same volume is what keeps metrics across a Prometheus outage and a collector restart.
+        // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
+        // keeps the exporter's former name, so an existing WAL is picked up again.
         wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
         retry_on_failure: retry,
       },
@@ -217,7 +220,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        metrics: { receivers: ['otlp'], processors, exporters: ['prometheusremotewrite'] },
+        metrics: { receivers: ['otlp'], processors, exporters: ['prometheus_remote_write'] },
         logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
         traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
       },
@@ -237,7 +240,7 @@ export interface SamplerConfigOptions {
 }
 
 /**
- * The tail-sampling tier: receives whole traces from the gateways' loadbalancing
+ * The tail-sampling tier: receives whole traces from the gateways' load_balancing
  * exporter, keeps every trace with an error or a span slower than the latency
  * SLO and a share of the rest, and sends what it keeps to Jaeger.
  */
@@ -295,7 +298,8 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
         // Watch only this node's pods: a cluster-wide watch on every node multiplies the API server's load.
         filter: { node_from_env_var: 'K8S_NODE_NAME' },
         extract: { metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.node.name', 'k8s.container.name'] },
-        pod_association: [{ sources: [{ from: 'connection' }] }],
+        // The SDK's own pod UID (set by `instrument()`) first: behind a host port the connection may show the node.
+        pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] }, { sources: [{ from: 'connection' }] }],
       },
       batch,
     },
@@ -316,7 +320,7 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
 
 /** Exporters whose durability is not the exporterhelper queue, and what replaces it. */
 const OWN_PERSISTENCE: Record<string, (exporter: any) => boolean> = {
-  prometheusremotewrite: (e) => typeof e?.wal?.directory === 'string' && e.wal.directory.startsWith(QUEUE_DIR),
+  prometheus_remote_write: (e) => typeof e?.wal?.directory === 'string' && e.wal.directory.startsWith(QUEUE_DIR),
 };
 
 /**

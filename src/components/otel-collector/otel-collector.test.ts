@@ -65,8 +65,8 @@ describe.each([
 describe('the gateway pipelines follow seed 2', () => {
   const config = gateway();
   test('metrics go to Prometheus by remote write, logs to Loki over OTLP, traces to Jaeger over OTLP', () => {
-    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheusremotewrite']);
-    expect(config.exporters.prometheusremotewrite.endpoint).toBe(base.metricsRemoteWriteUrl);
+    expect(config.service.pipelines.metrics.exporters).toEqual(['prometheus_remote_write']);
+    expect(config.exporters.prometheus_remote_write.endpoint).toBe(base.metricsRemoteWriteUrl);
     expect(config.service.pipelines.logs.exporters).toEqual(['otlp_http/loki']);
     expect(config.exporters['otlp_http/loki'].endpoint).toBe('http://loki.monitoring.svc:3100/otlp');
     expect(config.service.pipelines.traces.exporters).toEqual(['otlp_grpc/jaeger']);
@@ -84,7 +84,7 @@ describe('the gateway pipelines follow seed 2', () => {
 
   test('every exporter buffers on the file_storage volume', () => {
     for (const id of ['otlp_http/loki', 'otlp_grpc/jaeger']) expect(config.exporters[id].sending_queue.storage).toBe('file_storage/queue');
-    expect(config.exporters.prometheusremotewrite.wal.directory).toMatch(/^\/var\/lib\/otelcol\/queue\//);
+    expect(config.exporters.prometheus_remote_write.wal.directory).toMatch(/^\/var\/lib\/otelcol\/queue\//);
   });
 });
 
@@ -93,7 +93,7 @@ describe('fails if the config breaks a structural rule', () => {
     const c = clone(gateway());
     c.service.pipelines.logs.exporters = ['loki'];
     expect(collectorConfigProblems(c)).toContain(
-      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheusremotewrite, otlp_http/loki, otlp_grpc/jaeger)',
+      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheus_remote_write, otlp_http/loki, otlp_grpc/jaeger)',
     );
   });
   test('fails if a defined processor is never used', () => {
@@ -121,9 +121,9 @@ describe('fails if the config breaks a structural rule', () => {
   test('fails if an exporter has no persistent queue', () => {
     const c = clone(gateway());
     delete c.exporters['otlp_grpc/jaeger'].sending_queue;
-    c.exporters.prometheusremotewrite.wal = undefined;
+    c.exporters.prometheus_remote_write.wal = undefined;
     expect(collectorConfigProblems(c)).toEqual([
-      'exporter "prometheusremotewrite" has no persistent buffer under /var/lib/otelcol/queue',
+      'exporter "prometheus_remote_write" has no persistent buffer under /var/lib/otelcol/queue',
       'exporter "otlp_grpc/jaeger" has no persistent sending queue: set sending_queue.storage to a file_storage extension',
     ]);
   });
@@ -166,13 +166,10 @@ describe('the gateway workload', () => {
     expect(config.extensions.health_check.endpoint).toBe(`0.0.0.0:${port}`);
   });
 
-  test('k8s_attributes gets exactly get/watch/list on pods, namespaces, nodes and replicasets', () => {
+  test('k8s_attributes gets exactly get/watch/list on pods and namespaces', () => {
     const role = synth().find((o) => o.kind === 'ClusterRole');
     expect(role.metadata.name).toBe('monitoring-otel-collector');
-    expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-    ]);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);
   });
 });
 
@@ -194,6 +191,11 @@ describe('the optional agent', () => {
     const config = parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'monitoring-agents').data['config.yaml']);
     expect(config.exporters['otlp_grpc/gateway'].endpoint).toBe('otel-collector.monitoring.svc:4317');
     expect(config.processors.k8s_attributes.filter).toEqual({ node_from_env_var: 'K8S_NODE_NAME' });
+    // The pod UID the SDK reports (instrument() sets it) before the connection, which a host port may hide.
+    expect(config.processors.k8s_attributes.pod_association).toEqual([
+      { sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] },
+      { sources: [{ from: 'connection' }] },
+    ]);
     expect(spec.containers[0].env[0]).toEqual({ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
   });
 

@@ -121,17 +121,17 @@ export class OtelCollector extends Construct {
 
     const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'telemetry-gateway', image: IMAGES.otelCollector }, ns);
 
-    // k8s_attributes looks pods up by IP and walks to their Deployment through the ReplicaSet: read-only, nothing else.
+    // k8s_attributes watches pods, and namespaces for their metadata (its README's baseline). Since 0.158 it
+    // names the Deployment from the ReplicaSet's name, so it reads no ReplicaSets, and it reads no nodes unless
+    // it extracts node labels or UIDs, which these configs do not: the integration test checks that every
+    // resource the real collector requests is granted here. Read-only, nothing else.
     // The node agent (created below, in its own namespace) runs the same processor, so it shares the role.
     const serviceAccountName = clusterReadAccess(this, {
       name: NAME,
       namespace: ns,
       clusterScopedPrefix: props.clusterScopedPrefix,
       labels,
-      rules: [
-        { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-      ],
+      rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
       alsoBind: props.agent ? [{ name: AGENT_NAME, namespace: props.agent.namespace }] : [],
     });
 
@@ -257,7 +257,7 @@ export class OtelCollector extends Construct {
         volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
       },
     });
-    // Headless: the loadbalancing exporter resolves every sampler pod's address and hashes trace IDs over them.
+    // Headless: the load_balancing exporter resolves every sampler pod's address and hashes trace IDs over them.
     new k8s.KubeService(this, 'sampler-service', {
       metadata: metadata(SAMPLER_NAME),
       spec: {

@@ -62,7 +62,7 @@ export const telemetryPipelineAlertTests: AlertTests = {
     {
       name: 'OtelCollectorExporterSendFailing fires after 10 minutes of failures, only for the failing exporter',
       series: [
-        { series: `otelcol_exporter_send_failed_metric_points_total{${gw}, exporter="prometheusremotewrite"}`, values: '0+100x30' },
+        { series: `otelcol_exporter_send_failed_metric_points_total{${gw}, exporter="prometheus_remote_write"}`, values: '0+100x30' },
         { series: `otelcol_exporter_send_failed_spans_total{${gw}, exporter="otlp_grpc/jaeger"}`, values: '3x30' },
       ],
       checks: [
@@ -70,7 +70,7 @@ export const telemetryPipelineAlertTests: AlertTests = {
         {
           at: '15m',
           alert: 'OtelCollectorExporterSendFailing',
-          firing: [{ severity: 'warning', namespace: 'monitoring', pod: 'otel-collector-a', exporter: 'prometheusremotewrite' }],
+          firing: [{ severity: 'warning', namespace: 'monitoring', pod: 'otel-collector-a', exporter: 'prometheus_remote_write' }],
         },
       ],
     },

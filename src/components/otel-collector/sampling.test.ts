@@ -37,9 +37,9 @@ describe('the collector gateway with several replicas and a tail-sampling tier (
 
   test('the gateway routes traces by trace ID to the samplers found through their headless Service; metrics and logs go direct', () => {
     const config = parse(find('ConfigMap', 'otel-collector-config').data['config.yaml']);
-    expect(config.exporters['loadbalancing/sampler']).toMatchObject({
+    expect(config.exporters['load_balancing/sampler']).toMatchObject({
       routing_key: 'traceID',
-      resolver: { dns: { hostname: 'otel-collector-sampler.monitoring.svc', port: 4317 } },
+      resolver: { dns: { hostname: 'otel-collector-sampler.monitoring.svc', port: '4317' } },
       sending_queue: { enabled: true, storage: 'file_storage/queue' },
     });
     expect(config.exporters['otlp_grpc/jaeger']).toBeUndefined();

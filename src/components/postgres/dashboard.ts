@@ -1,6 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { GridLayout, queryVariable, logsPanel, newDashboard, statPanel, timeseriesPanel } from '../../dashboards/presets';
-import { MEAN_10M, SLOW_CALLS_RATE } from './rules';
+import { CLIENT_CONNECTIONS, MEAN_10M, SLOW_CALLS_RATE, STATEMENT_CALLS, STATEMENT_SECONDS, USABLE_CONNECTIONS, withStatementText } from './rules';
 
 export interface QueryPerformanceOptions {
   /** Namespace and `app` label of the PostgreSQL pods, for the plan viewer. */
@@ -9,7 +9,8 @@ export interface QueryPerformanceOptions {
 }
 
 const Q = '{queryid=~"$queryid"}';
-const perQuery = (metric: string) => `sum by (queryid, datname, query) (rate(${metric}${Q}[$__rate_interval]))`;
+/** A per-statement rate, per pod (the exporter's series of one pod), without the statement's text. */
+const perQuery = (metric: string) => `sum by (namespace, pod, queryid, datname) (rate(${metric}${Q}[$__rate_interval]))`;
 
 /**
  * PostgreSQL Query Performance (seed 1): which statements are slow, drifting
@@ -27,12 +28,12 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
     tags: ['postgres', 'database'],
     description: 'pg_stat_statements per statement (top 50 by total time), auto_explain plans from Loki, connections by service.',
   })
-    .withVariable(queryVariable({ name: 'queryid', label: 'Query id', query: 'label_values(pg_stat_statements_calls_total, queryid)' }))
+    .withVariable(queryVariable({ name: 'queryid', label: 'Query id', query: `label_values(${STATEMENT_CALLS}, queryid)` }))
     .withPanel(
       statPanel({
         title: 'Statements tracked',
         description: 'Statements the exporter publishes (the top N by total execution time).',
-        targets: [{ expr: 'count(pg_stat_statements_calls_total) or vector(0)', instant: true }],
+        targets: [{ expr: `count(${STATEMENT_CALLS}) or vector(0)`, instant: true }],
         gridPos: grid.place(6, 4),
       }),
     )
@@ -65,7 +66,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         title: 'Connections used',
         unit: 'percentunit',
         targets: [
-          { expr: 'max(pg_connections_used / (pg_connections_max_connections - pg_connections_superuser_reserved))', instant: true },
+          { expr: `max(sum by (namespace, pod) (${CLIENT_CONNECTIONS}) / on (namespace, pod) ${USABLE_CONNECTIONS})`, instant: true },
         ],
         redFrom: 0.8,
         gridPos: grid.place(6, 4),
@@ -76,7 +77,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         title: 'Top 10 statements by mean execution time',
         description: 'Mean per call over the last 10 minutes (rate of total time / rate of calls), not a percentile.',
         unit: 's',
-        targets: [{ expr: `topk(10, ${MEAN_10M}${Q})`, legend: '{{queryid}} {{query}}' }],
+        targets: [{ expr: withStatementText(`topk(10, ${MEAN_10M}${Q})`), legend: '{{queryid}} {{query}}' }],
         gridPos: grid.place(12, 9),
       }),
     )
@@ -85,7 +86,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         title: 'Top 10 statements by total execution time',
         description: 'Seconds of execution per second: the statements that occupy the server most.',
         unit: 's',
-        targets: [{ expr: `topk(10, ${perQuery('pg_stat_statements_total_exec_time_seconds_total')})`, legend: '{{queryid}} {{query}}' }],
+        targets: [{ expr: withStatementText(`topk(10, ${perQuery(STATEMENT_SECONDS)})`), legend: '{{queryid}} {{query}}' }],
         gridPos: grid.place(12, 9),
       }),
     )
@@ -98,7 +99,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         unit: 's',
         targets: [
           {
-            expr: `${perQuery('pg_stat_statements_total_exec_time_seconds_total')} / (${perQuery('pg_stat_statements_calls_total')} > 0)`,
+            expr: withStatementText(`${perQuery(STATEMENT_SECONDS)} / (${perQuery(STATEMENT_CALLS)} > 0)`),
             legend: '{{queryid}} {{query}}',
           },
         ],
@@ -112,22 +113,20 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         unit: 'ops',
         targets: [
           { expr: `sum by (namespace, pod) (${SLOW_CALLS_RATE})`, legend: '{{namespace}}/{{pod}}' },
-          { expr: perQuery('pg_stat_statements_calls_total'), legend: 'all calls {{queryid}}' },
+          { expr: perQuery(STATEMENT_CALLS), legend: 'all calls {{queryid}}' },
         ],
         gridPos: grid.place(12, 9),
       }),
     )
     .withPanel(
       timeseriesPanel({
-        title: 'Cache hit ratio per statement',
-        description: 'Shared-buffer hits / (hits + reads) per statement; a drop means the statement reads from disk or the OS cache.',
-        unit: 'percentunit',
-        targets: [
-          {
-            expr: `${perQuery('pg_stat_statements_shared_blks_hit')} / (${perQuery('pg_stat_statements_shared_blks_hit')} + ${perQuery('pg_stat_statements_shared_blks_read')})`,
-            legend: '{{queryid}} {{query}}',
-          },
-        ],
+        title: 'Block read time per statement',
+        description:
+          'Seconds per second each statement spends reading blocks that were not in shared buffers (from disk or the OS cache; ' +
+          'track_io_timing). A statement that starts reading is one whose data left the cache. postgres_exporter publishes no ' +
+          'per-statement buffer hits, so the hit ratio is shown for the whole server (Cache hit ratio).',
+        unit: 's',
+        targets: [{ expr: withStatementText(`topk(10, ${perQuery('pg_stat_statements_block_read_seconds_total')})`), legend: '{{queryid}} {{query}}' }],
         gridPos: grid.place(12, 9),
       }),
     )
@@ -136,8 +135,12 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         title: 'Connections by Service',
         description: 'Open connections by application_name, which every service sets in its DATABASE_URL (seed ADR 10); "unknown" has none.',
         targets: [
-          { expr: 'sum by (application_name) (pg_connections_by_application_count)', legend: '{{application_name}}' },
-          { expr: 'max(pg_connections_max_connections)', legend: 'max_connections' },
+          {
+            // A connection without application_name has an empty label, which Prometheus drops: name it "unknown".
+            expr: `label_replace(sum by (application_name) (${CLIENT_CONNECTIONS}), "application_name", "unknown", "application_name", "")`,
+            legend: '{{application_name}}',
+          },
+          { expr: 'max(pg_settings_max_connections)', legend: 'max_connections' },
         ],
         gridPos: grid.place(12, 9),
       }),

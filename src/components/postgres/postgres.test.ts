@@ -6,7 +6,7 @@ import { renderDashboard } from '../../dashboards/dashboard';
 import { queryPerformanceDashboard } from './dashboard';
 import { initSql } from './init-sql';
 import { databaseUrlEnv, ObservablePostgres, ObservablePostgresProps } from './postgres';
-import { exporterQueries } from './queries';
+import { exporterArgs } from './exporter';
 import { autoExplainLokiRules } from './rules';
 import { parseServerArgs, serverArgs, serverSettings } from './settings';
 import { SharedPostgres } from './shared-postgres';
@@ -63,7 +63,7 @@ describe('ObservablePostgres', () => {
   test('THEN the exporter sidecar reads its password from the Secret and is scraped through annotations', () => {
     const { statefulSet, containers } = synth();
     const exporter = containers.find((c) => c.name === 'postgres-exporter');
-    expect(exporter.image).toBe('quay.io/prometheuscommunity/postgres-exporter:v0.20.1');
+    expect(exporter.image).toBe('quay.io/prometheuscommunity/postgres-exporter:v0.19.1');
     expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS')).toEqual({
       name: 'DATA_SOURCE_PASS',
       valueFrom: { secretKeyRef: { name: 'pg-obs', key: 'exporter-password' } },
@@ -170,29 +170,30 @@ describe('init SQL', () => {
   });
 });
 
-describe('exporter queries', () => {
-  const queries = exporterQueries();
-  const names = Object.entries(queries).flatMap(([key, q]) =>
-    q.metrics.flatMap((m) => Object.entries(m).filter(([, c]) => c.usage !== 'LABEL').map(([col, c]) => ({ name: `${key}_${col}`, usage: c.usage }))),
-  );
+describe('exporter command line', () => {
+  const args = exporterArgs({ configPath: '/etc/postgres-exporter/postgres_exporter.yml', port: 9187 });
 
-  test("THEN the seed's metric names exist", () => {
-    expect(names.map((n) => n.name)).toEqual(
-      expect.arrayContaining(['pg_stat_statements_mean_exec_time', 'pg_stat_statements_calls_total', 'pg_stat_statements_shared_blks_read']),
-    );
+  test('THEN only built-in collectors run: stat_statements with the statement text, for the top 50', () => {
+    expect(args).toEqual(expect.arrayContaining(['--collector.stat_statements', '--collector.stat_statements.include_query', '--collector.stat_statements.limit=50']));
+    expect(exporterArgs({ configPath: 'c', port: 1, topStatements: 10 })).toContain('--collector.stat_statements.limit=10');
   });
 
-  test('THEN the top-N limit is applied', () => {
-    expect(queries.pg_stat_statements.query).toMatch(/LIMIT 50$/);
-    expect(exporterQueries(10).pg_stat_statements.query).toMatch(/LIMIT 10$/);
+  test('THEN no deprecated flag is passed (custom queries, auto-discovery, constant labels)', () => {
+    for (const arg of args) expect(arg).not.toMatch(/^--(extend\.query-path|auto-discover-databases|constantLabels|exclude-databases|include-databases)/);
   });
 
-  test('THEN no query reads a column renamed between PostgreSQL 13 and 17', () => {
-    for (const q of Object.values(queries)) expect(q.query).not.toMatch(/blk_(read|write)_time|checkpoints_(timed|req)|toplevel/);
+  test('THEN the configuration file is mounted where the exporter is told to read it', () => {
+    const { objects, containers, statefulSet } = synth();
+    const exporter = containers.find((c) => c.name === 'postgres-exporter');
+    const file: string = exporter.args.find((a: string) => a.startsWith('--config.file=')).slice('--config.file='.length);
+    const mount = exporter.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+    const volume = statefulSet.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
+    expect(cm.data[file.slice(mount.mountPath.length + 1)]).toBe('auth_modules: {}\n');
   });
 
   test('fails if topStatements is out of range', () => {
-    expect(() => exporterQueries(0)).toThrow(/topStatements must be a whole number from 1 to 500/);
+    expect(() => exporterArgs({ configPath: 'c', port: 1, topStatements: 0 })).toThrow(/topStatements must be a whole number from 1 to 500/);
   });
 });
 

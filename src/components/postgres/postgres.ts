@@ -9,7 +9,7 @@ import { IMAGES } from '../../lib/images';
 import { standardLabels } from '../../lib/labels';
 import { ResourceSpec, secureContainer } from '../../lib/workload';
 import { initSql } from './init-sql';
-import { exporterQueriesYaml, TOP_STATEMENTS } from './queries';
+import { EXPORTER_CONFIG_FILE, EXPORTER_CONFIG_YAML, exporterArgs, TOP_STATEMENTS } from './exporter';
 import { serverArgs, serverSettings, ServerSettingsOptions } from './settings';
 
 /** A key of an existing Secret; the stack never creates Secrets, so no password is ever in dist/. */
@@ -45,8 +45,7 @@ export const EXPORTER_PORT = 9187;
 /** Where the official image runs `*.sql` files, as the superuser, when it initialises an empty data directory. */
 export const INIT_SQL_DIR = '/docker-entrypoint-initdb.d';
 export const INIT_SQL_FILE = '50-observability.sql';
-export const QUERIES_FILE = 'queries.yaml';
-const QUERIES_DIR = '/etc/postgres-exporter';
+const EXPORTER_CONFIG_DIR = '/etc/postgres-exporter';
 const GRAFANA_READER_PASSWORD_ENV = 'GRAFANA_READER_PASSWORD';
 const EXPORTER_PASSWORD_ENV = 'POSTGRES_EXPORTER_PASSWORD';
 const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
@@ -62,15 +61,15 @@ const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
  *   roles) in a ConfigMap, run by the image at first start and safe to re-run
  *   (`psql -f /docker-entrypoint-initdb.d/50-observability.sql`) on an existing
  *   data directory;
- * - a postgres_exporter sidecar with the custom queries of `queries.ts`,
+ * - a postgres_exporter sidecar with its built-in collectors (`exporter.ts`),
  *   scraped through the `prometheus.io/*` pod annotations like every workload.
  */
 export class ObservablePostgres extends Construct {
   public readonly settings: Record<string, string>;
   public readonly initSql: string;
-  public readonly queriesYaml: string;
+  public readonly exporterArgs: readonly string[];
   public readonly initSqlConfigMapName: string;
-  public readonly queriesConfigMapName: string;
+  public readonly exporterConfigMapName: string;
   /** `<service>.<namespace>.svc:<port>`, what clients and Grafana connect to. */
   public readonly host: string;
   public readonly port: number;
@@ -104,18 +103,22 @@ export class ObservablePostgres extends Construct {
       grafanaReaderPasswordEnv: GRAFANA_READER_PASSWORD_ENV,
       exporterPasswordEnv: EXPORTER_PASSWORD_ENV,
     });
-    this.queriesYaml = exporterQueriesYaml(props.topStatements ?? TOP_STATEMENTS);
+    this.exporterArgs = exporterArgs({
+      configPath: `${EXPORTER_CONFIG_DIR}/${EXPORTER_CONFIG_FILE}`,
+      port: EXPORTER_PORT,
+      topStatements: props.topStatements ?? TOP_STATEMENTS,
+    });
 
     const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
     this.initSqlConfigMapName = `${sts.name}-observability-init`;
-    this.queriesConfigMapName = `${sts.name}-exporter-queries`;
+    this.exporterConfigMapName = `${sts.name}-exporter-config`;
     new k8s.KubeConfigMap(this, 'init-sql', {
       metadata: { name: this.initSqlConfigMapName, namespace, labels },
       data: { [INIT_SQL_FILE]: this.initSql },
     });
-    new k8s.KubeConfigMap(this, 'queries', {
-      metadata: { name: this.queriesConfigMapName, namespace, labels },
-      data: { [QUERIES_FILE]: this.queriesYaml },
+    new k8s.KubeConfigMap(this, 'exporter-config', {
+      metadata: { name: this.exporterConfigMapName, namespace, labels },
+      data: { [EXPORTER_CONFIG_FILE]: EXPORTER_CONFIG_YAML },
     });
 
     // The server: settings on the command line, role passwords for the init SQL.
@@ -138,18 +141,14 @@ export class ObservablePostgres extends Construct {
 
     // The exporter sidecar, on localhost: no network path to the database is opened for it.
     sts.addVolume(
-      kplus.Volume.fromConfigMap(this, 'queries-volume', kplus.ConfigMap.fromConfigMapName(this, 'queries-ref', this.queriesConfigMapName), {
-        name: 'exporter-queries',
+      kplus.Volume.fromConfigMap(this, 'exporter-config-volume', kplus.ConfigMap.fromConfigMapName(this, 'exporter-config-ref', this.exporterConfigMapName), {
+        name: 'exporter-config',
       }),
     );
     const exporter = secureContainer({
       name: 'postgres-exporter',
       image: IMAGES.postgresExporter,
-      args: [
-        `--extend.query-path=${QUERIES_DIR}/${QUERIES_FILE}`,
-        `--web.listen-address=:${EXPORTER_PORT}`,
-        '--log.format=json',
-      ],
+      args: [...this.exporterArgs],
       env: [
         // URI, user and password apart, so the password needs no URL-escaping and never sits in a URL.
         { name: 'DATA_SOURCE_URI', value: `localhost:${this.port}/postgres?sslmode=disable&application_name=postgres_exporter` },
@@ -163,7 +162,7 @@ export class ObservablePostgres extends Construct {
       resources: props.exporterResources ?? DEFAULT_EXPORTER_RESOURCES,
       liveness: { path: '/', port: 'pg-metrics' },
       readiness: { path: '/', port: 'pg-metrics' },
-      volumeMounts: [{ name: 'exporter-queries', mountPath: QUERIES_DIR, readOnly: true }],
+      volumeMounts: [{ name: 'exporter-config', mountPath: EXPORTER_CONFIG_DIR, readOnly: true }],
       // The image's `nobody` user.
       runAsUser: 65534,
       runAsGroup: 65534,
@@ -176,8 +175,8 @@ export class ObservablePostgres extends Construct {
     pod.addAnnotation('prometheus.io/scrape', 'true');
     pod.addAnnotation('prometheus.io/port', String(EXPORTER_PORT));
     pod.addAnnotation('prometheus.io/path', '/metrics');
-    // Settings, init SQL and queries change together with a rollout; a new queries file needs a restart.
-    pod.addAnnotation('checksum/observability', contentHash(JSON.stringify(this.settings), this.initSql, this.queriesYaml));
+    // Settings, init SQL and the exporter's command line change together with a rollout.
+    pod.addAnnotation('checksum/observability', contentHash(JSON.stringify(this.settings), this.initSql, JSON.stringify(this.exporterArgs)));
   }
 
   /** One Grafana datasource per database, logging in as grafana_reader with the password from `passwordEnv`. */

@@ -2,13 +2,31 @@ import { RuleGroupSpec } from '../../alerting/rule-model';
 import { DEFAULT_SLOW_STATEMENT_THRESHOLD_MS } from './settings';
 
 /**
- * Query-level and system-level PostgreSQL alerts (seed 1), over the metrics
- * of `queries.ts` and the exporter's built-in `pg_stat_database_*`.
+ * Query-level and system-level PostgreSQL alerts (seed 1), over the series of
+ * postgres_exporter's built-in collectors (see `exporter.ts`).
  *
- * pg_stat_statements counters are cumulative, so its `mean_exec_time` is a
- * lifetime mean that hardly moves when a statement regresses. The rules use
- * a windowed mean instead: rate(total time) / rate(calls).
+ * pg_stat_statements counters are cumulative, so a lifetime mean hardly moves
+ * when a statement regresses. The rules use a windowed mean instead:
+ * rate(total time) / rate(calls).
  */
+
+/** Total execution time per statement, in seconds (pg_stat_statements' total_exec_time). */
+export const STATEMENT_SECONDS = 'pg_stat_statements_seconds_total';
+export const STATEMENT_CALLS = 'pg_stat_statements_calls_total';
+/** One series per statement, always 1, whose `query` label is the statement's text (first 120 characters). */
+export const STATEMENT_TEXT = 'pg_stat_statements_query_id';
+/** Client connections by database, state and application_name: the exporter's default pg_stat_activity metric. */
+export const CLIENT_CONNECTIONS = 'pg_stat_activity_count{backend_type="client backend"}';
+/** Connections applications may open: max_connections less those reserved for superusers. */
+export const USABLE_CONNECTIONS = '(pg_settings_max_connections - pg_settings_superuser_reserved_connections)';
+
+/**
+ * Adds the statement's text as the `query` label, from the exporter's text series of the same pod and queryid.
+ * The value is unchanged (the text series is 1); a statement without a text series drops out.
+ */
+export function withStatementText(expr: string): string {
+  return `(${expr}) * on (namespace, pod, queryid) group_left (query) ${STATEMENT_TEXT}`;
+}
 
 /** Windowed mean execution time per statement, in seconds. */
 export const MEAN_10M = 'instance_queryid:pg_stat_statements_exec_time_seconds:mean10m';
@@ -39,7 +57,7 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
       rules: [
         {
           record: MEAN_1H,
-          expr: 'rate(pg_stat_statements_total_exec_time_seconds_total[1h]) / (rate(pg_stat_statements_calls_total[1h]) > 0)',
+          expr: `rate(${STATEMENT_SECONDS}[1h]) / (rate(${STATEMENT_CALLS}[1h]) > 0)`,
         },
         { record: BASELINE_7D, expr: `avg_over_time(${MEAN_1H}[7d])` },
       ],
@@ -49,17 +67,17 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
       rules: [
         {
           record: MEAN_10M,
-          expr: 'rate(pg_stat_statements_total_exec_time_seconds_total[10m]) / (rate(pg_stat_statements_calls_total[10m]) > 0)',
+          expr: `rate(${STATEMENT_SECONDS}[10m]) / (rate(${STATEMENT_CALLS}[10m]) > 0)`,
         },
         {
           record: SLOW_CALLS_RATE,
           // A windowed mean above the threshold means at least one call in the window was slower
           // than it, so auto_explain must have logged at least one plan.
-          expr: `sum by (namespace, pod) (rate(pg_stat_statements_calls_total[5m]) and ${MEAN_10M} > ${slowSeconds})`,
+          expr: `sum by (namespace, pod) (rate(${STATEMENT_CALLS}[5m]) and ${MEAN_10M} > ${slowSeconds})`,
         },
         {
           alert: 'PostgresQueryTooSlow',
-          expr: `${MEAN_10M} > %{seconds}`,
+          expr: withStatementText(`${MEAN_10M} > %{seconds}`),
           thresholds: { seconds: { value: 1, description: 'mean execution time per call over 10 minutes, in seconds' } },
           // Seed 1's hard ceiling: a statement averaging over 1 s for 10 minutes is not a blip.
           for: '10m',
@@ -72,7 +90,7 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
           alert: 'PostgresQueryRegression',
           // last_over_time: the baseline is recorded hourly, beyond the 5-minute lookback of a plain selector.
           // The 100 ms floor keeps 2 ms -> 4 ms jitter of fast statements quiet.
-          expr: `${MEAN_10M} > 2 * last_over_time(${BASELINE_7D}[2h]) and ${MEAN_10M} > 0.1`,
+          expr: withStatementText(`${MEAN_10M} > 2 * last_over_time(${BASELINE_7D}[2h]) and ${MEAN_10M} > 0.1`),
           // Half an hour of doubled latency is a regression, not a cache warming up after a restart.
           for: '30m',
           severity: 'warning',
@@ -105,7 +123,7 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresConnectionSaturation',
-          expr: 'pg_connections_used / (pg_connections_max_connections - pg_connections_superuser_reserved) > %{ratio}',
+          expr: `sum by (namespace, pod) (${CLIENT_CONNECTIONS}) / on (namespace, pod) ${USABLE_CONNECTIONS} > %{ratio}`,
           thresholds: { ratio: { value: 0.8, description: 'connections used as a share of those available to applications, 0-1' } },
           // Above 80% a burst or a leaking pool exhausts the rest within minutes; 10 minutes rules out a deploy overlap.
           for: '10m',
@@ -116,14 +134,15 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresReplicationLag',
-          expr: 'pg_replication_client_replay_lag_seconds > %{seconds}',
+          // Measured on the standby by its own exporter: the age of the last replayed transaction while received
+          // WAL waits to be replayed; 0 on a primary and on a standby that has replayed everything it received.
+          expr: 'pg_replication_lag_seconds > %{seconds}',
           thresholds: { seconds: { value: 30, description: 'standby replay lag in seconds' } },
           // A standby 30 s behind for 5 minutes serves stale reads and would lose data on failover.
           for: '5m',
           severity: 'warning',
           summary: 'A PostgreSQL standby lags behind the primary.',
-          description:
-            'Standby {{ $labels.client }} ({{ $labels.client_addr }}) of {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanizeDuration }} behind.',
+          description: 'Standby {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanizeDuration }} behind its primary.',
         },
         {
           alert: 'PostgresDeadlocks',
@@ -136,15 +155,29 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
         },
         {
           alert: 'PostgresBackupStale',
-          expr: '(time() - pg_wal_archive_last_archived_timestamp_seconds) > %{seconds} and pg_wal_archive_enabled == 1',
+          // The age is empty (NaN) until a first WAL file is archived, so a server that never archived is silent
+          // here; one whose archiving fails from the start is caught by PostgresWalArchiveFailing.
+          expr: 'pg_stat_archiver_last_archive_age > %{seconds}',
           thresholds: { seconds: { value: 86400, description: 'seconds since the last archived WAL file' } },
           // A day without an archived WAL file means point-in-time recovery stops a day ago. `for` rides out
-          // a restart of the exporter, when the timestamp is briefly unknown.
+          // a restart of the exporter, when the age is briefly unknown.
           for: '15m',
           severity: 'critical',
           summary: 'No PostgreSQL WAL archived for over a day.',
           description:
             '{{ $labels.namespace }}/{{ $labels.pod }} last archived a WAL file {{ $value | humanizeDuration }} ago; recovery would lose everything since.',
+        },
+        {
+          alert: 'PostgresWalArchiveFailing',
+          // PostgreSQL retries a failing archive_command for the same WAL file every minute or so, so failures
+          // keep counting for as long as it fails.
+          expr: 'increase(pg_stat_archiver_failed_count[10m]) > 0',
+          // Fifteen minutes of failures is not a blip of the object store; meanwhile pg_wal grows on the data volume.
+          for: '15m',
+          severity: 'warning',
+          summary: 'PostgreSQL fails to archive WAL files.',
+          description:
+            '{{ $labels.namespace }}/{{ $labels.pod }} failed to archive WAL {{ $value | humanize }} times in 10 minutes: backups fall behind and pg_wal grows until archiving works again.',
         },
         {
           alert: 'PostgresExporterDown',

@@ -44,14 +44,21 @@ export function serverSettings(opts: ServerSettingsOptions = {}): Record<string,
     // The query id ties a pg_stat_statements row to its auto_explain plan (logged on PostgreSQL 16+).
     compute_query_id: 'on',
     'pg_stat_statements.max': String(max),
-    // Statements inside functions count too: an ORM's stored procedure is where the time goes.
-    'pg_stat_statements.track': 'all',
+    // Top-level statements only: their time includes what the functions they call run. With `all`, a statement
+    // run both at top level and inside a function has two rows of one queryid (toplevel true and false), which
+    // postgres_exporter's stat_statements collector cannot tell apart: it keeps one, drops the other and warns
+    // "Duplicate found" at every scrape.
+    'pg_stat_statements.track': 'top',
     // DDL and other utility commands (CREATE EXTENSION, GRANT, VACUUM) are not what anyone tunes, and
     // on a young or many-database server they would take top-50 slots from the application's queries.
     'pg_stat_statements.track_utility': 'off',
+    // Time spent reading and writing blocks, per statement (pg_stat_statements' shared_blk_read_time, which the
+    // exporter publishes as pg_stat_statements_block_read_seconds_total) and per database. It reads the clock
+    // around each block I/O: cheap where the clock source is the TSC (`pg_test_timing` measures it).
+    track_io_timing: 'on',
     'auto_explain.log_min_duration': `${threshold}ms`,
     'auto_explain.log_format': 'json',
-    // Verbose plans carry the "Query Identifier" (16+), which the plan viewer filters on.
+    // Verbose plans carry the "Query Identifier" (PostgreSQL 16 and later), the queryid the plan viewer filters on.
     'auto_explain.log_verbose': 'on',
     'auto_explain.log_analyze': analyze ? 'on' : 'off',
     // Timing only matters with analyze; without it, it is ignored anyway.

@@ -20,11 +20,13 @@ test('snapshot: Prometheus with its defaults', () => {
   expect(synth()).toMatchSnapshot();
 });
 
-test('GIVEN retention by time and size WHEN synthesized THEN both reach the flags, size in Prometheus units', () => {
-  const sts = synth({ retention: '30d', retentionSize: '40Gi', storageSize: '50Gi' }).find((o) => o.kind === 'StatefulSet');
+test('GIVEN retention by time and size WHEN synthesized THEN both are in prometheus.yml, size in Prometheus units, and no retention flag is left', () => {
+  const objects = synth({ retention: '30d', retentionSize: '40Gi', storageSize: '50Gi' });
+  const config = parse(objects.find((o) => o.metadata.name === 'prometheus-config').data['prometheus.yml']);
+  expect(config.storage).toEqual({ tsdb: { retention: { time: '30d', size: '40GB' } } });
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
   const args: string[] = sts.spec.template.spec.containers[0].args;
-  expect(args).toContain('--storage.tsdb.retention.time=30d');
-  expect(args).toContain('--storage.tsdb.retention.size=40GB');
+  expect(args.filter((a) => a.includes('retention'))).toEqual([]);
   expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
 });
 

@@ -26,9 +26,9 @@ export interface PrometheusProps {
   readonly scrapeInterval?: string;
   /** @default '30s' */
   readonly evaluationInterval?: string;
-  /** @default '15d' */
+  /** How long samples are kept (`storage.tsdb.retention.time` in prometheus.yml). @default '15d' */
   readonly retention?: string;
-  /** @default '16Gi' */
+  /** Upper bound on the TSDB's blocks (`storage.tsdb.retention.size` in prometheus.yml). @default '16Gi' */
   readonly retentionSize?: string;
   /** @default '20Gi' */
   readonly storageSize?: string;
@@ -101,6 +101,7 @@ export class Prometheus extends Construct {
       ruleFilesGlob: `${RULES_DIR}/*.yaml`,
       jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), kubeletVolumesJob(), ...(props.extraScrapeJobs ?? [])],
       alertmanagers: props.alertmanagers,
+      retention: { time: props.retention ?? '15d', size: prometheusSize(props.retentionSize ?? '16Gi') },
     });
     const configYaml = toYaml(config);
     const configMap = new k8s.KubeConfigMap(this, 'config', {
@@ -136,8 +137,6 @@ export class Prometheus extends Construct {
       args: [
         `--config.file=${CONFIG_DIR}/prometheus.yml`,
         `--storage.tsdb.path=${DATA_DIR}`,
-        `--storage.tsdb.retention.time=${props.retention ?? '15d'}`,
-        `--storage.tsdb.retention.size=${prometheusSize(props.retentionSize ?? '16Gi')}`,
         // Lets the Service URL appear in alert links instead of the pod's address.
         `--web.external-url=${this.url}`,
         ...(props.enableRemoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),

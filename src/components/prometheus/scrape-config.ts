@@ -97,6 +97,11 @@ export interface PrometheusConfigOptions {
   readonly jobs: readonly ScrapeJob[];
   /** Alertmanagers (`host:port`) that firing alerts are sent to. @default none */
   readonly alertmanagers?: readonly string[];
+  /**
+   * The TSDB's retention bounds (`storage.tsdb.retention`): a duration, and a size in Prometheus' spelling
+   * (`16GB`, powers of two). Only for a Prometheus server; a scrape-only agent has no TSDB. @default none
+   */
+  readonly retention?: { readonly time: string; readonly size: string };
 }
 
 /** The whole prometheus.yml, as data. */
@@ -112,6 +117,9 @@ export function prometheusConfig(opts: PrometheusConfigOptions): Record<string, 
       evaluation_interval: opts.evaluationInterval,
       external_labels: { ...opts.externalLabels },
     },
+    // Here, not in flags: Prometheus 3.13 marks --storage.tsdb.retention.time/size deprecated in favour of this block,
+    // which also takes effect on a config reload.
+    ...(opts.retention ? { storage: { tsdb: { retention: { time: opts.retention.time, size: opts.retention.size } } } } : {}),
     ...(opts.alertmanagers && opts.alertmanagers.length > 0
       ? { alerting: { alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [...opts.alertmanagers] }] }] } }
       : {}),

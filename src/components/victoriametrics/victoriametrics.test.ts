@@ -74,7 +74,7 @@ describe('VictoriaMetricsCluster', () => {
 
   test('uses the -cluster image tags and exposes the tenant-0 URLs', () => {
     for (const [kind, name] of [['StatefulSet', 'vmstorage'], ['Deployment', 'vminsert'], ['Deployment', 'vmselect']]) {
-      expect(byName(objects, kind, name).spec.template.spec.containers[0].image).toMatch(/:v1\.150\.0-cluster$/);
+      expect(byName(objects, kind, name).spec.template.spec.containers[0].image).toMatch(/:v1\.151\.0-cluster$/);
     }
     expect(vm.writeUrl).toBe('http://vminsert.obs.svc:8480/insert/0/prometheus/api/v1/write');
     expect(vm.vmalertWriteUrl).toBe('http://vminsert.obs.svc:8480/insert/0/prometheus');
