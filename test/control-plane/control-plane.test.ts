@@ -11,10 +11,11 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { ETCD_VERSION, KUBERNETES_VERSION, toolSpec } from '../../scripts/tools/catalog';
 import { prometheusYaml } from '../support/dist-files';
-import { problemLines, stopAll } from '../support/process';
+import { expectCleanLog, problemLines, stopAll } from '../support/process';
 import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
-import { activeTargets, startPrometheus } from './prometheus-discovery';
+import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
+import { activeTargets, serviceAccountKubeconfig, startKubeStateMetrics } from './as-service-account';
 import { idOf, isServerSide, K8sObject, loadEnvironment, Manifest, SyncReport, syncLikeArgoCd } from './argocd-sync';
 import { checkPods, checkRbac, RbacRow } from './checks';
 import { ControlPlane, startControlPlane } from './cluster';
@@ -273,7 +274,10 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
   if (fs.existsSync(path.join(envDir, 'prometheus.k8s.yaml'))) {
     test(`Prometheus ${toolVersion('prometheus')}, with the synthesized scrape config and its own ServiceAccount, discovers exactly the annotated pods, labelled app, namespace, pod and node`, async () => {
       const sts = applied.manifests.find((m) => m.object.kind === 'StatefulSet' && m.object.metadata.name === 'prometheus')!.object;
-      const { proc, url } = await startPrometheus(cp, envDir, sts.metadata.namespace!, sts.spec.template.spec.serviceAccountName);
+      const kubeconfig = await serviceAccountKubeconfig(cp, sts.metadata.namespace!, sts.spec.template.spec.serviceAccountName);
+      // The sink stands in for Alertmanager, which Watchdog's alert reaches.
+      const alertmanager = await startReceiverSink();
+      const { proc, url } = await startPrometheus(envDir, { kubeconfig, alertmanager: new URL(alertmanager.url).host });
       try {
         const config = parse(prometheusYaml(envDir));
         const job = config.scrape_configs.find((j: any) =>
@@ -302,8 +306,43 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
         summary.push(`${env}: Prometheus discovered ${seen.length} annotated pods of ${pods.length} (${seen.map((t) => `${t.namespace}/${t.pod} app=${t.app} node=${t.node}`).join(', ')})`);
       } finally {
         await proc.stop();
+        await alertmanager.close();
       }
-    }, 90_000);
+    }, 120_000);
+  }
+
+  const ksm = loadEnvironment(envDir).find((m) => m.object.kind === 'Deployment' && m.object.metadata.name === 'kube-state-metrics');
+  if (ksm) {
+    test(`kube-state-metrics ${toolVersion('kube-state-metrics')}, with the Deployment's arguments and its own ServiceAccount, reports every pod and node as the cluster has them, and logs no error`, async () => {
+      const { proc, metricsUrl } = await startKubeStateMetrics(cp, ksm.object);
+      try {
+        const namespaces = new Set(applied.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name));
+        const pods = (await Promise.all([...namespaces].map((ns) => cp.client.list(`/api/v1/namespaces/${ns}/pods`)))).flat();
+        const expectedPods = pods.map((p: any) => `${p.metadata.namespace}/${p.metadata.name} on ${p.spec.nodeName}`).sort();
+        // Its informers fill in the background: wait until it reports what the API server has.
+        const deadline = Date.now() + 30_000;
+        let reported: string[] = [];
+        let nodesSeen: string[] = [];
+        while (Date.now() < deadline) {
+          const text = await (await fetch(metricsUrl)).text();
+          const label = (line: string, name: string) => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1];
+          reported = text
+            .split('\n')
+            .filter((l) => l.startsWith('kube_pod_info{') && namespaces.has(label(l, 'namespace')!))
+            .map((l) => `${label(l, 'namespace')}/${label(l, 'pod')} on ${label(l, 'node')}`)
+            .sort();
+          nodesSeen = text.split('\n').filter((l) => l.startsWith('kube_node_info{')).map((l) => label(l, 'node')!).sort();
+          if (JSON.stringify(reported) === JSON.stringify(expectedPods) && nodesSeen.length === CLUSTER_NODES.length) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(reported).toEqual(expectedPods);
+        expect(nodesSeen).toEqual(CLUSTER_NODES.map((n) => n.name).sort());
+        expectCleanLog(proc.name, proc.log());
+        summary.push(`${env}: kube-state-metrics as ${ksm.object.metadata.namespace}/${ksm.object.spec.template.spec.serviceAccountName} reported ${reported.length} pods and ${nodesSeen.length} nodes`);
+      } finally {
+        await proc.stop();
+      }
+    }, 120_000);
   }
 
   // Last, as they change the live objects (and put them back).

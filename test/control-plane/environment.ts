@@ -6,22 +6,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ARGOCD_APPLICATION_CRD } from '../support/argocd-crd';
-import { synthesize } from '../../src/synth';
-import { tempDir } from '../support/process';
-import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
+import { allSynthesizedEnvironments, REPO_ROOT } from '../support/synth-fixture';
 import { K8sObject, Manifest, parseManifests } from './argocd-sync';
 import { ControlPlane } from './cluster';
 import { NVIDIA_RUNTIME_CLASS } from './nodes';
 
-/** Every environment to apply, by name: the shipped configs (prod, qa), and the examples synthesized here. */
+/** Every environment to apply, by name: the shipped configs (prod, qa), then the examples (`example central`, ...). */
 export function environmentDirs(): Array<[string, string]> {
-  const shipped = synthesizedShippedConfigs();
-  const examples = tempDir('control-plane-examples');
-  for (const example of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', example), out: examples });
-  return [
-    ...fs.readdirSync(shipped).sort().map((env): [string, string] => [env, path.join(shipped, env)]),
-    ...fs.readdirSync(examples).sort().map((env): [string, string] => [`example ${env}`, path.join(examples, env)]),
-  ];
+  return allSynthesizedEnvironments().map((e): [string, string] => [e.config.startsWith('examples/') ? `example ${e.environment}` : e.environment, e.dir]);
 }
 
 /** The default StorageClass: statically provisioned volumes, bound when the first pod using a claim is scheduled. */

@@ -5,8 +5,8 @@
  *   `kubernetes_sd_configs` role; get `nodes/metrics` to scrape a kubelet's `/metrics*` over HTTPS;
  * - an Alloy config: the same for each `discovery.kubernetes` role;
  * - kube-state-metrics: list and watch every resource of its `--resources` flag;
- * - the OpenTelemetry Collector's `k8s_attributes` processor: list and watch pods, and ReplicaSets when it
- *   extracts `k8s.deployment.name`;
+ * - the OpenTelemetry Collector's `k8s_attributes` processor: list and watch pods and namespaces, and what
+ *   else its extraction rules read (see collectorNeeds);
  * - the event exporter: list and watch events, and with leader election the `configmapsleases` lock of its
  *   client-go (get/update of the named ConfigMap and Lease, create of both) in its own namespace.
  */
@@ -87,13 +87,23 @@ function alloyNeeds(text: string, where: string): Need[] {
   );
 }
 
+/**
+ * The k8s_attributes processor (0.158): it always watches pods and namespaces; ReplicaSets only to name a
+ * Deployment by its uid, by its labels or annotations, or by name with `deployment_name_from_replicaset: false`
+ * (by default the name is cut from the ReplicaSet's); nodes only for a node's uid, labels or annotations.
+ */
 function collectorNeeds(config: any, where: string): Need[] {
-  const processors = config?.processors ?? {};
   const needs: Need[] = [];
-  for (const [name, p] of Object.entries<any>(processors)) {
+  for (const [name, p] of Object.entries<any>(config?.processors ?? {})) {
     if (!/^k8s_?attributes(\/|$)/.test(name)) continue;
-    needs.push(...listWatch('pods', `${where}: processor ${name}`));
-    if ((p?.extract?.metadata ?? []).includes('k8s.deployment.name')) needs.push(...listWatch('replicasets.apps', `${where}: processor ${name} extracts k8s.deployment.name`));
+    const metadata: string[] = p?.extract?.metadata ?? [];
+    const from = (kind: string) => [...(p?.extract?.labels ?? []), ...(p?.extract?.annotations ?? [])].some((r: any) => r.from === kind);
+    needs.push(...listWatch('pods', `${where}: processor ${name}`), ...listWatch('namespaces', `${where}: processor ${name} watches namespaces`));
+    if ((metadata.includes('k8s.deployment.name') && p?.extract?.deployment_name_from_replicaset === false) || metadata.includes('k8s.deployment.uid') || from('deployment')) {
+      needs.push(...listWatch('replicasets.apps', `${where}: processor ${name} finds Deployments through ReplicaSets`));
+    }
+    if (from('deployment')) needs.push(...listWatch('deployments.apps', `${where}: processor ${name} reads Deployments' labels or annotations`));
+    if (metadata.includes('k8s.node.uid') || from('node')) needs.push(...listWatch('nodes', `${where}: processor ${name} reads nodes`));
   }
   return needs;
 }
