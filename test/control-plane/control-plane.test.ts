@@ -393,7 +393,8 @@ async function upgrade(env: string): Promise<Upgrade> {
     if (r.code !== 0) throw new Error(`kubectl delete statefulset -n ${ns} ${name} --cascade=orphan: ${r.stderr}`);
   }
   const afterStep = refused.length ? await syncLikeArgoCd(cp, current.map((m) => m.object).filter((o) => refused.includes(idOf(o)))) : second;
-  summary.push(`upgrade ${env}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const steps = (r: SyncReport) => Object.entries(r.seconds).map(([k, v]) => `${k} ${v} s`).join(', ');
+  summary.push(`upgrade ${env}: ${((Date.now() - started) / 1000).toFixed(1)} s (previous: ${steps(first)}; current: ${steps(second)})`);
   return { previous, current, first, second, refused, afterStep };
 }
 
