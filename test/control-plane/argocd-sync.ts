@@ -157,7 +157,8 @@ export async function failureEvents(client: KubeClient, namespace: string, names
       events
         .filter((e: any) => ['FailedCreate', 'FailedScheduling', 'FailedBinding', 'ProvisioningFailed'].includes(e.reason))
         .filter((e: any) => names.some((n) => e.involvedObject.name === n || e.involvedObject.name.startsWith(`${n}-`)))
-        .map((e: any) => `${e.involvedObject.kind} ${namespace}/${e.involvedObject.name}: ${e.reason}: ${e.message}`),
+        // One line per distinct reason: a controller retrying names a new pod each time.
+        .map((e: any) => `${e.involvedObject.kind} ${namespace}/${e.involvedObject.name}: ${e.reason}: ${e.message.replace(/^\(combined from similar events\): /, '').replace(/pods "[^"]+"/g, 'pods "…"')}`),
     ),
   ];
 }
