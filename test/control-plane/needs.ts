@@ -6,7 +6,7 @@
  * - an Alloy config: the same for each `discovery.kubernetes` role;
  * - kube-state-metrics: list and watch every resource of its `--resources` flag;
  * - the OpenTelemetry Collector's `k8s_attributes` processor: list and watch pods, and ReplicaSets when it
- *   extracts `k8s.deployment.name`;
+ *   extracts `k8s.deployment.uid` or reads `k8s.deployment.name` from the ReplicaSet object (not its name);
  * - the event exporter: list and watch events, and with leader election the `configmapsleases` lock of its
  *   client-go (get/update of the named ConfigMap and Lease, create of both) in its own namespace.
  */
@@ -93,7 +93,13 @@ function collectorNeeds(config: any, where: string): Need[] {
   for (const [name, p] of Object.entries<any>(processors)) {
     if (!/^k8s_?attributes(\/|$)/.test(name)) continue;
     needs.push(...listWatch('pods', `${where}: processor ${name}`));
-    if ((p?.extract?.metadata ?? []).includes('k8s.deployment.name')) needs.push(...listWatch('replicasets.apps', `${where}: processor ${name} extracts k8s.deployment.name`));
+    // Since 0.15x the processor derives k8s.deployment.name from the ReplicaSet's name (deployment_name_from_replicaset
+    // defaults to true) and watches ReplicaSets only for the Deployment's uid or with that option off.
+    const metadata: string[] = p?.extract?.metadata ?? [];
+    const fromReplicaSetName = p?.extract?.deployment_name_from_replicaset !== false;
+    if (metadata.includes('k8s.deployment.uid') || (metadata.includes('k8s.deployment.name') && !fromReplicaSetName)) {
+      needs.push(...listWatch('replicasets.apps', `${where}: processor ${name} needs the Deployment behind each ReplicaSet`));
+    }
   }
   return needs;
 }
