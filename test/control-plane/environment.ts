@@ -125,7 +125,8 @@ export async function removeEnvironment(cp: ControlPlane, objects: readonly K8sO
   for (const ns of namespaces) {
     for (const pvc of (await cp.client.request('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims`)).body?.items ?? []) {
       const claim = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata.name}`;
-      await cp.client.mergePatch(claim, { metadata: { finalizers: null } });
+      const res = await cp.client.request('PATCH', claim, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+      if (res.status !== 200 && res.status !== 404) throw new Error(`PATCH ${claim}: HTTP ${res.status}: ${res.body?.message}`);
       await cp.client.delete(claim);
     }
   }

@@ -110,10 +110,6 @@ export class KubeClient {
     return this.must<T>('POST', path, body);
   }
 
-  mergePatch<T = any>(path: string, body: unknown): Promise<T> {
-    return this.must<T>('PATCH', path, body, 'application/merge-patch+json');
-  }
-
   /** Deletes; an object already gone is fine. */
   async delete(path: string, gracePeriodSeconds?: number): Promise<void> {
     const query = gracePeriodSeconds === undefined ? '' : `${path.includes('?') ? '&' : '?'}gracePeriodSeconds=${gracePeriodSeconds}`;
