@@ -168,6 +168,23 @@ describe.each(withAlertmanager)('%s: a service failure travels Prometheus → Al
     for (const r of sink.requests.filter((x) => x.path.startsWith('/telegram/'))) expect(r.path).toBe(`/telegram/bot${secrets['telegram-bot-token']}/sendMessage`);
   });
 
+  test('a critical alert inhibits its warning twin: the warning\'s receivers hear nothing of it, the critical\'s are notified', async () => {
+    const startsAt = new Date().toISOString();
+    const twin = (severity: string) => ({ labels: { alertname: 'DiskAlmostFull', severity, namespace, service: 'ledger', pod: 'ledger-0', instance: 'ledger-0:9100' }, annotations: { summary: `ledger disk (${severity})` }, startsAt });
+    const res = await fetch(`${alertmanager.url}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([twin('critical'), twin('warning')]) });
+    expect(res.status).toBe(200);
+    const amYml = parse(amConfig);
+    const pathsOf = (labels: Record<string, string>) =>
+      routedTo(amConfig, labels).flatMap((receiver) => Object.keys(amYml.receivers.find((r: any) => r.name === receiver)).filter((k) => k !== 'name').map((k) => SINK_PATHS[k]));
+    const base = { alertname: 'DiskAlmostFull', namespace, service: 'ledger' };
+    const criticalPaths = pathsOf({ ...base, severity: 'critical' });
+    const warningOnly = pathsOf({ ...base, severity: 'warning' }).filter((p) => !criticalPaths.includes(p));
+    expect(warningOnly.length).toBeGreaterThan(0);
+    for (const p of criticalPaths) await sink.waitFor(p, (r) => r.body.includes('ledger disk (critical)'), 90_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(sink.requests.filter((r) => r.body.includes('ledger disk (warning)')).map((r) => r.path)).toEqual([]);
+  });
+
   test('restarted on its data directory, Alertmanager keeps a silence and pages nothing again before the repeat interval, while a new unsilenced alert still arrives', async () => {
     // A silence for the breaker of another service, before that breaker opens.
     const now = new Date();
