@@ -198,11 +198,12 @@ describe('exporter command line', () => {
 });
 
 describe('databaseUrlEnv', () => {
-  test('GIVEN a service THEN DATABASE_URL carries application_name and references the password variable defined before it', () => {
+  test('GIVEN a service THEN the user and password are Secret or plain variables and DATABASE_URL carries application_name, no credential', () => {
     const env = databaseUrlEnv({ service: 'task-service', host: 'postgres.java-tasks.svc', database: 'tasks', user: 'tasks', password: { secretName: 's', key: 'k' } });
     expect(env).toEqual([
-      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
-      { name: 'DATABASE_URL', value: 'postgres://tasks:$(DB_PASSWORD)@postgres.java-tasks.svc:5432/tasks?sslmode=disable&application_name=task-service' },
+      { name: 'PGUSER', value: 'tasks' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      { name: 'DATABASE_URL', value: 'postgres://postgres.java-tasks.svc:5432/tasks?sslmode=disable&application_name=task-service' },
     ]);
   });
 
@@ -210,6 +211,13 @@ describe('databaseUrlEnv', () => {
     expect(() =>
       databaseUrlEnv({ service: 'task service', host: 'h', database: 'd', user: 'u', password: { secretName: 's', key: 'k' } }),
     ).toThrow(/service must be letters, digits, "-", "_" and ".", got "task service"/);
+  });
+
+  test('fails if the Secret reference or the TLS mode is not one Kubernetes or libpq accepts', () => {
+    const ok = { service: 'svc', host: 'h', database: 'd', user: 'u', password: { secretName: 's', key: 'k' } };
+    expect(() => databaseUrlEnv({ ...ok, password: { secretName: 's', key: 'pass word' } })).toThrow('databaseUrlEnv: password.key "pass word" must be a Secret key');
+    expect(() => databaseUrlEnv({ ...ok, sslmode: 'prefer' as 'disable' })).toThrow('databaseUrlEnv: sslmode "prefer" must be one of disable, require, verify-full');
+    expect(() => databaseUrlEnv({ ...ok, port: 0 })).toThrow('databaseUrlEnv: port must be 1-65535, got 0');
   });
 });
 

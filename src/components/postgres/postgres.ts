@@ -6,6 +6,7 @@ import type { GrafanaDatasource } from '../grafana/grafana';
 import { postgresDatasource } from '../../dashboards/datasources';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
+import { checkName } from '../../lib/names';
 import { standardLabels } from '../../lib/labels';
 import { ResourceSpec, secureContainer } from '../../lib/workload';
 import { initSql } from './init-sql';
@@ -207,34 +208,61 @@ export class ObservablePostgres extends Construct {
 }
 
 export interface DatabaseUrlOptions {
-  /** The service that connects; becomes `application_name`, so every connection is attributed (seed ADR 10). */
+  /** The service that connects; becomes `application_name`, so every connection is attributed. */
   readonly service: string;
   readonly host: string;
   /** @default 5432 */
   readonly port?: number;
   readonly database: string;
-  readonly user: string;
-  /** The user's password; referenced, never copied. */
+  /** The role to log in as: its name, or the Secret key that holds it. */
+  readonly user: string | SecretKey;
+  /** The role's password; referenced, never copied. */
   readonly password: SecretKey;
-  /** @default 'disable' (in-cluster traffic) */
-  readonly sslmode?: 'disable' | 'require' | 'verify-full';
+  /**
+   * @default 'disable': the stack's own PostgreSQL serves no TLS (in-cluster traffic, limited by its
+   * NetworkPolicy), and libpq's `require` fails against it with "server does not support SSL".
+   * Use 'require' or 'verify-full' for a server that has a certificate.
+   */
+  readonly sslmode?: PostgresSslMode;
 }
 
+export type PostgresSslMode = 'disable' | 'require' | 'verify-full';
+const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-full'];
+const SQL_NAME = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
+
 /**
- * `DB_PASSWORD` from the Secret, then `DATABASE_URL` with
- * `application_name=<service>`. Kubernetes expands `$(DB_PASSWORD)` because it
- * is defined first, so the password is never written into a manifest. The
- * password must be URL-safe (or stored percent-encoded).
+ * A client's connection environment: `PGUSER` and `PGPASSWORD` from the
+ * Secret, and `DATABASE_URL` without any credential, carrying
+ * `application_name=<service>`. libpq (psql, psycopg), pgx, node-postgres and
+ * asyncpg take the user and password from those variables when the URL has
+ * none, so the password needs no URL-escaping and is never in a manifest or a
+ * URL a client might log.
  */
 export function databaseUrlEnv(opts: DatabaseUrlOptions): k8s.EnvVar[] {
-  const word = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
-  for (const [field, value] of [['service', opts.service], ['database', opts.database], ['user', opts.user]] as const) {
-    if (!word.test(value)) throw new Error(`databaseUrlEnv: ${field} must be letters, digits, "-", "_" and ".", got "${value}"`);
+  const where = 'databaseUrlEnv';
+  for (const [field, value] of [['service', opts.service], ['database', opts.database]] as const) {
+    if (!SQL_NAME.test(value)) throw new Error(`${where}: ${field} must be letters, digits, "-", "_" and ".", got "${value}"`);
   }
+  checkName(where, 'host', opts.host, 'subdomain');
   const port = opts.port ?? 5432;
-  const query = `sslmode=${opts.sslmode ?? 'disable'}&application_name=${opts.service}`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${where}: port must be 1-65535, got ${opts.port}`);
+  const sslmode = opts.sslmode ?? 'disable';
+  if (!SSL_MODES.includes(sslmode)) throw new Error(`${where}: sslmode "${sslmode}" must be one of ${SSL_MODES.join(', ')}`);
+  const secretRef = (field: string, ref: SecretKey) => {
+    checkName(where, `${field}.secretName`, ref.secretName, 'subdomain');
+    checkName(where, `${field}.key`, ref.key, 'key');
+    return { secretKeyRef: { name: ref.secretName, key: ref.key } };
+  };
+  let user: k8s.EnvVar;
+  if (typeof opts.user === 'string') {
+    if (!SQL_NAME.test(opts.user)) throw new Error(`${where}: user must be letters, digits, "-", "_" and ".", got "${opts.user}"`);
+    user = { name: 'PGUSER', value: opts.user };
+  } else {
+    user = { name: 'PGUSER', valueFrom: secretRef('user', opts.user) };
+  }
   return [
-    { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: opts.password.secretName, key: opts.password.key } } },
-    { name: 'DATABASE_URL', value: `postgres://${opts.user}:$(DB_PASSWORD)@${opts.host}:${port}/${opts.database}?${query}` },
+    user,
+    { name: 'PGPASSWORD', valueFrom: secretRef('password', opts.password) },
+    { name: 'DATABASE_URL', value: `postgres://${opts.host}:${port}/${opts.database}?sslmode=${sslmode}&application_name=${opts.service}` },
   ];
 }
