@@ -11,6 +11,7 @@ import { standardLabels } from '../../lib/labels';
 import { ResourceSpec, secureContainer } from '../../lib/workload';
 import { initSql } from './init-sql';
 import { EXPORTER_CONFIG_FILE, EXPORTER_CONFIG_YAML, exporterArgs, TOP_STATEMENTS } from './exporter';
+import { postgresStartProblems } from './prerequisites';
 import { serverArgs, serverSettings, ServerSettingsOptions } from './settings';
 
 /** A key of an existing Secret; the stack never creates Secrets, so no password is ever in dist/. */
@@ -32,7 +33,7 @@ export interface ObservablePostgresProps {
   readonly exporterPassword: SecretKey;
   /** pg_stat_statements / auto_explain settings. @default see `serverSettings()` */
   readonly settings?: ServerSettingsOptions;
-  /** Statements the exporter publishes per scrape, by total time. @default 50 (seed 1) */
+  /** Statements the exporter publishes per scrape, by total time. @default 50 */
   readonly topStatements?: number;
   /** @default 5432 */
   readonly port?: number;
@@ -54,6 +55,9 @@ const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
   limits: { cpu: '200m', memory: '128Mi' },
 };
 
+/** StatefulSets already made observable, with the options used and where. */
+const APPLIED = new WeakMap<kplus.StatefulSet, { readonly identity: string; readonly path: string }>();
+
 /**
  * Makes a user-owned PostgreSQL StatefulSet observable:
  * - server settings (`-c` arguments) preloading pg_stat_statements and
@@ -64,6 +68,13 @@ const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
  *   data directory;
  * - a postgres_exporter sidecar with its built-in collectors (`exporter.ts`),
  *   scraped through the `prometheus.io/*` pod annotations like every workload.
+ *
+ * The StatefulSet must be able to start the official image (see
+ * `prerequisites.ts`): a superuser password, a non-root user when
+ * runAsNonRoot is set (cdk8s-plus' default), a volume for PGDATA and, on a
+ * read-only root filesystem (cdk8s-plus' default too), writable socket and
+ * temp directories. Whatever is missing is listed in one error. Applying it
+ * again with the same options changes nothing.
  */
 export class ObservablePostgres extends Construct {
   public readonly settings: Record<string, string>;
@@ -84,9 +95,6 @@ export class ObservablePostgres extends Construct {
     const index = containers.indexOf(container);
     if (!container || index < 0) {
       throw new Error(`ObservablePostgres: statefulSet "${sts.name}" has no container${props.container ? ` named "${props.container.name}"` : 's'}`);
-    }
-    if (containers.some((c) => c.name === 'postgres-exporter')) {
-      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" already has a "postgres-exporter" container; apply ObservablePostgres once`);
     }
     this.port = props.port ?? 5432;
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) {
@@ -109,10 +117,46 @@ export class ObservablePostgres extends Construct {
       port: EXPORTER_PORT,
       topStatements: props.topStatements ?? TOP_STATEMENTS,
     });
-
-    const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
     this.initSqlConfigMapName = `${sts.name}-observability-init`;
     this.exporterConfigMapName = `${sts.name}-exporter-config`;
+
+    // Applied again with the same options, it changes nothing; with other options, it says so.
+    const identity = JSON.stringify({
+      container: container.name,
+      port: this.port,
+      settings: this.settings,
+      initSql: this.initSql,
+      exporterArgs: this.exporterArgs,
+      secrets: [props.grafanaReaderPassword, props.exporterPassword],
+      exporterResources: props.exporterResources ?? DEFAULT_EXPORTER_RESOURCES,
+    });
+    const earlier = APPLIED.get(sts);
+    if (earlier) {
+      if (earlier.identity !== identity) {
+        throw new Error(
+          `ObservablePostgres: statefulSet "${sts.name}" is already observable (${earlier.path}) with other options; apply ObservablePostgres to it once`,
+        );
+      }
+      return;
+    }
+
+    if (containers.some((c) => c.name === 'postgres-exporter')) {
+      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" already has a container named "postgres-exporter", the name of the sidecar it adds`);
+    }
+
+    // The pod as written so far, JSON patches included: what the kubelet would get without this construct.
+    const rendered = ApiObject.of(sts).toJson();
+    const claimTemplates = ((rendered.spec.volumeClaimTemplates ?? []) as { metadata?: { name?: string } }[]).map((t) => t.metadata?.name ?? '');
+    const problems = postgresStartProblems(rendered.spec.template.spec, index, claimTemplates);
+    if (problems.length > 0) {
+      throw new Error(
+        `ObservablePostgres: statefulSet "${sts.name}" (container "${container.name}") cannot start the official PostgreSQL image as written:\n` +
+          problems.map((p) => `  - ${p}`).join('\n'),
+      );
+    }
+    APPLIED.set(sts, { identity, path: this.node.path });
+
+    const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
     new k8s.KubeConfigMap(this, 'init-sql', {
       metadata: { name: this.initSqlConfigMapName, namespace, labels },
       data: { [INIT_SQL_FILE]: this.initSql },
