@@ -10,8 +10,9 @@ const KNOWN_UIDS = new Set<string>(Object.values(DATASOURCE).map((d) => d.uid));
  * does not wrap), panels or targets without a known datasource, targets without
  * a unique refId, and a dashboard without the deploy markers.
  */
-export function lintDashboard(json: any, deployTag: string): string[] {
+export function lintDashboard(json: any, deployTag: string, extraDatasourceUids: readonly string[] = []): string[] {
   const uid = json.uid ?? '(no uid)';
+  const known = new Set([...KNOWN_UIDS, ...extraDatasourceUids]);
   const problems: string[] = [];
   const panels: any[] = json.panels ?? [];
   const ids = new Map<number, string>();
@@ -26,14 +27,14 @@ export function lintDashboard(json: any, deployTag: string): string[] {
     else if (g.x < 0 || g.w < 1 || g.h < 1 || g.x + g.w > GRID_WIDTH) problems.push(`${name} does not fit the ${GRID_WIDTH}-column grid: ${JSON.stringify(g)}`);
 
     if (!p.datasource?.uid) problems.push(`${name} has no datasource`);
-    else if (!KNOWN_UIDS.has(p.datasource.uid)) problems.push(`${name} uses datasource uid "${p.datasource.uid}", not one of src/dashboards/datasources.ts`);
+    else if (!known.has(p.datasource.uid)) problems.push(`${name} uses datasource uid "${p.datasource.uid}", not one Grafana will have (${[...known].join(', ')})`);
     const refIds = new Set<string>();
     for (const t of p.targets ?? []) {
       if (!t.refId) problems.push(`${name} has a target without refId`);
       else if (refIds.has(t.refId)) problems.push(`${name} has two targets with refId ${t.refId}`);
       refIds.add(t.refId);
       const ds = t.datasource?.uid ?? p.datasource?.uid;
-      if (!ds || !KNOWN_UIDS.has(ds)) problems.push(`${name} target ${t.refId} has no known datasource`);
+      if (!ds || !known.has(ds)) problems.push(`${name} target ${t.refId} has no known datasource`);
     }
   });
   for (let i = 0; i < panels.length; i++) {
