@@ -254,6 +254,7 @@ export class Stack extends Construct {
         passwordKey: config.grafana.adminCredentials.passwordKey,
       },
       anonymousViewer: config.grafana.anonymousViewer,
+      ingress: config.grafana.ingress,
       storageSize: config.grafana.storage.size,
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,

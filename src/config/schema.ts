@@ -118,6 +118,32 @@ const grafana = z
       ),
     storage: storage('5Gi').describe("Grafana's database volume (annotations, users, alert state). Default: 5Gi."),
     resources: resources.optional(),
+    ingress: z
+      .strictObject({
+        host: z
+          .string()
+          .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+            error: 'expected a host name like "grafana.example.com" (lower-case, no scheme, port or path)',
+          })
+          .describe('The host name users open.'),
+        className: z
+          .string()
+          .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, { error: 'expected an IngressClass name, like "nginx"' })
+          .optional()
+          .describe("The IngressClass. Default: the cluster's default IngressClass."),
+        tlsSecretName: dnsLabel('the name of an existing Secret')
+          .optional()
+          .describe('Existing TLS Secret for the host, in namespaces.monitoring; HTTPS when set (GF_SERVER_ROOT_URL follows). Default: HTTP.'),
+        annotations: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe('Annotations for your ingress controller or cert-manager. Default: none.'),
+      })
+      .optional()
+      .describe(
+        'An Ingress to Grafana, so users reach it from outside the cluster; Grafana\'s public URL is set from it. Restrict who may ' +
+          "open Grafana's port with ingressNamespaces (your controller's namespace). Default: none (port-forward).",
+      ),
     dashboards: z
       .array(
         z.strictObject({
