@@ -139,6 +139,29 @@ describe('bad user dashboards and datasources are refused at synth, naming the f
     );
   });
 
+  test('GIVEN an export with rows and a mixed panel THEN rows query nothing and are let through, and each target is checked', () => {
+    const d = exampleDashboard();
+    d.panels = [
+      { id: 10, type: 'row', title: 'Requests', collapsed: false, gridPos: { x: 0, y: 0, w: 24, h: 1 }, panels: [] },
+      { ...d.panels[0], gridPos: { x: 0, y: 1, w: 12, h: 8 } },
+      {
+        ...d.panels[1],
+        gridPos: { x: 12, y: 1, w: 12, h: 8 },
+        datasource: { type: 'datasource', uid: '-- Mixed --' },
+        targets: [d.panels[0].targets[0], { ...d.panels[1].targets[0], refId: 'B' }],
+      },
+      { id: 11, type: 'row', title: 'Database', collapsed: true, gridPos: { x: 0, y: 9, w: 24, h: 1 }, panels: [{ ...d.panels[1], id: 12, gridPos: { x: 0, y: 10, w: 12, h: 8 } }] },
+    ];
+    const stack = stackWith({ dashboards: [{ file: 'd.json' }], datasources: [ORDERS_DB] }, { 'd.json': d });
+    expect(JSON.parse(stack.files.get('dashboards/orders-team.json')!).panels).toHaveLength(4);
+
+    d.panels[3].panels[0].datasource = { type: 'mysql', uid: 'legacy-db' };
+    d.panels[2].targets[1].datasource = undefined;
+    expect(() => stackWith({ dashboards: [{ file: 'd.json' }], datasources: [ORDERS_DB] }, { 'd.json': d })).toThrow(
+      /panel "Orders waiting for payment" target B has no known datasource[\s\S]*panel "Orders waiting for payment" uses datasource uid "legacy-db"/,
+    );
+  });
+
   test('fails if the dashboard takes the uid of a built-in one', () => {
     const d = { ...exampleDashboard(), uid: 'stack-health' };
     expect(() => stackWith({ dashboards: [{ file: 'd.json' }], datasources: [ORDERS_DB] }, { 'd.json': d })).toThrow(
