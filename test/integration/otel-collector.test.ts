@@ -30,6 +30,9 @@ import { FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api';
 import { freePort, problemLines, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
 import { environments, REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
+import { startPrometheus, StartedServer } from '../support/prometheus-pods';
+import { LLM_METRICS, SPANMETRICS_ID } from '../../src/components/otel-collector/llm-metrics';
+import { seriesCatalogue } from '../../src/catalog/metrics';
 
 jest.setTimeout(180_000);
 
@@ -430,6 +433,180 @@ describe.each(RUNS.map((r) => [r.id, r] as const))('the collector %s', (_id, r) 
     expect(shutdown).toContain('Shutdown complete');
     expect(proc.child.exitCode).toBe(0);
     expect({ id: r.id, problems: problemLines(shutdown, [PRW_WAL_STOP_LINE]) }).toEqual({ id: r.id, problems: [] });
+  });
+});
+
+/** An OTLP/JSON span of `durationMs` ending now, with string and int attributes. */
+function otlpSpan(name: string, durationMs: number, attributes: Record<string, string | number>, error = false) {
+  const end = BigInt(Date.now()) * 1_000_000n;
+  const id = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('');
+  return {
+    traceId: id(16),
+    spanId: id(8),
+    name,
+    kind: 3, // CLIENT: the service calls the provider's API.
+    startTimeUnixNano: String(end - BigInt(durationMs) * 1_000_000n),
+    endTimeUnixNano: String(end),
+    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } })),
+    status: error ? { code: 2, message: 'rate limited' } : { code: 1 },
+  };
+}
+
+/** An instant query's result vector (the test's Prometheus; throws on an error answer). */
+async function promQuery(url: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body: any = await res.json();
+  if (body.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(body)}`);
+  return body.data.result;
+}
+
+/**
+ * LLM provider comparison: the AI service's openai.chat / anthropic.chat spans, sent over OTLP/HTTP to the
+ * synthesized gateway, come out of its spanmetrics and signal_to_metrics connectors as series in the
+ * environment's real Prometheus (remote write), and the agent-loop dashboard's provider panels read them.
+ */
+const LLM_RUN = RUNS.find(
+  (r) =>
+    Object.keys(r.config.connectors ?? {}).some((id) => id === SPANMETRICS_ID) &&
+    fs.existsSync(path.join(synthesizedShippedConfigs(), r.id.split('/')[0], 'dashboards', 'agent-loop.json')),
+);
+
+describe('LLM provider metrics from spans, through the gateway into Prometheus', () => {
+  if (!LLM_RUN) throw new Error('no shipped environment has a gateway with the LLM span metrics and an agent-loop dashboard');
+  const r = LLM_RUN;
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const dashboard = JSON.parse(fs.readFileSync(path.join(envDir, 'dashboards', 'agent-loop.json'), 'utf8'));
+  const panelExprs = (title: string): string[] => {
+    const panel = (dashboard.panels as any[]).find((p) => p.title === title);
+    if (!panel) throw new Error(`agent-loop.json has no panel "${title}"`);
+    return panel.targets.map((t: any) => t.expr);
+  };
+  // The service the dashboard shows, read from its queries: the spans are that service's.
+  const service = /service_name="([^"]+)"/.exec(panelExprs('Tokens by provider')[0])?.[1];
+  let fakeApi: FakeKubeApi;
+  let standIns: StandIns;
+  let prometheus: StartedServer;
+  let proc: RunningProcess;
+  let receiver: string;
+
+  beforeAll(async () => {
+    if (!service) throw new Error('the Tokens by provider panel names no service_name');
+    fakeApi = await startFakeKubeApi({ lists: { pods: [] } });
+    standIns = await startStandIns();
+    prometheus = await startPrometheus(envDir, { kubeconfig: fakeApi.kubeconfig, alertmanager: `127.0.0.1:${await freePort()}` });
+    const work = tempDir('otelcol-llm');
+    const copy = await testCopy(r, work, standIns);
+    // Metrics go to the real Prometheus (its remote-write receiver), the rest to the stand-ins.
+    const prw = copy.config.exporters.prometheus_remote_write;
+    prw.endpoint = toLoopback(r.config.exporters.prometheus_remote_write.endpoint, Number(new URL(prometheus.url).port));
+    const configFile = path.join(work, 'config.yaml');
+    fs.writeFileSync(configFile, toYaml(copy.config));
+    const args = r.args.map((a) => (a === `--config=${r.configPath}` ? `--config=${configFile}` : a));
+    proc = startProcess(`${r.id} (LLM spans)`, OTELCOL, args, { cwd: work, env: { ...processEnv(r), KUBECONFIG: fakeApi.kubeconfig } });
+    await proc.waitForHttp(copy.healthUrl, READY_WITHIN_MS);
+    receiver = copy.config.receivers.otlp.protocols.http.endpoint;
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    await standIns?.close();
+    await fakeApi?.close();
+  });
+
+  test('turns openai.chat and anthropic.chat spans into calls, errors, latency and tokens per provider and model; other spans into nothing', async () => {
+    const chat = (provider: string, model: string, input: number, output: number) => ({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': provider,
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': input,
+      'gen_ai.usage.output_tokens': output,
+    });
+    const spans = [
+      otlpSpan('openai.chat', 1200, chat('openai', 'gpt-4o', 120, 45)),
+      otlpSpan('openai.chat', 800, chat('openai', 'gpt-4o', 80, 20)),
+      otlpSpan('openai.chat', 300, { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' }, true),
+      otlpSpan('anthropic.chat', 2500, chat('anthropic', 'claude-sonnet-4-5', 300, 90)),
+      otlpSpan('GET /orders', 40, { 'http.request.method': 'GET' }),
+    ];
+    const send = async () => {
+      const res = await fetch(`http://${receiver}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }],
+        }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await send();
+    // spanmetrics flushes on its interval and the batch processor on its timeout; the bound only guards against a hang.
+    const calls = async () => promQuery(prometheus.url, `${LLM_METRICS.calls}{service_name="${service}"}`);
+    const deadline = Date.now() + 180_000;
+    while ((await calls()).length < 3 || (await promQuery(prometheus.url, LLM_METRICS.outputTokens)).length < 2) {
+      if (Date.now() > deadline) throw new Error(`no LLM series reached Prometheus; collector log:\n${proc.log().slice(-4000)}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const seen = async (expr: string) =>
+      (await promQuery(prometheus.url, expr)).map((s) => ({ ...s.metric, value: Number(s.value[1]) })).sort((a: any, b: any) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const byProvider = (expr: string) => seen(`sum by (gen_ai_provider_name, gen_ai_request_model, status_code) (${expr})`);
+    expect(await byProvider(LLM_METRICS.calls)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', status_code: 'STATUS_CODE_OK', value: 1 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', status_code: 'STATUS_CODE_ERROR', value: 1 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', status_code: 'STATUS_CODE_OK', value: 2 },
+    ]);
+    // The error span has no token attributes: it adds no token sample.
+    expect(await byProvider(LLM_METRICS.inputTokens)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', value: 300 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', value: 200 },
+    ]);
+    expect(await byProvider(LLM_METRICS.outputTokens)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', value: 90 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', value: 65 },
+    ]);
+    // Latency: the 2.5 s call is above the 2 s bucket's bound and within the 4 s one; the sum is the seconds spent.
+    expect(await seen(`sum by (le) (${LLM_METRICS.duration}_bucket{gen_ai_provider_name="anthropic", le=~"2|4"})`)).toEqual([
+      { le: '2', value: 0 },
+      { le: '4', value: 1 },
+    ]);
+    expect(await seen(`sum by (gen_ai_provider_name) (${LLM_METRICS.duration}_sum)`)).toEqual([
+      { gen_ai_provider_name: 'anthropic', value: 2.5 },
+      { gen_ai_provider_name: 'openai', value: 2.3 },
+    ]);
+    // The plain HTTP span made no series.
+    expect(await seen(`count({__name__=~"llm_.+", span_name="GET /orders"})`)).toEqual([]);
+    console.log(
+      'LLM series in Prometheus:\n' +
+        (await promQuery(prometheus.url, '{__name__=~"llm_.+", __name__!~".+_bucket"}')).map((s) => `${JSON.stringify(s.metric)} ${s.value[1]}`).join('\n'),
+    );
+
+    // A second batch, so every panel's rate() has two samples, then the dashboard's own queries answer per provider.
+    await send();
+    const rangeFree = (expr: string) => expr.replace(/\$__rate_interval/g, '5m');
+    const panels = ['Latency by provider (p95)', 'Tokens by provider', 'Errors by provider'];
+    const until2 = Date.now() + 120_000;
+    for (const title of panels) {
+      for (const expr of panelExprs(title)) {
+        let providers: string[] = [];
+        while ((providers = (await promQuery(prometheus.url, rangeFree(expr))).map((s) => s.metric.gen_ai_provider_name).sort()).length === 0) {
+          if (Date.now() > until2) break;
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+        expect({ title, expr, providers: [...new Set(providers)] }).toEqual({ title, expr, providers: title === 'Errors by provider' ? ['openai'] : ['anthropic', 'openai'] });
+      }
+    }
+    // The trace exporter's target is the gRPC stand-in, which answers without a response message, so the
+    // exporter reports each batch it sends there; every other line must be clean.
+    const tracesExporter = r.config.service.pipelines.traces.exporters[0];
+    const standInLine = new RegExp(`"otelcol\\.component\\.id":"${tracesExporter}".*received no response message`);
+    expect({ problems: problemLines(proc.log(), [standInLine]) }).toEqual({ problems: [] });
+    // Every label Prometheus holds on the LLM series is one the metric catalogue declares for it.
+    const catalogue = seriesCatalogue();
+    const undeclared = (await promQuery(prometheus.url, '{__name__=~"llm_.+"}')).flatMap((s) =>
+      Object.keys(s.metric)
+        .filter((l) => l !== '__name__' && !catalogue.get(s.metric.__name__)?.labels.has(l))
+        .map((l) => `${s.metric.__name__}: ${l}`),
+    );
+    expect([...new Set(undeclared)]).toEqual([]);
   });
 });
 
