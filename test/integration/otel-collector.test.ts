@@ -20,7 +20,8 @@ import * as http2 from 'http2';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildExample } from '../../examples/instrumented-service/main';
 import { toolSpec } from '../../scripts/tools/catalog';
@@ -33,6 +34,7 @@ import { requireTool, run } from '../support/tools';
 import { startPrometheus, StartedServer } from '../support/prometheus-pods';
 import { LLM_METRICS, SPANMETRICS_ID } from '../../src/components/otel-collector/llm-metrics';
 import { seriesCatalogue } from '../../src/catalog/metrics';
+import { instrument } from '../../src/instrumentation/instrument';
 
 jest.setTimeout(180_000);
 
@@ -460,6 +462,39 @@ async function promQuery(url: string, expr: string): Promise<Array<{ metric: Rec
   return body.data.result;
 }
 
+/** The gateway `r` as synthesized, remote-writing into its environment's real Prometheus (with its rules). */
+interface GatewayAndPrometheus {
+  readonly prometheus: StartedServer;
+  readonly proc: RunningProcess;
+  /** The gateway's config as the test runs it (loopback addresses). */
+  readonly config: Record<string, any>;
+  close(): Promise<void>;
+}
+
+async function startGatewayAndPrometheus(r: CollectorRun, envDir: string, label: string, pods: object[] = []): Promise<GatewayAndPrometheus> {
+  const fakeApi = await startFakeKubeApi({ lists: { pods } });
+  const standIns = await startStandIns();
+  const prometheus = await startPrometheus(envDir, { kubeconfig: fakeApi.kubeconfig, alertmanager: `127.0.0.1:${await freePort()}` });
+  const work = tempDir('otelcol-prometheus');
+  const copy = await testCopy(r, work, standIns);
+  // Metrics go to the real Prometheus (its remote-write receiver), the rest to the stand-ins.
+  copy.config.exporters.prometheus_remote_write.endpoint = toLoopback(r.config.exporters.prometheus_remote_write.endpoint, Number(new URL(prometheus.url).port));
+  const configFile = path.join(work, 'config.yaml');
+  fs.writeFileSync(configFile, toYaml(copy.config));
+  const args = r.args.map((a) => (a === `--config=${r.configPath}` ? `--config=${configFile}` : a));
+  const proc = startProcess(`${r.id} (${label})`, OTELCOL, args, { cwd: work, env: { ...processEnv(r), KUBECONFIG: fakeApi.kubeconfig } });
+  await proc.waitForHttp(copy.healthUrl, READY_WITHIN_MS);
+  return {
+    prometheus,
+    proc,
+    config: copy.config,
+    close: async () => {
+      await standIns.close();
+      await fakeApi.close();
+    },
+  };
+}
+
 /**
  * LLM provider comparison: the AI service's openai.chat / anthropic.chat spans, sent over OTLP/HTTP to the
  * synthesized gateway, come out of its spanmetrics and signal_to_metrics connectors as series in the
@@ -483,34 +518,21 @@ describe('LLM provider metrics from spans, through the gateway into Prometheus',
   };
   // The service the dashboard shows, read from its queries: the spans are that service's.
   const service = /service_name="([^"]+)"/.exec(panelExprs('Tokens by provider')[0])?.[1];
-  let fakeApi: FakeKubeApi;
-  let standIns: StandIns;
+  let pair: GatewayAndPrometheus;
   let prometheus: StartedServer;
   let proc: RunningProcess;
   let receiver: string;
 
   beforeAll(async () => {
     if (!service) throw new Error('the Tokens by provider panel names no service_name');
-    fakeApi = await startFakeKubeApi({ lists: { pods: [] } });
-    standIns = await startStandIns();
-    prometheus = await startPrometheus(envDir, { kubeconfig: fakeApi.kubeconfig, alertmanager: `127.0.0.1:${await freePort()}` });
-    const work = tempDir('otelcol-llm');
-    const copy = await testCopy(r, work, standIns);
-    // Metrics go to the real Prometheus (its remote-write receiver), the rest to the stand-ins.
-    const prw = copy.config.exporters.prometheus_remote_write;
-    prw.endpoint = toLoopback(r.config.exporters.prometheus_remote_write.endpoint, Number(new URL(prometheus.url).port));
-    const configFile = path.join(work, 'config.yaml');
-    fs.writeFileSync(configFile, toYaml(copy.config));
-    const args = r.args.map((a) => (a === `--config=${r.configPath}` ? `--config=${configFile}` : a));
-    proc = startProcess(`${r.id} (LLM spans)`, OTELCOL, args, { cwd: work, env: { ...processEnv(r), KUBECONFIG: fakeApi.kubeconfig } });
-    await proc.waitForHttp(copy.healthUrl, READY_WITHIN_MS);
-    receiver = copy.config.receivers.otlp.protocols.http.endpoint;
+    pair = await startGatewayAndPrometheus(r, envDir, 'LLM spans');
+    ({ prometheus, proc } = pair);
+    receiver = pair.config.receivers.otlp.protocols.http.endpoint;
   });
 
   afterAll(async () => {
     await stopAll();
-    await standIns?.close();
-    await fakeApi?.close();
+    await pair?.close();
   });
 
   test('turns openai.chat and anthropic.chat spans into calls, errors, latency and tokens per provider and model; other spans into nothing', async () => {
@@ -705,3 +727,150 @@ async function until(done: () => boolean, timeoutMs: number, message: () => stri
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * JMX: a JVM with MBeans shaped like Debezium's PostgreSQL connector and Kafka Connect's worker
+ * (test/fixtures/jmx, compiled here with javac), started as `instrument()` sets up a service that declares
+ * `jmx` (the OpenTelemetry Java agent at the image's version, its env, the Debezium rules from the
+ * ConfigMap), sends OTLP to the synthesized gateway, which remote-writes into the environment's real
+ * Prometheus with its rules: the lag arrives as debezium_source_connector_lag_seconds with its labels, and
+ * CDCLagCritical fires through real rule evaluation when the MBean says 90 s, not while it says 5 s.
+ */
+const JMX_RUN = RUNS.find((r) => {
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const rulesDir = path.join(envDir, 'rules');
+  return (
+    r.id.endsWith('/otel-collector') &&
+    fs.existsSync(rulesDir) &&
+    fs.readdirSync(rulesDir).some((f) => fs.readFileSync(path.join(rulesDir, f), 'utf8').includes('alert: CDCLagCritical'))
+  );
+});
+
+describe('JMX metrics of a Debezium connector through the Java agent, the gateway and Prometheus, up to CDCLagCritical', () => {
+  if (!JMX_RUN) throw new Error('no shipped environment has a gateway and the CDCLagCritical rule');
+  const r = JMX_RUN;
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const AGENT_JAR = requireTool('otel-java-agent');
+  const SERVER = 'platform-kernel';
+  const SERVICE = 'debezium-connect';
+  const POD_UID = '5b0f6c1e-7d2a-4e8b-9c3d-1a2b3c4d5e6f';
+  let pair: GatewayAndPrometheus;
+  let jvm: RunningProcess;
+  let lagFile: string;
+  let cdcRule: { threshold: number; forSeconds: number };
+
+  /** The Debezium Connect workload as a user instruments it: the catalogue's jmx declaration for it. */
+  function instrumentedConnect() {
+    const chart = new Chart(Testing.app(), 'connect', { namespace: 'platform-services' });
+    const deployment = new kplus.Deployment(chart, 'connect', { containers: [{ name: 'connect', image: 'quay.io/debezium/connect:3.3', portNumber: 8083 }] });
+    instrument(deployment, {
+      service: SERVICE,
+      collectorNamespace: 'monitoring',
+      environment: r.id.split('/')[0],
+      httpPort: 8083,
+      jmx: { targetSystems: ['kafka-connect', 'jvm'], debezium: true },
+    });
+    const objects = Testing.synth(chart) as any[];
+    const workload = objects.find((o) => o.kind === 'Deployment');
+    const pod = workload.spec.template.spec;
+    const container = pod.containers[0];
+    const rules = objects.find((o) => o.kind === 'ConfigMap')?.data;
+    return { pod, container, rules, namespace: workload.metadata.namespace as string };
+  }
+
+  beforeAll(async () => {
+    const rule = fs
+      .readdirSync(path.join(envDir, 'rules'))
+      .flatMap((f) => (parse(fs.readFileSync(path.join(envDir, 'rules', f), 'utf8')).groups as any[]).flatMap((g) => g.rules))
+      .find((x: any) => x.alert === 'CDCLagCritical');
+    cdcRule = { threshold: Number(/>\s*([\d.]+)\s*$/.exec(rule.expr)?.[1]), forSeconds: Number(/^(\d+)m$/.exec(rule.for)?.[1]) * 60 };
+    expect(cdcRule.threshold).toBeGreaterThan(5);
+    const { pod, container, rules, namespace } = instrumentedConnect();
+    // The API shows the pod, so the gateway's k8s_attributes finds it by the k8s.pod.uid the agent reports.
+    const apiPod = {
+      metadata: { name: `${SERVICE}-7c9d5b8f6d-q2w4e`, namespace, uid: POD_UID, labels: { 'app.kubernetes.io/name': SERVICE } },
+      spec: { nodeName: NODE_NAME, containers: pod.containers },
+      status: { phase: 'Running', podIP: '10.244.1.23', startTime: '2026-01-01T00:00:00Z' },
+    };
+    pair = await startGatewayAndPrometheus(r, envDir, 'JMX', [apiPod]);
+
+    const work = tempDir('jmx-jvm');
+    fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'jmx', 'DebeziumLikeMBeans.java'), path.join(work, 'DebeziumLikeMBeans.java'));
+    const javac = run('javac', ['-d', work, path.join(work, 'DebeziumLikeMBeans.java')], { timeoutMs: 120_000 });
+    expect({ code: javac.code, err: javac.stderr }).toEqual({ code: 0, err: '' });
+
+    // The pod's paths and addresses, moved to this machine: the agent's volume is the resolved jar, the rules
+    // volume a file with the ConfigMap's content, the collector's Service the gateway's loopback port.
+    const agentMount = container.volumeMounts.find((m: any) => pod.initContainers[0].volumeMounts.some((i: any) => i.name === m.name));
+    const rulesMount = container.volumeMounts.find((m: any) => pod.volumes.find((v: any) => v.name === m.name)?.configMap);
+    const rulesFile = path.join(work, 'rules.yaml');
+    fs.writeFileSync(rulesFile, Object.values<string>(rules)[0]);
+    const grpc = pair.config.receivers.otlp.protocols.grpc.endpoint;
+    const env: Record<string, string> = {};
+    for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: any }>) {
+      if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.uid') env[e.name] = POD_UID;
+      else if (e.value !== undefined) env[e.name] = e.value.replace(/\$\((\w+)\)/g, (m, v) => env[v] ?? m);
+      else throw new Error(`env ${e.name}: ${JSON.stringify(e.valueFrom)} is not stood in for`);
+    }
+    env.JAVA_TOOL_OPTIONS = env.JAVA_TOOL_OPTIONS.replace(`${agentMount.mountPath}/javaagent.jar`, AGENT_JAR);
+    env.OTEL_JMX_CONFIG = env.OTEL_JMX_CONFIG.replace(new RegExp(`^${rulesMount.mountPath}/[^/]+$`), rulesFile);
+    env.OTEL_EXPORTER_OTLP_ENDPOINT = toLoopback(env.OTEL_EXPORTER_OTLP_ENDPOINT, Number(grpc.split(':')[1]));
+    const podPaths = [`${agentMount.mountPath}/`, `${rulesMount.mountPath}/`, '.svc:'];
+    expect(Object.entries(env).filter(([, v]) => podPaths.some((p) => v.includes(p)))).toEqual([]);
+    lagFile = path.join(work, 'lag-ms');
+    fs.writeFileSync(lagFile, '5000');
+    jvm = startProcess('Debezium-like JVM', 'java', ['-cp', work, 'DebeziumLikeMBeans', SERVER, lagFile], { cwd: work, env });
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    await pair?.close();
+  });
+
+  const query = (expr: string) => promQuery(pair.prometheus.url, expr);
+  async function waitFor<T>(what: string, get: () => Promise<T | undefined>, withinMs: number): Promise<T> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const v = await get();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`${what} within ${withinMs / 1000} s; JVM log:\n${jvm.log().slice(-3000)}\ncollector log:\n${pair.proc.log().slice(-3000)}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+  const cdcAlerts = async () => ((await (await fetch(`${pair.prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts.filter((a: any) => a.labels.alertname === 'CDCLagCritical');
+
+  test('debezium_source_connector_lag_seconds arrives in seconds with its labels, beside the Kafka Connect and JVM series', async () => {
+    const lag = await waitFor('no debezium_source_connector_lag_seconds in Prometheus', async () => (await query('debezium_source_connector_lag_seconds'))[0], 120_000);
+    console.log(`JMX series in Prometheus:\n${(await query('{__name__=~"debezium_.+|kafka_connect_.+"}')).map((x) => `${JSON.stringify(x.metric)} ${x.value[1]}`).join('\n')}`);
+    expect(Number(lag.value[1])).toBe(5);
+    expect(lag.metric).toMatchObject({ server: SERVER, service_name: SERVICE });
+    expect((await query('debezium_source_connector_events_read_total')).map((x) => x.metric.server)).toEqual([SERVER]);
+    expect((await query('debezium_source_connector_snapshot_duration_seconds')).map((x) => Number(x.value[1]))).toEqual([42]);
+    expect((await query('kafka_connect_worker_connector_count')).length).toBe(1);
+    expect((await query(`jvm_memory_used_bytes{service_name="${SERVICE}"}`)).length).toBeGreaterThan(0);
+    // Every label on the Debezium series is one the metric catalogue declares for it.
+    const catalogue = seriesCatalogue();
+    const undeclared = (await query('{__name__=~"debezium_.+"}')).flatMap((x) =>
+      Object.keys(x.metric).filter((l) => l !== '__name__' && !catalogue.get(x.metric.__name__)?.labels.has(l)).map((l) => `${x.metric.__name__}: ${l}`),
+    );
+    expect([...new Set(undeclared)]).toEqual([]);
+    expect(await cdcAlerts()).toEqual([]);
+  });
+
+  test('CDCLagCritical fires through the rule when the MBean says 90 s', async () => {
+    fs.writeFileSync(lagFile, '90000');
+    await waitFor('the lag never reached 90 s', async () => ((await query('max(debezium_source_connector_lag_seconds) == 90')).length > 0 ? true : undefined), 120_000);
+    expect(90).toBeGreaterThan(cdcRule.threshold);
+    // Pending first, firing after the rule's `for` and an evaluation; the bound only guards against a hang.
+    const firing = await waitFor(
+      'CDCLagCritical never fired',
+      async () => (await cdcAlerts()).find((a: any) => a.state === 'firing'),
+      (cdcRule.forSeconds + 120) * 1000,
+    );
+    // The pod's namespace, added by the gateway, and the connector: what the rule groups by.
+    expect(firing.labels).toEqual({ alertname: 'CDCLagCritical', severity: 'critical', k8s_namespace_name: 'platform-services', job: `platform-services/${SERVICE}`, server: SERVER });
+    expect(Number(firing.value)).toBe(90);
+    console.log(`CDCLagCritical: ${JSON.stringify({ labels: firing.labels, state: firing.state, value: firing.value, activeAt: firing.activeAt })}`);
+    expect({ problems: problemLines(pair.proc.log()) }).toEqual({ problems: [] });
+  });
+});

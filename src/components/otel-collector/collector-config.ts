@@ -125,6 +125,18 @@ export interface GatewayConfigOptions {
   readonly metricsExternalLabels?: Readonly<Record<string, string>>;
 }
 
+/** The pod metadata the gateway's k8s_attributes puts on every item (and so, as labels, on remote-written series). */
+export const GATEWAY_K8S_METADATA = [
+  'k8s.namespace.name',
+  'k8s.pod.name',
+  'k8s.pod.uid',
+  'k8s.node.name',
+  'k8s.deployment.name',
+  'k8s.statefulset.name',
+  'k8s.daemonset.name',
+  'k8s.container.name',
+] as const;
+
 /** The trace exporter of the gateway, by destination. */
 function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Record<string, unknown> } {
   const set = [opts.jaegerOtlpEndpoint, opts.tracesOtlpHttpUrl, opts.traceLoadBalancing].filter((d) => d !== undefined);
@@ -186,18 +198,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       k8s_attributes: {
         auth_type: 'serviceAccount',
         passthrough: false,
-        extract: {
-          metadata: [
-            'k8s.namespace.name',
-            'k8s.pod.name',
-            'k8s.pod.uid',
-            'k8s.node.name',
-            'k8s.deployment.name',
-            'k8s.statefulset.name',
-            'k8s.daemonset.name',
-            'k8s.container.name',
-          ],
-        },
+        extract: { metadata: [...GATEWAY_K8S_METADATA] },
         // An agent (or an SDK) may already have set the pod; otherwise the sending connection names it.
         pod_association: [
           { sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] },
