@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { buildExample } from '../examples/instrumented-service/main';
 import { instrument, InstrumentOptions } from '../src/instrumentation/instrument';
+import { IMAGES, imageName } from '../src/lib/images';
 import { validateObjects } from './support/k8s-schema';
 
 const OPTS: InstrumentOptions = { service: 'svc', collectorNamespace: 'monitoring', environment: 'prod', httpPort: 8080 };
@@ -167,3 +168,52 @@ describe('instrument()', () => {
   });
 });
 
+
+describe('instrument() with jmx', () => {
+  const jmx = { targetSystems: ['kafka-connect', 'jvm'], debezium: true } as const;
+
+  test('GIVEN a Debezium Connect service THEN the agent is copied from its image, loaded by JAVA_TOOL_OPTIONS, and reads the Debezium rules', () => {
+    const { chart, d } = deployment(['connect']);
+    instrument(d, { ...OPTS, jmx });
+    const objects = Testing.synth(chart) as any[];
+    expect(validateObjects(objects)).toEqual([]);
+    const spec = objects.find((o) => o.kind === 'Deployment').spec.template.spec;
+    const init = spec.initContainers[0];
+    expect(init.image).toBe(imageName(IMAGES.otelJavaAgent));
+    const env = Object.fromEntries(spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    // The jar the init container writes is the one JAVA_TOOL_OPTIONS loads, through the same volume.
+    const copied = init.command[init.command.length - 1];
+    expect(env.JAVA_TOOL_OPTIONS).toBe(`-javaagent:${copied}`);
+    const agentVolume = init.volumeMounts[0];
+    expect(spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: agentVolume.name, mountPath: agentVolume.mountPath, readOnly: true }));
+    expect(copied.startsWith(`${agentVolume.mountPath}/`)).toBe(true);
+    // The rules file the agent reads is the ConfigMap's, mounted where OTEL_JMX_CONFIG points.
+    const configMap = objects.find((o) => o.kind === 'ConfigMap');
+    const rulesMount = spec.containers[0].volumeMounts.find((m: any) => spec.volumes.find((v: any) => v.name === m.name)?.configMap?.name === configMap.metadata.name);
+    expect(env.OTEL_JMX_CONFIG).toBe(`${rulesMount.mountPath}/${Object.keys(configMap.data)[0]}`);
+    expect(configMap.data[Object.keys(configMap.data)[0]]).toContain('MilliSecondsBehindSource');
+    expect(env).toMatchObject({ OTEL_JMX_METRICS_EXPERIMENTAL_INCLUDED: 'kafka.connect.*', OTEL_INSTRUMENTATION_RUNTIME_TELEMETRY_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'none' });
+  });
+
+  test('GIVEN only the JVM THEN no rules ConfigMap and no experimental JMX metrics', () => {
+    const { chart, d } = deployment(['app']);
+    instrument(d, { ...OPTS, jmx: { targetSystems: ['jvm'] } });
+    const objects = Testing.synth(chart) as any[];
+    expect(objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    const names = objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(names).not.toContain('OTEL_JMX_CONFIG');
+    expect(names).not.toContain('OTEL_JMX_METRICS_EXPERIMENTAL_INCLUDED');
+  });
+
+  test('fails if the container already sets JAVA_TOOL_OPTIONS', () => {
+    const chart = Testing.chart();
+    const d = new kplus.Deployment(chart, 'd', {
+      containers: [{ name: 'app', image: 'example/app:1', portNumber: 8080, envVariables: { JAVA_TOOL_OPTIONS: kplus.EnvValue.fromValue('-Xmx1g') } }],
+    });
+    expect(() => instrument(d, { ...OPTS, jmx })).toThrow('instrument: the container "app" already sets JAVA_TOOL_OPTIONS; jmx needs it to load the agent');
+  });
+
+  test('fails if no target system is named', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, jmx: { targetSystems: [] } })).toThrow(/jmx: targetSystems is empty; name at least one of jvm, kafka-broker, kafka-connect/);
+  });
+});

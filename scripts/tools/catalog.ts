@@ -33,7 +33,10 @@ export type ToolSource =
    * etcd's embed server), built with its committed go.sum. */
   | { kind: 'local-go'; dir: string; pkg: string; ldflags?: string[] }
   /** Files shipped inside an npm package (devDependency), at `node_modules/<package>/<path>`. */
-  | { kind: 'npm'; packageName: string; path: string };
+  | { kind: 'npm'; packageName: string; path: string }
+  /** A jar from Maven Central, fetched with `mvn` (dependency:copy) into the cache and checked against its
+   * pinned SHA-256; run as `java -jar <jar> <versionArgs>` to read its version. Never committed. */
+  | { kind: 'maven'; groupId: string; artifactId: string; sha256: string };
 
 export interface ToolSpec {
   /** The command name; also the `OBS_TOOL_<NAME>` environment variable (upper case, `-` as `_`). */
@@ -207,6 +210,29 @@ function alloySyntaxTool(): ToolSpec {
   };
 }
 
+/**
+ * The OpenTelemetry Java agent whose JMX metrics module `instrument()` puts into a Java service: the jar the
+ * Operator's autoinstrumentation-java image ships, at that image's tag. Its SHA-256 is pinned here, so a
+ * changed artifact is refused; bumping the image tag needs the new jar's digest.
+ */
+function otelJavaAgentTool(): ToolSpec {
+  return {
+    name: 'otel-java-agent',
+    image: 'otelJavaAgent',
+    version: semverOfTag(tagOf('otelJavaAgent')),
+    build: 'otel-java-agent',
+    source: {
+      kind: 'maven',
+      groupId: 'io.opentelemetry.javaagent',
+      artifactId: 'opentelemetry-javaagent',
+      sha256: 'e43a270df53c6f423e0ab157be9c27ccc01d5dc3232e162fe54777573db2f149',
+    },
+    // The agent's main class prints its version.
+    versionArgs: [],
+    parseVersion: (output: string) => /^(\d+\.\d+\.\d+)\s*$/m.exec(output)?.[1],
+  };
+}
+
 function postgresTools(): ToolSpec[] {
   const version = semverOfTag(tagOf('postgres'));
   return ['initdb', 'pg_ctl', 'postgres'].map((name) => ({
@@ -297,6 +323,7 @@ export const TOOLS: readonly ToolSpec[] = [
     parseVersion: (output: string) => /\tmod\tgithub\.com\/resmoio\/kubernetes-event-exporter\tv(\d+\.\d+\.\d+)/.exec(output)?.[1],
   },
   collectorTool(),
+  otelJavaAgentTool(),
   jaegerTool(),
   alloySyntaxTool(),
   ...postgresTools(),

@@ -45,6 +45,26 @@ function localModuleKey(spec: ToolSpec): string {
   return `-${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** Where a tool's file lives in its build directory: `bin/<name>`, or `lib/<artifactId>-<version>.jar` for a jar. */
+function cachedFile(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): string {
+  if (spec.source.kind === 'maven') return path.join(buildDir(spec, env), 'lib', `${spec.source.artifactId}-${spec.version}.jar`);
+  return path.join(buildDir(spec, env), 'bin', spec.name);
+}
+
+function sha256Of(file: string): string {
+  return require('crypto').createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** A jar is usable when it is the pinned artifact; a binary when it can be run. */
+function isUsable(spec: ToolSpec, file: string): boolean {
+  if (spec.source.kind !== 'maven') return isExecutable(file);
+  try {
+    return fs.statSync(file).isFile() && sha256Of(file) === spec.source.sha256;
+  } catch {
+    return false;
+  }
+}
+
 function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
@@ -63,7 +83,9 @@ export function reportedVersion(spec: ToolSpec, binary: string): string | undefi
   const r =
     spec.versionArgs === null
       ? spawnSync('go', ['version', '-m', binary], { encoding: 'utf8', timeout: 30_000 })
-      : spawnSync(binary, [...spec.versionArgs], { encoding: 'utf8', timeout: 30_000, env: versionEnv(spec) });
+      : spec.source.kind === 'maven'
+        ? spawnSync('java', ['-jar', binary, ...spec.versionArgs], { encoding: 'utf8', timeout: 30_000 })
+        : spawnSync(binary, [...spec.versionArgs], { encoding: 'utf8', timeout: 30_000, env: versionEnv(spec) });
   const version = r.error ? undefined : spec.parseVersion(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   versionCache.set(key, version);
   return version;
@@ -87,10 +109,10 @@ export function findTool(name: string, env: NodeJS.ProcessEnv = process.env): Re
   const spec = toolSpec(name);
   const explicit = env[envVarOf(name)];
   if (explicit) {
-    const v = isExecutable(explicit) ? reportedVersion(spec, explicit) : undefined;
+    const v = isUsable(spec, explicit) ? reportedVersion(spec, explicit) : undefined;
     if (v !== spec.version) {
       throw new ToolError(
-        `${envVarOf(name)}=${explicit} ${isExecutable(explicit) ? `reports version ${v ?? '(none)'}` : 'is not an executable file'}, ` +
+        `${envVarOf(name)}=${explicit} ${isUsable(spec, explicit) ? `reports version ${v ?? '(none)'}` : spec.source.kind === 'maven' ? `is not the pinned jar (sha256 ${spec.source.sha256})` : 'is not an executable file'}, ` +
           `but ${versionOrigin(spec)} is ${spec.version}. Unset it to build the right one with \`npm run tools\`.`,
       );
     }
@@ -107,13 +129,21 @@ export function findTool(name: string, env: NodeJS.ProcessEnv = process.env): Re
     }
     return { name, version: v, path: file, source: 'npm' };
   }
+  if (spec.source.kind === 'maven') {
+    const jar = cachedFile(spec, env);
+    if (isUsable(spec, jar) && reportedVersion(spec, jar) === spec.version) return { name, version: spec.version, path: jar, source: 'cache' };
+    throw new ToolError(
+      `${name} ${spec.version} (the version of ${versionOrigin(spec)}) is not fetched: run \`npm run tools\` ` +
+        `(needs Maven and Java on PATH and access to Maven Central), or set ${envVarOf(name)} to the jar.`,
+    );
+  }
   for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.resolve(dir, name);
     if (isExecutable(candidate) && reportedVersion(spec, candidate) === spec.version) {
       return { name, version: spec.version, path: candidate, source: 'path' };
     }
   }
-  const cached = path.join(buildDir(spec, env), 'bin', name);
+  const cached = cachedFile(spec, env);
   if (isExecutable(cached) && reportedVersion(spec, cached) === spec.version) {
     return { name, version: spec.version, path: cached, source: 'cache' };
   }
@@ -159,11 +189,29 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
   const log = path.join(staging, 'build.log');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `obs-tool-${first.build}-`));
   const started = Date.now();
-  const what = first.source.kind === 'go-module' ? `${first.source.module}@${first.source.moduleVersion}` : `scripts/tools/go/${first.source.kind === 'local-go' ? first.source.dir : ''}`;
-  progress(`building ${specs.map((s) => s.name).join(', ')} ${first.version} from ${what} (log: ${path.join(dest, 'build.log')})`);
+  const what =
+    first.source.kind === 'go-module'
+      ? `${first.source.module}@${first.source.moduleVersion}`
+      : first.source.kind === 'maven'
+        ? `Maven Central ${first.source.groupId}:${first.source.artifactId}`
+        : `scripts/tools/go/${first.source.kind === 'local-go' ? first.source.dir : ''}`;
+  progress(`${first.source.kind === 'maven' ? 'fetching' : 'building'} ${specs.map((s) => s.name).join(', ')} ${first.version} from ${what} (log: ${path.join(dest, 'build.log')})`);
   const ticker = setInterval(() => progress(`  … ${first.build}: ${Math.round((Date.now() - started) / 1000)} s`), 30_000);
   try {
-    if (first.source.kind === 'go-module' && first.source.install) {
+    if (first.source.kind === 'maven') {
+      const { groupId, artifactId, sha256 } = first.source;
+      // Maven's own client, which checks the repository's checksums; the pinned SHA-256 is checked after it.
+      await runLogged(
+        'mvn',
+        ['-B', '-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${groupId}:${artifactId}:${first.version}`, `-DoutputDirectory=${path.join(staging, 'lib')}`],
+        work,
+        log,
+        process.env,
+      );
+      const jar = path.join(staging, 'lib', `${artifactId}-${first.version}.jar`);
+      const actual = fs.existsSync(jar) ? sha256Of(jar) : 'no file';
+      if (actual !== sha256) throw new ToolError(`${groupId}:${artifactId}:${first.version} has sha256 ${actual}, but the catalogue pins ${sha256}`);
+    } else if (first.source.kind === 'go-module' && first.source.install) {
       // `go install <module>@<version>` also reads the module's version list (to report a deprecation), which the
       // proxy refuses for some modules (403). `go mod download` of the exact version works and leaves that list in
       // the module cache, so the cache is asked first, as a file proxy.
@@ -211,7 +259,7 @@ async function buildGroup(specs: ToolSpec[], progress: (line: string) => void): 
       }
       const modFlag = first.source.kind === 'go-module' ? ['-mod=mod'] : [];
       for (const spec of specs) {
-        if (spec.source.kind === 'npm') throw new Error('mixed sources in one build');
+        if (spec.source.kind === 'npm' || spec.source.kind === 'maven') throw new Error('mixed sources in one build');
         await runLogged(
           'go',
           ['build', ...modFlag, '-trimpath', `-ldflags=${ldflagsArg(spec.source.ldflags)}`, '-o', path.join(staging, 'bin', spec.name), spec.source.pkg],
@@ -255,7 +303,7 @@ export async function ensureTools(names: string[] = TOOLS.map((t) => t.name), pr
   for (const specs of missing.values()) {
     // Another process (a second `npm run tools`, a test run) may have finished this build meanwhile.
     versionCache.clear();
-    if (specs.every((s) => isExecutable(path.join(buildDir(s), 'bin', s.name)))) continue;
+    if (specs.every((s) => isUsable(s, cachedFile(s)))) continue;
     // Build the whole group, so the cache directory always holds all of its binaries.
     const group = TOOLS.filter((t) => t.build === specs[0].build && t.version === specs[0].version);
     try {

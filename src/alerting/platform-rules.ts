@@ -53,13 +53,15 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       },
       {
         alert: 'CDCLagCritical',
-        expr: 'max by (namespace, job, instance) (debezium_source_connector_lag_seconds) > %{seconds}',
+        // The lag comes from the Java agent in the connector's JVM, through the collector: the pod's namespace is
+        // k8s_namespace_name, the job is <namespace>/<service>, and `server` names the connector.
+        expr: 'max by (k8s_namespace_name, job, server) (debezium_source_connector_lag_seconds) > %{seconds}',
         // Seed 2: a minute past the SLA rules out a single slow batch.
         for: '1m',
         severity: 'critical',
         thresholds: { seconds: { value: 60, description: 'Debezium source lag in seconds' } },
         summary: 'The CDC pipeline lags behind the database.',
-        description: 'Debezium on {{ $labels.instance }} is {{ $value | humanize }}s behind the WAL (limit %{seconds}s); check the Kafka brokers and the connector status.',
+        description: 'Debezium connector {{ $labels.server }} ({{ $labels.job }}) is {{ $value | humanize }}s behind the WAL (limit %{seconds}s); check the Kafka brokers and the connector status.',
       },
       {
         alert: 'WALBloatCritical',

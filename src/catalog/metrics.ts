@@ -1,5 +1,16 @@
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { PLANS_COUNT } from '../components/postgres/rules';
+import {
+  LLM_METRICS,
+  LLM_RESOURCE_ATTRIBUTES,
+  LLM_SPAN_LABELS,
+  promLabel,
+  SPANMETRICS_COLLECTOR_LABEL,
+  SPANMETRICS_LABELS,
+  TOKENS_COLLECTOR_LABEL,
+} from '../components/otel-collector/llm-metrics';
+import { GATEWAY_K8S_METADATA } from '../components/otel-collector/collector-config';
+import { JAVA_AGENT_RESOURCE_ATTRIBUTES } from '../instrumentation/jmx';
 import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
 
 /**
@@ -29,7 +40,9 @@ export type ScrapeSource =
   | 'jaeger'
   | 'otel-collector'
   | 'gpu-exporter'
-  | 'loki-ruler';
+  | 'loki-ruler'
+  | 'llm-spans'
+  | 'java-agent';
 
 export interface MetricSpec {
   readonly name: string;
@@ -81,6 +94,21 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   // Not scraped: Loki's ruler remote-writes its recording rules' results (loki.ts `ruler.remote_write`,
   // no external labels), so a series carries only what its LogQL aggregation keeps.
   'loki-ruler': [],
+  // Not scraped: the gateway derives them from LLM call spans and remote-writes them; the span's resource
+  // becomes labels (resource_to_telemetry_conversion), and remote write maps service.name and
+  // service.instance.id to job and instance as well.
+  'llm-spans': ['job', 'instance', 'otel_scope_name', ...LLM_RESOURCE_ATTRIBUTES.map(promLabel)],
+  // Not scraped: the OpenTelemetry Java agent in a service's JVM (instrument() with jmx) pushes OTLP to the
+  // gateway, which remote-writes. The resource becomes labels: what instrument() sets, what the agent's
+  // remaining detectors and SDK add, and the pod metadata the gateway's k8s_attributes adds.
+  'java-agent': [
+    'job',
+    'instance',
+    'otel_scope_name',
+    'otel_scope_version',
+    ...JAVA_AGENT_RESOURCE_ATTRIBUTES.map(promLabel),
+    ...GATEWAY_K8S_METADATA.map(promLabel),
+  ],
 };
 
 const m = (source: ScrapeSource | readonly ScrapeSource[], emitter: string, type: MetricType, name: string, labels: string[] = []): MetricSpec => ({
@@ -281,10 +309,18 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'seed 2 services', 'histogram', 'valkey_operation_duration_ms', ['service', 'command']),
   // 0 = closed, 1 = half-open, 2 = open.
   m(SERVICE, 'seed 2 services', 'gauge', 'circuit_breaker_state', ['service', 'target']),
+  // Seed 2 lists it with the Debezium metrics, but no Debezium MBean carries a WAL size: nothing produces it yet.
   m(SERVICE, 'seed 2 Debezium (JMX)', 'counter', 'debezium_source_connector_wal_bytes_total'),
-  m(SERVICE, 'seed 2 Debezium (JMX)', 'counter', 'debezium_source_connector_events_read_total'),
-  m(SERVICE, 'seed 2 Debezium (JMX)', 'gauge', 'debezium_source_connector_lag_seconds'),
-  m(SERVICE, 'seed 2 Debezium (JMX)', 'gauge', 'debezium_source_connector_snapshot_duration_ms'),
+  // From Debezium's PostgreSQL connector MBeans through the Java agent (src/instrumentation/jmx.ts); `server`
+  // is the connector's topic prefix.
+  m('java-agent', 'Debezium PostgreSQL connector (JMX, Java agent)', 'counter', 'debezium_source_connector_events_read_total', ['server']),
+  m('java-agent', 'Debezium PostgreSQL connector (JMX, Java agent)', 'gauge', 'debezium_source_connector_lag_seconds', ['server']),
+  m('java-agent', 'Debezium PostgreSQL connector (JMX, Java agent)', 'gauge', 'debezium_source_connector_snapshot_duration_seconds', ['server']),
+  // ---- LLM calls (the AI service's openai.chat / anthropic.chat spans), derived by the collector gateway ----
+  m('llm-spans', 'collector gateway spanmetrics (LLM call spans)', 'counter', LLM_METRICS.calls, [...LLM_SPAN_LABELS, ...SPANMETRICS_LABELS, SPANMETRICS_COLLECTOR_LABEL]),
+  m('llm-spans', 'collector gateway spanmetrics (LLM call spans)', 'histogram', LLM_METRICS.duration, [...LLM_SPAN_LABELS, ...SPANMETRICS_LABELS, SPANMETRICS_COLLECTOR_LABEL]),
+  m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.inputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
+  m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.outputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
   m(SERVICE, 'seed 2 IAM, Domain Resolver', 'gauge', 'vault_health_check_failed', ['service']),
   m(SERVICE, 'seed 2 Money', 'gauge', 'money_hold_worker_last_heartbeat_seconds', ['service']),
 

@@ -1,3 +1,4 @@
+import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
 import { z } from 'zod';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../lib/units';
 import { promqlSyntaxError } from './promql';
@@ -532,6 +533,22 @@ const service = z.strictObject({
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
   saga: z.boolean().default(false).describe('The service records saga_steps_total / saga_step_duration_seconds (seed 1). Default: false.'),
+  jmx: z
+    .strictObject({
+      targetSystems: z
+        .array(z.enum(Object.keys(JMX_TARGET_SYSTEMS) as [JmxTargetSystem, ...JmxTargetSystem[]]))
+        .min(1, { error: 'name at least one target system' })
+        .describe(`What to read over JMX: ${Object.keys(JMX_TARGET_SYSTEMS).join(', ')}. Required.`),
+      debezium: z
+        .boolean()
+        .default(false)
+        .describe('The service runs Debezium\'s PostgreSQL connector: its MBeans become the debezium_source_connector_* series. Default: false.'),
+    })
+    .optional()
+    .describe(
+      'A Java service whose JMX metrics the platform collects: instrument() runs the OpenTelemetry Java agent in its JVM, ' +
+        'which sends them over OTLP to the collector. Default: none.',
+    ),
   slo: serviceSlo,
 });
 

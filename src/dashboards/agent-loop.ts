@@ -1,4 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { GEN_AI, LLM_METRICS, promLabel, STATUS_ERROR, STATUS_LABEL } from '../components/otel-collector/llm-metrics';
 import { GridLayout, jaegerSearchPanel, logsPanel, lokiTimeseriesPanel, newDashboard, timeseriesPanel } from './presets';
 
 /**
@@ -20,13 +21,17 @@ export function agentLoopDashboard(opts: { service: string; namespace: string })
   const grid = new GridLayout();
   const F = AGENT_LOG_FIELDS;
   const stream = `{app="${opts.service}"} | json`;
+  const provider = promLabel(GEN_AI.provider);
+  const model = promLabel(GEN_AI.model);
+  // The LLM series carry the span's resource: service.name as service_name (llm-metrics.ts).
+  const llm = `service_name="${opts.service}"`;
   const count = (layer: string, by?: string) =>
     `sum${by ? ` by (${by})` : ''} (count_over_time(${stream} | ${F.layer}="${layer}" [$__auto]))`;
   return newDashboard({
     uid: 'agent-loop',
     title: 'Agent loop',
     tags: ['services', 'ai', 'agent'],
-    description: `${opts.service}: requests, LLM round-trips, tool calls, cache and guardrail outcomes, and openai.chat / anthropic.chat spans.`,
+    description: `${opts.service}: requests, LLM round-trips, tool calls, cache and guardrail outcomes, and openai.chat / anthropic.chat spans with latency, tokens and errors per provider.`,
   })
     .withPanel(
       timeseriesPanel({
@@ -67,6 +72,48 @@ export function agentLoopDashboard(opts: { service: string; namespace: string })
       lokiTimeseriesPanel({
         title: 'Guardrail outcomes',
         targets: [{ expr: count('guardrail', F.guardrailOutcome), legend: `{{${F.guardrailOutcome}}}` }],
+        gridPos: grid.place(8, 8),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Latency by provider (p95)',
+        description: 'From the openai.chat / anthropic.chat spans, by the collector gateway (spanmetrics), per provider and model.',
+        unit: 's',
+        targets: [
+          {
+            expr: `histogram_quantile(0.95, sum by (le, ${provider}, ${model}) (rate(${LLM_METRICS.duration}_bucket{${llm}}[$__rate_interval])))`,
+            legend: `{{${provider}}} {{${model}}}`,
+          },
+        ],
+        gridPos: grid.place(8, 8),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Tokens by provider',
+        description: 'gen_ai.usage.input_tokens and output_tokens of the LLM call spans, per second.',
+        unit: 'short',
+        targets: [
+          { expr: `sum by (${provider}, ${model}) (rate(${LLM_METRICS.inputTokens}{${llm}}[$__rate_interval]))`, legend: `{{${provider}}} {{${model}}} input` },
+          { expr: `sum by (${provider}, ${model}) (rate(${LLM_METRICS.outputTokens}{${llm}}[$__rate_interval]))`, legend: `{{${provider}}} {{${model}}} output` },
+        ],
+        gridPos: grid.place(8, 8),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Errors by provider',
+        description: 'Share of LLM calls whose span ended with an error status, per provider and model.',
+        unit: 'percentunit',
+        targets: [
+          {
+            expr:
+              `sum by (${provider}, ${model}) (rate(${LLM_METRICS.calls}{${llm}, ${STATUS_LABEL}="${STATUS_ERROR}"}[$__rate_interval]))` +
+              ` / sum by (${provider}, ${model}) (rate(${LLM_METRICS.calls}{${llm}}[$__rate_interval]))`,
+            legend: `{{${provider}}} {{${model}}}`,
+          },
+        ],
         gridPos: grid.place(8, 8),
       }),
     )

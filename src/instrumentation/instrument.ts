@@ -1,7 +1,9 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { databaseUrlEnv, PostgresSslMode } from '../components/postgres/postgres';
+import { IMAGES, imageName } from '../lib/images';
 import { checkName } from '../lib/names';
+import { JAVA_AGENT_DIR, JAVA_AGENT_JAR_IN_IMAGE, jmxAgentEnv, JmxOptions, jmxRulesFile, JMX_RULES_DIR, JMX_RULES_FILE } from './jmx';
 
 /**
  * Where the stack's OpenTelemetry Collector listens (OTLP gRPC on 4317, OTLP
@@ -68,6 +70,12 @@ export interface InstrumentOptions {
      */
     readonly sslMode?: PostgresSslMode;
   };
+  /**
+   * A Java service's JMX metrics (the service catalogue's `jmx`): the OpenTelemetry Java agent runs in its JVM
+   * and sends them over OTLP to the collector (see jmx.ts for why in the process).
+   * @default no agent
+   */
+  readonly jmx?: JmxOptions;
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -157,6 +165,8 @@ export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplu
     }
   }
 
+  if (opts.jmx) addJmxAgent(workload, container, opts.service, opts.jmx);
+
   // cdk8s-plus sets probes only at construction, so they are patched onto the container. The patch is
   // applied before the typed L1 conversion, so the port must be an IntOrString (a plain number is dropped).
   const probe = (path: string, periodSeconds: number) => ({
@@ -175,4 +185,35 @@ export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplu
   if (liveness !== false && !own.livenessProbe) patches.push(JsonPatch.add(`${base}/livenessProbe`, probe(liveness, 20)));
   if (readiness !== false && !own.readinessProbe) patches.push(JsonPatch.add(`${base}/readinessProbe`, probe(readiness, 10)));
   if (patches.length > 0) ApiObject.of(workload).addJsonPatch(...patches);
+}
+
+/**
+ * The OpenTelemetry Java agent in the service's container: an init container copies the jar from the agent's
+ * image into a volume, JAVA_TOOL_OPTIONS loads it in whatever JVM the container starts, and the service's
+ * own JMX rules (Debezium's) come from a ConfigMap.
+ */
+function addJmxAgent(workload: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, container: kplus.Container, service: string, jmx: JmxOptions): void {
+  const env = jmxAgentEnv(jmx);
+  if (container.env.variables.JAVA_TOOL_OPTIONS) {
+    throw new Error(`instrument: the container "${container.name}" already sets JAVA_TOOL_OPTIONS; jmx needs it to load the agent`);
+  }
+  const agentVolume = kplus.Volume.fromEmptyDir(workload, `${service}-otel-java-agent`, 'otel-java-agent', { sizeLimit: Size.mebibytes(64) });
+  workload.addInitContainer({
+    name: 'otel-java-agent',
+    image: imageName(IMAGES.otelJavaAgent),
+    command: ['cp', JAVA_AGENT_JAR_IN_IMAGE, `${JAVA_AGENT_DIR}/javaagent.jar`],
+    volumeMounts: [{ path: JAVA_AGENT_DIR, volume: agentVolume }],
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+    resources: {
+      cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
+      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
+    },
+  });
+  container.mount(JAVA_AGENT_DIR, agentVolume, { readOnly: true });
+  const rules = jmxRulesFile(jmx);
+  if (rules !== undefined) {
+    const configMap = new kplus.ConfigMap(workload, `${service}-jmx-rules`, { data: { [JMX_RULES_FILE]: rules } });
+    container.mount(JMX_RULES_DIR, kplus.Volume.fromConfigMap(workload, `${service}-jmx-rules-volume`, configMap, { name: 'otel-jmx-rules' }), { readOnly: true });
+  }
+  for (const [name, value] of Object.entries(env)) container.env.addVariable(name, kplus.EnvValue.fromValue(value));
 }

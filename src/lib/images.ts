@@ -29,6 +29,9 @@ export const IMAGES = {
   jaeger: { repository: 'docker.io/jaegertracing/jaeger', tag: '2.13.0' },
   // The contrib distribution: the core one lacks k8s_attributes, file_storage and prometheus_remote_write.
   otelCollector: { repository: 'docker.io/otel/opentelemetry-collector-contrib', tag: '0.158.0' },
+  // The OpenTelemetry Java agent as the OpenTelemetry Operator packages it (the jar at /javaagent.jar), copied into
+  // a Java service by `instrument()` for its JMX metrics. The tag is the agent's release.
+  otelJavaAgent: { repository: 'ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-java', tag: '2.33.1' },
   loki: { repository: 'docker.io/grafana/loki', tag: '3.7.0' },
   // The last Promtail line: Promtail is end-of-life since 2026-03-02 and its code left the Loki repository in 3.7.
   promtail: { repository: 'docker.io/grafana/promtail', tag: '3.6.0' },

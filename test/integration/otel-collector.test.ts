@@ -20,7 +20,8 @@ import * as http2 from 'http2';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildExample } from '../../examples/instrumented-service/main';
 import { toolSpec } from '../../scripts/tools/catalog';
@@ -30,6 +31,10 @@ import { FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api';
 import { freePort, problemLines, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
 import { environments, REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
+import { startPrometheus, StartedServer } from '../support/prometheus-pods';
+import { LLM_METRICS, SPANMETRICS_ID } from '../../src/components/otel-collector/llm-metrics';
+import { seriesCatalogue } from '../../src/catalog/metrics';
+import { instrument } from '../../src/instrumentation/instrument';
 
 jest.setTimeout(180_000);
 
@@ -433,6 +438,200 @@ describe.each(RUNS.map((r) => [r.id, r] as const))('the collector %s', (_id, r) 
   });
 });
 
+/** An OTLP/JSON span of `durationMs` ending now, with string and int attributes. */
+function otlpSpan(name: string, durationMs: number, attributes: Record<string, string | number>, error = false) {
+  const end = BigInt(Date.now()) * 1_000_000n;
+  const id = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('');
+  return {
+    traceId: id(16),
+    spanId: id(8),
+    name,
+    kind: 3, // CLIENT: the service calls the provider's API.
+    startTimeUnixNano: String(end - BigInt(durationMs) * 1_000_000n),
+    endTimeUnixNano: String(end),
+    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } })),
+    status: error ? { code: 2, message: 'rate limited' } : { code: 1 },
+  };
+}
+
+/** An instant query's result vector (the test's Prometheus; throws on an error answer). */
+async function promQuery(url: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body: any = await res.json();
+  if (body.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(body)}`);
+  return body.data.result;
+}
+
+/** The gateway `r` as synthesized, remote-writing into its environment's real Prometheus (with its rules). */
+interface GatewayAndPrometheus {
+  readonly prometheus: StartedServer;
+  readonly proc: RunningProcess;
+  /** The gateway's config as the test runs it (loopback addresses). */
+  readonly config: Record<string, any>;
+  close(): Promise<void>;
+}
+
+async function startGatewayAndPrometheus(r: CollectorRun, envDir: string, label: string, pods: object[] = []): Promise<GatewayAndPrometheus> {
+  const fakeApi = await startFakeKubeApi({ lists: { pods } });
+  const standIns = await startStandIns();
+  const prometheus = await startPrometheus(envDir, { kubeconfig: fakeApi.kubeconfig, alertmanager: `127.0.0.1:${await freePort()}` });
+  const work = tempDir('otelcol-prometheus');
+  const copy = await testCopy(r, work, standIns);
+  // Metrics go to the real Prometheus (its remote-write receiver), the rest to the stand-ins.
+  copy.config.exporters.prometheus_remote_write.endpoint = toLoopback(r.config.exporters.prometheus_remote_write.endpoint, Number(new URL(prometheus.url).port));
+  const configFile = path.join(work, 'config.yaml');
+  fs.writeFileSync(configFile, toYaml(copy.config));
+  const args = r.args.map((a) => (a === `--config=${r.configPath}` ? `--config=${configFile}` : a));
+  const proc = startProcess(`${r.id} (${label})`, OTELCOL, args, { cwd: work, env: { ...processEnv(r), KUBECONFIG: fakeApi.kubeconfig } });
+  await proc.waitForHttp(copy.healthUrl, READY_WITHIN_MS);
+  return {
+    prometheus,
+    proc,
+    config: copy.config,
+    close: async () => {
+      await standIns.close();
+      await fakeApi.close();
+    },
+  };
+}
+
+/**
+ * LLM provider comparison: the AI service's openai.chat / anthropic.chat spans, sent over OTLP/HTTP to the
+ * synthesized gateway, come out of its spanmetrics and signal_to_metrics connectors as series in the
+ * environment's real Prometheus (remote write), and the agent-loop dashboard's provider panels read them.
+ */
+const LLM_RUN = RUNS.find(
+  (r) =>
+    Object.keys(r.config.connectors ?? {}).some((id) => id === SPANMETRICS_ID) &&
+    fs.existsSync(path.join(synthesizedShippedConfigs(), r.id.split('/')[0], 'dashboards', 'agent-loop.json')),
+);
+
+describe('LLM provider metrics from spans, through the gateway into Prometheus', () => {
+  if (!LLM_RUN) throw new Error('no shipped environment has a gateway with the LLM span metrics and an agent-loop dashboard');
+  const r = LLM_RUN;
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const dashboard = JSON.parse(fs.readFileSync(path.join(envDir, 'dashboards', 'agent-loop.json'), 'utf8'));
+  const panelExprs = (title: string): string[] => {
+    const panel = (dashboard.panels as any[]).find((p) => p.title === title);
+    if (!panel) throw new Error(`agent-loop.json has no panel "${title}"`);
+    return panel.targets.map((t: any) => t.expr);
+  };
+  // The service the dashboard shows, read from its queries: the spans are that service's.
+  const service = /service_name="([^"]+)"/.exec(panelExprs('Tokens by provider')[0])?.[1];
+  let pair: GatewayAndPrometheus;
+  let prometheus: StartedServer;
+  let proc: RunningProcess;
+  let receiver: string;
+
+  beforeAll(async () => {
+    if (!service) throw new Error('the Tokens by provider panel names no service_name');
+    pair = await startGatewayAndPrometheus(r, envDir, 'LLM spans');
+    ({ prometheus, proc } = pair);
+    receiver = pair.config.receivers.otlp.protocols.http.endpoint;
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    await pair?.close();
+  });
+
+  test('turns openai.chat and anthropic.chat spans into calls, errors, latency and tokens per provider and model; other spans into nothing', async () => {
+    const chat = (provider: string, model: string, input: number, output: number) => ({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': provider,
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': input,
+      'gen_ai.usage.output_tokens': output,
+    });
+    const spans = [
+      otlpSpan('openai.chat', 1200, chat('openai', 'gpt-4o', 120, 45)),
+      otlpSpan('openai.chat', 800, chat('openai', 'gpt-4o', 80, 20)),
+      otlpSpan('openai.chat', 300, { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' }, true),
+      otlpSpan('anthropic.chat', 2500, chat('anthropic', 'claude-sonnet-4-5', 300, 90)),
+      otlpSpan('GET /orders', 40, { 'http.request.method': 'GET' }),
+    ];
+    const send = async () => {
+      const res = await fetch(`http://${receiver}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }],
+        }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await send();
+    // spanmetrics flushes on its interval and the batch processor on its timeout; the bound only guards against a hang.
+    const calls = async () => promQuery(prometheus.url, `${LLM_METRICS.calls}{service_name="${service}"}`);
+    const deadline = Date.now() + 180_000;
+    while ((await calls()).length < 3 || (await promQuery(prometheus.url, LLM_METRICS.outputTokens)).length < 2) {
+      if (Date.now() > deadline) throw new Error(`no LLM series reached Prometheus; collector log:\n${proc.log().slice(-4000)}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const seen = async (expr: string) =>
+      (await promQuery(prometheus.url, expr)).map((s) => ({ ...s.metric, value: Number(s.value[1]) })).sort((a: any, b: any) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const byProvider = (expr: string) => seen(`sum by (gen_ai_provider_name, gen_ai_request_model, status_code) (${expr})`);
+    expect(await byProvider(LLM_METRICS.calls)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', status_code: 'STATUS_CODE_OK', value: 1 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', status_code: 'STATUS_CODE_ERROR', value: 1 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', status_code: 'STATUS_CODE_OK', value: 2 },
+    ]);
+    // The error span has no token attributes: it adds no token sample.
+    expect(await byProvider(LLM_METRICS.inputTokens)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', value: 300 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', value: 200 },
+    ]);
+    expect(await byProvider(LLM_METRICS.outputTokens)).toEqual([
+      { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5', value: 90 },
+      { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o', value: 65 },
+    ]);
+    // Latency: the 2.5 s call is above the 2 s bucket's bound and within the 4 s one; the sum is the seconds spent.
+    expect(await seen(`sum by (le) (${LLM_METRICS.duration}_bucket{gen_ai_provider_name="anthropic", le=~"2|4"})`)).toEqual([
+      { le: '2', value: 0 },
+      { le: '4', value: 1 },
+    ]);
+    expect(await seen(`sum by (gen_ai_provider_name) (${LLM_METRICS.duration}_sum)`)).toEqual([
+      { gen_ai_provider_name: 'anthropic', value: 2.5 },
+      { gen_ai_provider_name: 'openai', value: 2.3 },
+    ]);
+    // The plain HTTP span made no series.
+    expect(await seen(`count({__name__=~"llm_.+", span_name="GET /orders"})`)).toEqual([]);
+    console.log(
+      'LLM series in Prometheus:\n' +
+        (await promQuery(prometheus.url, '{__name__=~"llm_.+", __name__!~".+_bucket"}')).map((s) => `${JSON.stringify(s.metric)} ${s.value[1]}`).join('\n'),
+    );
+
+    // A second batch, so every panel's rate() has two samples, then the dashboard's own queries answer per provider.
+    await send();
+    const rangeFree = (expr: string) => expr.replace(/\$__rate_interval/g, '5m');
+    const panels = ['Latency by provider (p95)', 'Tokens by provider', 'Errors by provider'];
+    const until2 = Date.now() + 120_000;
+    for (const title of panels) {
+      for (const expr of panelExprs(title)) {
+        let providers: string[] = [];
+        while ((providers = (await promQuery(prometheus.url, rangeFree(expr))).map((s) => s.metric.gen_ai_provider_name).sort()).length === 0) {
+          if (Date.now() > until2) break;
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+        expect({ title, expr, providers: [...new Set(providers)] }).toEqual({ title, expr, providers: title === 'Errors by provider' ? ['openai'] : ['anthropic', 'openai'] });
+      }
+    }
+    // The trace exporter's target is the gRPC stand-in, which answers without a response message, so the
+    // exporter reports each batch it sends there; every other line must be clean.
+    const tracesExporter = r.config.service.pipelines.traces.exporters[0];
+    const standInLine = new RegExp(`"otelcol\\.component\\.id":"${tracesExporter}".*received no response message`);
+    expect({ problems: problemLines(proc.log(), [standInLine]) }).toEqual({ problems: [] });
+    // Every label Prometheus holds on the LLM series is one the metric catalogue declares for it.
+    const catalogue = seriesCatalogue();
+    const undeclared = (await promQuery(prometheus.url, '{__name__=~"llm_.+"}')).flatMap((s) =>
+      Object.keys(s.metric)
+        .filter((l) => l !== '__name__' && !catalogue.get(s.metric.__name__)?.labels.has(l))
+        .map((l) => `${s.metric.__name__}: ${l}`),
+    );
+    expect([...new Set(undeclared)]).toEqual([]);
+  });
+});
+
 /**
  * The instrumented example service (examples/instrumented-service) as the API would show one of its pods, and
  * the resource its SDK reports: OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as synthesized, with the
@@ -528,3 +727,150 @@ async function until(done: () => boolean, timeoutMs: number, message: () => stri
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * JMX: a JVM with MBeans shaped like Debezium's PostgreSQL connector and Kafka Connect's worker
+ * (test/fixtures/jmx, compiled here with javac), started as `instrument()` sets up a service that declares
+ * `jmx` (the OpenTelemetry Java agent at the image's version, its env, the Debezium rules from the
+ * ConfigMap), sends OTLP to the synthesized gateway, which remote-writes into the environment's real
+ * Prometheus with its rules: the lag arrives as debezium_source_connector_lag_seconds with its labels, and
+ * CDCLagCritical fires through real rule evaluation when the MBean says 90 s, not while it says 5 s.
+ */
+const JMX_RUN = RUNS.find((r) => {
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const rulesDir = path.join(envDir, 'rules');
+  return (
+    r.id.endsWith('/otel-collector') &&
+    fs.existsSync(rulesDir) &&
+    fs.readdirSync(rulesDir).some((f) => fs.readFileSync(path.join(rulesDir, f), 'utf8').includes('alert: CDCLagCritical'))
+  );
+});
+
+describe('JMX metrics of a Debezium connector through the Java agent, the gateway and Prometheus, up to CDCLagCritical', () => {
+  if (!JMX_RUN) throw new Error('no shipped environment has a gateway and the CDCLagCritical rule');
+  const r = JMX_RUN;
+  const envDir = path.join(synthesizedShippedConfigs(), r.id.split('/')[0]);
+  const AGENT_JAR = requireTool('otel-java-agent');
+  const SERVER = 'platform-kernel';
+  const SERVICE = 'debezium-connect';
+  const POD_UID = '5b0f6c1e-7d2a-4e8b-9c3d-1a2b3c4d5e6f';
+  let pair: GatewayAndPrometheus;
+  let jvm: RunningProcess;
+  let lagFile: string;
+  let cdcRule: { threshold: number; forSeconds: number };
+
+  /** The Debezium Connect workload as a user instruments it: the catalogue's jmx declaration for it. */
+  function instrumentedConnect() {
+    const chart = new Chart(Testing.app(), 'connect', { namespace: 'platform-services' });
+    const deployment = new kplus.Deployment(chart, 'connect', { containers: [{ name: 'connect', image: 'quay.io/debezium/connect:3.3', portNumber: 8083 }] });
+    instrument(deployment, {
+      service: SERVICE,
+      collectorNamespace: 'monitoring',
+      environment: r.id.split('/')[0],
+      httpPort: 8083,
+      jmx: { targetSystems: ['kafka-connect', 'jvm'], debezium: true },
+    });
+    const objects = Testing.synth(chart) as any[];
+    const workload = objects.find((o) => o.kind === 'Deployment');
+    const pod = workload.spec.template.spec;
+    const container = pod.containers[0];
+    const rules = objects.find((o) => o.kind === 'ConfigMap')?.data;
+    return { pod, container, rules, namespace: workload.metadata.namespace as string };
+  }
+
+  beforeAll(async () => {
+    const rule = fs
+      .readdirSync(path.join(envDir, 'rules'))
+      .flatMap((f) => (parse(fs.readFileSync(path.join(envDir, 'rules', f), 'utf8')).groups as any[]).flatMap((g) => g.rules))
+      .find((x: any) => x.alert === 'CDCLagCritical');
+    cdcRule = { threshold: Number(/>\s*([\d.]+)\s*$/.exec(rule.expr)?.[1]), forSeconds: Number(/^(\d+)m$/.exec(rule.for)?.[1]) * 60 };
+    expect(cdcRule.threshold).toBeGreaterThan(5);
+    const { pod, container, rules, namespace } = instrumentedConnect();
+    // The API shows the pod, so the gateway's k8s_attributes finds it by the k8s.pod.uid the agent reports.
+    const apiPod = {
+      metadata: { name: `${SERVICE}-7c9d5b8f6d-q2w4e`, namespace, uid: POD_UID, labels: { 'app.kubernetes.io/name': SERVICE } },
+      spec: { nodeName: NODE_NAME, containers: pod.containers },
+      status: { phase: 'Running', podIP: '10.244.1.23', startTime: '2026-01-01T00:00:00Z' },
+    };
+    pair = await startGatewayAndPrometheus(r, envDir, 'JMX', [apiPod]);
+
+    const work = tempDir('jmx-jvm');
+    fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'jmx', 'DebeziumLikeMBeans.java'), path.join(work, 'DebeziumLikeMBeans.java'));
+    const javac = run('javac', ['-d', work, path.join(work, 'DebeziumLikeMBeans.java')], { timeoutMs: 120_000 });
+    expect({ code: javac.code, err: javac.stderr }).toEqual({ code: 0, err: '' });
+
+    // The pod's paths and addresses, moved to this machine: the agent's volume is the resolved jar, the rules
+    // volume a file with the ConfigMap's content, the collector's Service the gateway's loopback port.
+    const agentMount = container.volumeMounts.find((m: any) => pod.initContainers[0].volumeMounts.some((i: any) => i.name === m.name));
+    const rulesMount = container.volumeMounts.find((m: any) => pod.volumes.find((v: any) => v.name === m.name)?.configMap);
+    const rulesFile = path.join(work, 'rules.yaml');
+    fs.writeFileSync(rulesFile, Object.values<string>(rules)[0]);
+    const grpc = pair.config.receivers.otlp.protocols.grpc.endpoint;
+    const env: Record<string, string> = {};
+    for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: any }>) {
+      if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.uid') env[e.name] = POD_UID;
+      else if (e.value !== undefined) env[e.name] = e.value.replace(/\$\((\w+)\)/g, (m, v) => env[v] ?? m);
+      else throw new Error(`env ${e.name}: ${JSON.stringify(e.valueFrom)} is not stood in for`);
+    }
+    env.JAVA_TOOL_OPTIONS = env.JAVA_TOOL_OPTIONS.replace(`${agentMount.mountPath}/javaagent.jar`, AGENT_JAR);
+    env.OTEL_JMX_CONFIG = env.OTEL_JMX_CONFIG.replace(new RegExp(`^${rulesMount.mountPath}/[^/]+$`), rulesFile);
+    env.OTEL_EXPORTER_OTLP_ENDPOINT = toLoopback(env.OTEL_EXPORTER_OTLP_ENDPOINT, Number(grpc.split(':')[1]));
+    const podPaths = [`${agentMount.mountPath}/`, `${rulesMount.mountPath}/`, '.svc:'];
+    expect(Object.entries(env).filter(([, v]) => podPaths.some((p) => v.includes(p)))).toEqual([]);
+    lagFile = path.join(work, 'lag-ms');
+    fs.writeFileSync(lagFile, '5000');
+    jvm = startProcess('Debezium-like JVM', 'java', ['-cp', work, 'DebeziumLikeMBeans', SERVER, lagFile], { cwd: work, env });
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    await pair?.close();
+  });
+
+  const query = (expr: string) => promQuery(pair.prometheus.url, expr);
+  async function waitFor<T>(what: string, get: () => Promise<T | undefined>, withinMs: number): Promise<T> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const v = await get();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`${what} within ${withinMs / 1000} s; JVM log:\n${jvm.log().slice(-3000)}\ncollector log:\n${pair.proc.log().slice(-3000)}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+  const cdcAlerts = async () => ((await (await fetch(`${pair.prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts.filter((a: any) => a.labels.alertname === 'CDCLagCritical');
+
+  test('debezium_source_connector_lag_seconds arrives in seconds with its labels, beside the Kafka Connect and JVM series', async () => {
+    const lag = await waitFor('no debezium_source_connector_lag_seconds in Prometheus', async () => (await query('debezium_source_connector_lag_seconds'))[0], 120_000);
+    console.log(`JMX series in Prometheus:\n${(await query('{__name__=~"debezium_.+|kafka_connect_.+"}')).map((x) => `${JSON.stringify(x.metric)} ${x.value[1]}`).join('\n')}`);
+    expect(Number(lag.value[1])).toBe(5);
+    expect(lag.metric).toMatchObject({ server: SERVER, service_name: SERVICE });
+    expect((await query('debezium_source_connector_events_read_total')).map((x) => x.metric.server)).toEqual([SERVER]);
+    expect((await query('debezium_source_connector_snapshot_duration_seconds')).map((x) => Number(x.value[1]))).toEqual([42]);
+    expect((await query('kafka_connect_worker_connector_count')).length).toBe(1);
+    expect((await query(`jvm_memory_used_bytes{service_name="${SERVICE}"}`)).length).toBeGreaterThan(0);
+    // Every label on the Debezium series is one the metric catalogue declares for it.
+    const catalogue = seriesCatalogue();
+    const undeclared = (await query('{__name__=~"debezium_.+"}')).flatMap((x) =>
+      Object.keys(x.metric).filter((l) => l !== '__name__' && !catalogue.get(x.metric.__name__)?.labels.has(l)).map((l) => `${x.metric.__name__}: ${l}`),
+    );
+    expect([...new Set(undeclared)]).toEqual([]);
+    expect(await cdcAlerts()).toEqual([]);
+  });
+
+  test('CDCLagCritical fires through the rule when the MBean says 90 s', async () => {
+    fs.writeFileSync(lagFile, '90000');
+    await waitFor('the lag never reached 90 s', async () => ((await query('max(debezium_source_connector_lag_seconds) == 90')).length > 0 ? true : undefined), 120_000);
+    expect(90).toBeGreaterThan(cdcRule.threshold);
+    // Pending first, firing after the rule's `for` and an evaluation; the bound only guards against a hang.
+    const firing = await waitFor(
+      'CDCLagCritical never fired',
+      async () => (await cdcAlerts()).find((a: any) => a.state === 'firing'),
+      (cdcRule.forSeconds + 120) * 1000,
+    );
+    // The pod's namespace, added by the gateway, and the connector: what the rule groups by.
+    expect(firing.labels).toEqual({ alertname: 'CDCLagCritical', severity: 'critical', k8s_namespace_name: 'platform-services', job: `platform-services/${SERVICE}`, server: SERVER });
+    expect(Number(firing.value)).toBe(90);
+    console.log(`CDCLagCritical: ${JSON.stringify({ labels: firing.labels, state: firing.state, value: firing.value, activeAt: firing.activeAt })}`);
+    expect({ problems: problemLines(pair.proc.log()) }).toEqual({ problems: [] });
+  });
+});

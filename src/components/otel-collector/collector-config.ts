@@ -6,6 +6,17 @@
  * log a deprecation warning at every start.
  */
 
+import {
+  DELTA_TO_CUMULATIVE_ID,
+  deltaToCumulative,
+  FILTER_ID,
+  llmSpanFilter,
+  llmSpanMetrics,
+  llmTokenMetrics,
+  SPANMETRICS_ID,
+  TOKENS_ID,
+} from './llm-metrics';
+
 export const COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, health: 13133, metrics: 8888 } as const;
 
 /** Where file_storage keeps the persistent sending queues. */
@@ -21,6 +32,8 @@ export interface Pipeline {
 
 export interface CollectorConfig {
   extensions: Record<string, unknown>;
+  /** Both ends of a pipeline pair: the exporter of one pipeline and the receiver of another. */
+  connectors?: Record<string, unknown>;
   receivers: Record<string, unknown>;
   processors: Record<string, unknown>;
   exporters: Record<string, any>;
@@ -112,6 +125,18 @@ export interface GatewayConfigOptions {
   readonly metricsExternalLabels?: Readonly<Record<string, string>>;
 }
 
+/** The pod metadata the gateway's k8s_attributes puts on every item (and so, as labels, on remote-written series). */
+export const GATEWAY_K8S_METADATA = [
+  'k8s.namespace.name',
+  'k8s.pod.name',
+  'k8s.pod.uid',
+  'k8s.node.name',
+  'k8s.deployment.name',
+  'k8s.statefulset.name',
+  'k8s.daemonset.name',
+  'k8s.container.name',
+] as const;
+
 /** The trace exporter of the gateway, by destination. */
 function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Record<string, unknown> } {
   const set = [opts.jaegerOtlpEndpoint, opts.tracesOtlpHttpUrl, opts.traceLoadBalancing].filter((d) => d !== undefined);
@@ -164,23 +189,16 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
+    // LLM calls' spans become provider/model metrics (llm-metrics.ts), here where every span passes before sampling.
+    connectors: { [SPANMETRICS_ID]: llmSpanMetrics(), [TOKENS_ID]: llmTokenMetrics() },
     processors: {
       memory_limiter: memoryLimiter,
+      [FILTER_ID]: llmSpanFilter(),
+      [DELTA_TO_CUMULATIVE_ID]: deltaToCumulative(),
       k8s_attributes: {
         auth_type: 'serviceAccount',
         passthrough: false,
-        extract: {
-          metadata: [
-            'k8s.namespace.name',
-            'k8s.pod.name',
-            'k8s.pod.uid',
-            'k8s.node.name',
-            'k8s.deployment.name',
-            'k8s.statefulset.name',
-            'k8s.daemonset.name',
-            'k8s.container.name',
-          ],
-        },
+        extract: { metadata: [...GATEWAY_K8S_METADATA] },
         // An agent (or an SDK) may already have set the pod; otherwise the sending connection names it.
         pod_association: [
           { sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] },
@@ -207,6 +225,10 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
         // keeps the exporter's former name, so an existing WAL is picked up again.
         wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
+        // One request at a time: the exporter's default sends 5 in parallel, so two samples of one series can
+        // arrive newest first, and Prometheus (no out-of-order window) refuses the older one with
+        // "out of order sample" (seen on the real pair with the span metrics, which flush every 15 s).
+        max_batch_request_parallelism: 1,
         retry_on_failure: retry,
       },
       'otlp_http/loki': {
@@ -223,6 +245,20 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         metrics: { receivers: ['otlp'], processors, exporters: ['prometheus_remote_write'] },
         logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
         traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
+        // Its own pipeline, so the filter drops non-LLM spans from the metrics only, never from the traces.
+        // No k8s_attributes: a second instance would watch every pod again, and the SDK's resource
+        // (service.name, service.instance.id) already names the caller.
+        // Batched before the connectors: signal_to_metrics sums per batch, so fewer, larger deltas.
+        'traces/llm': {
+          receivers: ['otlp'],
+          processors: ['memory_limiter', FILTER_ID, 'resource/environment', 'batch'],
+          exporters: [SPANMETRICS_ID, TOKENS_ID],
+        },
+        'metrics/llm': {
+          receivers: [SPANMETRICS_ID, TOKENS_ID],
+          processors: ['memory_limiter', DELTA_TO_CUMULATIVE_ID, 'batch'],
+          exporters: ['prometheus_remote_write'],
+        },
       },
       telemetry: telemetry(),
     },
@@ -338,6 +374,8 @@ export function collectorConfigProblems(config: CollectorConfig): string[] {
   const pipelines = Object.entries(config.service.pipelines);
   if (pipelines.length === 0) problems.push('service.pipelines is empty');
 
+  const connectors = Object.keys(config.connectors ?? {});
+  const connectorEnds = { receivers: new Set<string>(), exporters: new Set<string>() };
   for (const [name, pipeline] of pipelines) {
     const signal = name.split('/')[0];
     if (!['metrics', 'logs', 'traces'].includes(signal)) {
@@ -347,6 +385,10 @@ export function collectorConfigProblems(config: CollectorConfig): string[] {
       if (kind !== 'processors' && pipeline[kind].length === 0) problems.push(`pipeline "${name}" has no ${kind}`);
       for (const id of pipeline[kind]) {
         used[kind].add(id);
+        if (kind !== 'processors' && connectors.includes(id)) {
+          connectorEnds[kind].add(id);
+          continue;
+        }
         if (!(id in config[kind])) {
           problems.push(`pipeline "${name}" uses ${kind.slice(0, -1)} "${id}", which is not defined (defined: ${Object.keys(config[kind]).join(', ')})`);
         }
@@ -359,6 +401,11 @@ export function collectorConfigProblems(config: CollectorConfig): string[] {
   for (const kind of ['receivers', 'processors', 'exporters'] as const) {
     for (const id of Object.keys(config[kind])) {
       if (!used[kind].has(id)) problems.push(`${kind.slice(0, -1)} "${id}" is defined but no pipeline uses it`);
+    }
+  }
+  for (const id of connectors) {
+    for (const end of ['exporters', 'receivers'] as const) {
+      if (!connectorEnds[end].has(id)) problems.push(`connector "${id}" is no pipeline's ${end.slice(0, -1)}: a connector needs both ends`);
     }
   }
   for (const id of Object.keys(config.extensions)) {

@@ -2,6 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { agentConfig, CollectorConfig, collectorConfigProblems, gatewayConfig } from './collector-config';
+import { DELTA_TO_CUMULATIVE_ID, FILTER_ID, SPANMETRICS_ID, TOKENS_ID } from './llm-metrics';
 import { goMemLimit, OtelCollector, OtelCollectorProps } from './otel-collector';
 
 const base: OtelCollectorProps = {
@@ -33,14 +34,19 @@ describe.each([
   const config = make();
 
   test('every pipeline references only defined components, and every defined component is used', () => {
+    // A connector is both a receiver (of the pipeline it feeds) and an exporter (of the one it reads).
+    const connectors = Object.keys(config.connectors ?? {});
     for (const pipeline of Object.values(config.service.pipelines)) {
-      for (const id of pipeline.receivers) expect(Object.keys(config.receivers)).toContain(id);
+      for (const id of pipeline.receivers) expect([...Object.keys(config.receivers), ...connectors]).toContain(id);
       for (const id of pipeline.processors) expect(Object.keys(config.processors)).toContain(id);
-      for (const id of pipeline.exporters) expect(Object.keys(config.exporters)).toContain(id);
+      for (const id of pipeline.exporters) expect([...Object.keys(config.exporters), ...connectors]).toContain(id);
     }
     const used = (kind: 'receivers' | 'processors' | 'exporters') =>
       new Set(Object.values(config.service.pipelines).flatMap((p) => p[kind]));
-    for (const kind of ['receivers', 'processors', 'exporters'] as const) expect([...used(kind)].sort()).toEqual(Object.keys(config[kind]).sort());
+    for (const kind of ['receivers', 'exporters'] as const) {
+      expect([...used(kind)].sort()).toEqual([...Object.keys(config[kind]), ...connectors].sort());
+    }
+    expect([...used('processors')].sort()).toEqual(Object.keys(config.processors).sort());
     expect([...config.service.extensions].sort()).toEqual(Object.keys(config.extensions).sort());
   });
 
@@ -73,13 +79,30 @@ describe('the gateway pipelines follow seed 2', () => {
     expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.monitoring.svc:4317');
   });
 
-  test('every pipeline adds Kubernetes attributes and deployment.environment', () => {
-    for (const pipeline of Object.values(config.service.pipelines)) {
-      expect(pipeline.processors).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch']);
+  test('every signal pipeline adds Kubernetes attributes and deployment.environment', () => {
+    for (const signal of ['metrics', 'logs', 'traces']) {
+      expect(config.service.pipelines[signal].processors).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch']);
     }
     expect(config.processors['resource/environment']).toEqual({
       attributes: [{ key: 'deployment.environment', value: 'prod', action: 'upsert' }],
     });
+  });
+
+  test('LLM call spans become metrics in pipelines of their own: the filter thins only those, never the traces to Jaeger', () => {
+    const { traces, 'traces/llm': llmSpans, 'metrics/llm': llmMetrics } = config.service.pipelines;
+    expect(traces.processors).not.toContain(FILTER_ID);
+    expect(llmSpans.receivers).toEqual(['otlp']);
+    expect(llmSpans.processors).toContain(FILTER_ID);
+    expect([...llmSpans.exporters].sort()).toEqual([SPANMETRICS_ID, TOKENS_ID].sort());
+    expect([...llmMetrics.receivers].sort()).toEqual([SPANMETRICS_ID, TOKENS_ID].sort());
+    // The token sums are deltas: converted before remote write, which refuses them.
+    expect(llmMetrics.processors).toContain(DELTA_TO_CUMULATIVE_ID);
+    expect(llmMetrics.exporters).toEqual(['prometheus_remote_write']);
+    expect(config.processors[FILTER_ID]).toEqual({ error_mode: 'ignore', trace_conditions: ['span.attributes["gen_ai.provider.name"] == nil'] });
+  });
+
+  test('remote write sends one request at a time, so Prometheus never gets a series newest sample first', () => {
+    expect(config.exporters.prometheus_remote_write.max_batch_request_parallelism).toBe(1);
   });
 
   test('every exporter buffers on the file_storage volume', () => {
@@ -95,6 +118,15 @@ describe('fails if the config breaks a structural rule', () => {
     expect(collectorConfigProblems(c)).toContain(
       'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheus_remote_write, otlp_http/loki, otlp_grpc/jaeger)',
     );
+  });
+  test('fails if a connector has only one end', () => {
+    const c = clone(gateway());
+    delete c.service.pipelines['metrics/llm'];
+    expect(collectorConfigProblems(c)).toEqual([
+      `processor "${DELTA_TO_CUMULATIVE_ID}" is defined but no pipeline uses it`,
+      `connector "${SPANMETRICS_ID}" is no pipeline's receiver: a connector needs both ends`,
+      `connector "${TOKENS_ID}" is no pipeline's receiver: a connector needs both ends`,
+    ]);
   });
   test('fails if a defined processor is never used', () => {
     const c = clone(gateway());

@@ -22,10 +22,14 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/connector/signaltometricsconnector"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/loadbalancingexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusremotewriteexporter"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/deltatocumulativeprocessor"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/filterprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/k8sattributesprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"
@@ -54,6 +58,8 @@ func components() (otelcol.Factories, error) {
 		k8sattributesprocessor.NewFactory(),
 		resourceprocessor.NewFactory(),
 		tailsamplingprocessor.NewFactory(),
+		filterprocessor.NewFactory(),
+		deltatocumulativeprocessor.NewFactory(),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
@@ -65,7 +71,10 @@ func components() (otelcol.Factories, error) {
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
-	if factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](); err != nil {
+	if factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](
+		spanmetricsconnector.NewFactory(),
+		signaltometricsconnector.NewFactory(),
+	); err != nil {
 		return otelcol.Factories{}, err
 	}
 	return factories, nil
