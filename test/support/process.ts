@@ -179,3 +179,12 @@ export function executableByOthers(file: string, root: string = path.dirname(fil
   fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
   return path.join(copy, path.relative(root, file));
 }
+
+/** Resolves once `done()` holds, polling every 100 ms; throws `message()` after `timeoutMs` (a bound against a hang, not a timing check). */
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
