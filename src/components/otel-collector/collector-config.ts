@@ -33,12 +33,14 @@ export interface CollectorConfig {
 
 const QUEUE_STORAGE = 'file_storage/queue';
 
-/** A persistent sending queue on the file_storage extension: an outage delays data instead of losing it. */
 /**
- * A queue on the volume (the collector's default bound of 1000 batches), so a
- * long outage is held on disk instead of in memory, and a restart resumes where it stopped.
+ * A persistent sending queue on the file_storage extension (the collector's default bound of 1000 requests), so
+ * a long outage is held on disk instead of in memory, and a restart resumes where it stopped. It batches too
+ * (seed 2's 1000 items or 10 s): batching after the queue keeps every item on disk until its batch is exported.
+ * A batch processor in front of it would acknowledge items it holds only in memory, and a collector killed
+ * (OOM, node loss) would lose up to 10 s of them.
  */
-const persistentQueue = { enabled: true, storage: QUEUE_STORAGE };
+const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
 /**
  * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
  * backend outage only delays data. A time limit would drop every batch still
@@ -85,7 +87,10 @@ function telemetry() {
 /** memory_limiter as the fact sheet gives it: checked every second, refusing above 80% of the container limit. */
 const memoryLimiter = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
 
-/** Seed 2 batches 1000 items or 10 s, whichever comes first. */
+/**
+ * Seed 2 batches 1000 items or 10 s, whichever comes first: as a processor only in front of the remote-write
+ * exporter, which has no sending queue to batch in (see `persistentQueue` for the others).
+ */
 const batch = { timeout: '10s', send_batch_size: 1000 };
 
 export interface GatewayConfigOptions {
@@ -160,7 +165,7 @@ function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown>
  */
 export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
   const traces = tracesExporter(opts);
-  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch'];
+  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment'];
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
@@ -202,6 +207,10 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         endpoint: opts.metricsRemoteWriteUrl,
         // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
         resource_to_telemetry_conversion: { enabled: true },
+        // Names as the services' SDKs give them (dots to underscores, nothing appended): the seed services name their
+        // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
+        // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
+        translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
         external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
         // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
         // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
@@ -220,7 +229,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        metrics: { receivers: ['otlp'], processors, exporters: ['prometheus_remote_write'] },
+        metrics: { receivers: ['otlp'], processors: [...processors, 'batch'], exporters: ['prometheus_remote_write'] },
         logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
         traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
       },
@@ -260,7 +269,6 @@ export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
           { name: 'baseline', type: 'probabilistic', probabilistic: { sampling_percentage: opts.keepPercentage } },
         ],
       },
-      batch,
     },
     exporters: {
       'otlp_grpc/jaeger': otlpGrpcExporter(opts.jaegerOtlpEndpoint),
@@ -268,7 +276,7 @@ export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp_grpc/jaeger'] },
+        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling'], exporters: ['otlp_grpc/jaeger'] },
       },
       telemetry: telemetry(),
     },
@@ -286,7 +294,7 @@ export interface AgentConfigOptions {
  * everything to the gateway.
  */
 export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
-  const processors = ['memory_limiter', 'k8s_attributes', 'batch'];
+  const processors = ['memory_limiter', 'k8s_attributes'];
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
@@ -301,7 +309,6 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
         // The SDK's own pod UID (set by `instrument()`) first: behind a host port the connection may show the node.
         pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] }, { sources: [{ from: 'connection' }] }],
       },
-      batch,
     },
     exporters: {
       'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint),

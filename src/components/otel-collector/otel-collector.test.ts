@@ -44,10 +44,19 @@ describe.each([
     expect([...config.service.extensions].sort()).toEqual(Object.keys(config.extensions).sort());
   });
 
-  test('memory_limiter comes first in every pipeline, batch last', () => {
+  test('memory_limiter comes first in every pipeline; items are batched only where a kill cannot lose them', () => {
     for (const pipeline of Object.values(config.service.pipelines)) {
       expect(pipeline.processors[0]).toBe('memory_limiter');
-      expect(pipeline.processors[pipeline.processors.length - 1]).toBe('batch');
+      const queued = pipeline.exporters.every((id) => config.exporters[id].sending_queue?.storage !== undefined);
+      if (queued) {
+        // Batched in the persistent queue, after the item is on disk; a batch processor would hold it in memory.
+        expect(pipeline.processors).not.toContain('batch');
+        for (const id of pipeline.exporters) expect(config.exporters[id].sending_queue.batch).toEqual({ flush_timeout: '10s', min_size: 1000, sizer: 'items' });
+      } else {
+        // The remote-write exporter has no sending queue to batch in.
+        expect(pipeline.exporters).toEqual(['prometheus_remote_write']);
+        expect(pipeline.processors[pipeline.processors.length - 1]).toBe('batch');
+      }
     }
   });
 
@@ -75,7 +84,7 @@ describe('the gateway pipelines follow seed 2', () => {
 
   test('every pipeline adds Kubernetes attributes and deployment.environment', () => {
     for (const pipeline of Object.values(config.service.pipelines)) {
-      expect(pipeline.processors).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch']);
+      expect(pipeline.processors.filter((p) => p !== 'batch')).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment']);
     }
     expect(config.processors['resource/environment']).toEqual({
       attributes: [{ key: 'deployment.environment', value: 'prod', action: 'upsert' }],
