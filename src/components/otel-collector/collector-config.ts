@@ -211,11 +211,17 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
         // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
         translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
+        // One request at a time: the default 5 in parallel reorders one series' samples (the WAL sends up to
+        // buffer_size entries at once), Prometheus refuses the older ones as out of order with a 400, and the
+        // exporter drops that whole request as a permanent error, good samples included.
+        max_batch_request_parallelism: 1,
         external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
         // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
         // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
-        // keeps the exporter's former name, so an existing WAL is picked up again.
-        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
+        // keeps the exporter's former name, so an existing WAL is picked up again. Its reader sends what it holds
+        // once truncate_frequency has passed (or buffer_size entries are read), at the next entry: at 1m, samples
+        // reached Prometheus a minute late and alerts fired a minute late; 10s is one batch.
+        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '10s' },
         retry_on_failure: retry,
       },
       'otlp_http/loki': {
