@@ -15,4 +15,5 @@ module.exports = {
   // mostly waiting on promtool, PostgreSQL and file I/O, so two workers use both cores.
   maxWorkers: 2,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

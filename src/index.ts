@@ -5,6 +5,7 @@
  */
 export { Stack } from './stack';
 export type { StackOptions } from './stack';
+export type { UserDatasourceSpec } from './components/grafana/user-content';
 export { synthesize, SynthError } from './synth';
 export type { SynthOptions, EnvironmentSummary } from './synth';
 export { loadConfigFile, parseConfig } from './config/loader';

@@ -11,6 +11,7 @@ import { GpuExporter } from './components/gpu/gpu-exporter';
 import { gpuRules } from './components/gpu/rules';
 import { jaegerDatasource, lokiDatasource, prometheusCorrelation } from './components/grafana/correlation';
 import { Grafana, GrafanaDatasource } from './components/grafana/grafana';
+import { userDashboards, userDatasources, UserDatasourceSpec } from './components/grafana/user-content';
 import { Jaeger } from './components/jaeger/jaeger';
 import { telemetryPipelineDashboard } from './components/otel-collector/dashboard';
 import { OtelCollector } from './components/otel-collector/otel-collector';
@@ -66,6 +67,15 @@ export interface StackOptions {
    * there, apart from the environment's own manifests.
    */
   readonly argocd: App;
+  /**
+   * Directory the config's relative paths (`grafana.dashboards[].file`) start from: the config file's.
+   * @default process.cwd()
+   */
+  readonly configDir?: string;
+  /** Your own dashboards built in code, provisioned and checked like the config's `grafana.dashboards`. @default none */
+  readonly dashboards?: readonly DashboardBuilder[];
+  /** Your own datasources from code, added to the config's `grafana.datasources`. @default none */
+  readonly datasources?: readonly UserDatasourceSpec[];
 }
 
 /** The user's own alerts (`extraAlertRules`), as one group beside the platform's; none when the list is empty. */
@@ -187,26 +197,7 @@ export class Stack extends Construct {
     }
 
     const grafanaChart = chart('grafana', ns.monitoring);
-    const dashboards = [
-      stackHealthDashboard(),
-      ...gpu.dashboards,
-      ...telemetry.dashboards,
-      ...logs.dashboards,
-      ...postgres.dashboards,
-      ...this.catalogueDashboards(config),
-    ]
-      .map(renderDashboard)
-      .map(
-        (dashboard) =>
-          new GrafanaDashboard(grafanaChart, `dashboard-${dashboard.uid}`, {
-            namespace: ns.monitoring,
-            dashboard,
-            labels: standardLabels({ name: 'grafana', component: 'dashboards' }),
-          }),
-      );
-    for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, d.jsonText);
-
-    const datasources: GrafanaDatasource[] = [
+    const builtInDatasources: GrafanaDatasource[] = [
       {
         name: 'Prometheus',
         type: DATASOURCE.prometheus.type,
@@ -222,6 +213,39 @@ export class Stack extends Construct {
       ...logs.datasources,
       ...postgres.datasources,
     ];
+    const configDatasources = config.grafana.datasources.length;
+    const user = userDatasources([...config.grafana.datasources, ...(options.datasources ?? [])], builtInDatasources, (i) =>
+      i < configDatasources ? `grafana.datasources[${i}]` : `StackOptions.datasources[${i - configDatasources}]`,
+    );
+    const datasources = [...builtInDatasources, ...user.datasources];
+
+    const builtInDashboards = [
+      stackHealthDashboard(),
+      ...gpu.dashboards,
+      ...telemetry.dashboards,
+      ...logs.dashboards,
+      ...postgres.dashboards,
+      ...this.catalogueDashboards(config),
+    ].map((builder) => renderDashboard(builder));
+    const dashboards = [
+      ...builtInDashboards,
+      ...userDashboards({
+        files: config.grafana.dashboards,
+        baseDir: options.configDir ?? process.cwd(),
+        builders: options.dashboards ?? [],
+        datasourceUids: datasources.map((d) => d.uid),
+        builtInUids: builtInDashboards.map((d) => d.uid),
+      }),
+    ].map(
+      (dashboard) =>
+        new GrafanaDashboard(grafanaChart, `dashboard-${dashboard.uid}`, {
+          namespace: ns.monitoring,
+          dashboard,
+          labels: standardLabels({ name: 'grafana', component: 'dashboards' }),
+        }),
+    );
+    for (const d of dashboards) this.files.set(`dashboards/${d.dashboard.uid}.json`, d.jsonText);
+
     const grafana = new Grafana(grafanaChart, 'grafana', {
       namespace: ns.monitoring,
       adminSecret: {
@@ -230,17 +254,20 @@ export class Stack extends Construct {
         passwordKey: config.grafana.adminCredentials.passwordKey,
       },
       anonymousViewer: config.grafana.anonymousViewer,
+      ingress: config.grafana.ingress,
       storageSize: config.grafana.storage.size,
       storageClassName: config.grafana.storage.storageClassName,
       resources: config.grafana.resources,
-      extraEnv: postgres.grafanaEnv,
+      extraEnv: [...postgres.grafanaEnv, ...user.env],
       alerting: alerting.grafana,
       datasources,
       dashboardConfigMaps: dashboards.map((d) => d.configMapName),
     });
 
     this.addGitOps(config, options, chart, grafana.url);
-    this.hardening(config, chart, links, metrics, datasources);
+    // Only the stack's own datasources get NetworkPolicy flows: a policy for a user's datasource would isolate
+    // the pods of a namespace the stack does not own.
+    this.hardening(config, chart, links, metrics, builtInDatasources);
     addDisruptionBudgets(scope);
     // Last, once every object exists: the sync waves are set for all of them in one place.
     applySyncWaves(scope);

@@ -6,7 +6,8 @@ import { lintDashboard } from '../src/dashboards/lint';
 import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/dashboards/presets';
 import { dashboards } from './support/dist-files';
 import { logqlErrors, promqlErrors } from './support/query-parsers';
-import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { loadConfigFile } from '../src/config/loader';
 import { requireTool, run } from './support/tools';
 import * as os from 'os';
 import { toYaml } from '../src/lib/yaml';
@@ -36,14 +37,19 @@ const STABLE_UIDS = [
 describe.each(environments(out))('dashboards of %s', (env) => {
   const envDir = path.join(out, env);
   const boards = dashboards(envDir);
+  // The config's own dashboards and datasources (grafana.dashboards, grafana.datasources) come on top of the stack's.
+  const configFile = path.join(REPO_ROOT, 'config', `${env}.yaml`);
+  const config = loadConfigFile(configFile);
+  const ownUids = config.grafana.dashboards.map((d) => JSON.parse(fs.readFileSync(path.resolve(path.dirname(configFile), d.file), 'utf8')).uid);
 
-  test('GIVEN the shipped config THEN every dashboard of the issue exists under its stable uid', () => {
-    expect(boards.map((b) => b.json.uid)).toEqual(STABLE_UIDS);
+  test('GIVEN the config THEN every dashboard of the issue exists under its stable uid, and the config\'s own beside them', () => {
+    expect(boards.map((b) => b.json.uid).sort()).toEqual([...STABLE_UIDS, ...ownUids].sort());
     for (const b of boards) expect(path.basename(b.file)).toBe(`${b.json.uid}.json`);
   });
 
   test('lint: unique panel ids, no overlap, datasources, refIds and deploy annotations', () => {
-    expect(boards.flatMap((b) => lintDashboard(b.json, DEPLOY_ANNOTATION_TAG))).toEqual([]);
+    const own = config.grafana.datasources.map((d) => d.uid);
+    expect(boards.flatMap((b) => lintDashboard(b.json, DEPLOY_ANNOTATION_TAG, own))).toEqual([]);
   });
 
   test('every Prometheus and Loki query parses', () => {
@@ -145,7 +151,7 @@ describe('dashboard lint can fail', () => {
     j.panels[1].targets[0].datasource = undefined;
     expect(lintDashboard(j, DEPLOY_ANNOTATION_TAG)).toEqual([
       'dashboard "lint-test": panel "a" has no datasource',
-      'dashboard "lint-test": panel "b" uses datasource uid "victoria", not one of src/dashboards/datasources.ts',
+      'dashboard "lint-test": panel "b" uses datasource uid "victoria", not one Grafana will have (prometheus, loki, jaeger, -- Grafana --)',
       'dashboard "lint-test": panel "b" target A has no known datasource',
     ]);
   });

@@ -181,11 +181,13 @@ describe.each(envs)('GitOps output of %s', (env) => {
     for (const o of managed.filter((x) => x !== job)) expect({ object: id(o), before: syncedBefore(o, job) }).toEqual({ object: id(o), before: true });
     const args: string[] = job.spec.template.spec.containers[0].args;
     const body = JSON.parse(args[args.indexOf('--data') + 1]);
-    const monitoring = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`)).namespaces.monitoring;
+    const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`));
+    const monitoring = config.namespaces.monitoring;
+    const token = config.gitops.deployAnnotation.tokenSecret;
     expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT)}`]);
     expect(args[args.length - 1]).toBe(`http://grafana.${monitoring}.svc:3000/api/annotations`);
     expect(job.spec.template.spec.containers[0].env).toEqual([
-      { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: 'grafana-annotation-token', key: 'token' } } },
+      { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key, optional: true } } },
     ]);
   });
 

@@ -50,18 +50,14 @@ describe('the example app', () => {
     expect(names.indexOf('OTEL_K8S_POD_UID')).toBeLessThan(names.indexOf('OTEL_RESOURCE_ATTRIBUTES'));
   });
 
-  test('THEN DATABASE_URL attributes connections with application_name and holds no credential', () => {
-    expect(env.DATABASE_URL).toBe(
-      'postgres://$(DATABASE_USER):$(DATABASE_PASSWORD)@postgres.java-tasks.svc:5432/orderdb?sslmode=require&application_name=order-service',
-    );
-    expect(env.DATABASE_PASSWORD).toEqual({ secretKeyRef: { name: 'order-service-db', key: 'password' } });
-    // The kubelet only expands $(VAR) for variables defined earlier in the list.
-    const names = c.env.map((e: any) => e.name);
-    expect(names.indexOf('DATABASE_PASSWORD')).toBeLessThan(names.indexOf('DATABASE_URL'));
+  test('THEN DATABASE_URL attributes connections with application_name and holds no credential: they come from the Secret', () => {
+    expect(env.DATABASE_URL).toBe('postgres://postgres.java-tasks.svc:5432/orderdb?sslmode=disable&application_name=order-service');
+    expect(env.PGUSER).toEqual({ secretKeyRef: { name: 'order-service-db', key: 'username' } });
+    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'order-service-db', key: 'password' } });
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
-  test("THEN the probes are seed 2's health endpoints", () => {
+  test("THEN the probes are the platform's default health endpoints", () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 8080, scheme: 'HTTP' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 8080, scheme: 'HTTP' });
   });
@@ -89,6 +85,81 @@ describe('instrument()', () => {
 
   test('fails if a port is out of range', () => {
     expect(() => instrument(deployment().d, { ...OPTS, metricsPort: 70000 })).toThrow('instrument: metricsPort 70000 must be a port from 1 to 65535');
+  });
+
+  test('GIVEN probes on /healthz THEN both probes use it; GIVEN probes: false THEN the container has none', () => {
+    const a = deployment();
+    instrument(a.d, { ...OPTS, probes: { liveness: '/healthz', readiness: '/healthz' } });
+    const spec = Testing.synth(a.chart)[0].spec.template.spec.containers[0];
+    expect([spec.livenessProbe.httpGet.path, spec.readinessProbe.httpGet.path]).toEqual(['/healthz', '/healthz']);
+
+    const b = deployment();
+    instrument(b.d, { ...OPTS, probes: false });
+    const none = Testing.synth(b.chart)[0].spec.template.spec.containers[0];
+    expect([none.livenessProbe, none.readinessProbe]).toEqual([undefined, undefined]);
+
+    const c = deployment();
+    instrument(c.d, { ...OPTS, probes: { readiness: false } });
+    const liveOnly = Testing.synth(c.chart)[0].spec.template.spec.containers[0];
+    expect([liveOnly.livenessProbe?.httpGet.path, liveOnly.readinessProbe]).toEqual(['/health/live', undefined]);
+  });
+
+  test("GIVEN a container that has its own probes THEN they are kept, not replaced", () => {
+    const chart = Testing.chart();
+    const d = new kplus.Deployment(chart, 'd', {
+      containers: [
+        {
+          name: 'app',
+          image: 'example/app:1',
+          portNumber: 8080,
+          liveness: kplus.Probe.fromHttpGet('/ping', { port: 8081 }),
+          readiness: kplus.Probe.fromHttpGet('/ping', { port: 8081 }),
+        },
+      ],
+    });
+    instrument(d, OPTS);
+    const spec = Testing.synth(chart)[0].spec.template.spec.containers[0];
+    expect([spec.livenessProbe.httpGet, spec.readinessProbe.httpGet].map((g: any) => [g.path, g.port])).toEqual([
+      ['/ping', 8081],
+      ['/ping', 8081],
+    ]);
+  });
+
+  test('GIVEN a database with TLS THEN the URL asks for it, and the user and password are Secret references', () => {
+    const { chart, d } = deployment();
+    instrument(d, {
+      ...OPTS,
+      database: { host: 'db.example.internal', port: 6432, name: 'orders', credentialsSecret: 'orders-db', userKey: 'user', passwordKey: 'pw', sslMode: 'verify-full' },
+    });
+    const vars = Testing.synth(chart)[0].spec.template.spec.containers[0].env;
+    const byName = Object.fromEntries(vars.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(byName.DATABASE_URL).toBe('postgres://db.example.internal:6432/orders?sslmode=verify-full&application_name=svc');
+    expect([byName.PGUSER, byName.PGPASSWORD]).toEqual([
+      { secretKeyRef: { name: 'orders-db', key: 'user' } },
+      { secretKeyRef: { name: 'orders-db', key: 'pw' } },
+    ]);
+  });
+
+  test('fails if the collector namespace, environment or database names are not what Kubernetes or the URL accept', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, collectorNamespace: 'Monitoring NS' })).toThrow(
+      'instrument: collectorNamespace "Monitoring NS" must be a DNS label: lower-case letters, digits and "-", at most 63',
+    );
+    expect(() => instrument(deployment().d, { ...OPTS, environment: 'prod,team=x' })).toThrow(/environment "prod,team=x" must be letters, digits/);
+    const db = { host: 'postgres.java-tasks.svc', name: 'orders', credentialsSecret: 'orders-db' };
+    expect(() => instrument(deployment().d, { ...OPTS, database: { ...db, credentialsSecret: 'Orders_DB' } })).toThrow(
+      'databaseUrlEnv: user.secretName "Orders_DB" must be a DNS subdomain',
+    );
+    expect(() => instrument(deployment().d, { ...OPTS, database: { ...db, host: 'postgres:5432' } })).toThrow('databaseUrlEnv: host "postgres:5432" must be a DNS subdomain');
+    expect(() => instrument(deployment().d, { ...OPTS, database: { ...db, name: 'orders?sslmode=require' } })).toThrow(
+      'databaseUrlEnv: database must be letters, digits',
+    );
+  });
+
+  test('fails if a probe or metrics path is not an absolute path', () => {
+    expect(() => instrument(deployment().d, { ...OPTS, probes: { liveness: 'healthz' } })).toThrow(
+      'instrument: probes.liveness "healthz" must be an absolute URL path like "/healthz"',
+    );
+    expect(() => instrument(deployment().d, { ...OPTS, metricsPath: '/metrics?x=1' })).toThrow('instrument: metricsPath "/metrics?x=1"');
   });
 
   test('fails if the log level is unknown', () => {

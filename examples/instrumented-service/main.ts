@@ -3,9 +3,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { instrument } from '../../src/instrumentation/instrument';
 
 /**
- * A user's own service, instrumented for the platform in one call: seed 1's
- * order-service with its Postgres database, scraped by Prometheus and sending
- * traces to the stack's collector.
+ * A user's own service, instrumented for the platform in one call: an
+ * order-service with its database on the stack's PostgreSQL, scraped by
+ * Prometheus and sending traces to the stack's collector. Its credentials come
+ * from the Secret `order-service-db` (keys `username` and `password`), which
+ * the team creates; nothing secret is in the synthesized manifests.
  */
 export function buildExample(app: App): Chart {
   const chart = new Chart(app, 'order-service', { namespace: 'go-ecommerce', disableResourceNameHashes: true });

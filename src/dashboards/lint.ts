@@ -3,6 +3,8 @@ import { DATASOURCE } from './datasources';
 /** Grafana's grid is 24 columns wide. */
 const GRID_WIDTH = 24;
 const KNOWN_UIDS = new Set<string>(Object.values(DATASOURCE).map((d) => d.uid));
+/** Grafana's "Mixed" pseudo-datasource: each target names its own. */
+const MIXED = '-- Mixed --';
 
 /**
  * What Grafana would silently get wrong in a dashboard's JSON model: duplicate
@@ -10,12 +12,15 @@ const KNOWN_UIDS = new Set<string>(Object.values(DATASOURCE).map((d) => d.uid));
  * does not wrap), panels or targets without a known datasource, targets without
  * a unique refId, and a dashboard without the deploy markers.
  */
-export function lintDashboard(json: any, deployTag: string): string[] {
+export function lintDashboard(json: any, deployTag: string, extraDatasourceUids: readonly string[] = []): string[] {
   const uid = json.uid ?? '(no uid)';
+  const known = new Set([...KNOWN_UIDS, ...extraDatasourceUids]);
   const problems: string[] = [];
   const panels: any[] = json.panels ?? [];
+  // A collapsed row holds its panels (as a dashboard exported from Grafana may): they are checked like the others.
+  const all: any[] = panels.flatMap((p) => [p, ...(p.type === 'row' ? (p.panels ?? []) : [])]);
   const ids = new Map<number, string>();
-  panels.forEach((p) => {
+  all.forEach((p) => {
     const name = `panel "${p.title}"`;
     if (typeof p.id !== 'number') problems.push(`${name} has no id`);
     else if (ids.has(p.id)) problems.push(`${name} has id ${p.id}, like panel "${ids.get(p.id)}"`);
@@ -25,15 +30,17 @@ export function lintDashboard(json: any, deployTag: string): string[] {
     if (!g || [g.x, g.y, g.w, g.h].some((n) => typeof n !== 'number')) problems.push(`${name} has no gridPos`);
     else if (g.x < 0 || g.w < 1 || g.h < 1 || g.x + g.w > GRID_WIDTH) problems.push(`${name} does not fit the ${GRID_WIDTH}-column grid: ${JSON.stringify(g)}`);
 
+    // A row only groups panels: it queries nothing.
+    if (p.type === 'row') return;
     if (!p.datasource?.uid) problems.push(`${name} has no datasource`);
-    else if (!KNOWN_UIDS.has(p.datasource.uid)) problems.push(`${name} uses datasource uid "${p.datasource.uid}", not one of src/dashboards/datasources.ts`);
+    else if (p.datasource.uid !== MIXED && !known.has(p.datasource.uid)) problems.push(`${name} uses datasource uid "${p.datasource.uid}", not one Grafana will have (${[...known].join(', ')})`);
     const refIds = new Set<string>();
     for (const t of p.targets ?? []) {
       if (!t.refId) problems.push(`${name} has a target without refId`);
       else if (refIds.has(t.refId)) problems.push(`${name} has two targets with refId ${t.refId}`);
       refIds.add(t.refId);
-      const ds = t.datasource?.uid ?? p.datasource?.uid;
-      if (!ds || !KNOWN_UIDS.has(ds)) problems.push(`${name} target ${t.refId} has no known datasource`);
+      const ds = t.datasource?.uid ?? (p.datasource?.uid === MIXED ? undefined : p.datasource?.uid);
+      if (!ds || !known.has(ds)) problems.push(`${name} target ${t.refId} has no known datasource`);
     }
   });
   for (let i = 0; i < panels.length; i++) {

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES } from '../lib/images';
 import { standardLabels } from '../lib/labels';
+import { checkName } from '../lib/names';
 import { restrictedPodSecurity, secureContainer } from '../lib/workload';
 
 export interface DeployAnnotationProps {
@@ -47,8 +48,11 @@ export function deployAnnotationTags(props: Pick<DeployAnnotationProps, 'environ
  *   Job before each sync creates it again. The finished Job stays until then,
  *   for `kubectl logs`. (generateName would run too, but leave a Job per sync
  *   and give the object an unstable name.)
- * - The token comes from an existing Secret through `$(GRAFANA_TOKEN)`, which
- *   the kubelet expands: no shell, and no credential in dist/.
+ * - The token comes from an existing Secret, referenced as optional: on an
+ *   empty cluster the first sync runs before anyone could create a Grafana
+ *   token, so without the Secret the Job logs that it skipped and succeeds,
+ *   instead of failing the sync. With it, the token reaches curl on its stdin
+ *   (`--header @-`), never on a command line or in dist/.
  * - curl retries while Grafana is still starting; `activeDeadlineSeconds`
  *   bounds the whole Job, so a dead Grafana fails the hook instead of hanging the sync.
  */
@@ -58,6 +62,10 @@ export class DeployAnnotation extends Construct {
     if (!/^[0-9a-f]{7,64}$/.test(props.sourceIdentity)) {
       throw new Error(`sourceIdentity must be 7 to 64 lower-case hex digits, got "${props.sourceIdentity}"`);
     }
+    // Both go into the script's log line, so they must be plain names.
+    checkName('DeployAnnotation', 'namespace', props.namespace, 'label');
+    checkName('DeployAnnotation', 'tokenSecret.name', props.tokenSecret.name, 'subdomain');
+    checkName('DeployAnnotation', 'tokenSecret.key', props.tokenSecret.key, 'key');
     const labels = standardLabels({ name: DEPLOY_ANNOTATION_JOB, component: 'gitops', image: IMAGES.curl });
     const body = JSON.stringify({
       tags: deployAnnotationTags(props),
@@ -94,7 +102,8 @@ export class DeployAnnotation extends Construct {
                 name: 'post-annotation',
                 image: IMAGES.curl,
                 runToCompletion: true,
-                command: ['curl'],
+                command: ['sh', '-c', skipWithoutToken(props), DEPLOY_ANNOTATION_JOB],
+                // curl's arguments, as "$@" of the script.
                 args: [
                   '--silent',
                   '--show-error',
@@ -110,8 +119,6 @@ export class DeployAnnotation extends Construct {
                   'POST',
                   '--header',
                   'Content-Type: application/json',
-                  '--header',
-                  'Authorization: Bearer $(GRAFANA_TOKEN)',
                   '--data',
                   body,
                   `${props.grafanaUrl.replace(/\/+$/, '')}/api/annotations`,
@@ -119,7 +126,7 @@ export class DeployAnnotation extends Construct {
                 env: [
                   {
                     name: 'GRAFANA_TOKEN',
-                    valueFrom: { secretKeyRef: { name: props.tokenSecret.name, key: props.tokenSecret.key } },
+                    valueFrom: { secretKeyRef: { name: props.tokenSecret.name, key: props.tokenSecret.key, optional: true } },
                   },
                 ],
                 resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
@@ -130,4 +137,19 @@ export class DeployAnnotation extends Construct {
       },
     });
   }
+}
+
+/**
+ * The Job's script: without a token (its Secret is not there yet) it says so and succeeds; with one it runs curl with
+ * the script's arguments and the Authorization header on stdin, so the token is in no process's command line.
+ */
+export function skipWithoutToken(props: Pick<DeployAnnotationProps, 'namespace' | 'tokenSecret'>): string {
+  const secret = `Secret ${props.tokenSecret.name} (key ${props.tokenSecret.key}) in namespace ${props.namespace}`;
+  return [
+    'if [ -z "${GRAFANA_TOKEN:-}" ]; then',
+    `  echo "deploy annotation skipped: no Grafana token yet (${secret} is missing or empty). Create it with a Grafana service account token (Editor role); the next sync posts the annotation."`,
+    '  exit 0',
+    'fi',
+    `printf 'Authorization: Bearer %s\\n' "$GRAFANA_TOKEN" | curl --header @- "$@"`,
+  ].join('\n');
 }

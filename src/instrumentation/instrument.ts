@@ -1,15 +1,24 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { databaseUrlEnv, PostgresSslMode } from '../components/postgres/postgres';
+import { checkName } from '../lib/names';
 
 /**
- * Where the stack's OpenTelemetry Collector listens (seed 2's receivers:
- * OTLP gRPC on 4317, OTLP HTTP on 4318). The collector component must use the
- * same Service name.
+ * Where the stack's OpenTelemetry Collector listens (OTLP gRPC on 4317, OTLP
+ * HTTP on 4318). The collector component must use the same Service name.
  */
 export const OTEL_COLLECTOR = { serviceName: 'otel-collector', grpcPort: 4317, httpPort: 4318 } as const;
 
-/** Seed 2's health endpoints: liveness checks the process, readiness its database. */
+/** The platform's default health endpoints: liveness checks the process, readiness its database. */
 export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready' } as const;
+
+/** Which HTTP paths on `httpPort` the kubelet probes; `false` adds no such probe. */
+export interface InstrumentProbes {
+  /** @default '/health/live' */
+  readonly liveness?: string | false;
+  /** @default '/health/ready' */
+  readonly readiness?: string | false;
+}
 
 export interface InstrumentOptions {
   /** The service name: OTEL_SERVICE_NAME, the pods' `app.kubernetes.io/name` (the `app` label of its series) and the DSN's application_name. */
@@ -26,15 +35,22 @@ export interface InstrumentOptions {
   readonly metricsPath?: string;
   /** OTLP transport. @default 'grpc' (port 4317; 'http/protobuf' uses 4318) */
   readonly otlpProtocol?: 'grpc' | 'http/protobuf';
-  /** LOG_LEVEL (seed 2: global default info). @default 'info' */
+  /** LOG_LEVEL. @default 'info' */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** The container to instrument. @default the first container */
   readonly containerName?: string;
   /**
-   * PostgreSQL connection: DATABASE_URL gets `application_name=<service>` so
-   * every connection is attributed (seed 1, ADR 10). The user name and
-   * password come from an existing Secret, by name and key only.
-   * @default no DATABASE_URL
+   * Liveness and readiness probes on `httpPort`: other paths (`{ liveness: '/healthz', readiness: '/healthz' }`),
+   * one of them off, or `false` for none. A probe the container already has is kept, never replaced.
+   * @default { liveness: '/health/live', readiness: '/health/ready' }
+   */
+  readonly probes?: InstrumentProbes | false;
+  /**
+   * PostgreSQL connection: `PGUSER` and `PGPASSWORD` from an existing Secret
+   * (by name and key only), and `DATABASE_URL` with no credential in it,
+   * carrying `application_name=<service>` so every connection is attributed.
+   * See `databaseUrlEnv`.
+   * @default no database variables
    */
   readonly database?: {
     readonly host: string;
@@ -46,8 +62,11 @@ export interface InstrumentOptions {
     readonly userKey?: string;
     /** @default 'password' */
     readonly passwordKey?: string;
-    /** @default 'require' */
-    readonly sslMode?: 'disable' | 'require' | 'verify-full';
+    /**
+     * @default 'disable', like the stack's own PostgreSQL, which serves no TLS; 'require' or
+     * 'verify-full' for a server with a certificate.
+     */
+    readonly sslMode?: PostgresSslMode;
   };
 }
 
@@ -60,12 +79,24 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
  * on the health endpoints, LOG_LEVEL and an attributed DATABASE_URL.
  */
 export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, opts: InstrumentOptions): void {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.service)) {
-    throw new Error(`instrument: service "${opts.service}" must be a DNS label (lower-case letters, digits and "-")`);
+  checkName('instrument', 'service', opts.service, 'label');
+  checkName('instrument', 'collectorNamespace', opts.collectorNamespace, 'label');
+  // It is one value of the comma-separated OTEL_RESOURCE_ATTRIBUTES: "," or "=" would split it.
+  if (typeof opts.environment !== 'string' || !/^[A-Za-z0-9][-_.A-Za-z0-9]{0,62}$/.test(opts.environment)) {
+    throw new Error(`instrument: environment ${JSON.stringify(opts.environment)} must be letters, digits, "-", "_" and "." (at most 63), like "prod"`);
   }
   for (const [name, port] of [['httpPort', opts.httpPort], ['metricsPort', opts.metricsPort]] as const) {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new Error(`instrument: ${name} ${port} must be a port from 1 to 65535`);
+    }
+  }
+  for (const [field, path] of [
+    ['metricsPath', opts.metricsPath],
+    ['probes.liveness', opts.probes ? opts.probes.liveness : undefined],
+    ['probes.readiness', opts.probes ? opts.probes.readiness : undefined],
+  ] as const) {
+    if (path !== undefined && path !== false && !/^\/[^\s?#]*$/.test(path)) {
+      throw new Error(`instrument: ${field} ${JSON.stringify(path)} must be an absolute URL path like "/healthz" (no spaces, query or fragment)`);
     }
   }
   const logLevel = opts.logLevel ?? 'info';
@@ -109,15 +140,21 @@ export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplu
 
   if (opts.database) {
     const db = opts.database;
-    const secret = kplus.Secret.fromSecretName(workload, `${opts.service}-db-credentials`, db.credentialsSecret);
-    container.env.addVariable('DATABASE_USER', kplus.EnvValue.fromSecretValue({ secret, key: db.userKey ?? 'username' }));
-    container.env.addVariable('DATABASE_PASSWORD', kplus.EnvValue.fromSecretValue({ secret, key: db.passwordKey ?? 'password' }));
-    // $(VAR) is expanded by the kubelet from the variables above, so no credential is ever in the manifest.
-    env(
-      'DATABASE_URL',
-      `postgres://$(DATABASE_USER):$(DATABASE_PASSWORD)@${db.host}:${db.port ?? 5432}/${db.name}` +
-        `?sslmode=${db.sslMode ?? 'require'}&application_name=${opts.service}`,
-    );
+    const secretName = db.credentialsSecret;
+    const vars = databaseUrlEnv({
+      service: opts.service,
+      host: db.host,
+      port: db.port,
+      database: db.name,
+      user: { secretName, key: db.userKey ?? 'username' },
+      password: { secretName, key: db.passwordKey ?? 'password' },
+      sslmode: db.sslMode,
+    });
+    const secret = kplus.Secret.fromSecretName(workload, `${opts.service}-db-credentials`, secretName);
+    for (const v of vars) {
+      const ref = v.valueFrom?.secretKeyRef;
+      container.env.addVariable(v.name, ref ? kplus.EnvValue.fromSecretValue({ secret, key: ref.key }) : kplus.EnvValue.fromValue(v.value!));
+    }
   }
 
   // cdk8s-plus sets probes only at construction, so they are patched onto the container. The patch is
@@ -128,10 +165,14 @@ export function instrument(workload: kplus.Deployment | kplus.StatefulSet | kplu
     timeoutSeconds: 2,
     failureThreshold: 3,
   });
+  const probes = opts.probes === false ? { liveness: false as const, readiness: false as const } : (opts.probes ?? {});
+  const own = container._toKube();
   const base = `/spec/template/spec/containers/${index}`;
-  ApiObject.of(workload).addJsonPatch(
-    // Liveness is slower than readiness: a database outage should take the pod out of the Service, not restart it.
-    JsonPatch.add(`${base}/livenessProbe`, probe(HEALTH_PATHS.live, 20)),
-    JsonPatch.add(`${base}/readinessProbe`, probe(HEALTH_PATHS.ready, 10)),
-  );
+  const patches: JsonPatch[] = [];
+  const liveness = probes.liveness ?? HEALTH_PATHS.live;
+  const readiness = probes.readiness ?? HEALTH_PATHS.ready;
+  // Liveness is slower than readiness: a database outage should take the pod out of the Service, not restart it.
+  if (liveness !== false && !own.livenessProbe) patches.push(JsonPatch.add(`${base}/livenessProbe`, probe(liveness, 20)));
+  if (readiness !== false && !own.readinessProbe) patches.push(JsonPatch.add(`${base}/readinessProbe`, probe(readiness, 10)));
+  if (patches.length > 0) ApiObject.of(workload).addJsonPatch(...patches);
 }

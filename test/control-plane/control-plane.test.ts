@@ -11,11 +11,14 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { ETCD_VERSION, KUBERNETES_VERSION, toolSpec } from '../../scripts/tools/catalog';
 import { prometheusYaml } from '../support/dist-files';
-import { expectCleanLog, problemLines, stopAll } from '../support/process';
+import { expectCleanLog, freePort, problemLines, stopAll, tempDir } from '../support/process';
+import { startLokiPushStandIn } from '../support/loki-push-stand-in';
+import { toYaml } from '../../src/lib/yaml';
+import { EVENTS_JOB, LEADER_ELECTION_ID } from '../../src/components/event-exporter/event-exporter';
 import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
 import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
-import { activeTargets, serviceAccountKubeconfig, startKubeStateMetrics } from './as-service-account';
+import { activeTargets, serviceAccountKubeconfig, startInPod, startKubeStateMetrics } from './as-service-account';
 import { idOf, isServerSide, K8sObject, loadEnvironment, Manifest, SyncReport, syncLikeArgoCd } from './argocd-sync';
 import { checkPods, checkRbac, RbacRow } from './checks';
 import { ControlPlane, startControlPlane } from './cluster';
@@ -341,6 +344,95 @@ describe.each(environmentDirs())('%s on Kubernetes ' + KUBERNETES_VERSION, (env,
         summary.push(`${env}: kube-state-metrics as ${ksm.object.metadata.namespace}/${ksm.object.spec.template.spec.serviceAccountName} reported ${reported.length} pods and ${nodesSeen.length} nodes`);
       } finally {
         await proc.stop();
+      }
+    }, 120_000);
+  }
+
+  const eventExporter = loadEnvironment(envDir).find((m) => m.object.kind === 'Deployment' && m.object.metadata.name === 'kube-event-exporter');
+  if (eventExporter) {
+    test(`kubernetes-event-exporter ${toolVersion('kubernetes-event-exporter')}, in-cluster as its own ServiceAccount, takes its lock in its namespace and ships a Warning event made through the API, and only Warning events, to Loki as the README's queries read them`, async () => {
+      const deployment = eventExporter.object;
+      const namespace = deployment.metadata.namespace!;
+      const podSpec = deployment.spec.template.spec;
+      const container = podSpec.containers[0];
+      const configMap = applied.manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata.name === podSpec.volumes.find((v: any) => v.configMap).configMap.name)!.object;
+      const config = parse(configMap.data['config.yaml']);
+      const loki = config.receivers.find((r: any) => r.loki).loki;
+      const lokiStandIn = await startLokiPushStandIn();
+      const dir = tempDir('event-exporter');
+      fs.chmodSync(dir, 0o755);
+      const conf = path.join(dir, 'config.yaml');
+      fs.writeFileSync(conf, toYaml({ ...config, receivers: config.receivers.map((r: any) => (r.loki ? { ...r, loki: { ...r.loki, url: `${lokiStandIn.url}${new URL(loki.url).pathname}` } } : r)) }), { mode: 0o644 });
+      const metricsPort = await freePort();
+      const args = (container.args as string[]).map((a) => (a.startsWith('-conf=') ? `-conf=${conf}` : a.startsWith('-metrics-address=') ? `-metrics-address=127.0.0.1:${metricsPort}` : a));
+      const proc = await startInPod(cp, `event exporter (${env})`, { namespace, podSpec, container, binary: requireTool('kubernetes-event-exporter'), args });
+      try {
+        await proc.waitForHttp(`http://127.0.0.1:${metricsPort}${container.livenessProbe.httpGet.path}`, 30_000);
+        // Its lock, in the namespace the pod's ServiceAccount volume names, held by it.
+        const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${LEADER_ELECTION_ID}`;
+        const deadline = Date.now() + 30_000;
+        let holder: string | undefined;
+        while (!holder && Date.now() < deadline) {
+          const res = await cp.client.request('GET', leasePath);
+          holder = res.status === 200 ? res.body.spec?.holderIdentity : undefined;
+          if (!holder) await new Promise((r) => setTimeout(r, 250));
+        }
+        if (!holder) throw new Error(`no holder of ${leasePath} within 30 s. The exporter's log:\n${proc.log()}`);
+        expect(holder).toMatch(/^.+_[0-9a-f-]{36}$/);
+        expect((await cp.client.request('GET', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${LEADER_ELECTION_ID}`)).status).toBe(404);
+        // Events of an application namespace, made through the API as the kubelet would report them.
+        const appNamespace = applied.manifests.map((m) => m.object).find((o) => o.kind === 'Namespace' && o.metadata.name !== namespace)!.metadata.name;
+        const made = ['Normal', 'Warning'].map((type) => ({ type, reason: type === 'Warning' ? 'BackOff' : 'Pulled', name: `checkout-0.${type.toLowerCase()}-${Date.now()}` }));
+        for (const e of made) {
+          const now = new Date().toISOString();
+          await cp.client.create(`/api/v1/namespaces/${appNamespace}/events`, {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { name: e.name, namespace: appNamespace },
+            involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: appNamespace, name: 'checkout-0' },
+            reason: e.reason,
+            message: `${e.reason} of checkout-0`,
+            type: e.type,
+            count: 3,
+            source: { component: 'kubelet', host: CLUSTER_NODES[0].name },
+            firstTimestamp: now,
+            lastTimestamp: now,
+          });
+        }
+        const lines = () => lokiStandIn.pushes.flatMap((p) => p.body.streams.flatMap((s: any) => s.values.map(([, line]: [string, string]) => ({ path: p.path, tenant: p.headers['x-scope-orgid'], stream: s.stream, line: JSON.parse(line) }))));
+        const mine = () => lines().filter((l) => l.line.namespace === appNamespace && l.line.name === 'checkout-0');
+        const until = Date.now() + 20_000;
+        while (mine().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+        // Give a wrongly routed Normal event time to arrive too.
+        await new Promise((r) => setTimeout(r, 1_500));
+        expect(mine()).toEqual([
+          {
+            path: new URL(loki.url).pathname,
+            tenant: loki.headers?.['X-Scope-OrgID'],
+            stream: { job: EVENTS_JOB },
+            line: {
+              namespace: appNamespace,
+              kind: 'Pod',
+              name: 'checkout-0',
+              reason: 'BackOff',
+              type: 'Warning',
+              message: 'BackOff of checkout-0',
+              count: '3',
+              component: 'kubelet',
+              node: CLUSTER_NODES[0].name,
+              lastTimestamp: expect.any(String),
+            },
+          },
+        ]);
+        // The cluster's own events (scheduling, controllers) pass the same route: Warning ones only.
+        expect(lines().filter((l) => l.line.type !== 'Warning')).toEqual([]);
+        expectCleanLog(proc.name, proc.log());
+        summary.push(
+          `${env}: the event exporter, in-cluster as ${namespace}/${podSpec.serviceAccountName}, holds ${leasePath} and shipped ${lines().length} Warning event line(s) to the Loki stand-in, ours as ${JSON.stringify(mine()[0]?.line)}`,
+        );
+      } finally {
+        await proc.stop();
+        await lokiStandIn.close();
       }
     }, 120_000);
   }

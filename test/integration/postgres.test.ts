@@ -16,7 +16,9 @@ import { simulatePipeline } from '../../src/components/log-agent/simulate';
 import { parseServerArgs } from '../../src/components/postgres/settings';
 import { dashboards } from '../support/dist-files';
 import { seriesReadIn } from '../support/metric-check';
+import { startFakeKubeApi } from '../support/fake-kube-api';
 import { startPostgres, PostgresServer } from '../support/postgres';
+import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
 import { expectCleanLog, freePort, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
 import { allSynthesizedEnvironments } from '../support/synth-fixture';
 import { requireTool } from '../support/tools';
@@ -330,5 +332,67 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
     expect(dashboard.panels.find((p: any) => p.type === 'logs').targets[0].expr).toMatch(/\| json \| query_id=~"\$queryid"$/);
     expect(dashboard.templating.list.find((v: any) => v.name === 'queryid').query).toEqual(expect.objectContaining({ query: 'label_values(pg_stat_statements_calls_total, queryid)' }));
   });
+  test('Prometheus, with the synthesized scrape config and rules, scrapes the exporter from the annotated pod, and a statement over 1 s makes PostgresQueryTooSlow pending with its query where Prometheus evaluates alerts, its recorded mean where Grafana does (the 10 m hold is promtool\'s case)', async () => {
+    // The StatefulSet's pod as the API would list it: its template's labels and annotations, the exporter's
+    // loopback port in place of its container port (an address, the test's own).
+    const port = new URL(metricsUrl).port;
+    const template = sts.spec.template;
+    const api = await startFakeKubeApi({
+      lists: {
+        pods: [
+          {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: `${sts.metadata.name}-0`, namespace: (sts.metadata as any).namespace, labels: template.metadata.labels, annotations: { ...template.metadata.annotations, 'prometheus.io/port': port } },
+            spec: { ...template.spec, nodeName: 'node-a' },
+            status: { phase: 'Running', podIP: '127.0.0.1' },
+          },
+        ],
+      },
+    });
+    const sink = await startReceiverSink();
+    const prometheus = await startPrometheus(env.dir, { kubeconfig: api.kubeconfig, alertmanager: new URL(sink.url).host });
+    const query = async (q: string) => ((await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as any).data.result;
+    try {
+      const slow = pg.conninfo(DB, 'application_name=task-service');
+      const deadline = Date.now() + 150_000;
+      // With Grafana as the alert engine, Prometheus keeps the recording rules only and Grafana evaluates the
+      // alert on them (Grafana is not run here): then the recorded mean is the check.
+      const prometheusAlerts = fs.existsSync(path.join(env.dir, 'alertmanager.k8s.yaml'));
+      const recorded = async () => query(`instance_queryid:pg_stat_statements_exec_time_seconds:mean10m > 1`);
+      let alert: any;
+      while (!alert && Date.now() < deadline) {
+        // The slow statement keeps coming, as in the incident; each call takes 1.2 s.
+        const r = pg.psql(['-c', 'SELECT pg_sleep(1.2)'], { conn: slow });
+        if (r.code !== 0) throw new Error(`slow statement failed: ${r.stderr}`);
+        const alerts = ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts;
+        alert = prometheusAlerts ? alerts.find((a: any) => a.labels.alertname === 'PostgresQueryTooSlow') : (await recorded()).length > 0 ? {} : undefined;
+        if (!alert) await new Promise((res) => setTimeout(res, 3_000));
+      }
+      const up = await query(`up{namespace="${(sts.metadata as any).namespace}", pod="${sts.metadata.name}-0"}`);
+      expect(up.map((u: any) => u.value[1])).toEqual(['1']);
+      expect(alert).toBeDefined();
+      const queryid = statement(/^SELECT pg_sleep\(\$1\)$/);
+      const mean = await query(`instance_queryid:pg_stat_statements_exec_time_seconds:mean10m{queryid="${queryid}"}`);
+      expect(Number(mean[0].value[1])).toBeGreaterThan(1);
+      expect((await recorded()).map((r: any) => r.metric.queryid)).toEqual([queryid]);
+      expectCleanLog(prometheus.proc.name, prometheus.proc.log());
+      if (!prometheusAlerts) return;
+      expect({ state: alert.state, queryid: alert.labels.queryid, query: alert.labels.query, namespace: alert.labels.namespace, severity: alert.labels.severity }).toEqual({
+        state: 'pending',
+        queryid,
+        query: 'SELECT pg_sleep($1)',
+        namespace: (sts.metadata as any).namespace,
+        severity: 'warning',
+      });
+      // The fast statements stay below the threshold: the alert is about the slow one only.
+      const alerts = ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts;
+      expect(alerts.filter((a: any) => a.labels.alertname === 'PostgresQueryTooSlow').map((a: any) => a.labels.query)).toEqual(['SELECT pg_sleep($1)']);
+    } finally {
+      await prometheus.proc.stop();
+      await sink.close();
+      await api.close();
+    }
+  }, 240_000);
 });
 

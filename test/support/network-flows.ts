@@ -106,12 +106,17 @@ export function scrapeFlows(prometheus: StackPod, pods: StackPod[], prometheusYa
 
 const ADDRESS = /\b([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?:(\d+)/g;
 
-/** Every in-cluster Service address a pod is configured with, resolved through the Service to its pods and target port. */
-export function addressFlows(pods: StackPod[], services: Obj[]): NeededFlow[] {
+/**
+ * Every in-cluster Service address a pod is configured with, resolved through the Service to its pods and target
+ * port. `userAddresses` are the config's own datasources (`grafana.datasources[].url`): services of the user's,
+ * outside the stack, to which it opens no flow; every other address must be a Service of the stack.
+ */
+export function addressFlows(pods: StackPod[], services: Obj[], userAddresses: readonly string[] = []): NeededFlow[] {
   const flows: NeededFlow[] = [];
   for (const src of pods) {
     for (const m of src.text.matchAll(ADDRESS)) {
       const [address, name, namespace, port] = m;
+      if (userAddresses.some((u) => u.includes(address))) continue;
       const service = services.find((s) => s.metadata.name === name && s.metadata.namespace === namespace);
       if (!service) throw new Error(`${src.owner} is configured with ${address}, but there is no Service ${namespace}/${name}`);
       const servicePort = service.spec.ports.find((p: any) => p.port === Number(port));

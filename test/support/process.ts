@@ -165,6 +165,9 @@ export function runAsOf(podSpec: any, container: any): { uid: number; gid: numbe
  * whose tree the file needs, like a PostgreSQL installation's lib/ and share/) in a world-readable temp
  * directory. The tools cache under a private home (`/root/.cache`) is the usual reason.
  */
+/** One copy per file and root in a test process: binaries are large. */
+const executableCopies = new Map<string, string>();
+
 export function executableByOthers(file: string, root: string = path.dirname(file)): string {
   const reachable = (p: string): boolean => {
     for (let dir = path.dirname(p); ; dir = path.dirname(dir)) {
@@ -173,11 +176,15 @@ export function executableByOthers(file: string, root: string = path.dirname(fil
     }
   };
   if (reachable(file)) return file;
+  const copied = executableCopies.get(`${root}\0${file}`);
+  if (copied && fs.existsSync(copied)) return copied;
   const dir = tempDir('tool');
   fs.chmodSync(dir, 0o755);
   const copy = path.join(dir, path.basename(root));
   fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
-  return path.join(copy, path.relative(root, file));
+  const result = path.join(copy, path.relative(root, file));
+  executableCopies.set(`${root}\0${file}`, result);
+  return result;
 }
 
 /** Resolves once `done()` holds, polling every 100 ms; throws `message()` after `timeoutMs` (a bound against a hang, not a timing check). */

@@ -7,12 +7,11 @@
  * RBAC allows, and log no error, warning or deprecation.
  */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
-import { AddressInfo } from 'net';
 import { parse, parseAllDocuments } from 'yaml';
 import { toYaml } from '../../lib/yaml';
 import { FakeKubeApi, startFakeKubeApi } from '../../../test/support/fake-kube-api';
+import { LokiPushStandIn, startLokiPushStandIn } from '../../../test/support/loki-push-stand-in';
 import { executableByOthers, expectCleanLog, freePort, RunningProcess, runAsOf, startProcess, stopAll, tempDir } from '../../../test/support/process';
 import { allSynthesizedEnvironments } from '../../../test/support/synth-fixture';
 import { requireTool } from '../../../test/support/tools';
@@ -20,31 +19,6 @@ import { EVENT_LAYOUT, EVENTS_JOB, LEADER_ELECTION_ID, METRICS_PREFIX } from './
 
 jest.setTimeout(90_000);
 afterAll(stopAll);
-
-interface Push {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-/** A stand-in for Loki's push endpoint: records each request and answers 204 as Loki does. */
-async function startLokiStandIn(): Promise<{ url: string; pushes: Push[]; close(): Promise<void> }> {
-  const pushes: Push[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      pushes.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(body || 'null') });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pushes,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function until<T>(what: string, probe: () => T | undefined, log: () => string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -75,14 +49,14 @@ describe.each(allSynthesizedEnvironments().map((e) => [e.config, e] as const))('
   const loki = config.receivers.find((r: any) => r.loki).loki;
   const rules = [...objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o.rules)];
   let api: FakeKubeApi;
-  let lokiStandIn: Awaited<ReturnType<typeof startLokiStandIn>>;
+  let lokiStandIn: LokiPushStandIn;
   let exporter: RunningProcess;
   let logBeforeEvents = '';
   let metricsPort = 0;
 
   beforeAll(async () => {
     api = await startFakeKubeApi();
-    lokiStandIn = await startLokiStandIn();
+    lokiStandIn = await startLokiPushStandIn();
     const dir = tempDir('event-exporter');
     fs.chmodSync(dir, 0o755);
     const conf = path.join(dir, 'config.yaml');

@@ -76,3 +76,28 @@ test('fails if the node selector is empty', () => {
   const { d } = deployment([{ name: 'a', image: 'example/a:1', portNumber: 80, resources: LIMITS }]);
   expect(() => requestGpu(d, { nodeSelector: {} })).toThrow('nodeSelector is empty');
 });
+
+test('GIVEN requestGpu called twice with the same options THEN the pod is that of one call: no duplicated toleration or affinity', () => {
+  const once = deployment([{ name: 'llm', image: 'example/llm:1.0', portNumber: 8080, resources: LIMITS }]);
+  requestGpu(once.d);
+  const twice = deployment([{ name: 'llm', image: 'example/llm:1.0', portNumber: 8080, resources: LIMITS }]);
+  requestGpu(twice.d);
+  requestGpu(twice.d, { count: 1 });
+  const spec = podSpec(twice.chart);
+  expect(spec.tolerations).toHaveLength(1);
+  expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toHaveLength(1);
+  expect(spec).toStrictEqual(podSpec(once.chart));
+});
+
+test('GIVEN a workload that already tolerates the GPU taint THEN requestGpu does not add it again', () => {
+  const { chart, d } = deployment([{ name: 'llm', image: 'example/llm:1.0', portNumber: 8080, resources: LIMITS }]);
+  d.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists('nvidia.com/gpu', { effect: kplus.TaintEffect.NO_SCHEDULE })));
+  requestGpu(d);
+  expect(podSpec(chart).tolerations).toStrictEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+});
+
+test('fails if called again with other options', () => {
+  const { d } = deployment([{ name: 'a', image: 'example/a:1', portNumber: 80, resources: LIMITS }]);
+  requestGpu(d);
+  expect(() => requestGpu(d, { count: 2 })).toThrow(/the workload already has GPUs requested with .*"count":1.*; call requestGpu once per workload/);
+});

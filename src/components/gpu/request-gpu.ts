@@ -48,6 +48,9 @@ export interface RequestGpuOptions {
   readonly runtimeClassName?: string | null;
 }
 
+/** Workloads that already got GPUs, with the options used. */
+const REQUESTED = new WeakMap<kplus.Deployment | kplus.StatefulSet, string>();
+
 /** The node label NVIDIA GPU feature discovery puts on GPU nodes. */
 export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nvidia.com/gpu.present': 'true' };
 
@@ -57,6 +60,10 @@ export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nv
  * node affinity to GPU nodes. cdk8s-plus has no typed field for extended
  * resources or the RuntimeClass, so those two go in as JSON patches on the
  * rendered object.
+ *
+ * Calling it again with the same options changes nothing; with other options
+ * it is an error. A GPU toleration the workload already has is kept, not
+ * duplicated.
  *
  * The container must have CPU and memory limits: a GPU pod without them can
  * starve the node's other GPU tenants of CPU while holding the GPU.
@@ -84,7 +91,22 @@ export function requestGpu(workload: kplus.Deployment | kplus.StatefulSet, opts:
     throw new Error(`${what}: container "${container.name}" needs CPU and memory limits before it gets a GPU`);
   }
 
-  workload.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(GPU_RESOURCE, { effect: kplus.TaintEffect.NO_SCHEDULE })));
+  // Called again with the same options it changes nothing (cdk8s-plus would add the toleration and the
+  // affinity term once more); with other options it would leave two answers in one pod, so it says so.
+  const identity = JSON.stringify({ container: container.name, count, nodeSelector, runtimeClassName: opts.runtimeClassName === undefined ? 'nvidia' : opts.runtimeClassName });
+  const earlier = REQUESTED.get(workload);
+  if (earlier !== undefined) {
+    if (earlier === identity) return;
+    throw new Error(`${what}: the workload already has GPUs requested with ${earlier}; call requestGpu once per workload (asked now: ${identity})`);
+  }
+  REQUESTED.set(workload, identity);
+
+  // A toleration the workload already has (the user's own) is not added twice.
+  const tolerations: k8s.Toleration[] = ApiObject.of(workload).toJson().spec?.template?.spec?.tolerations ?? [];
+  const tolerated = tolerations.some(
+    (t) => t.key === GPU_RESOURCE && t.operator === 'Exists' && (t.effect === undefined || t.effect === GPU_TOLERATION.effect),
+  );
+  if (!tolerated) workload.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(GPU_RESOURCE, { effect: kplus.TaintEffect.NO_SCHEDULE })));
   workload.scheduling.attract(
     kplus.Node.labeled(...Object.entries(nodeSelector).map(([key, value]) => kplus.NodeLabelQuery.is(key, value))),
   );

@@ -1,6 +1,8 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Grafana, GrafanaProps } from './grafana';
+import { parseConfig } from '../../config/loader';
+import { validateObjects } from '../../../test/support/k8s-schema';
 
 const base: GrafanaProps = {
   namespace: 'monitoring',
@@ -46,4 +48,42 @@ test('Prometheus is provisioned as the default datasource', () => {
 
 test('fails if there is no default datasource', () => {
   expect(() => synth({ datasources: [{ ...base.datasources[0], isDefault: false }] })).toThrow(/exactly one default datasource, got 0/);
+});
+
+describe('GIVEN an ingress', () => {
+  const objects = synth({ ingress: { host: 'grafana.example.com', className: 'nginx', tlsSecretName: 'grafana-tls' } });
+  const ingress = objects.find((o) => o.kind === 'Ingress');
+  const service = objects.find((o) => o.kind === 'Service');
+
+  test("THEN it routes the host, over TLS, to a port Grafana's Service has, and is valid for the API server", () => {
+    const rule = ingress.spec.rules[0];
+    expect(rule.host).toBe('grafana.example.com');
+    const backend = rule.http.paths[0].backend.service;
+    expect(backend.name).toBe(service.metadata.name);
+    expect(service.spec.ports.map((p: any) => p.name)).toContain(backend.port.name);
+    expect(ingress.spec.tls).toEqual([{ hosts: ['grafana.example.com'], secretName: 'grafana-tls' }]);
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(validateObjects([ingress])).toEqual([]);
+  });
+
+  test('THEN Grafana knows its public URL, for redirects and the links in its notifications', () => {
+    const env: any[] = objects.find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].env;
+    expect(env).toEqual(expect.arrayContaining([{ name: 'GF_SERVER_ROOT_URL', value: 'https://grafana.example.com/' }]));
+  });
+
+  test('GIVEN none THEN there is no Ingress and no public URL', () => {
+    const plain = synth();
+    expect(plain.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    expect(JSON.stringify(plain)).not.toContain('GF_SERVER_ROOT_URL');
+  });
+
+  test('fails in the config if the host carries a scheme', () => {
+    const yaml = [
+      'environment: prod',
+      'cluster: prod',
+      'repository: { url: "https://example.com/repo" }',
+      'grafana: { adminCredentials: { secretName: grafana-admin }, ingress: { host: "https://grafana.example.com" } }',
+    ].join('\n');
+    expect(() => parseConfig(yaml, 'c.yaml')).toThrow(/grafana\.ingress\.host: expected a host name like "grafana\.example\.com" \(lower-case, no scheme, port or path\)/);
+  });
 });

@@ -59,6 +59,20 @@ export interface GrafanaProps {
     readonly secretName: string;
     readonly secretDir: string;
   };
+  /** @default none: Grafana is reached by port-forward or your own routing */
+  readonly ingress?: GrafanaIngress;
+}
+
+/** How users reach Grafana from outside the cluster: an Ingress to its Service. */
+export interface GrafanaIngress {
+  /** The host name users open, e.g. `grafana.example.com`. */
+  readonly host: string;
+  /** The IngressClass. @default the cluster's default IngressClass */
+  readonly className?: string;
+  /** Existing Secret (in Grafana's namespace) with the certificate for `host`; HTTPS when set. @default plain HTTP */
+  readonly tlsSecretName?: string;
+  /** Annotations for the ingress controller (or cert-manager). @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export const GRAFANA_PORT = 3000;
@@ -140,6 +154,13 @@ export class Grafana extends Construct {
       // Anonymous visitors may look, never edit (seed 1 keeps anonymous-Viewer for public dashboards).
       { name: 'GF_AUTH_ANONYMOUS_ORG_ROLE', value: 'Viewer' },
       { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
+      // Behind an Ingress, Grafana builds redirects and links (alert notifications, share links) from its public URL.
+      ...(props.ingress
+        ? [
+            { name: 'GF_SERVER_DOMAIN', value: props.ingress.host },
+            { name: 'GF_SERVER_ROOT_URL', value: `${props.ingress.tlsSecretName ? 'https' : 'http'}://${props.ingress.host}/` },
+          ]
+        : []),
       { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
       { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
       // No calls home from inside the cluster.
@@ -225,5 +246,25 @@ export class Grafana extends Construct {
       metadata: metadata(NAME),
       spec: { selector, ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString('http') }] },
     });
+
+    const ingress = props.ingress;
+    if (ingress) {
+      const meta = metadata(NAME);
+      new k8s.KubeIngress(this, 'ingress', {
+        metadata: { ...meta, annotations: ingress.annotations ? { ...ingress.annotations } : undefined },
+        spec: {
+          ingressClassName: ingress.className,
+          tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
+          rules: [
+            {
+              host: ingress.host,
+              http: {
+                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }],
+              },
+            },
+          ],
+        },
+      });
+    }
   }
 }

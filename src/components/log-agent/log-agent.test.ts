@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { LogAgent, LogAgentKind } from './log-agent';
 
 function synth(agent?: LogAgentKind) {
@@ -28,6 +29,26 @@ describe('LogAgent', () => {
     expect(a.construct.stages.map((s) => s.kind)).toEqual(p.construct.stages.map((s) => s.kind));
     const hostPath = (objects: any[]) => objects.find((o) => o.kind === 'DaemonSet').spec.template.spec.volumes.find((v: any) => v.name === 'state').hostPath.path;
     expect(hostPath(p.objects)).not.toBe(hostPath(a.objects));
+  });
+
+  test('GIVEN a switch from Promtail to Alloy THEN Alloy imports, read-only, the very positions file Promtail writes on the node', () => {
+    /** Where a path inside the agent's container is on the node, through its hostPath mounts. */
+    const onNode = (objects: any[], inContainer: string) => {
+      const spec = objects.find((o) => o.kind === 'DaemonSet').spec.template.spec;
+      const mount = spec.containers[0].volumeMounts.find((m: any) => inContainer.startsWith(`${m.mountPath}/`));
+      const volume = spec.volumes.find((v: any) => v.name === mount?.name);
+      if (!volume?.hostPath) throw new Error(`${inContainer} is on no hostPath`);
+      return { path: volume.hostPath.path + inContainer.slice(mount.mountPath.length), readOnly: mount.readOnly === true };
+    };
+    const p = synth('promtail');
+    const a = synth('alloy');
+    const promtailWrites = onNode(p.objects, parse(p.construct.configText).positions.filename);
+    const imported = /^\s*legacy_positions_file\s*=\s*"([^"]+)"$/m.exec(a.construct.configText)?.[1];
+    expect(imported).toBeDefined();
+    expect(onNode(a.objects, imported!)).toEqual({ path: promtailWrites.path, readOnly: true });
+    expect(promtailWrites.readOnly).toBe(false);
+    // Promtail has nothing to import (Promtail cannot read Alloy's positions): no extra host mount.
+    expect(p.objects.find((o) => o.kind === 'DaemonSet').spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('previous-state');
   });
 
   test('GIVEN the container WHEN read THEN root is the only relaxation: no capabilities, no privilege escalation, read-only root filesystem', () => {

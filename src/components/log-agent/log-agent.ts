@@ -7,7 +7,7 @@ import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 import { logPipeline, POD_LOG_DIR, Stage } from './pipeline';
-import { alloyConfig, promtailConfigYaml } from './render';
+import { alloyConfig, PROMTAIL_POSITIONS_FILE, promtailConfigYaml } from './render';
 
 export type LogAgentKind = 'promtail' | 'alloy';
 
@@ -44,6 +44,8 @@ interface AgentFlavour {
   readonly readinessPath: string;
   readonly args: (configPath: string, stateDir: string) => string[];
   readonly config: (stages: readonly Stage[], pushUrl: string, stateDir: string, tenantId?: string) => string;
+  /** The other agent whose read positions this one imports at its first start on a node. */
+  readonly importsPositionsOf?: LogAgentKind;
 }
 
 const FLAVOURS: Record<LogAgentKind, AgentFlavour> = {
@@ -69,12 +71,16 @@ const FLAVOURS: Record<LogAgentKind, AgentFlavour> = {
       '--server.http.listen-addr=0.0.0.0:12345',
       '--disable-reporting',
     ],
-    config: (stages, pushUrl, stateDir, tenantId) => alloyConfig({ stages, pushUrl, tenantId, httpPort: 12345, stateDir }),
+    config: (stages, pushUrl, stateDir, tenantId) =>
+      alloyConfig({ stages, pushUrl, tenantId, httpPort: 12345, stateDir, legacyPositionsFile: `${IMPORTED_STATE_DIR}/${PROMTAIL_POSITIONS_FILE}` }),
+    importsPositionsOf: 'promtail',
   },
 };
 
 /** Inside the container; on the node it is a per-namespace directory (see hostStateDir). */
 export const AGENT_STATE_DIR = '/var/lib/log-agent';
+/** Inside the container, read-only: the state directory of the agent this one took over from (see importsPositionsOf). */
+export const IMPORTED_STATE_DIR = '/var/lib/log-agent-previous';
 const CONFIG_DIR = '/etc/log-agent';
 
 /**
@@ -147,6 +153,7 @@ export class LogAgent extends Construct {
         // Read-write on purpose: the read positions must outlive the pod (see hostStateDir).
         { name: 'state', mountPath: AGENT_STATE_DIR },
         { name: 'tmp', mountPath: '/tmp' },
+        ...(flavour.importsPositionsOf ? [{ name: 'previous-state', mountPath: IMPORTED_STATE_DIR, readOnly: true }] : []),
       ],
     });
     // Exception: root, to read the kubelet's root-owned 0640 log files (see the class comment).
@@ -174,6 +181,10 @@ export class LogAgent extends Construct {
               { name: 'pod-logs', hostPath: { path: POD_LOG_DIR, type: 'Directory' } },
               { name: 'state', hostPath: { path: hostStateDir(ns, this.agent), type: 'DirectoryOrCreate' } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              // DirectoryOrCreate: on a node that never ran the previous agent, an empty directory, and nothing to import.
+              ...(flavour.importsPositionsOf
+                ? [{ name: 'previous-state', hostPath: { path: hostStateDir(ns, flavour.importsPositionsOf), type: 'DirectoryOrCreate' } }]
+                : []),
             ],
           },
         },

@@ -16,6 +16,11 @@ export interface AgentConfigOptions {
   readonly httpPort: number;
   /** Promtail's positions file / Alloy's data directory; both on a hostPath. */
   readonly stateDir: string;
+  /**
+   * Alloy only: Promtail's positions file, imported at Alloy's first start on a node (when Alloy has no positions
+   * of its own yet), so switching the agent resumes where Promtail stopped. @default none
+   */
+  readonly legacyPositionsFile?: string;
 }
 
 // ---- Promtail ----------------------------------------------------------------
@@ -164,6 +169,13 @@ export function alloyConfig(opts: AgentConfigOptions): string {
     'loki.source.file "pods" {',
     '  targets    = local.file_match.pods.targets',
     '  forward_to = [loki.process.pods.receiver]',
+    ...(opts.legacyPositionsFile
+      ? [
+          "  // Promtail's positions, imported once when this node has none of Alloy's: after a switch from Promtail,",
+          '  // reading resumes where Promtail stopped instead of re-sending every log file still on the node.',
+          `  legacy_positions_file = ${str(opts.legacyPositionsFile)}`,
+        ]
+      : []),
     '}',
     '',
     'loki.process "pods" {',

@@ -16,13 +16,32 @@ const secrets = {
   exporterPassword: { secretName: 'pg-obs', key: 'exporter-password' },
 };
 
+/** A user's own PostgreSQL StatefulSet, written so that the official image can start under cdk8s-plus' defaults. */
 function userStatefulSet(chart: Chart, args?: string[]) {
   const service = new kplus.Service(chart, 'svc', { metadata: { name: 'db', namespace: 'apps' }, clusterIP: 'None', ports: [{ port: 5432 }] });
-  return new kplus.StatefulSet(chart, 'db', {
+  const sts = new kplus.StatefulSet(chart, 'db', {
     metadata: { name: 'db', namespace: 'apps' },
     service,
-    containers: [{ name: 'postgres', image: 'postgres:16.4', portNumber: 5432, args }],
+    securityContext: { user: 999, group: 999, fsGroup: 999 },
   });
+  const container = sts.addContainer({
+    name: 'postgres',
+    image: 'postgres:16.4',
+    portNumber: 5432,
+    args,
+    securityContext: { user: 999, group: 999 },
+    envVariables: {
+      PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
+      POSTGRES_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(chart, 'su', 'db-superuser'), key: 'password' }),
+    },
+  });
+  container.mount('/var/run/postgresql', kplus.Volume.fromEmptyDir(chart, 'run', 'run'));
+  container.mount('/tmp', kplus.Volume.fromEmptyDir(chart, 'tmp', 'tmp'));
+  container.mount(
+    '/var/lib/postgresql/data',
+    kplus.Volume.fromPersistentVolumeClaim(chart, 'data', kplus.PersistentVolumeClaim.fromClaimName(chart, 'claim', 'db-data'), { name: 'data' }),
+  );
+  return sts;
 }
 
 function synth(extra: Partial<ObservablePostgresProps> = {}, args?: string[]) {
@@ -39,7 +58,55 @@ describe('ObservablePostgres', () => {
     expect(synth().objects).toMatchSnapshot();
   });
 
-  test('GIVEN defaults THEN the server gets the seed settings as -c arguments', () => {
+  test('GIVEN a plain postgres StatefulSet under cdk8s-plus defaults THEN it is refused with everything the image needs to start', () => {
+    const chart = Testing.chart();
+    const service = new kplus.Service(chart, 'svc', { metadata: { name: 'db' }, clusterIP: 'None', ports: [{ port: 5432 }] });
+    const sts = new kplus.StatefulSet(chart, 'db', { metadata: { name: 'db' }, service, containers: [{ name: 'postgres', image: 'postgres:17', portNumber: 5432 }] });
+    let message = '';
+    try {
+      new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'ObservablePostgres: statefulSet "db" (container "postgres") cannot start the official PostgreSQL image as written:',
+      expect.stringMatching(/^ {2}- no POSTGRES_PASSWORD \(or POSTGRES_PASSWORD_FILE\)/),
+      expect.stringMatching(/^ {2}- runAsNonRoot without a non-root user: .* set securityContext user and group 999/),
+      expect.stringMatching(/^ {2}- no volume holds PGDATA \(\/var\/lib\/postgresql\/data\)/),
+      expect.stringMatching(/^ {2}- the root filesystem is read-only and nothing is mounted at \/var\/run\/postgresql/),
+      expect.stringMatching(/^ {2}- the root filesystem is read-only and nothing is mounted at \/tmp/),
+    ]);
+  });
+
+  test('GIVEN PGDATA at the root of a persistent volume THEN it is refused: initdb would find lost+found', () => {
+    const chart = Testing.chart();
+    const sts = userStatefulSet(chart);
+    sts.containers[0].env.addVariable('PGDATA', kplus.EnvValue.fromValue('/var/lib/postgresql/data'));
+    expect(() => new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets })).toThrow(
+      /PGDATA \(\/var\/lib\/postgresql\/data\) is the root of a persistent volume.*like \/var\/lib\/postgresql\/data\/pgdata/,
+    );
+  });
+
+  test('GIVEN it is applied twice with the same options THEN the manifests are those of one application', () => {
+    const once = synth().objects;
+    const chart = Testing.chart();
+    const sts = userStatefulSet(chart);
+    new ObservablePostgres(chart, 'obs', { statefulSet: sts, databases: ['tasks'], ...secrets });
+    const again = new ObservablePostgres(chart, 'obs-again', { statefulSet: sts, databases: ['tasks'], ...secrets });
+    expect(Testing.synth(chart)).toEqual(once);
+    expect(again.initSqlConfigMapName).toBe('db-observability-init');
+  });
+
+  test('fails if it is applied twice with different options', () => {
+    const chart = Testing.chart();
+    const sts = userStatefulSet(chart);
+    new ObservablePostgres(chart, 'obs', { statefulSet: sts, databases: ['tasks'], ...secrets });
+    expect(() => new ObservablePostgres(chart, 'obs-again', { statefulSet: sts, databases: ['billing'], ...secrets })).toThrow(
+      'ObservablePostgres: statefulSet "db" is already observable (test/obs) with other options; apply ObservablePostgres to it once',
+    );
+  });
+
+  test('GIVEN defaults THEN the server gets the default settings as -c arguments', () => {
     const { containers } = synth();
     const settings = parseServerArgs(containers[0].args);
     expect(settings).toEqual(
@@ -110,12 +177,13 @@ describe('ObservablePostgres', () => {
     expect(() => new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets })).toThrow(/statefulSet "db" has no containers/);
   });
 
-  test('fails if applied twice to one StatefulSet', () => {
+  test('fails if the StatefulSet has its own container named like the sidecar', () => {
     const chart = Testing.chart();
     const sts = userStatefulSet(chart);
-    new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets });
     sts.addContainer({ name: 'postgres-exporter', image: 'x:1' });
-    expect(() => new ObservablePostgres(chart, 'obs2', { statefulSet: sts, ...secrets })).toThrow(/apply ObservablePostgres once/);
+    expect(() => new ObservablePostgres(chart, 'obs', { statefulSet: sts, ...secrets })).toThrow(
+      'statefulSet "db" already has a container named "postgres-exporter", the name of the sidecar it adds',
+    );
   });
 
   test('fails if the port is out of range', () => {
@@ -198,11 +266,12 @@ describe('exporter command line', () => {
 });
 
 describe('databaseUrlEnv', () => {
-  test('GIVEN a service THEN DATABASE_URL carries application_name and references the password variable defined before it', () => {
+  test('GIVEN a service THEN the user and password are Secret or plain variables and DATABASE_URL carries application_name, no credential', () => {
     const env = databaseUrlEnv({ service: 'task-service', host: 'postgres.java-tasks.svc', database: 'tasks', user: 'tasks', password: { secretName: 's', key: 'k' } });
     expect(env).toEqual([
-      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
-      { name: 'DATABASE_URL', value: 'postgres://tasks:$(DB_PASSWORD)@postgres.java-tasks.svc:5432/tasks?sslmode=disable&application_name=task-service' },
+      { name: 'PGUSER', value: 'tasks' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      { name: 'DATABASE_URL', value: 'postgres://postgres.java-tasks.svc:5432/tasks?sslmode=disable&application_name=task-service' },
     ]);
   });
 
@@ -210,6 +279,13 @@ describe('databaseUrlEnv', () => {
     expect(() =>
       databaseUrlEnv({ service: 'task service', host: 'h', database: 'd', user: 'u', password: { secretName: 's', key: 'k' } }),
     ).toThrow(/service must be letters, digits, "-", "_" and ".", got "task service"/);
+  });
+
+  test('fails if the Secret reference or the TLS mode is not one Kubernetes or libpq accepts', () => {
+    const ok = { service: 'svc', host: 'h', database: 'd', user: 'u', password: { secretName: 's', key: 'k' } };
+    expect(() => databaseUrlEnv({ ...ok, password: { secretName: 's', key: 'pass word' } })).toThrow('databaseUrlEnv: password.key "pass word" must be a Secret key');
+    expect(() => databaseUrlEnv({ ...ok, sslmode: 'prefer' as 'disable' })).toThrow('databaseUrlEnv: sslmode "prefer" must be one of disable, require, verify-full');
+    expect(() => databaseUrlEnv({ ...ok, port: 0 })).toThrow('databaseUrlEnv: port must be 1-65535, got 0');
   });
 });
 

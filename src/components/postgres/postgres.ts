@@ -6,10 +6,12 @@ import type { GrafanaDatasource } from '../grafana/grafana';
 import { postgresDatasource } from '../../dashboards/datasources';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
+import { checkName } from '../../lib/names';
 import { standardLabels } from '../../lib/labels';
 import { ResourceSpec, secureContainer } from '../../lib/workload';
 import { initSql } from './init-sql';
 import { EXPORTER_CONFIG_FILE, EXPORTER_CONFIG_YAML, exporterArgs, TOP_STATEMENTS } from './exporter';
+import { postgresStartProblems } from './prerequisites';
 import { serverArgs, serverSettings, ServerSettingsOptions } from './settings';
 
 /** A key of an existing Secret; the stack never creates Secrets, so no password is ever in dist/. */
@@ -31,7 +33,7 @@ export interface ObservablePostgresProps {
   readonly exporterPassword: SecretKey;
   /** pg_stat_statements / auto_explain settings. @default see `serverSettings()` */
   readonly settings?: ServerSettingsOptions;
-  /** Statements the exporter publishes per scrape, by total time. @default 50 (seed 1) */
+  /** Statements the exporter publishes per scrape, by total time. @default 50 */
   readonly topStatements?: number;
   /** @default 5432 */
   readonly port?: number;
@@ -53,6 +55,9 @@ const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
   limits: { cpu: '200m', memory: '128Mi' },
 };
 
+/** StatefulSets already made observable, with the options used and where. */
+const APPLIED = new WeakMap<kplus.StatefulSet, { readonly identity: string; readonly path: string }>();
+
 /**
  * Makes a user-owned PostgreSQL StatefulSet observable:
  * - server settings (`-c` arguments) preloading pg_stat_statements and
@@ -63,6 +68,13 @@ const DEFAULT_EXPORTER_RESOURCES: ResourceSpec = {
  *   data directory;
  * - a postgres_exporter sidecar with its built-in collectors (`exporter.ts`),
  *   scraped through the `prometheus.io/*` pod annotations like every workload.
+ *
+ * The StatefulSet must be able to start the official image (see
+ * `prerequisites.ts`): a superuser password, a non-root user when
+ * runAsNonRoot is set (cdk8s-plus' default), a volume for PGDATA and, on a
+ * read-only root filesystem (cdk8s-plus' default too), writable socket and
+ * temp directories. Whatever is missing is listed in one error. Applying it
+ * again with the same options changes nothing.
  */
 export class ObservablePostgres extends Construct {
   public readonly settings: Record<string, string>;
@@ -83,9 +95,6 @@ export class ObservablePostgres extends Construct {
     const index = containers.indexOf(container);
     if (!container || index < 0) {
       throw new Error(`ObservablePostgres: statefulSet "${sts.name}" has no container${props.container ? ` named "${props.container.name}"` : 's'}`);
-    }
-    if (containers.some((c) => c.name === 'postgres-exporter')) {
-      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" already has a "postgres-exporter" container; apply ObservablePostgres once`);
     }
     this.port = props.port ?? 5432;
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) {
@@ -108,10 +117,46 @@ export class ObservablePostgres extends Construct {
       port: EXPORTER_PORT,
       topStatements: props.topStatements ?? TOP_STATEMENTS,
     });
-
-    const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
     this.initSqlConfigMapName = `${sts.name}-observability-init`;
     this.exporterConfigMapName = `${sts.name}-exporter-config`;
+
+    // Applied again with the same options, it changes nothing; with other options, it says so.
+    const identity = JSON.stringify({
+      container: container.name,
+      port: this.port,
+      settings: this.settings,
+      initSql: this.initSql,
+      exporterArgs: this.exporterArgs,
+      secrets: [props.grafanaReaderPassword, props.exporterPassword],
+      exporterResources: props.exporterResources ?? DEFAULT_EXPORTER_RESOURCES,
+    });
+    const earlier = APPLIED.get(sts);
+    if (earlier) {
+      if (earlier.identity !== identity) {
+        throw new Error(
+          `ObservablePostgres: statefulSet "${sts.name}" is already observable (${earlier.path}) with other options; apply ObservablePostgres to it once`,
+        );
+      }
+      return;
+    }
+
+    if (containers.some((c) => c.name === 'postgres-exporter')) {
+      throw new Error(`ObservablePostgres: statefulSet "${sts.name}" already has a container named "postgres-exporter", the name of the sidecar it adds`);
+    }
+
+    // The pod as written so far, JSON patches included: what the kubelet would get without this construct.
+    const rendered = ApiObject.of(sts).toJson();
+    const claimTemplates = ((rendered.spec.volumeClaimTemplates ?? []) as { metadata?: { name?: string } }[]).map((t) => t.metadata?.name ?? '');
+    const problems = postgresStartProblems(rendered.spec.template.spec, index, claimTemplates);
+    if (problems.length > 0) {
+      throw new Error(
+        `ObservablePostgres: statefulSet "${sts.name}" (container "${container.name}") cannot start the official PostgreSQL image as written:\n` +
+          problems.map((p) => `  - ${p}`).join('\n'),
+      );
+    }
+    APPLIED.set(sts, { identity, path: this.node.path });
+
+    const labels = standardLabels({ name: 'postgres-exporter', component: 'database-metrics', image: IMAGES.postgresExporter });
     new k8s.KubeConfigMap(this, 'init-sql', {
       metadata: { name: this.initSqlConfigMapName, namespace, labels },
       data: { [INIT_SQL_FILE]: this.initSql },
@@ -207,34 +252,61 @@ export class ObservablePostgres extends Construct {
 }
 
 export interface DatabaseUrlOptions {
-  /** The service that connects; becomes `application_name`, so every connection is attributed (seed ADR 10). */
+  /** The service that connects; becomes `application_name`, so every connection is attributed. */
   readonly service: string;
   readonly host: string;
   /** @default 5432 */
   readonly port?: number;
   readonly database: string;
-  readonly user: string;
-  /** The user's password; referenced, never copied. */
+  /** The role to log in as: its name, or the Secret key that holds it. */
+  readonly user: string | SecretKey;
+  /** The role's password; referenced, never copied. */
   readonly password: SecretKey;
-  /** @default 'disable' (in-cluster traffic) */
-  readonly sslmode?: 'disable' | 'require' | 'verify-full';
+  /**
+   * @default 'disable': the stack's own PostgreSQL serves no TLS (in-cluster traffic, limited by its
+   * NetworkPolicy), and libpq's `require` fails against it with "server does not support SSL".
+   * Use 'require' or 'verify-full' for a server that has a certificate.
+   */
+  readonly sslmode?: PostgresSslMode;
 }
 
+export type PostgresSslMode = 'disable' | 'require' | 'verify-full';
+const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'require', 'verify-full'];
+const SQL_NAME = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
+
 /**
- * `DB_PASSWORD` from the Secret, then `DATABASE_URL` with
- * `application_name=<service>`. Kubernetes expands `$(DB_PASSWORD)` because it
- * is defined first, so the password is never written into a manifest. The
- * password must be URL-safe (or stored percent-encoded).
+ * A client's connection environment: `PGUSER` and `PGPASSWORD` from the
+ * Secret, and `DATABASE_URL` without any credential, carrying
+ * `application_name=<service>`. libpq (psql, psycopg), pgx, node-postgres and
+ * asyncpg take the user and password from those variables when the URL has
+ * none, so the password needs no URL-escaping and is never in a manifest or a
+ * URL a client might log.
  */
 export function databaseUrlEnv(opts: DatabaseUrlOptions): k8s.EnvVar[] {
-  const word = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
-  for (const [field, value] of [['service', opts.service], ['database', opts.database], ['user', opts.user]] as const) {
-    if (!word.test(value)) throw new Error(`databaseUrlEnv: ${field} must be letters, digits, "-", "_" and ".", got "${value}"`);
+  const where = 'databaseUrlEnv';
+  for (const [field, value] of [['service', opts.service], ['database', opts.database]] as const) {
+    if (!SQL_NAME.test(value)) throw new Error(`${where}: ${field} must be letters, digits, "-", "_" and ".", got "${value}"`);
   }
+  checkName(where, 'host', opts.host, 'subdomain');
   const port = opts.port ?? 5432;
-  const query = `sslmode=${opts.sslmode ?? 'disable'}&application_name=${opts.service}`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${where}: port must be 1-65535, got ${opts.port}`);
+  const sslmode = opts.sslmode ?? 'disable';
+  if (!SSL_MODES.includes(sslmode)) throw new Error(`${where}: sslmode "${sslmode}" must be one of ${SSL_MODES.join(', ')}`);
+  const secretRef = (field: string, ref: SecretKey) => {
+    checkName(where, `${field}.secretName`, ref.secretName, 'subdomain');
+    checkName(where, `${field}.key`, ref.key, 'key');
+    return { secretKeyRef: { name: ref.secretName, key: ref.key } };
+  };
+  let user: k8s.EnvVar;
+  if (typeof opts.user === 'string') {
+    if (!SQL_NAME.test(opts.user)) throw new Error(`${where}: user must be letters, digits, "-", "_" and ".", got "${opts.user}"`);
+    user = { name: 'PGUSER', value: opts.user };
+  } else {
+    user = { name: 'PGUSER', valueFrom: secretRef('user', opts.user) };
+  }
   return [
-    { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: opts.password.secretName, key: opts.password.key } } },
-    { name: 'DATABASE_URL', value: `postgres://${opts.user}:$(DB_PASSWORD)@${opts.host}:${port}/${opts.database}?${query}` },
+    user,
+    { name: 'PGPASSWORD', valueFrom: secretRef('password', opts.password) },
+    { name: 'DATABASE_URL', value: `postgres://${opts.host}:${port}/${opts.database}?sslmode=${sslmode}&application_name=${opts.service}` },
   ];
 }
