@@ -166,7 +166,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     expect(find(objects, 'Service', 'otel-collector-sampler').spec.clusterIP).toBe('None');
     expect(find(objects, 'StatefulSet', 'otel-collector-sampler').spec.replicas).toBe(3);
     const sampler = configData(objects, 'otel-collector-sampler-config', 'config.yaml');
-    expect(sampler.service.pipelines.traces.processors).toEqual(['memory_limiter', 'tail_sampling', 'batch']);
+    expect(sampler.service.pipelines.traces.processors).toEqual(['memory_limiter', 'tail_sampling']);
     expect(sampler.processors.tail_sampling.policies.map((p: any) => p.type)).toEqual(['status_code', 'latency', 'probabilistic']);
     // seed 2's latency SLO (the slo.latencyP99Ms default) decides what counts as slow.
     expect(sampler.processors.tail_sampling.policies[1].latency.threshold_ms).toBe(200);

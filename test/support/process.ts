@@ -186,3 +186,12 @@ export function executableByOthers(file: string, root: string = path.dirname(fil
   executableCopies.set(`${root}\0${file}`, result);
   return result;
 }
+
+/** Resolves once `done()` holds, polling every 100 ms; throws `message()` after `timeoutMs` (a bound against a hang, not a timing check). */
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

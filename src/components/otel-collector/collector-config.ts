@@ -46,12 +46,14 @@ export interface CollectorConfig {
 
 const QUEUE_STORAGE = 'file_storage/queue';
 
-/** A persistent sending queue on the file_storage extension: an outage delays data instead of losing it. */
 /**
- * A queue on the volume (the collector's default bound of 1000 batches), so a
- * long outage is held on disk instead of in memory, and a restart resumes where it stopped.
+ * A persistent sending queue on the file_storage extension (the collector's default bound of 1000 requests), so
+ * a long outage is held on disk instead of in memory, and a restart resumes where it stopped. It batches too
+ * (seed 2's 1000 items or 10 s): batching after the queue keeps every item on disk until its batch is exported.
+ * A batch processor in front of it would acknowledge items it holds only in memory, and a collector killed
+ * (OOM, node loss) would lose up to 10 s of them.
  */
-const persistentQueue = { enabled: true, storage: QUEUE_STORAGE };
+const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
 /**
  * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
  * backend outage only delays data. A time limit would drop every batch still
@@ -98,7 +100,10 @@ function telemetry() {
 /** memory_limiter as the fact sheet gives it: checked every second, refusing above 80% of the container limit. */
 const memoryLimiter = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
 
-/** Seed 2 batches 1000 items or 10 s, whichever comes first. */
+/**
+ * Seed 2 batches 1000 items or 10 s, whichever comes first: as a processor only in front of the remote-write
+ * exporter, which has no sending queue to batch in (see `persistentQueue` for the others).
+ */
 const batch = { timeout: '10s', send_batch_size: 1000 };
 
 export interface GatewayConfigOptions {
@@ -185,7 +190,7 @@ function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown>
  */
 export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
   const traces = tracesExporter(opts);
-  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment', 'batch'];
+  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment'];
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
@@ -220,15 +225,21 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         endpoint: opts.metricsRemoteWriteUrl,
         // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
         resource_to_telemetry_conversion: { enabled: true },
+        // Names as the services' SDKs give them (dots to underscores, nothing appended): the seed services name their
+        // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
+        // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
+        translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
+        // One request at a time: the default 5 in parallel reorders one series' samples (the WAL sends up to
+        // buffer_size entries at once), Prometheus refuses the older ones as out of order with a 400, and the
+        // exporter drops that whole request as a permanent error, good samples included.
+        max_batch_request_parallelism: 1,
         external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
         // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
         // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
-        // keeps the exporter's former name, so an existing WAL is picked up again.
-        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '1m' },
-        // One request at a time: the exporter's default sends 5 in parallel, so two samples of one series can
-        // arrive newest first, and Prometheus (no out-of-order window) refuses the older one with
-        // "out of order sample" (seen on the real pair with the span metrics, which flush every 15 s).
-        max_batch_request_parallelism: 1,
+        // keeps the exporter's former name, so an existing WAL is picked up again. Its reader sends what it holds
+        // once truncate_frequency has passed (or buffer_size entries are read), at the next entry: at 1m, samples
+        // reached Prometheus a minute late and alerts fired a minute late; 10s is one batch.
+        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '10s' },
         retry_on_failure: retry,
       },
       'otlp_http/loki': {
@@ -242,7 +253,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        metrics: { receivers: ['otlp'], processors, exporters: ['prometheus_remote_write'] },
+        metrics: { receivers: ['otlp'], processors: [...processors, 'batch'], exporters: ['prometheus_remote_write'] },
         logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
         traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
         // Its own pipeline, so the filter drops non-LLM spans from the metrics only, never from the traces.
@@ -296,7 +307,6 @@ export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
           { name: 'baseline', type: 'probabilistic', probabilistic: { sampling_percentage: opts.keepPercentage } },
         ],
       },
-      batch,
     },
     exporters: {
       'otlp_grpc/jaeger': otlpGrpcExporter(opts.jaegerOtlpEndpoint),
@@ -304,7 +314,7 @@ export function samplerConfig(opts: SamplerConfigOptions): CollectorConfig {
     service: {
       extensions: ['health_check', QUEUE_STORAGE],
       pipelines: {
-        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp_grpc/jaeger'] },
+        traces: { receivers: ['otlp'], processors: ['memory_limiter', 'tail_sampling'], exporters: ['otlp_grpc/jaeger'] },
       },
       telemetry: telemetry(),
     },
@@ -322,7 +332,7 @@ export interface AgentConfigOptions {
  * everything to the gateway.
  */
 export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
-  const processors = ['memory_limiter', 'k8s_attributes', 'batch'];
+  const processors = ['memory_limiter', 'k8s_attributes'];
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
@@ -337,7 +347,6 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
         // The SDK's own pod UID (set by `instrument()`) first: behind a host port the connection may show the node.
         pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] }, { sources: [{ from: 'connection' }] }],
       },
-      batch,
     },
     exporters: {
       'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint),
