@@ -27,6 +27,7 @@ import { queryPerformanceDashboard } from './components/postgres/dashboard';
 import { autoExplainLokiRules, postgresRules } from './components/postgres/rules';
 import { SharedPostgres } from './components/postgres/shared-postgres';
 import { StackConfig } from './config/schema';
+import { defaultLatencyThresholdMs } from './catalog/services';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
 import { platformDashboards } from './dashboards';
@@ -495,7 +496,7 @@ export class Stack extends Construct {
             decisionWait: sampling.decisionWait,
             keepPercentage: sampling.keepPercentage,
             // A trace slower than the latency SLO is exactly the one someone will look for.
-            slowThresholdMs: config.slo.latencyP99Ms,
+            slowThresholdMs: defaultLatencyThresholdMs(config.slo),
             resources: sampling.resources,
           }
         : undefined,

@@ -263,7 +263,7 @@ export const sloAlertTests: AlertTests = {
       ],
     },
     {
-      name: "SloLatencyHigh uses each service's own target: a p99 of about 250 ms breaks gateway's 200 ms but not iam's 300 ms login target; a 496 ms seed-1 p99 breaks order-service's",
+      name: "SloLatencyHigh uses each service's own target: a p99 of about 250 ms breaks gateway's 200 ms but not iam's 300 ms login target; a 496 ms seed-1 p95 breaks order-service's",
       series: [
         { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.1"}', values: '0x30' },
         { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.5"}', values: '0+10x30' },
@@ -291,6 +291,23 @@ export const sloAlertTests: AlertTests = {
           ],
         },
       ],
+    },
+    {
+      // 97 of every 100 requests under 100 ms, 3 near 500 ms: the p95 is about 98 ms, the p99 about 367 ms.
+      name: 'SloLatencyHigh reads the quantile of each vocabulary: the same slow 3% breaks a seed-2 service (p99) but not a seed-1 one (p95)',
+      series: [
+        ...[
+          ['0.1', '0+97x30'],
+          ['0.5', '0+100x30'],
+          ['+Inf', '0+100x30'],
+        ].map(([le, values]) => ({ series: `http_request_duration_seconds_bucket{namespace="go-ecommerce", app="cart-service", le="${le}"}`, values })),
+        ...[
+          ['100', '0+97x30'],
+          ['500', '0+100x30'],
+          ['+Inf', '0+100x30'],
+        ].map(([le, values]) => ({ series: `http_server_request_duration_ms_bucket{namespace="${PS}", app="money", service="money", le="${le}"}`, values })),
+      ],
+      checks: [{ at: '15m', alert: 'SloLatencyHigh', firing: [{ severity: 'warning', service: 'money', namespace: PS }] }],
     },
   ],
 };

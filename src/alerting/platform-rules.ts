@@ -1,4 +1,4 @@
-import { HTTP_VOCABULARY, serviceMatchers } from '../catalog/services';
+import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, sloLatencyQuery } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../config/schema';
 import { AlertRuleSpec, RuleGroupSpec } from './rule-model';
 
@@ -196,7 +196,8 @@ export function kubernetesRules(): RuleGroupSpec {
 
 /**
  * Seed 1's SLO group: SloErrorRateHigh and SloLatencyHigh for every catalogue
- * service, in the HTTP vocabulary it emits and against its own targets. Each
+ * service, in the HTTP vocabulary it emits and against its own targets (the
+ * latency at the service's SLO quantile, see effectiveSlo). Each
  * rule carries a `service` label, so a service's two alerts group together.
  */
 export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): RuleGroupSpec[] {
@@ -204,9 +205,9 @@ export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): R
   const rules: AlertRuleSpec[] = services.flatMap((svc): AlertRuleSpec[] => {
     const v = HTTP_VOCABULARY[svc.httpVocabulary];
     const sel = serviceMatchers(svc);
-    const errorRatio = svc.slo.errorRatio ?? slo.errorRatio;
-    const latencyMs = svc.slo.latencyP99Ms ?? slo.latencyP99Ms;
-    const route = svc.slo.latencyRoute ? `, route="${svc.slo.latencyRoute}"` : '';
+    const target = effectiveSlo(svc, slo);
+    const errorRatio = target.errorRatio;
+    const { quantile, thresholdMs } = target.latency;
     const labels = { service: svc.name, namespace: svc.namespace };
     return [
       {
@@ -223,13 +224,15 @@ export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): R
       {
         alert: 'SloLatencyHigh',
         labels,
-        expr: `histogram_quantile(0.99, sum by (le) (rate(${v.duration}_bucket{${sel}${route}}[5m])))${v.toMs === 1 ? '' : ` * ${v.toMs}`} > %{milliseconds}`,
+        expr: `${sloLatencyQuery(svc, target)} > %{milliseconds}`,
         // As for the error rate: a sustained breach, not a single slow minute.
         for: '10m',
         severity: 'warning',
-        thresholds: { milliseconds: { value: latencyMs, description: "p99 latency in milliseconds (default: the service's SLO target)" } },
+        thresholds: {
+          milliseconds: { value: thresholdMs, description: `${quantileName(quantile)} latency in milliseconds (default: the service's SLO target)` },
+        },
         summary: 'A service breaks its latency SLO.',
-        description: `The p99 latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
+        description: `The ${quantileName(quantile)} latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
       },
     ];
   });

@@ -91,6 +91,7 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       });
     } else alertNames.set(rule.alert, i);
   });
+  problems.push(...checkLatencyTargets(config));
   problems.push(...checkLogs(config));
   problems.push(...checkAlerting(config));
   problems.push(...checkScaling(config));
@@ -217,6 +218,34 @@ function checkScaling(config: StackConfig): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/** Where an SLO latency target can be written: the top level and every service. */
+function latencyLevels(config: StackConfig): Array<{ at: PropertyKey[]; slo: { latency?: unknown; latencyP99Ms?: number } }> {
+  return [{ at: ['slo'], slo: config.slo }, ...config.services.map((svc, i) => ({ at: ['services', i, 'slo'], slo: svc.slo }))];
+}
+
+/** The deprecated `latencyP99Ms` is an alias of `latency`; the two together would contradict each other. */
+function checkLatencyTargets(config: StackConfig): ConfigProblem[] {
+  return latencyLevels(config)
+    .filter(({ slo }) => slo.latency !== undefined && slo.latencyP99Ms !== undefined)
+    .map(({ at }) => ({
+      path: [...at, 'latencyP99Ms'],
+      message: 'is the deprecated form of latency, which is also set here; keep only latency: {quantile: 0.99, thresholdMs: ...}',
+    }));
+}
+
+/**
+ * Fields that still work but will go: synth prints these as warnings with
+ * the line, and reads the field as its replacement.
+ */
+export function configDeprecations(config: StackConfig): ConfigProblem[] {
+  return latencyLevels(config)
+    .filter(({ slo }) => slo.latency === undefined && slo.latencyP99Ms !== undefined)
+    .map(({ at, slo }) => ({
+      path: [...at, 'latencyP99Ms'],
+      message: `is deprecated; write latency: {quantile: 0.99, thresholdMs: ${slo.latencyP99Ms}} instead (the same p99 target; without a quantile the service's HTTP vocabulary picks p95 or p99)`,
+    }));
 }
 
 function checkAlerting(config: StackConfig): ConfigProblem[] {

@@ -379,13 +379,32 @@ const gpu = z
 
 // ---- the service catalogue ------------------------------------------------------
 
+export const LATENCY_QUANTILES = [0.95, 0.99] as const;
+
+const latencyMs = z.number().positive({ error: 'expected a latency in milliseconds greater than 0' });
+
+/** One latency objective: a quantile of the HTTP latency histogram and the threshold it must stay under. */
+const latencyObjective = (defaults: { quantile: string; thresholdMs: string }) =>
+  z
+    .strictObject({
+      quantile: z
+        .literal(LATENCY_QUANTILES)
+        .optional()
+        .describe(`Which quantile of the latency histogram the target is for: 0.95 (p95) or 0.99 (p99). ${defaults.quantile}`),
+      thresholdMs: latencyMs.optional().describe(`The quantile must stay below this many milliseconds. ${defaults.thresholdMs}`),
+    })
+    .optional();
+
+const deprecatedLatencyP99Ms = (instead: string) =>
+  latencyMs.optional().describe(`Deprecated: the same as \`${instead}: {quantile: 0.99, thresholdMs: <value>}\`; synth warns and reads it that way.`);
+
 const sloTargets = z
   .strictObject({
-    latencyP99Ms: z
-      .number()
-      .positive({ error: 'expected a latency in milliseconds greater than 0' })
-      .default(200)
-      .describe('p99 HTTP latency target in milliseconds (seed 2: gateway p99 < 200 ms). Default: 200.'),
+    latency: latencyObjective({
+      quantile: "Default: each service's httpVocabulary decides (seed1 services p95, seed2 services p99).",
+      thresholdMs: 'Default: 200 (seed 2: gateway p99 < 200 ms).',
+    }).describe("The latency target of every service without its own (services[].slo.latency). Default: 200 ms at each vocabulary's quantile."),
+    latencyP99Ms: deprecatedLatencyP99Ms('slo.latency'),
     errorRatio: z
       .number()
       .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
@@ -409,11 +428,13 @@ const sloTargets = z
 
 const serviceSlo = z
   .strictObject({
-    latencyP99Ms: z
-      .number()
-      .positive({ error: 'expected a latency in milliseconds greater than 0' })
-      .optional()
-      .describe('p99 latency target of this service in milliseconds. Default: slo.latencyP99Ms.'),
+    latency: latencyObjective({
+      quantile: 'Default: slo.latency.quantile, else by httpVocabulary (seed1 p95, seed2 p99).',
+      thresholdMs: 'Default: slo.latency.thresholdMs.',
+    }).describe(
+      'The latency target of this service. Default: the top-level slo.latency.',
+    ),
+    latencyP99Ms: deprecatedLatencyP99Ms('services[].slo.latency'),
     latencyRoute: z
       .string()
       .min(1)
@@ -568,7 +589,7 @@ const otelCollector = z
           .min(0, { error: 'expected a percentage from 0 to 100' })
           .max(100, { error: 'expected a percentage from 0 to 100' })
           .default(10)
-          .describe('Share of ordinary traces kept; traces with an error or slower than slo.latencyP99Ms are always kept. Default: 10.'),
+          .describe('Share of ordinary traces kept; traces with an error or slower than slo.latency.thresholdMs are always kept. Default: 10.'),
         resources: resources.optional(),
       })
       .optional()
