@@ -303,7 +303,7 @@ export class Stack extends Construct {
   } {
     const a = config.alerting;
     const r = a.receivers;
-    const routing = { paging: a.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId };
+    const routing = { paging: a.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId, channels: a.channels };
     if (a.engine === 'prometheus') {
       const ns = config.namespaces.monitoring;
       const am = new Alertmanager(chart('alertmanager', ns), 'alertmanager', {

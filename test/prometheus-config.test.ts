@@ -138,7 +138,7 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
         if (alerting) {
           // Alerts go to the environment's own Alertmanager, whose dead man's switch must hear Watchdog.
           sink = await startReceiverSink();
-          am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url) }, vendorApi: sink.url });
+          am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url, envDir) }, vendorApi: sink.url });
           alertmanager = new URL(am.url).host;
         }
         const prom = await startPrometheus(envDir, { kubeconfig: api.kubeconfig, alertmanager });

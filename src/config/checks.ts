@@ -3,6 +3,7 @@ import { durationSeconds, sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
 import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../alerting/rule-model';
+import { RECEIVER } from '../components/alertmanager/routing';
 import type { StackConfig } from './schema';
 
 /**
@@ -250,10 +251,29 @@ export function configDeprecations(config: StackConfig): ConfigProblem[] {
 
 function checkAlerting(config: StackConfig): ConfigProblem[] {
   // SLO alerts only exist for catalogue services, so the catalogue decides which names are valid too.
-  return overrideProblems(everyRuleGroup(config), config.alerting.rules).map((p) => ({
+  const groups = everyRuleGroup(config);
+  const problems: ConfigProblem[] = overrideProblems(groups, config.alerting.rules).map((p) => ({
     path: ['alerting', 'rules', ...p.path],
     message: p.message,
   }));
+  const alertNames = new Set(groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [r.alert] : []))));
+  const taken = new Map<string, string>(Object.values(RECEIVER).map((name) => [name, 'a receiver of the platform']));
+  config.alerting.channels.forEach((channel, i) => {
+    const at = ['alerting', 'channels', i];
+    const other = taken.get(channel.name);
+    if (other) problems.push({ path: [...at, 'name'], message: `"${channel.name}" is already ${other}; each receiver needs its own name` });
+    taken.set(channel.name, `the name of alerting.channels[${i}]`);
+    channel.alerts.forEach((alert, j) => {
+      if (!alertNames.has(alert)) {
+        problems.push({
+          path: [...at, 'alerts', j],
+          message: `"${alert}" is not an alert of this environment; known alerts: ${[...alertNames].sort().join(', ')}`,
+        });
+      }
+    });
+    if (!channel.webhook) problems.push({ path: at, message: 'has no endpoint; set webhook: {urlKey: ...}' });
+  });
+  return problems;
 }
 
 function checkLogs(config: StackConfig): ConfigProblem[] {

@@ -206,6 +206,38 @@ const alerting = z
       })
       .prefault({})
       .describe('Where notifications go: critical to PagerDuty, warning to Slack, everything also to Telegram.'),
+    channels: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[a-z][a-z0-9._-]*$/, { error: 'expected a receiver name of lower-case letters, digits, ".", "_" and "-", like "system.health"' })
+            .describe(
+              'Name of the receiver (Alertmanager) or contact point (Grafana). Alertmanager regex-quotes it in its payloads ' +
+                '(system.health arrives as system\\.health); tell channels apart by their URL, not that field. Required.',
+            ),
+          alerts: z
+            .array(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "CDCLagCritical"' }))
+            .min(1, { error: 'expected at least one alert name' })
+            .describe('Alerts this channel receives, beside the routes of their severity. Required.'),
+          webhook: z
+            .strictObject({
+              urlKey: secretKeyRef.describe('Key of the webhook URL in alerting.receivers.secretName; a URL can carry a token, so it is read from the file. Required.'),
+            })
+            .optional()
+            .describe("A generic webhook: Alertmanager's (or Grafana's) JSON payload POSTed to the URL. Required, as it is the only kind yet."),
+          pagerdutySource: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("PagerDuty shows this channel's alerts with this `source` (seed 2: platform-kernel). Default: the engine's own."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Notification channels for named alerts, in addition to their severity's routes (seed 2: the system.health Notify channel " +
+          'gets CDCLagCritical, WALBloatCritical and VaultUnreachable beside PagerDuty). Default: none.',
+      ),
     alertmanager: z
       .strictObject({
         storage: storage('1Gi').describe("Alertmanager's volume for silences and the notification log. Default: 1Gi."),
