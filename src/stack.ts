@@ -27,6 +27,7 @@ import { queryPerformanceDashboard } from './components/postgres/dashboard';
 import { autoExplainLokiRules, postgresRules } from './components/postgres/rules';
 import { SharedPostgres } from './components/postgres/shared-postgres';
 import { StackConfig } from './config/schema';
+import { rabbitmqParts } from './components/rabbitmq/rabbitmq';
 import { defaultLatencyThresholdMs } from './catalog/services';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
@@ -158,6 +159,7 @@ export class Stack extends Construct {
     const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links, lokiRuleGroups);
     const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links);
     const postgres = this.postgres(config, chart);
+    const rabbitmq = rabbitmqParts(config);
 
     // An agent cluster evaluates no rules and draws no dashboards: the central cluster does, over every cluster's series.
     const ruleSpecs: RuleGroupSpec[] = links.runsBackends
@@ -167,6 +169,7 @@ export class Stack extends Construct {
           ...telemetry.ruleGroups,
           ...logs.ruleGroups,
           ...postgres.ruleGroups,
+          ...rabbitmq.ruleGroups,
           ...extraAlertRuleGroups(config),
           ...platformGroups(config),
         ]
@@ -177,7 +180,14 @@ export class Stack extends Construct {
     // An agent has no rules to evaluate, so no Alertmanager and no Grafana alerting either.
     const alerting = links.runsBackends ? this.alerting(config, chart, this.ruleGroups) : undefined;
 
-    const scrapeJobs = [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs];
+    const scrapeJobs = [
+      kubeStateMetrics.scrapeJob,
+      nodeExporter.scrapeJob,
+      ...gpu.scrapeJobs,
+      ...telemetry.scrapeJobs,
+      ...logs.scrapeJobs,
+      ...rabbitmq.scrapeJobs,
+    ];
     const metrics = this.metricsBackend(chart, config, clusterScopedPrefix, links, scrapeJobs, alerting);
     if (!metrics.queryUrl || !alerting) {
       this.addGitOps(config, options, chart, undefined);
@@ -194,6 +204,7 @@ export class Stack extends Construct {
       ...telemetry.dashboards,
       ...logs.dashboards,
       ...postgres.dashboards,
+      ...rabbitmq.dashboards,
       ...this.catalogueDashboards(config),
     ]
       .map(renderDashboard)

@@ -1,5 +1,6 @@
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { PLANS_COUNT } from '../components/postgres/rules';
+import { RABBITMQ_METRICS, rabbitmqScrapeJob } from '../components/rabbitmq/scrape';
 import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
 
 /**
@@ -29,6 +30,7 @@ export type ScrapeSource =
   | 'jaeger'
   | 'otel-collector'
   | 'gpu-exporter'
+  | 'rabbitmq'
   | 'loki-ruler';
 
 export interface MetricSpec {
@@ -78,6 +80,14 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   jaeger: componentJobTargetLabels,
   'otel-collector': componentJobTargetLabels,
   'gpu-exporter': componentJobTargetLabels,
+  // rabbitmqScrapeJob() in src/components/rabbitmq/scrape.ts, read from the job it builds.
+  rabbitmq: [
+    'job',
+    'instance',
+    ...(rabbitmqScrapeJob({ brokers: [{ name: 'x', namespace: 'x' }], vhost: '/' }).relabel_configs ?? [])
+      .map((r) => r.target_label)
+      .filter((l): l is string => l !== undefined),
+  ],
   // Not scraped: Loki's ruler remote-writes its recording rules' results (loki.ts `ruler.remote_write`,
   // no external labels), so a series carries only what its LogQL aggregation keeps.
   'loki-ruler': [],
@@ -259,6 +269,23 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_archiver_failed_count', PG_SERVER),
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_lag_seconds'),
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_is_replica'),
+
+  // ---- RabbitMQ's rabbitmq_prometheus plugin, /metrics/detailed (names as RabbitMQ 3.10 emits them) ---
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.ready, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.unacked, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.depth, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_consumer_count', 'gauge', RABBITMQ_METRICS.consumers, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_metrics', 'gauge', RABBITMQ_METRICS.utilisation, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.delivered, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.deliveredNoAck, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.acked, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_exchange_metrics', 'counter', RABBITMQ_METRICS.published, [
+    'channel',
+    'queue_vhost',
+    'queue',
+    'exchange_vhost',
+    'exchange',
+  ]),
 
   // ---- Loki ruler recording rules, remote-written to Prometheus ------------------------
   // autoExplainLokiRules() in src/components/postgres/rules.ts: `sum by (namespace) (count_over_time(...))`.

@@ -335,7 +335,8 @@ function urlFields(value: unknown, at: string[] = []): Array<{ path: string; url
  *   derived from the namespace, so distinct namespaces mean distinct backends;
  * - no URL in one environment's config appears in another's (any field that
  *   points outside the cluster: remote write, external Loki, brokers, ...),
- *   apart from SHAREABLE_URL_FIELDS.
+ *   apart from SHAREABLE_URL_FIELDS;
+ * - no two environments watch the same RabbitMQ broker in the same vhost.
  * The Argo CD destination server may be shared: isolation comes from the namespaces on it.
  *
  * Returns problems as `<file>: <field.path>: <message>`.
@@ -344,8 +345,22 @@ export function checkEnvironmentIsolation(configs: ReadonlyArray<{ file: string;
   const problems: string[] = [];
   const namespaceOwner = new Map<string, { file: string; env: string; field: string }>();
   const urlOwner = new Map<string, { file: string; env: string; field: string }>();
+  const vhostOwner = new Map<string, { file: string; env: string }>();
   for (const { file, config } of configs) {
     const env = config.environment;
+    // Seed 1's incident itself: QA and production on one broker and vhost consume each other's messages.
+    config.rabbitmq?.brokers.forEach((broker, i) => {
+      const key = `${broker.namespace}/${broker.name} ${config.rabbitmq!.vhost}`;
+      const owner = vhostOwner.get(key);
+      if (owner && owner.env !== env) {
+        problems.push(
+          `${file}: rabbitmq.brokers[${i}]: broker ${broker.namespace}/${broker.name} with vhost "${config.rabbitmq!.vhost}" is also watched by ` +
+            `environment "${owner.env}" (${owner.file}); give each environment its own vhost (rabbitmq.vhost, like "/qa"), so neither reads the other's queues`,
+        );
+      } else if (!owner) {
+        vhostOwner.set(key, { file, env });
+      }
+    });
     for (const [key, namespace] of Object.entries(config.namespaces)) {
       const field = `namespaces.${key}`;
       const owner = namespaceOwner.get(namespace);
