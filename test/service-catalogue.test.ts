@@ -6,6 +6,8 @@ import { platformDashboards } from '../src/dashboards';
 import { effectiveSlo, HTTP_VOCABULARY } from '../src/catalog/services';
 import { renderDashboard } from '../src/dashboards/dashboard';
 import { SHIPPED_CONFIG_DIR } from './support/synth-fixture';
+import { promqlCatalogueProblems } from './support/metric-check';
+import { seriesCatalogue } from '../src/catalog/metrics';
 
 const HEAD = `environment: t
 cluster: t
@@ -78,7 +80,7 @@ describe('the service catalogue in the config', () => {
   test('GIVEN a minimal service THEN the documented defaults apply', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n`, 't.yaml');
     expect(config.services).toStrictEqual([
-      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'seed1', grpcClientTargets: [], kafkaConsumers: [], saga: false, slo: {} },
+      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'seed1', grpcClientTargets: [], kafkaConsumers: [], saga: false, buildInfo: false, webhookEvents: false, slo: {} },
     ]);
   });
 
@@ -171,5 +173,40 @@ describe('dashboards follow the catalogue', () => {
     expect(latency.title).toBe('b: p99 (target < 300 ms)');
     expect(latency.targets[0].expr).toContain('http_server_request_duration_ms_bucket{namespace="n", app="b"}');
     expect(latency.fieldConfig.defaults.thresholds.steps[1]).toEqual({ value: 300, color: 'red' });
+  });
+});
+
+describe('"is my fix deployed?" and the webhook panels of the service overview', () => {
+  const overview = (yaml: string) => renderDashboard(platformDashboards(parseConfig(`${HEAD}services:\n${yaml}`, 't.yaml'))[0]).json as any;
+  const panel = (board: any, title: string) => board.panels.find((p: any) => p.title.startsWith(title));
+
+  test('GIVEN any service THEN the startup lines with gitSHA are counted per app and SHA, over the selected services, from Loki', () => {
+    const board = overview('  - { name: a, namespace: n, stack: go }\n');
+    const sha = panel(board, 'Is my fix deployed?');
+    expect(sha.datasource.type).toBe('loki');
+    expect(sha.targets[0].expr).toBe(
+      'sum by (app, gitSHA) (count_over_time({namespace=~"$namespace", app=~"$service"} |= "gitSHA" | json | gitSHA != "" [$__auto]))',
+    );
+    expect(panel(board, 'Startup lines with the build SHA').targets[0].expr).toBe('{namespace=~"$namespace", app=~"$service"} |= "gitSHA" | json | gitSHA != ""');
+    // Every dashboard carries the deploy annotations the SHAs are read against.
+    expect(board.annotations.list.map((a: any) => a.name)).toContain('Deploys');
+    expect(panel(board, 'Pods per build revision')).toBeUndefined();
+    expect(panel(board, 'Webhooks')).toBeUndefined();
+  });
+
+  test('GIVEN a service exporting build_info THEN its revisions are shown, from catalogued series only', () => {
+    const board = overview('  - { name: a, namespace: n, stack: go, buildInfo: true }\n  - { name: b, namespace: m, stack: go }\n');
+    const expr = panel(board, 'Pods per build revision').targets[0].expr;
+    expect(expr).toBe('count by (app, version, revision) (build_info{namespace=~"n", app=~"a", namespace=~"$namespace", app=~"$service"})');
+    expect(promqlCatalogueProblems(expr, seriesCatalogue())).toEqual([]);
+  });
+
+  test('GIVEN a service counting webhooks THEN received and failed webhooks are shown by event type, from catalogued series only', () => {
+    const board = overview('  - { name: payment-service, namespace: shop, stack: go, webhookEvents: true }\n');
+    const received = panel(board, 'Webhooks received per second by event type').targets[0].expr;
+    const failed = panel(board, 'Webhooks failed (5xx) by event type').targets[0].expr;
+    expect(received).toBe('sum by (provider, event_type) (rate(webhook_events_total{namespace=~"shop", app=~"payment-service"}[$__rate_interval]))');
+    expect(failed).toContain('webhook_events_total{namespace=~"shop", app=~"payment-service", status=~"5.."}');
+    for (const e of [received, failed]) expect(promqlCatalogueProblems(e.replace('$__rate_interval', '5m'), seriesCatalogue())).toEqual([]);
   });
 });

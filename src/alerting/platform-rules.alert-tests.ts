@@ -337,3 +337,38 @@ export const sagaAlertTests: AlertTests = {
     },
   ],
 };
+
+/** The payment service of the shipped configs receives the payment provider's webhooks. */
+export const webhookAlertTests: AlertTests = {
+  group: 'webhooks',
+  cases: [
+    {
+      name: 'WebhookServerErrors fires at the first webhook answered with 5xx, by event type; 2xx and 4xx answers stay silent',
+      series: [
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="payment_intent.succeeded", status="200"}',
+          values: '0+10x20',
+        },
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="charge.refunded", status="400"}',
+          values: '0+1x20',
+        },
+        // One 500 at 10m.
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="payment_intent.succeeded", status="500"}',
+          values: '0x10 1x10',
+        },
+      ],
+      checks: [
+        { at: '9m', alert: 'WebhookServerErrors', firing: [] },
+        {
+          at: '11m',
+          alert: 'WebhookServerErrors',
+          firing: [{ severity: 'warning', namespace: 'go-ecommerce', app: 'payment-service', provider: 'stripe', event_type: 'payment_intent.succeeded' }],
+        },
+        // The window has passed: resolved.
+        { at: '20m', alert: 'WebhookServerErrors', firing: [] },
+      ],
+    },
+  ],
+};

@@ -1,4 +1,4 @@
-import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, sloLatencyQuery } from '../catalog/services';
+import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, servicesMatchers, sloLatencyQuery, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../config/schema';
 import { AlertRuleSpec, RuleGroupSpec } from './rule-model';
 
@@ -17,7 +17,13 @@ export interface PlatformRulesOptions {
 }
 
 export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] {
-  return [platformKernelRules(opts.namespaces), kubernetesRules(), ...sloRules(opts.services, opts.slo), ...sagaRules(opts.services)];
+  return [
+    platformKernelRules(opts.namespaces),
+    kubernetesRules(),
+    ...sloRules(opts.services, opts.slo),
+    ...sagaRules(opts.services),
+    ...webhookRules(opts.services),
+  ];
 }
 
 const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
@@ -258,6 +264,32 @@ export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
           severity: 'critical',
           summary: 'Orders are paid but no saga completes.',
           description: '{{ $value | humanize }} payments were created in {{ $labels.namespace }} in the last 30 minutes, but no saga reached COMPLETED or COMPENSATION_COMPLETE.',
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * Seed 1 lost a payment webhook to a silent 500: any webhook answered with a
+ * 5xx is worth a look, since the provider's retries may run out before anyone
+ * notices.
+ */
+export function webhookRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
+  const receivers = services.filter((s) => s.webhookEvents);
+  if (receivers.length === 0) return [];
+  return [
+    {
+      name: 'webhooks',
+      rules: [
+        {
+          alert: 'WebhookServerErrors',
+          expr: `sum by (namespace, app, provider, event_type) (increase(${WEBHOOK_EVENTS}{${servicesMatchers(receivers)}, status=~"5.."}[5m])) > 0`,
+          // No `for`: one failed webhook is already the incident; the 5-minute window keeps it firing long enough to be seen.
+          severity: 'warning',
+          summary: 'A webhook was answered with a server error.',
+          description:
+            '{{ $labels.app }} ({{ $labels.namespace }}) answered {{ $value | humanize }} {{ $labels.provider }} {{ $labels.event_type }} webhooks with 5xx in the last 5 minutes; check the 5xx log lines and whether the provider retries.',
         },
       ],
     },

@@ -1,3 +1,4 @@
+import { BUILD_INFO, WEBHOOK_EVENTS } from './services';
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { PLANS_COUNT } from '../components/postgres/rules';
 import { RABBITMQ_METRICS, rabbitmqScrapeJob } from '../components/rabbitmq/scrape';
@@ -298,6 +299,10 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'seed 1 grpcmetrics interceptor', 'histogram', 'grpc_client_request_duration_seconds', ['target', 'method']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'counter', 'saga_steps_total', ['step']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'histogram', 'saga_step_duration_seconds', ['step']),
+  // Services with `buildInfo: true`: always 1, the build in its labels.
+  m(SERVICE, 'services with buildInfo', 'gauge', BUILD_INFO, ['version', 'revision']),
+  // Services with `webhookEvents: true`: one count per webhook received, by the HTTP status answered.
+  m(SERVICE, 'seed 1 payment webhooks', 'counter', WEBHOOK_EVENTS, ['provider', 'event_type', 'status']),
 
   // ---- seed 2 services (OpenTelemetry vocabulary, all 12 Platform-Kernel services) ---
   m(SERVICE, 'seed 2 services', 'histogram', 'http_server_request_duration_ms', ['service', 'method', 'route', 'status_code', 'tenant_id']),

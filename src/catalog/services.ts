@@ -41,6 +41,18 @@ export function serviceMatchers(svc: Pick<ServiceConfig, 'name' | 'namespace'>):
   return `namespace="${svc.namespace}", app="${svc.name}"`;
 }
 
+/** Exported by services with `buildInfo: true`: 1, with the build's `version` and `revision` (commit SHA). */
+export const BUILD_INFO = 'build_info';
+
+/** Counted by services with `webhookEvents: true`, one per webhook received; `status` is the HTTP status answered. */
+export const WEBHOOK_EVENTS = 'webhook_events_total';
+
+/** The selector of the given services' own series (several services: one regex per label). */
+export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' | 'namespace'>[]): string {
+  const alt = (values: string[]) => [...new Set(values)].sort().join('|');
+  return `namespace=~"${alt(services.map((s) => s.namespace))}", app=~"${alt(services.map((s) => s.name))}"`;
+}
+
 /** Seed 2's gateway target, the latency threshold of every service the config gives none. */
 const DEFAULT_LATENCY_THRESHOLD_MS = 200;
 

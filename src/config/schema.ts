@@ -513,6 +513,20 @@ const service = z.strictObject({
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
   saga: z.boolean().default(false).describe('The service records saga_steps_total / saga_step_duration_seconds (seed 1). Default: false.'),
+  buildInfo: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service exports build_info{version, revision} = 1 (the Prometheus version collector\'s labels; revision is the ' +
+        'commit SHA): the service overview then shows which revision each pod runs. Default: false (the gitSHA startup log line only).',
+    ),
+  webhookEvents: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service receives webhooks (seed 1: payment provider webhooks) and counts each in webhook_events_total{provider, ' +
+        'event_type, status}, status being the HTTP status it answered. Drives the webhook panels and WebhookServerErrors. Default: false.',
+    ),
   slo: serviceSlo,
 });
 
