@@ -63,6 +63,8 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     const summaries = synthesize(args);
     for (const s of summaries) console.log(describe(s));
+    // Deprecated fields still synthesize; the warning says what to write instead.
+    for (const warning of summaries.flatMap((s) => s.warnings)) console.error(`warning: ${warning}`);
     mirrorForCdk8sCli(args.out);
     return 0;
   } catch (err) {

@@ -28,6 +28,8 @@ import { queryPerformanceDashboard } from './components/postgres/dashboard';
 import { autoExplainLokiRules, postgresRules } from './components/postgres/rules';
 import { SharedPostgres } from './components/postgres/shared-postgres';
 import { StackConfig } from './config/schema';
+import { rabbitmqParts } from './components/rabbitmq/rabbitmq';
+import { defaultLatencyThresholdMs } from './catalog/services';
 import { ScrapeJob } from './lib/scrape';
 import { DATASOURCE } from './dashboards/datasources';
 import { platformDashboards } from './dashboards';
@@ -167,6 +169,7 @@ export class Stack extends Construct {
     const logs = this.logsPillar(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links, lokiRuleGroups);
     const telemetry = this.telemetryPipeline(chart, config, namespaces.nodeAgentPriorityClass, clusterScopedPrefix, links);
     const postgres = this.postgres(config, chart);
+    const rabbitmq = rabbitmqParts(config);
 
     // An agent cluster evaluates no rules and draws no dashboards: the central cluster does, over every cluster's series.
     const ruleSpecs: RuleGroupSpec[] = links.runsBackends
@@ -176,6 +179,7 @@ export class Stack extends Construct {
           ...telemetry.ruleGroups,
           ...logs.ruleGroups,
           ...postgres.ruleGroups,
+          ...rabbitmq.ruleGroups,
           ...extraAlertRuleGroups(config),
           ...platformGroups(config),
         ]
@@ -186,7 +190,14 @@ export class Stack extends Construct {
     // An agent has no rules to evaluate, so no Alertmanager and no Grafana alerting either.
     const alerting = links.runsBackends ? this.alerting(config, chart, this.ruleGroups) : undefined;
 
-    const scrapeJobs = [kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob, ...gpu.scrapeJobs, ...telemetry.scrapeJobs, ...logs.scrapeJobs];
+    const scrapeJobs = [
+      kubeStateMetrics.scrapeJob,
+      nodeExporter.scrapeJob,
+      ...gpu.scrapeJobs,
+      ...telemetry.scrapeJobs,
+      ...logs.scrapeJobs,
+      ...rabbitmq.scrapeJobs,
+    ];
     const metrics = this.metricsBackend(chart, config, clusterScopedPrefix, links, scrapeJobs, alerting);
     if (!metrics.queryUrl || !alerting) {
       this.addGitOps(config, options, chart, undefined);
@@ -225,6 +236,7 @@ export class Stack extends Construct {
       ...telemetry.dashboards,
       ...logs.dashboards,
       ...postgres.dashboards,
+      ...rabbitmq.dashboards,
       ...this.catalogueDashboards(config),
     ].map((builder) => renderDashboard(builder));
     const dashboards = [
@@ -329,7 +341,7 @@ export class Stack extends Construct {
   } {
     const a = config.alerting;
     const r = a.receivers;
-    const routing = { paging: a.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId };
+    const routing = { paging: a.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId, channels: a.channels };
     if (a.engine === 'prometheus') {
       const ns = config.namespaces.monitoring;
       const am = new Alertmanager(chart('alertmanager', ns), 'alertmanager', {
@@ -522,7 +534,7 @@ export class Stack extends Construct {
             decisionWait: sampling.decisionWait,
             keepPercentage: sampling.keepPercentage,
             // A trace slower than the latency SLO is exactly the one someone will look for.
-            slowThresholdMs: config.slo.latencyP99Ms,
+            slowThresholdMs: defaultLatencyThresholdMs(config.slo),
             resources: sampling.resources,
           }
         : undefined,

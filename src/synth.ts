@@ -30,6 +30,8 @@ export interface EnvironmentSummary {
   /** Object counts by kind. */
   readonly kinds: Readonly<Record<string, number>>;
   readonly files: number;
+  /** Deprecated config fields that still work, with file and line. */
+  readonly warnings: readonly string[];
 }
 
 /** Thrown when synthesis fails; carries every problem found, across every config. */
@@ -52,10 +54,11 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   const wholeDirectory = fs.statSync(opts.config).isDirectory();
 
   const problems: string[] = [];
-  const configs: Array<{ file: string; config: StackConfig }> = [];
+  const configs: Array<{ file: string; config: StackConfig; warnings: string[] }> = [];
   for (const file of configFiles) {
     try {
-      configs.push({ file, config: loadConfigFile(file, displayPath(file)) });
+      const warnings: string[] = [];
+      configs.push({ file, config: loadConfigFile(file, displayPath(file), warnings), warnings });
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems);
       else throw err;
@@ -82,9 +85,9 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   const staging = fs.mkdtempSync(path.join(path.dirname(outParent), `.synth-tmp-${path.basename(outParent)}-`));
   try {
     const summaries: EnvironmentSummary[] = [];
-    for (const { file, config } of configs) {
+    for (const { file, config, warnings } of configs) {
       try {
-        summaries.push(synthesizeEnvironment(config, file, path.join(staging, config.environment), identity));
+        summaries.push({ ...synthesizeEnvironment(config, file, path.join(staging, config.environment), identity), warnings });
       } catch (err) {
         problems.push(`${displayPath(file)}: ${(err as Error).message}`);
       }
@@ -103,7 +106,7 @@ function displayPath(file: string): string {
   return relative && !relative.startsWith('..') ? relative : path.resolve(file);
 }
 
-function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string, identity: string): EnvironmentSummary {
+function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: string, identity: string): Omit<EnvironmentSummary, 'warnings'> {
   const appProps = { outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART };
   const app = new App({ ...appProps, outdir: outDir });
   const argocd = new App({ ...appProps, outdir: path.join(outDir, ARGOCD_DIRECTORY) });

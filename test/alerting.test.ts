@@ -3,12 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
-import { parseConfig } from '../src/config/loader';
+import { loadConfigFile, parseConfig } from '../src/config/loader';
 import { Stack } from '../src/stack';
 import { ruleFiles } from './support/dist-files';
 import { expectCleanLog, stopAll } from './support/process';
 import { deprecatedFlags, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
-import { environments, listFiles, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, listFiles, REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const out = synthesizedShippedConfigs();
@@ -59,6 +59,16 @@ function routesFor(configYaml: string, labels: string[]): string {
 }
 
 const prodAm = () => fs.readFileSync(path.join(PROD, 'alertmanager', 'alertmanager.yml'), 'utf8');
+const prodConfig = () => loadConfigFile(path.join(REPO_ROOT, 'config', 'prod.yaml'));
+const CHANNEL = `  channels:
+    - name: system.health
+      webhook: { urlKey: system-health-webhook-url }
+      alerts: [VaultUnreachable, CDCLagCritical]
+      pagerdutySource: platform-kernel
+`;
+/** Alertmanager's config with a system.health webhook channel for two alerts. */
+const channelAm = (paging: boolean) =>
+  stackOf(`alerting:\n  paging: ${paging}\n${CHANNEL}  receivers:\n    telegramChatId: -1001\n`).stack.files.get('alertmanager/alertmanager.yml')!;
 /** QA routes with Alertmanager: the shipped QA config with the other engine, so its routing is checked by amtool too. */
 const qaAm = () => stackOf('alerting:\n  paging: false\n  receivers:\n    telegramChatId: -1001\n').stack.files.get('alertmanager/alertmanager.yml')!;
 
@@ -106,7 +116,7 @@ describe.each(AM_ENVS)('Alertmanager of %s', (_env, envDir) => {
     async () => {
       const sink = await startReceiverSink();
       try {
-        const am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url) }, vendorApi: sink.url });
+        const am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url, envDir) }, vendorApi: sink.url });
         await postAlerts(am.url, [{ alertname: 'Watchdog', severity: 'info' }]);
         const heartbeat = JSON.parse((await sink.waitFor('/deadman', () => true, 15_000)).body);
         expect({ receiver: heartbeat.receiver, alerts: heartbeat.alerts.map((a: any) => a.labels.alertname) }).toEqual({ receiver: 'deadman', alerts: ['Watchdog'] });
@@ -143,20 +153,38 @@ describe('Alertmanager (engine prometheus, prod)', () => {
   });
 
   test(
-    'GIVEN the running prod Alertmanager WHEN a critical, a warning and an info alert arrive THEN each receiver is notified as routed, with the credentials from the Secret\'s files',
+    'GIVEN the running prod Alertmanager WHEN a critical, a warning, an info and each channel\'s alert arrive THEN each receiver is notified as routed, with the credentials from the Secret\'s files',
     async () => {
       const sink = await startReceiverSink();
       try {
-        const secrets = receiverSecrets(sink.url);
+        const secrets = receiverSecrets(sink.url, PROD);
         const am = await startAlertmanager(PROD, { secrets: { 'alerting-receivers': secrets }, vendorApi: sink.url });
+        // The notification channels of the config under test, each with the first alert it lists.
+        const channels = prodConfig().alerting.channels.map((c) => ({ ...c, alert: c.alerts[0] }));
+        const channelAlerts = channels.map((c) => c.alert);
+        const names = ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo', ...channelAlerts];
         await postAlerts(am.url, [
           { alertname: 'ErrorRateCritical', severity: 'critical', namespace: 'a' },
           { alertname: 'P99LatencyWarning', severity: 'warning', namespace: 'a' },
           { alertname: 'SomethingInfo', severity: 'info', namespace: 'a' },
+          ...channelAlerts.map((alertname) => ({ alertname, severity: 'critical', namespace: 'a' })),
         ]);
         // group_wait is 30 s for everything but Watchdog.
-        const pd = JSON.parse((await sink.waitFor('/pagerduty', () => true, 60_000)).body);
-        expect({ key: pd.routing_key, summary: pd.payload.summary }).toEqual({ key: secrets['pagerduty-routing-key'], summary: expect.stringContaining('ErrorRateCritical') });
+        const pd = JSON.parse((await sink.waitFor('/pagerduty', (r) => r.body.includes('ErrorRateCritical'), 60_000)).body);
+        expect({ key: pd.routing_key, summary: pd.payload.summary, source: pd.payload.source }).toEqual({
+          key: secrets['pagerduty-routing-key'],
+          summary: expect.stringContaining('ErrorRateCritical'),
+          // Alertmanager's default: its client name.
+          source: 'Alertmanager',
+        });
+        for (const channel of channels) {
+          const hook = JSON.parse((await sink.waitFor(`/${channel.webhook!.urlKey}`, (r) => r.body.includes(channel.alert), 15_000)).body);
+          // Alertmanager 0.33 regex-quotes the receiver name in its payloads (template.Data's Receiver): system\.health.
+          const quoted = channel.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          expect({ receiver: hook.receiver, alerts: hook.alerts.map((a: any) => a.labels.alertname) }).toEqual({ receiver: quoted, alerts: [channel.alert] });
+          const paged = JSON.parse((await sink.waitFor('/pagerduty', (r) => r.body.includes(channel.alert), 15_000)).body);
+          expect(paged.payload.source).toBe(channel.pagerdutySource ?? 'Alertmanager');
+        }
         const slack = await sink.waitFor('/slack', () => true, 15_000);
         expect(JSON.parse(slack.body).channel).toBe('#infra');
         const chatId = parse(prodAm()).receivers.find((r: any) => r.name === 'telegram').telegram_configs[0].chat_id;
@@ -165,9 +193,13 @@ describe('Alertmanager (engine prometheus, prod)', () => {
           const msg = await sink.waitFor(tokenPath, (r) => r.body.includes(alertname), 15_000);
           expect(JSON.parse(msg.body).chat_id).toBe(String(chatId));
         }
-        const sent = (p: string) => sink.requests.filter((r) => r.path.startsWith(p)).map((r) => ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo'].filter((n) => r.body.includes(n)));
+        const sent = (p: string) =>
+          sink.requests
+            .filter((r) => r.path.startsWith(p))
+            .map((r) => names.filter((n) => r.body.includes(n)))
+            .sort();
         expect({ pagerduty: sent('/pagerduty'), slack: sent('/slack'), deadman: sent('/deadman') }).toEqual({
-          pagerduty: [['ErrorRateCritical']],
+          pagerduty: [['ErrorRateCritical'], ...channelAlerts.map((a) => [a])].sort(),
           slack: [['P99LatencyWarning']],
           deadman: [],
         });
@@ -179,6 +211,35 @@ describe('Alertmanager (engine prometheus, prod)', () => {
     },
     120_000,
   );
+
+  test.each([
+    [['severity=critical', 'alertname=CDCLagCritical'], 'system.health,pagerduty,telegram'],
+    [['severity=critical', 'alertname=VaultUnreachable'], 'system.health,pagerduty,telegram'],
+    // Not listed by the channel: its severity's routes only.
+    [['severity=critical', 'alertname=WALBloatCritical'], 'pagerduty,telegram'],
+    [['severity=warning', 'alertname=P99LatencyWarning'], 'slack-infra,telegram'],
+    [['severity=info', 'alertname=Watchdog'], 'deadman'],
+  ])('GIVEN a webhook channel for two alerts WHEN an alert with %j is routed THEN it goes to %s', (labels, receivers) => {
+    expect(routesFor(channelAm(true), labels)).toBe(receivers);
+  });
+
+  test('GIVEN a webhook channel and paging: false WHEN its alert is routed THEN it goes to the channel and chat, never to PagerDuty', () => {
+    expect(routesFor(channelAm(false), ['severity=critical', 'alertname=CDCLagCritical'])).toBe('system.health,slack-infra,telegram');
+    expect(channelAm(false)).not.toMatch(/pagerduty/i);
+  });
+
+  test("GIVEN a channel's webhook WHEN rendered THEN its URL is a file of the mounted Secret, and PagerDuty's source is the channel's for its alerts only", () => {
+    const config = parse(channelAm(true));
+    expect(amtoolCheck(channelAm(true)).code).toBe(0);
+    const byName = Object.fromEntries(config.receivers.map((r: any) => [r.name, r]));
+    expect(byName['system.health']).toEqual({
+      name: 'system.health',
+      webhook_configs: [{ url_file: '/etc/alertmanager/secrets/system-health-webhook-url', send_resolved: true }],
+    });
+    expect(byName.pagerduty.pagerduty_configs[0].source).toBe(
+      '{{ if match "^(CDCLagCritical|VaultUnreachable)$" .CommonLabels.alertname }}platform-kernel{{ else }}{{ template "pagerduty.default.client" . }}{{ end }}',
+    );
+  });
 
   test.each([
     [['severity=critical', 'alertname=ErrorRateCritical'], 'slack-infra,telegram'],
@@ -299,18 +360,50 @@ describe('Grafana unified alerting (engine grafana, qa)', () => {
   });
 
   test('the policy routes like Alertmanager, QA has no PagerDuty contact point, and every receiver it names exists', () => {
+    const channels = loadConfigFile(path.join(REPO_ROOT, 'config', 'qa.yaml')).alerting.channels;
     const cps = file('contact-points.yaml').contactPoints;
     const names = cps.map((c: any) => c.name);
-    expect(names.sort()).toEqual(['deadman', 'slack-infra', 'telegram']);
+    expect(names.sort()).toEqual(['deadman', 'slack-infra', 'telegram', ...channels.map((c) => c.name)].sort());
     const policy = file('policies.yaml').policies[0];
     expect(policy.receiver).toBe('telegram');
     expect(policy.routes).toEqual([
       expect.objectContaining({ receiver: 'deadman', object_matchers: [['alertname', '=', 'Watchdog']] }),
+      ...channels.map((c) => ({ receiver: c.name, object_matchers: [['alertname', '=~', [...c.alerts].sort().join('|')]], continue: true })),
       expect.objectContaining({ receiver: 'slack-infra', object_matchers: [['severity', '=', 'critical']], continue: true }),
       expect.objectContaining({ receiver: 'slack-infra', object_matchers: [['severity', '=', 'warning']], continue: true }),
       { receiver: 'telegram' },
     ]);
     for (const r of policy.routes) expect(names).toContain(r.receiver);
+  });
+
+  test("GIVEN a webhook channel WHEN engine grafana THEN it is a webhook contact point on the Secret's file, and PagerDuty's source is the channel's for its alerts", () => {
+    const { stack } = stackOf(`alerting:\n  engine: grafana\n${CHANNEL}`);
+    const cps = parse(stack.files.get('grafana-alerting/contact-points.yaml')!).contactPoints;
+    expect(cps.find((c: any) => c.name === 'system.health')).toEqual({
+      orgId: 1,
+      name: 'system.health',
+      receivers: [
+        {
+          uid: 'cp-system-health',
+          type: 'webhook',
+          settings: { url: '$__file{/etc/grafana/secrets/alerting/system-health-webhook-url}', httpMethod: 'POST' },
+          disableResolveMessage: false,
+        },
+      ],
+    });
+    expect(cps.find((c: any) => c.name === 'pagerduty').receivers[0].settings.source).toBe(
+      '{{ if match "^(CDCLagCritical|VaultUnreachable)$" .CommonLabels.alertname }}platform-kernel{{ else }}Grafana{{ end }}',
+    );
+    const policy = parse(stack.files.get('grafana-alerting/policies.yaml')!).policies[0];
+    expect(policy.routes[1]).toEqual({ receiver: 'system.health', object_matchers: [['alertname', '=~', 'CDCLagCritical|VaultUnreachable']], continue: true });
+  });
+
+  test.each([
+    [`  channels:\n    - { name: system.health, webhook: { urlKey: k }, alerts: [CdcLagCritical] }\n`, /alerting\.channels\[0\]\.alerts\[0\]: "CdcLagCritical" is not an alert of this environment; known alerts: .*CDCLagCritical/],
+    [`  channels:\n    - { name: pagerduty, webhook: { urlKey: k }, alerts: [CDCLagCritical] }\n`, /alerting\.channels\[0\]\.name: "pagerduty" is already a receiver of the platform/],
+    [`  channels:\n    - { name: a, alerts: [CDCLagCritical] }\n`, /alerting\.channels\[0\]: has no endpoint; set webhook/],
+  ])('fails if a channel is wrong: %s', (yaml, message) => {
+    expect(() => parseConfig(`${BASE}alerting:\n${yaml}`, 'test.yaml')).toThrow(message);
   });
 
   test('contact point credentials come only from $__file{} of the mounted Secret', () => {

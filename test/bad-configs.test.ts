@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { main } from '../src/main';
 import { SynthError, synthesize } from '../src/synth';
 import { listFiles, REPO_ROOT } from './support/synth-fixture';
 import { run } from './support/tools';
@@ -92,4 +93,30 @@ test('GIVEN a good config directory WHEN synthesized THEN stale environments are
   expect(summaries.map((s) => s.environment)).toEqual(['prod', 'qa']);
   expect(fs.readdirSync(out.dir).sort()).toEqual(['prod', 'qa']);
   expect(fs.existsSync(path.join(out.dir, 'prod', 'rules', 'a.yaml'))).toBe(false);
+});
+
+test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command line THEN it warns with file and line and renders the same p99 rules as latency', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-'));
+  const modern = fs.readFileSync(path.join(REPO_ROOT, 'config', 'qa.yaml'), 'utf8');
+  // The whole environment at p99 200 ms, once in each form.
+  const head = (slo: string) => modern.replace(/^services:$/m, `${slo}\nservices:`);
+  fs.mkdirSync(path.join(dir, 'old'));
+  fs.mkdirSync(path.join(dir, 'new'));
+  fs.writeFileSync(path.join(dir, 'old', 'qa.yaml'), head('slo:\n  latencyP99Ms: 200'));
+  fs.writeFileSync(path.join(dir, 'new', 'qa.yaml'), head('slo:\n  latency: { quantile: 0.99, thresholdMs: 200 }'));
+  const errors: string[] = [];
+  const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    expect(main(['--config', path.join(dir, 'old'), '--out', path.join(dir, 'out-old')])).toBe(0);
+    expect(main(['--config', path.join(dir, 'new'), '--out', path.join(dir, 'out-new')])).toBe(0);
+  } finally {
+    spy.mockRestore();
+    log.mockRestore();
+  }
+  const line = head('slo:\n  latencyP99Ms: 200').split('\n').indexOf('  latencyP99Ms: 200') + 1;
+  expect(errors).toEqual([expect.stringMatching(new RegExp(`^warning: .*qa\\.yaml: slo\\.latencyP99Ms: is deprecated; write latency: \\{quantile: 0\\.99, thresholdMs: 200\\} instead.*\\(line ${line}\\)$`))]);
+  const slo = (out: string) => fs.readFileSync(path.join(dir, out, 'qa', 'rules', 'slo.yaml'), 'utf8');
+  expect(slo('out-old')).toBe(slo('out-new'));
+  expect(slo('out-old')).not.toContain('histogram_quantile(0.95');
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { parseConfig } from '../src/config/loader';
+import { loadConfigFile, parseConfig } from '../src/config/loader';
 import { durationSeconds, sizeBytes } from '../src/lib/units';
 import { toYaml } from '../src/lib/yaml';
 import { prometheusYaml } from './support/dist-files';
@@ -138,7 +138,7 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
         if (alerting) {
           // Alerts go to the environment's own Alertmanager, whose dead man's switch must hear Watchdog.
           sink = await startReceiverSink();
-          am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url) }, vendorApi: sink.url });
+          am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url, envDir) }, vendorApi: sink.url });
           alertmanager = new URL(am.url).host;
         }
         const prom = await startPrometheus(envDir, { kubeconfig: api.kubeconfig, alertmanager });
@@ -195,6 +195,8 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
         'otel-collector',
         'prometheus',
         'promtail',
+        // A broker the config declares (rabbitmq.brokers).
+        ...(loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)).rabbitmq ? ['rabbitmq'] : []),
       ].sort(),
     );
     const pods = config.scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');

@@ -3,9 +3,11 @@ import * as path from 'path';
 import { ConfigError } from '../src/config/errors';
 import { loadConfigFile, parseConfig } from '../src/config/loader';
 import { platformDashboards } from '../src/dashboards';
-import { effectiveSlo } from '../src/dashboards/slo-overview';
+import { effectiveSlo, HTTP_VOCABULARY } from '../src/catalog/services';
 import { renderDashboard } from '../src/dashboards/dashboard';
 import { SHIPPED_CONFIG_DIR } from './support/synth-fixture';
+import { promqlCatalogueProblems } from './support/metric-check';
+import { seriesCatalogue } from '../src/catalog/metrics';
 
 const HEAD = `environment: t
 cluster: t
@@ -28,19 +30,67 @@ function problems(yaml: string): string[] {
 
 describe('the service catalogue in the config', () => {
   test("GIVEN no slo section THEN seed 2's SLO table is the default", () => {
-    expect(parseConfig(HEAD, 't.yaml').slo).toStrictEqual({ latencyP99Ms: 200, errorRatio: 0.001, kafkaLagMessages: 1000, cdcLagSeconds: 5 });
+    expect(parseConfig(HEAD, 't.yaml').slo).toStrictEqual({ errorRatio: 0.001, kafkaLagMessages: 1000, cdcLagSeconds: 5 });
+  });
+
+  test("GIVEN no latency target THEN each service's vocabulary picks the quantile of the 200 ms default: seed1 p95, seed2 p99", () => {
+    const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2 }\n`, 't.yaml');
+    expect(config.services.map((s) => effectiveSlo(s, config.slo).latency)).toEqual([
+      { quantile: 0.95, thresholdMs: 200 },
+      { quantile: 0.99, thresholdMs: 200 },
+    ]);
+  });
+
+  test('GIVEN a quantile at the top level and a threshold on a service THEN the service combines the two', () => {
+    const config = parseConfig(
+      `${HEAD}slo:\n  latency: { quantile: 0.99, thresholdMs: 150 }\nservices:\n  - { name: a, namespace: n, stack: go, slo: { latency: { thresholdMs: 400 } } }\n  - { name: b, namespace: n, stack: go }\n`,
+      't.yaml',
+    );
+    expect(config.services.map((s) => effectiveSlo(s, config.slo).latency)).toEqual([
+      { quantile: 0.99, thresholdMs: 400 },
+      { quantile: 0.99, thresholdMs: 150 },
+    ]);
+  });
+
+  test('GIVEN the deprecated latencyP99Ms THEN it is read as a p99 target and synth gets a warning with the line', () => {
+    const warnings: string[] = [];
+    const config = parseConfig(`${HEAD}services:\n  - name: a\n    namespace: n\n    stack: go\n    slo:\n      latencyP99Ms: 300\n`, 't.yaml', warnings);
+    expect(effectiveSlo(config.services[0], config.slo).latency).toEqual({ quantile: 0.99, thresholdMs: 300 });
+    expect(warnings).toEqual([
+      't.yaml: services[0].slo.latencyP99Ms: is deprecated; write latency: {quantile: 0.99, thresholdMs: 300} instead ' +
+        "(the same p99 target; without a quantile the service's HTTP vocabulary picks p95 or p99) (line 13)",
+    ]);
+  });
+
+  test('GIVEN no deprecated field THEN there is no warning', () => {
+    const warnings: string[] = [];
+    parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go, slo: { latency: { quantile: 0.99 } } }\n`, 't.yaml', warnings);
+    expect(warnings).toEqual([]);
+  });
+
+  test('fails if latency and the deprecated latencyP99Ms are both given, or the quantile is not p95 or p99', () => {
+    expect(problems('slo:\n  latencyP99Ms: 100\n  latency: { thresholdMs: 100 }\n')).toEqual([
+      expect.stringMatching(/^t\.yaml: slo\.latencyP99Ms: is the deprecated form of latency, which is also set here.*\(line 9\)$/),
+    ]);
+    expect(problems('services:\n  - { name: a, namespace: n, stack: go, slo: { latency: { quantile: 0.9 } } }\n')).toEqual([
+      't.yaml: services[0].slo.latency.quantile: expected one of 0.95, 0.99, got number 0.9 (line 9)',
+    ]);
   });
 
   test('GIVEN a minimal service THEN the documented defaults apply', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n`, 't.yaml');
     expect(config.services).toStrictEqual([
-      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'seed1', grpcClientTargets: [], kafkaConsumers: [], saga: false, slo: {} },
+      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'seed1', grpcClientTargets: [], kafkaConsumers: [], saga: false, buildInfo: false, webhookEvents: false, slo: {} },
     ]);
   });
 
   test('GIVEN a per-service latency target THEN it overrides the default and the error ratio stays default', () => {
-    const config = parseConfig(`${HEAD}services:\n  - { name: iam, namespace: n, stack: go, slo: { latencyP99Ms: 300 } }\n`, 't.yaml');
-    expect(effectiveSlo(config.services[0], config.slo)).toEqual({ latencyP99Ms: 300, errorRatio: 0.001, latencyRoute: undefined });
+    const config = parseConfig(`${HEAD}services:\n  - { name: iam, namespace: n, stack: go, slo: { latency: { thresholdMs: 300 } } }\n`, 't.yaml');
+    expect(effectiveSlo(config.services[0], config.slo)).toEqual({
+      latency: { quantile: HTTP_VOCABULARY.seed1.sloQuantile, thresholdMs: 300 },
+      errorRatio: 0.001,
+      latencyRoute: undefined,
+    });
   });
 
   test('fails if two services share a name', () => {
@@ -99,8 +149,8 @@ describe.each(fs.readdirSync(SHIPPED_CONFIG_DIR).filter((f) => f.endsWith('.yaml
 
   test("IAM's login route has seed 2's 300 ms target; the gateway keeps the 200 ms default", () => {
     const svc = (n: string) => effectiveSlo(config.services.find((s) => s.name === n)!, config.slo);
-    expect(svc('iam')).toEqual({ latencyP99Ms: 300, errorRatio: 0.001, latencyRoute: '/api/v1/auth/login' });
-    expect(svc('gateway').latencyP99Ms).toBe(200);
+    expect(svc('iam')).toEqual({ latency: { quantile: 0.99, thresholdMs: 300 }, errorRatio: 0.001, latencyRoute: '/api/v1/auth/login' });
+    expect(svc('gateway').latency).toEqual({ quantile: 0.99, thresholdMs: 200 });
   });
 });
 
@@ -114,7 +164,7 @@ describe('dashboards follow the catalogue', () => {
   test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its four panels with its own targets', () => {
     const one = renderDashboard(platformDashboards(config)[1]).json as any;
     const two = parseConfig(
-      `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2, slo: { latencyP99Ms: 300 } }\n`,
+      `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2, slo: { latency: { thresholdMs: 300 } } }\n`,
       't.yaml',
     );
     const board = renderDashboard(platformDashboards(two)[1]).json as any;
@@ -123,5 +173,40 @@ describe('dashboards follow the catalogue', () => {
     expect(latency.title).toBe('b: p99 (target < 300 ms)');
     expect(latency.targets[0].expr).toContain('http_server_request_duration_ms_bucket{namespace="n", app="b"}');
     expect(latency.fieldConfig.defaults.thresholds.steps[1]).toEqual({ value: 300, color: 'red' });
+  });
+});
+
+describe('"is my fix deployed?" and the webhook panels of the service overview', () => {
+  const overview = (yaml: string) => renderDashboard(platformDashboards(parseConfig(`${HEAD}services:\n${yaml}`, 't.yaml'))[0]).json as any;
+  const panel = (board: any, title: string) => board.panels.find((p: any) => p.title.startsWith(title));
+
+  test('GIVEN any service THEN the startup lines with gitSHA are counted per app and SHA, over the selected services, from Loki', () => {
+    const board = overview('  - { name: a, namespace: n, stack: go }\n');
+    const sha = panel(board, 'Is my fix deployed?');
+    expect(sha.datasource.type).toBe('loki');
+    expect(sha.targets[0].expr).toBe(
+      'sum by (app, gitSHA) (count_over_time({namespace=~"$namespace", app=~"$service"} |= "gitSHA" | json | gitSHA != "" [$__auto]))',
+    );
+    expect(panel(board, 'Startup lines with the build SHA').targets[0].expr).toBe('{namespace=~"$namespace", app=~"$service"} |= "gitSHA" | json | gitSHA != ""');
+    // Every dashboard carries the deploy annotations the SHAs are read against.
+    expect(board.annotations.list.map((a: any) => a.name)).toContain('Deploys');
+    expect(panel(board, 'Pods per build revision')).toBeUndefined();
+    expect(panel(board, 'Webhooks')).toBeUndefined();
+  });
+
+  test('GIVEN a service exporting build_info THEN its revisions are shown, from catalogued series only', () => {
+    const board = overview('  - { name: a, namespace: n, stack: go, buildInfo: true }\n  - { name: b, namespace: m, stack: go }\n');
+    const expr = panel(board, 'Pods per build revision').targets[0].expr;
+    expect(expr).toBe('count by (app, version, revision) (build_info{namespace=~"n", app=~"a", namespace=~"$namespace", app=~"$service"})');
+    expect(promqlCatalogueProblems(expr, seriesCatalogue())).toEqual([]);
+  });
+
+  test('GIVEN a service counting webhooks THEN received and failed webhooks are shown by event type, from catalogued series only', () => {
+    const board = overview('  - { name: payment-service, namespace: shop, stack: go, webhookEvents: true }\n');
+    const received = panel(board, 'Webhooks received per second by event type').targets[0].expr;
+    const failed = panel(board, 'Webhooks failed (5xx) by event type').targets[0].expr;
+    expect(received).toBe('sum by (provider, event_type) (rate(webhook_events_total{namespace=~"shop", app=~"payment-service"}[$__rate_interval]))');
+    expect(failed).toContain('webhook_events_total{namespace=~"shop", app=~"payment-service", status=~"5.."}');
+    for (const e of [received, failed]) expect(promqlCatalogueProblems(e.replace('$__rate_interval', '5m'), seriesCatalogue())).toEqual([]);
   });
 });

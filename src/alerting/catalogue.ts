@@ -4,6 +4,7 @@ import { logAgentRules } from '../components/log-agent/rules';
 import { lokiRules } from '../components/loki/rules';
 import { telemetryPipelineRules } from '../components/otel-collector/rules';
 import { postgresRules } from '../components/postgres/rules';
+import { rabbitmqRules } from '../components/rabbitmq/rules';
 import { selfMonitoringRules } from '../components/prometheus/rules';
 import type { StackConfig } from '../config/schema';
 import { platformRuleGroups } from './platform-rules';
@@ -39,6 +40,7 @@ export function everyRuleGroup(config: StackConfig): RuleGroupSpec[] {
     logAgentRules(),
     eventExporterRules(),
     ...postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs ?? 500 }),
+    rabbitmqRules({ deadLetterQueues: config.rabbitmq?.deadLetterQueues }),
     ...platformRuleGroups({
       services: config.services,
       slo: config.slo,

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { GROUP_BY, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from '../components/alertmanager/routing';
+import { GROUP_BY, pagerdutySourceTemplate, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from '../components/alertmanager/routing';
 import { RenderedRuleGroup } from './rule-model';
 
 /**
@@ -109,8 +109,13 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
     .filter((g) => g.rules.length > 0);
 
   const file = (key: string) => `$__file{${opts.secretDir}/${key}}`;
+  // Grafana's PagerDuty contact point names itself "Grafana" as the client; the same name is the default source here.
+  const source = pagerdutySourceTemplate(opts.routing, 'Grafana');
   const settings: Record<ReceiverName, { type: string; settings: Record<string, unknown> }> = {
-    [RECEIVER.pagerduty]: { type: 'pagerduty', settings: { integrationKey: file(opts.keys.pagerdutyRoutingKey), severity: 'critical' } },
+    [RECEIVER.pagerduty]: {
+      type: 'pagerduty',
+      settings: { integrationKey: file(opts.keys.pagerdutyRoutingKey), severity: 'critical', ...(source ? { source } : {}) },
+    },
     [RECEIVER.slack]: { type: 'slack', settings: { url: file(opts.keys.slackWebhookUrl), recipient: opts.routing.slackChannel } },
     [RECEIVER.telegram]: {
       type: 'telegram',
@@ -118,11 +123,28 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
     },
     [RECEIVER.deadman]: { type: 'webhook', settings: { url: file(opts.keys.deadmanWebhookUrl), httpMethod: 'POST' } },
   };
+  const builtIn = (name: string) => {
+    if (!(name in settings)) throw new Error(`no contact point named "${name}"`);
+    return settings[name as ReceiverName];
+  };
+  /** One integration per kind of endpoint the channel sets (see NotificationChannel). */
+  const channels = new Map(
+    (opts.routing.channels ?? []).map((c) => [
+      c.name,
+      [...(c.webhook ? [{ type: 'webhook', settings: { url: file(c.webhook.urlKey), httpMethod: 'POST' } }] : [])],
+    ]),
+  );
+  // A uid allows [a-zA-Z0-9_-] only; channel names may have dots (system.health).
+  const uid = (name: string, i: number) => `cp-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}${i > 0 ? `-${i}` : ''}`;
   const contactPoints = usedReceivers(opts.routing).map((name) => ({
     orgId: ORG,
     name,
     // The dead man's switch gets no "resolved" message: it would be one more heartbeat when Watchdog stops.
-    receivers: [{ uid: `cp-${name}`, ...settings[name], disableResolveMessage: name === RECEIVER.deadman }],
+    receivers: (channels.get(name) ?? [builtIn(name)]).map((integration, i) => ({
+      uid: uid(name, i),
+      ...integration,
+      disableResolveMessage: name === RECEIVER.deadman,
+    })),
   }));
 
   const policies = [
@@ -135,7 +157,7 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
       repeat_interval: '4h',
       routes: routes(opts.routing).map((r) => ({
         receiver: r.receiver,
-        ...(Object.keys(r.match).length > 0 ? { object_matchers: Object.entries(r.match).map(([k, v]) => [k, '=', v]) } : {}),
+        ...(r.matchers.length > 0 ? { object_matchers: r.matchers.map((m) => [...m]) } : {}),
         ...(r.continue ? { continue: true } : {}),
         ...(r.receiver === RECEIVER.deadman ? { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' } : {}),
       })),

@@ -264,7 +264,7 @@ export const sloAlertTests: AlertTests = {
       ],
     },
     {
-      name: "SloLatencyHigh uses each service's own target: a p99 of about 250 ms breaks gateway's 200 ms but not iam's 300 ms login target; a 496 ms seed-1 p99 breaks order-service's",
+      name: "SloLatencyHigh uses each service's own target: a p99 of about 250 ms breaks gateway's 200 ms but not iam's 300 ms login target; a 496 ms seed-1 p95 breaks order-service's",
       series: [
         { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.1"}', values: '0x30' },
         { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.5"}', values: '0+10x30' },
@@ -293,6 +293,23 @@ export const sloAlertTests: AlertTests = {
         },
       ],
     },
+    {
+      // 97 of every 100 requests under 100 ms, 3 near 500 ms: the p95 is about 98 ms, the p99 about 367 ms.
+      name: 'SloLatencyHigh reads the quantile of each vocabulary: the same slow 3% breaks a seed-2 service (p99) but not a seed-1 one (p95)',
+      series: [
+        ...[
+          ['0.1', '0+97x30'],
+          ['0.5', '0+100x30'],
+          ['+Inf', '0+100x30'],
+        ].map(([le, values]) => ({ series: `http_request_duration_seconds_bucket{namespace="go-ecommerce", app="cart-service", le="${le}"}`, values })),
+        ...[
+          ['100', '0+97x30'],
+          ['500', '0+100x30'],
+          ['+Inf', '0+100x30'],
+        ].map(([le, values]) => ({ series: `http_server_request_duration_ms_bucket{namespace="${PS}", app="money", service="money", le="${le}"}`, values })),
+      ],
+      checks: [{ at: '15m', alert: 'SloLatencyHigh', firing: [{ severity: 'warning', service: 'money', namespace: PS }] }],
+    },
   ],
 };
 
@@ -318,6 +335,41 @@ export const sagaAlertTests: AlertTests = {
         { series: 'saga_steps_total{namespace="go-ecommerce", app="payment-service", step="COMPENSATION_COMPLETE"}', values: '0+1x60' },
       ],
       checks: [{ at: '45m', alert: 'SagaOrderStalled', firing: [] }],
+    },
+  ],
+};
+
+/** The payment service of the shipped configs receives the payment provider's webhooks. */
+export const webhookAlertTests: AlertTests = {
+  group: 'webhooks',
+  cases: [
+    {
+      name: 'WebhookServerErrors fires at the first webhook answered with 5xx, by event type; 2xx and 4xx answers stay silent',
+      series: [
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="payment_intent.succeeded", status="200"}',
+          values: '0+10x20',
+        },
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="charge.refunded", status="400"}',
+          values: '0+1x20',
+        },
+        // One 500 at 10m.
+        {
+          series: 'webhook_events_total{namespace="go-ecommerce", app="payment-service", provider="stripe", event_type="payment_intent.succeeded", status="500"}',
+          values: '0x10 1x10',
+        },
+      ],
+      checks: [
+        { at: '9m', alert: 'WebhookServerErrors', firing: [] },
+        {
+          at: '11m',
+          alert: 'WebhookServerErrors',
+          firing: [{ severity: 'warning', namespace: 'go-ecommerce', app: 'payment-service', provider: 'stripe', event_type: 'payment_intent.succeeded' }],
+        },
+        // The window has passed: resolved.
+        { at: '20m', alert: 'WebhookServerErrors', firing: [] },
+      ],
     },
   ],
 };

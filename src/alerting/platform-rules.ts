@@ -1,4 +1,4 @@
-import { HTTP_VOCABULARY, serviceMatchers } from '../catalog/services';
+import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, servicesMatchers, sloLatencyQuery, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../config/schema';
 import { AlertRuleSpec, RuleGroupSpec } from './rule-model';
 
@@ -17,7 +17,13 @@ export interface PlatformRulesOptions {
 }
 
 export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] {
-  return [platformKernelRules(opts.namespaces), kubernetesRules(), ...sloRules(opts.services, opts.slo), ...sagaRules(opts.services)];
+  return [
+    platformKernelRules(opts.namespaces),
+    kubernetesRules(),
+    ...sloRules(opts.services, opts.slo),
+    ...sagaRules(opts.services),
+    ...webhookRules(opts.services),
+  ];
 }
 
 const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
@@ -198,7 +204,8 @@ export function kubernetesRules(): RuleGroupSpec {
 
 /**
  * Seed 1's SLO group: SloErrorRateHigh and SloLatencyHigh for every catalogue
- * service, in the HTTP vocabulary it emits and against its own targets. Each
+ * service, in the HTTP vocabulary it emits and against its own targets (the
+ * latency at the service's SLO quantile, see effectiveSlo). Each
  * rule carries a `service` label, so a service's two alerts group together.
  */
 export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): RuleGroupSpec[] {
@@ -206,9 +213,9 @@ export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): R
   const rules: AlertRuleSpec[] = services.flatMap((svc): AlertRuleSpec[] => {
     const v = HTTP_VOCABULARY[svc.httpVocabulary];
     const sel = serviceMatchers(svc);
-    const errorRatio = svc.slo.errorRatio ?? slo.errorRatio;
-    const latencyMs = svc.slo.latencyP99Ms ?? slo.latencyP99Ms;
-    const route = svc.slo.latencyRoute ? `, route="${svc.slo.latencyRoute}"` : '';
+    const target = effectiveSlo(svc, slo);
+    const errorRatio = target.errorRatio;
+    const { quantile, thresholdMs } = target.latency;
     const labels = { service: svc.name, namespace: svc.namespace };
     return [
       {
@@ -225,13 +232,15 @@ export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): R
       {
         alert: 'SloLatencyHigh',
         labels,
-        expr: `histogram_quantile(0.99, sum by (le) (rate(${v.duration}_bucket{${sel}${route}}[5m])))${v.toMs === 1 ? '' : ` * ${v.toMs}`} > %{milliseconds}`,
+        expr: `${sloLatencyQuery(svc, target)} > %{milliseconds}`,
         // As for the error rate: a sustained breach, not a single slow minute.
         for: '10m',
         severity: 'warning',
-        thresholds: { milliseconds: { value: latencyMs, description: "p99 latency in milliseconds (default: the service's SLO target)" } },
+        thresholds: {
+          milliseconds: { value: thresholdMs, description: `${quantileName(quantile)} latency in milliseconds (default: the service's SLO target)` },
+        },
         summary: 'A service breaks its latency SLO.',
-        description: `The p99 latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
+        description: `The ${quantileName(quantile)} latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
       },
     ];
   });
@@ -257,6 +266,32 @@ export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
           severity: 'critical',
           summary: 'Orders are paid but no saga completes.',
           description: '{{ $value | humanize }} payments were created in {{ $labels.namespace }} in the last 30 minutes, but no saga reached COMPLETED or COMPENSATION_COMPLETE.',
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * Seed 1 lost a payment webhook to a silent 500: any webhook answered with a
+ * 5xx is worth a look, since the provider's retries may run out before anyone
+ * notices.
+ */
+export function webhookRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
+  const receivers = services.filter((s) => s.webhookEvents);
+  if (receivers.length === 0) return [];
+  return [
+    {
+      name: 'webhooks',
+      rules: [
+        {
+          alert: 'WebhookServerErrors',
+          expr: `sum by (namespace, app, provider, event_type) (increase(${WEBHOOK_EVENTS}{${servicesMatchers(receivers)}, status=~"5.."}[5m])) > 0`,
+          // No `for`: one failed webhook is already the incident; the 5-minute window keeps it firing long enough to be seen.
+          severity: 'warning',
+          summary: 'A webhook was answered with a server error.',
+          description:
+            '{{ $labels.app }} ({{ $labels.namespace }}) answered {{ $value | humanize }} {{ $labels.provider }} {{ $labels.event_type }} webhooks with 5xx in the last 5 minutes; check the 5xx log lines and whether the provider retries.',
         },
       ],
     },

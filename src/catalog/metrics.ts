@@ -1,3 +1,4 @@
+import { BUILD_INFO, WEBHOOK_EVENTS } from './services';
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { PLANS_COUNT } from '../components/postgres/rules';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../components/otel-collector/llm-metrics';
 import { GATEWAY_K8S_METADATA } from '../components/otel-collector/collector-config';
 import { JAVA_AGENT_RESOURCE_ATTRIBUTES } from '../instrumentation/jmx';
+import { RABBITMQ_METRICS, rabbitmqScrapeJob } from '../components/rabbitmq/scrape';
 import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
 
 /**
@@ -40,6 +42,7 @@ export type ScrapeSource =
   | 'jaeger'
   | 'otel-collector'
   | 'gpu-exporter'
+  | 'rabbitmq'
   | 'loki-ruler'
   | 'llm-spans'
   | 'java-agent';
@@ -91,6 +94,14 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   jaeger: componentJobTargetLabels,
   'otel-collector': componentJobTargetLabels,
   'gpu-exporter': componentJobTargetLabels,
+  // rabbitmqScrapeJob() in src/components/rabbitmq/scrape.ts, read from the job it builds.
+  rabbitmq: [
+    'job',
+    'instance',
+    ...(rabbitmqScrapeJob({ brokers: [{ name: 'x', namespace: 'x' }], vhost: '/' }).relabel_configs ?? [])
+      .map((r) => r.target_label)
+      .filter((l): l is string => l !== undefined),
+  ],
   // Not scraped: Loki's ruler remote-writes its recording rules' results (loki.ts `ruler.remote_write`,
   // no external labels), so a series carries only what its LogQL aggregation keeps.
   'loki-ruler': [],
@@ -288,6 +299,23 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_lag_seconds'),
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_is_replica'),
 
+  // ---- RabbitMQ's rabbitmq_prometheus plugin, /metrics/detailed (names as RabbitMQ 3.10 emits them) ---
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.ready, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.unacked, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.depth, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_consumer_count', 'gauge', RABBITMQ_METRICS.consumers, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus queue_metrics', 'gauge', RABBITMQ_METRICS.utilisation, ['vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.delivered, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.deliveredNoAck, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_metrics', 'counter', RABBITMQ_METRICS.acked, ['channel', 'vhost', 'queue']),
+  m('rabbitmq', 'rabbitmq_prometheus channel_queue_exchange_metrics', 'counter', RABBITMQ_METRICS.published, [
+    'channel',
+    'queue_vhost',
+    'queue',
+    'exchange_vhost',
+    'exchange',
+  ]),
+
   // ---- Loki ruler recording rules, remote-written to Prometheus ------------------------
   // autoExplainLokiRules() in src/components/postgres/rules.ts: `sum by (namespace) (count_over_time(...))`.
   m('loki-ruler', 'Loki ruler (postgres auto_explain plans)', 'gauge', PLANS_COUNT, ['namespace']),
@@ -299,6 +327,10 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'seed 1 grpcmetrics interceptor', 'histogram', 'grpc_client_request_duration_seconds', ['target', 'method']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'counter', 'saga_steps_total', ['step']),
   m(SERVICE, 'seed 1 saga (order, payment)', 'histogram', 'saga_step_duration_seconds', ['step']),
+  // Services with `buildInfo: true`: always 1, the build in its labels.
+  m(SERVICE, 'services with buildInfo', 'gauge', BUILD_INFO, ['version', 'revision']),
+  // Services with `webhookEvents: true`: one count per webhook received, by the HTTP status answered.
+  m(SERVICE, 'seed 1 payment webhooks', 'counter', WEBHOOK_EVENTS, ['provider', 'event_type', 'status']),
 
   // ---- seed 2 services (OpenTelemetry vocabulary, all 12 Platform-Kernel services) ---
   m(SERVICE, 'seed 2 services', 'histogram', 'http_server_request_duration_ms', ['service', 'method', 'route', 'status_code', 'tenant_id']),

@@ -1,12 +1,12 @@
-import type { ServiceConfig } from '../config/schema';
+import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from '../config/schema';
 
 /**
  * The two HTTP metric vocabularies of the seeds, as query fragments, so a
  * dashboard or an SLO rule is written once for both.
  * - seed 1 (Prometheus client): http_requests_total / http_request_duration_seconds,
- *   labels method, route, code; the service is the pod's `app` label.
+ *   labels method, route, code; the service is the pod's `app` label. Its SLOs are on p95.
  * - seed 2 (OpenTelemetry): http_server_requests_total / http_server_request_duration_ms,
- *   labels service, method, route, status_code.
+ *   labels service, method, route, status_code. Its SLOs are on p99.
  */
 export interface HttpVocabulary {
   readonly requests: string;
@@ -15,15 +15,20 @@ export interface HttpVocabulary {
   readonly statusLabel: string;
   /** Multiply the histogram's values by this to get milliseconds. */
   readonly toMs: number;
+  /** The latency quantile this convention sets its SLOs on, unless the config names one. */
+  readonly sloQuantile: LatencyQuantile;
 }
 
+export type LatencyQuantile = (typeof LATENCY_QUANTILES)[number];
+
 export const HTTP_VOCABULARY: Readonly<Record<ServiceConfig['httpVocabulary'], HttpVocabulary>> = {
-  seed1: { requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code', toMs: 1000 },
+  seed1: { requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code', toMs: 1000, sloQuantile: 0.95 },
   seed2: {
     requests: 'http_server_requests_total',
     duration: 'http_server_request_duration_ms',
     statusLabel: 'status_code',
     toMs: 1,
+    sloQuantile: 0.99,
   },
 };
 
@@ -34,4 +39,71 @@ export const HTTP_VOCABULARY: Readonly<Record<ServiceConfig['httpVocabulary'], H
  */
 export function serviceMatchers(svc: Pick<ServiceConfig, 'name' | 'namespace'>): string {
   return `namespace="${svc.namespace}", app="${svc.name}"`;
+}
+
+/** Exported by services with `buildInfo: true`: 1, with the build's `version` and `revision` (commit SHA). */
+export const BUILD_INFO = 'build_info';
+
+/** Counted by services with `webhookEvents: true`, one per webhook received; `status` is the HTTP status answered. */
+export const WEBHOOK_EVENTS = 'webhook_events_total';
+
+/** The selector of the given services' own series (several services: one regex per label). */
+export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' | 'namespace'>[]): string {
+  const alt = (values: string[]) => [...new Set(values)].sort().join('|');
+  return `namespace=~"${alt(services.map((s) => s.namespace))}", app=~"${alt(services.map((s) => s.name))}"`;
+}
+
+/** Seed 2's gateway target, the latency threshold of every service the config gives none. */
+const DEFAULT_LATENCY_THRESHOLD_MS = 200;
+
+export interface LatencyObjective {
+  readonly quantile: LatencyQuantile;
+  readonly thresholdMs: number;
+}
+
+export interface EffectiveSlo {
+  readonly latency: LatencyObjective;
+  readonly errorRatio: number;
+  readonly latencyRoute?: string;
+}
+
+/**
+ * The deprecated `latencyP99Ms` read as what it always meant, a p99 target; at
+ * most one of the two forms is set (checkConfig refuses both).
+ */
+function latencyOf(level: { latency?: Partial<LatencyObjective>; latencyP99Ms?: number }): Partial<LatencyObjective> {
+  return level.latencyP99Ms !== undefined ? { quantile: 0.99, thresholdMs: level.latencyP99Ms } : (level.latency ?? {});
+}
+
+/** The latency threshold of services without their own (also what tail sampling keeps as slow). */
+export function defaultLatencyThresholdMs(slo: SloTargets): number {
+  return latencyOf(slo).thresholdMs ?? DEFAULT_LATENCY_THRESHOLD_MS;
+}
+
+/**
+ * The targets that apply to a service: its own, else the top-level `slo`
+ * ones; the latency quantile last of all from its HTTP vocabulary.
+ */
+export function effectiveSlo(svc: ServiceConfig, slo: SloTargets): EffectiveSlo {
+  const own = latencyOf(svc.slo);
+  const shared = latencyOf(slo);
+  return {
+    latency: {
+      quantile: own.quantile ?? shared.quantile ?? HTTP_VOCABULARY[svc.httpVocabulary].sloQuantile,
+      thresholdMs: own.thresholdMs ?? defaultLatencyThresholdMs(slo),
+    },
+    errorRatio: svc.slo.errorRatio ?? slo.errorRatio,
+    latencyRoute: svc.slo.latencyRoute,
+  };
+}
+
+/** "p95" for 0.95. */
+export const quantileName = (q: LatencyQuantile): string => `p${Math.round(q * 100)}`;
+
+/** The service's SLO latency in milliseconds, at its objective's quantile and on its route, over `range`. */
+export function sloLatencyQuery(svc: ServiceConfig, target: EffectiveSlo, range = '5m'): string {
+  const v = HTTP_VOCABULARY[svc.httpVocabulary];
+  const route = target.latencyRoute ? `, route="${target.latencyRoute}"` : '';
+  const quantile = `histogram_quantile(${target.latency.quantile}, sum by (le) (rate(${v.duration}_bucket{${serviceMatchers(svc)}${route}}[${range}])))`;
+  return v.toMs === 1 ? quantile : `${quantile} * ${v.toMs}`;
 }

@@ -3,6 +3,7 @@ import { durationSeconds, sizeBytes } from '../lib/units';
 import type { ConfigProblem } from './loader';
 import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../alerting/rule-model';
+import { RECEIVER } from '../components/alertmanager/routing';
 import type { StackConfig } from './schema';
 
 /**
@@ -91,6 +92,7 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
       });
     } else alertNames.set(rule.alert, i);
   });
+  problems.push(...checkLatencyTargets(config));
   problems.push(...checkLogs(config));
   problems.push(...checkAlerting(config));
   problems.push(...checkScaling(config));
@@ -219,12 +221,59 @@ function checkScaling(config: StackConfig): ConfigProblem[] {
   return problems;
 }
 
+/** Where an SLO latency target can be written: the top level and every service. */
+function latencyLevels(config: StackConfig): Array<{ at: PropertyKey[]; slo: { latency?: unknown; latencyP99Ms?: number } }> {
+  return [{ at: ['slo'], slo: config.slo }, ...config.services.map((svc, i) => ({ at: ['services', i, 'slo'], slo: svc.slo }))];
+}
+
+/** The deprecated `latencyP99Ms` is an alias of `latency`; the two together would contradict each other. */
+function checkLatencyTargets(config: StackConfig): ConfigProblem[] {
+  return latencyLevels(config)
+    .filter(({ slo }) => slo.latency !== undefined && slo.latencyP99Ms !== undefined)
+    .map(({ at }) => ({
+      path: [...at, 'latencyP99Ms'],
+      message: 'is the deprecated form of latency, which is also set here; keep only latency: {quantile: 0.99, thresholdMs: ...}',
+    }));
+}
+
+/**
+ * Fields that still work but will go: synth prints these as warnings with
+ * the line, and reads the field as its replacement.
+ */
+export function configDeprecations(config: StackConfig): ConfigProblem[] {
+  return latencyLevels(config)
+    .filter(({ slo }) => slo.latency === undefined && slo.latencyP99Ms !== undefined)
+    .map(({ at, slo }) => ({
+      path: [...at, 'latencyP99Ms'],
+      message: `is deprecated; write latency: {quantile: 0.99, thresholdMs: ${slo.latencyP99Ms}} instead (the same p99 target; without a quantile the service's HTTP vocabulary picks p95 or p99)`,
+    }));
+}
+
 function checkAlerting(config: StackConfig): ConfigProblem[] {
   // SLO alerts only exist for catalogue services, so the catalogue decides which names are valid too.
-  return overrideProblems(everyRuleGroup(config), config.alerting.rules).map((p) => ({
+  const groups = everyRuleGroup(config);
+  const problems: ConfigProblem[] = overrideProblems(groups, config.alerting.rules).map((p) => ({
     path: ['alerting', 'rules', ...p.path],
     message: p.message,
   }));
+  const alertNames = new Set(groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [r.alert] : []))));
+  const taken = new Map<string, string>(Object.values(RECEIVER).map((name) => [name, 'a receiver of the platform']));
+  config.alerting.channels.forEach((channel, i) => {
+    const at = ['alerting', 'channels', i];
+    const other = taken.get(channel.name);
+    if (other) problems.push({ path: [...at, 'name'], message: `"${channel.name}" is already ${other}; each receiver needs its own name` });
+    taken.set(channel.name, `the name of alerting.channels[${i}]`);
+    channel.alerts.forEach((alert, j) => {
+      if (!alertNames.has(alert)) {
+        problems.push({
+          path: [...at, 'alerts', j],
+          message: `"${alert}" is not an alert of this environment; known alerts: ${[...alertNames].sort().join(', ')}`,
+        });
+      }
+    });
+    if (!channel.webhook) problems.push({ path: at, message: 'has no endpoint; set webhook: {urlKey: ...}' });
+  });
+  return problems;
 }
 
 function checkLogs(config: StackConfig): ConfigProblem[] {
@@ -286,7 +335,8 @@ function urlFields(value: unknown, at: string[] = []): Array<{ path: string; url
  *   derived from the namespace, so distinct namespaces mean distinct backends;
  * - no URL in one environment's config appears in another's (any field that
  *   points outside the cluster: remote write, external Loki, brokers, ...),
- *   apart from SHAREABLE_URL_FIELDS.
+ *   apart from SHAREABLE_URL_FIELDS;
+ * - no two environments watch the same RabbitMQ broker in the same vhost.
  * The Argo CD destination server may be shared: isolation comes from the namespaces on it.
  *
  * Returns problems as `<file>: <field.path>: <message>`.
@@ -295,8 +345,22 @@ export function checkEnvironmentIsolation(configs: ReadonlyArray<{ file: string;
   const problems: string[] = [];
   const namespaceOwner = new Map<string, { file: string; env: string; field: string }>();
   const urlOwner = new Map<string, { file: string; env: string; field: string }>();
+  const vhostOwner = new Map<string, { file: string; env: string }>();
   for (const { file, config } of configs) {
     const env = config.environment;
+    // Seed 1's incident itself: QA and production on one broker and vhost consume each other's messages.
+    config.rabbitmq?.brokers.forEach((broker, i) => {
+      const key = `${broker.namespace}/${broker.name} ${config.rabbitmq!.vhost}`;
+      const owner = vhostOwner.get(key);
+      if (owner && owner.env !== env) {
+        problems.push(
+          `${file}: rabbitmq.brokers[${i}]: broker ${broker.namespace}/${broker.name} with vhost "${config.rabbitmq!.vhost}" is also watched by ` +
+            `environment "${owner.env}" (${owner.file}); give each environment its own vhost (rabbitmq.vhost, like "/qa"), so neither reads the other's queues`,
+        );
+      } else if (!owner) {
+        vhostOwner.set(key, { file, env });
+      }
+    });
     for (const [key, namespace] of Object.entries(config.namespaces)) {
       const field = `namespaces.${key}`;
       const owner = namespaceOwner.get(namespace);

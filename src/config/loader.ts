@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigSchema } from './schema';
-import { checkConfig } from './checks';
+import { checkConfig, configDeprecations } from './checks';
 
 /** Where a problem was found, as a field path in the config. */
 export interface ConfigProblem {
@@ -15,18 +15,19 @@ export interface ConfigProblem {
 /**
  * Reads and validates one config file. Throws a ConfigError listing every
  * problem: YAML syntax, types, unknown keys, and the cross-field checks.
+ * Deprecated fields that still work are appended to `warnings`, with file and line.
  */
-export function loadConfigFile(file: string, displayName = file): StackConfig {
+export function loadConfigFile(file: string, displayName = file, warnings: string[] = []): StackConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
   }
-  return parseConfig(text, displayName);
+  return parseConfig(text, displayName, warnings);
 }
 
-export function parseConfig(text: string, displayName: string): StackConfig {
+export function parseConfig(text: string, displayName: string, warnings: string[] = []): StackConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -54,10 +55,10 @@ export function parseConfig(text: string, displayName: string): StackConfig {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.flatMap((issue) => formatIssue(issue, displayName, lineOf)));
   }
+  const located = (p: ConfigProblem) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
   const problems = checkConfig(parsed.data);
-  if (problems.length > 0) {
-    throw new ConfigError(problems.map((p) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`));
-  }
+  if (problems.length > 0) throw new ConfigError(problems.map(located));
+  warnings.push(...configDeprecations(parsed.data).map(located));
   return parsed.data;
 }
 
@@ -152,6 +153,12 @@ function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefi
   let node: unknown = root;
   let lastRange: [number, number, number] | undefined;
   for (const part of key === undefined ? p : [...p, key]) {
+    // A list item (services[3]): its own line, then on into its fields.
+    if (isSeq(node) && typeof part === 'number' && node.items[part] !== undefined) {
+      node = node.items[part];
+      lastRange = (node as Node).range ?? lastRange;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
     if (!pair) break;

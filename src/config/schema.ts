@@ -2,6 +2,7 @@ import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
 import { z } from 'zod';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../lib/units';
 import { promqlSyntaxError } from './promql';
+import { DEFAULT_DEAD_LETTER_QUEUES } from '../components/rabbitmq/settings';
 
 /**
  * The stack config, defined once. The TypeScript types, the defaults, the
@@ -280,6 +281,38 @@ const alerting = z
       })
       .prefault({})
       .describe('Where notifications go: critical to PagerDuty, warning to Slack, everything also to Telegram.'),
+    channels: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[a-z][a-z0-9._-]*$/, { error: 'expected a receiver name of lower-case letters, digits, ".", "_" and "-", like "system.health"' })
+            .describe(
+              'Name of the receiver (Alertmanager) or contact point (Grafana). Alertmanager regex-quotes it in its payloads ' +
+                '(system.health arrives as system\\.health); tell channels apart by their URL, not that field. Required.',
+            ),
+          alerts: z
+            .array(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "CDCLagCritical"' }))
+            .min(1, { error: 'expected at least one alert name' })
+            .describe('Alerts this channel receives, beside the routes of their severity. Required.'),
+          webhook: z
+            .strictObject({
+              urlKey: secretKeyRef.describe('Key of the webhook URL in alerting.receivers.secretName; a URL can carry a token, so it is read from the file. Required.'),
+            })
+            .optional()
+            .describe("A generic webhook: Alertmanager's (or Grafana's) JSON payload POSTed to the URL. Required, as it is the only kind yet."),
+          pagerdutySource: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("PagerDuty shows this channel's alerts with this `source` (seed 2: platform-kernel). Default: the engine's own."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Notification channels for named alerts, in addition to their severity's routes (seed 2: the system.health Notify channel " +
+          'gets CDCLagCritical, WALBloatCritical and VaultUnreachable beside PagerDuty). Default: none.',
+      ),
     alertmanager: z
       .strictObject({
         storage: storage('1Gi').describe("Alertmanager's volume for silences and the notification log. Default: 1Gi."),
@@ -453,13 +486,32 @@ const gpu = z
 
 // ---- the service catalogue ------------------------------------------------------
 
+export const LATENCY_QUANTILES = [0.95, 0.99] as const;
+
+const latencyMs = z.number().positive({ error: 'expected a latency in milliseconds greater than 0' });
+
+/** One latency objective: a quantile of the HTTP latency histogram and the threshold it must stay under. */
+const latencyObjective = (defaults: { quantile: string; thresholdMs: string }) =>
+  z
+    .strictObject({
+      quantile: z
+        .literal(LATENCY_QUANTILES)
+        .optional()
+        .describe(`Which quantile of the latency histogram the target is for: 0.95 (p95) or 0.99 (p99). ${defaults.quantile}`),
+      thresholdMs: latencyMs.optional().describe(`The quantile must stay below this many milliseconds. ${defaults.thresholdMs}`),
+    })
+    .optional();
+
+const deprecatedLatencyP99Ms = (instead: string) =>
+  latencyMs.optional().describe(`Deprecated: the same as \`${instead}: {quantile: 0.99, thresholdMs: <value>}\`; synth warns and reads it that way.`);
+
 const sloTargets = z
   .strictObject({
-    latencyP99Ms: z
-      .number()
-      .positive({ error: 'expected a latency in milliseconds greater than 0' })
-      .default(200)
-      .describe('p99 HTTP latency target in milliseconds (seed 2: gateway p99 < 200 ms). Default: 200.'),
+    latency: latencyObjective({
+      quantile: "Default: each service's httpVocabulary decides (seed1 services p95, seed2 services p99).",
+      thresholdMs: 'Default: 200 (seed 2: gateway p99 < 200 ms).',
+    }).describe("The latency target of every service without its own (services[].slo.latency). Default: 200 ms at each vocabulary's quantile."),
+    latencyP99Ms: deprecatedLatencyP99Ms('slo.latency'),
     errorRatio: z
       .number()
       .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
@@ -483,11 +535,13 @@ const sloTargets = z
 
 const serviceSlo = z
   .strictObject({
-    latencyP99Ms: z
-      .number()
-      .positive({ error: 'expected a latency in milliseconds greater than 0' })
-      .optional()
-      .describe('p99 latency target of this service in milliseconds. Default: slo.latencyP99Ms.'),
+    latency: latencyObjective({
+      quantile: 'Default: slo.latency.quantile, else by httpVocabulary (seed1 p95, seed2 p99).',
+      thresholdMs: 'Default: slo.latency.thresholdMs.',
+    }).describe(
+      'The latency target of this service. Default: the top-level slo.latency.',
+    ),
+    latencyP99Ms: deprecatedLatencyP99Ms('services[].slo.latency'),
     latencyRoute: z
       .string()
       .min(1)
@@ -548,6 +602,20 @@ const service = z.strictObject({
     .describe(
       'A Java service whose JMX metrics the platform collects: instrument() runs the OpenTelemetry Java agent in its JVM, ' +
         'which sends them over OTLP to the collector. Default: none.',
+    ),
+  buildInfo: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service exports build_info{version, revision} = 1 (the Prometheus version collector\'s labels; revision is the ' +
+        'commit SHA): the service overview then shows which revision each pod runs. Default: false (the gitSHA startup log line only).',
+    ),
+  webhookEvents: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service receives webhooks (a payment provider\'s, say) and counts each in webhook_events_total{provider, ' +
+        'event_type, status}, status being the HTTP status it answered. Drives the webhook panels and WebhookServerErrors. Default: false.',
     ),
   slo: serviceSlo,
 });
@@ -658,7 +726,7 @@ const otelCollector = z
           .min(0, { error: 'expected a percentage from 0 to 100' })
           .max(100, { error: 'expected a percentage from 0 to 100' })
           .default(10)
-          .describe('Share of ordinary traces kept; traces with an error or slower than slo.latencyP99Ms are always kept. Default: 10.'),
+          .describe('Share of ordinary traces kept; traces with an error or slower than slo.latency.thresholdMs are always kept. Default: 10.'),
         resources: resources.optional(),
       })
       .optional()
@@ -792,6 +860,48 @@ const logs = z
 const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, {
   error: 'expected a lower-case SQL identifier (letters, digits and "_", at most 63, not starting with a digit)',
 });
+
+const rabbitmq = z
+  .strictObject({
+    vhost: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._\/-]*$/, { error: 'expected a RabbitMQ virtual host starting with "/", like "/" or "/qa"' })
+      .default('/')
+      .describe(
+        "The environment's virtual host: only its queues are scraped and stored. Give QA its own (seed 1: \"/qa\"); synth refuses " +
+          'two environments that watch the same broker and vhost. Default: /.',
+      ),
+    brokers: z
+      .array(
+        z.strictObject({
+          name: dnsLabel('an app label').describe('The `app` (or app.kubernetes.io/name) label of the broker pods. Required.'),
+          namespace: dnsLabel('a namespace name').describe('Namespace of the broker pods. Required.'),
+        }),
+      )
+      .min(1, { error: 'expected at least one broker' })
+      .describe(
+        'RabbitMQ brokers to scrape through the rabbitmq_prometheus plugin: pods declaring container port 15692 ' +
+          '(the Cluster Operator and the Bitnami chart do). Required.',
+      ),
+    deadLetterQueues: z
+      .string()
+      .min(1)
+      .refine(
+        (re) => {
+          try {
+            new RegExp(`^(?:${re})$`);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: 'expected a regular expression of queue names, like ".+\\.dlq"' },
+      )
+      .default(DEFAULT_DEAD_LETTER_QUEUES)
+      .describe(`Regular expression for dead-letter queue names (RabbitMQDeadLetterQueueGrowing). Default: ${DEFAULT_DEAD_LETTER_QUEUES}.`),
+  })
+  .optional()
+  .describe("The saga's RabbitMQ brokers (seed 1): per-queue metrics, the RabbitMQ dashboard and the dead-letter alerts. Default: none.");
 
 const postgres = z
   .strictObject({
@@ -1013,6 +1123,7 @@ export const StackConfigSchema = z
     otelCollector,
     logs,
     postgres,
+    rabbitmq,
     extraAlertRules,
     metrics,
     topology,

@@ -18,7 +18,8 @@ export const AGENT_SERVICE = 'ai-service';
  * when the catalogue has one.
  */
 export function platformDashboards(opts: { services: readonly ServiceConfig[]; slo: SloTargets }): DashboardBuilder[] {
-  const out: DashboardBuilder[] = [serviceOverviewDashboard(), sloOverviewDashboard(opts), kubernetesDashboard(), runtimesDashboard()];
+  const webhooks = opts.services.filter((s) => s.webhookEvents);
+  const out: DashboardBuilder[] = [serviceOverviewDashboard({ webhooks, buildInfo: opts.services.filter((s) => s.buildInfo) }), sloOverviewDashboard(opts), kubernetesDashboard(), runtimesDashboard()];
   if (opts.services.some((s) => s.grpcClientTargets.length > 0)) out.push(grpcClientsDashboard());
   const saga = opts.services.filter((s) => s.saga);
   if (saga.length > 0) out.push(sagaDashboard({ namespaces: [...new Set(saga.map((s) => s.namespace))] }));

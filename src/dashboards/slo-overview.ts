@@ -1,19 +1,11 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { HTTP_VOCABULARY, serviceMatchers } from '../catalog/services';
+import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, sloLatencyQuery } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../config/schema';
 import { GridLayout, newDashboard, statPanel } from './presets';
 
-/** The targets that apply to a service: its own, else the top-level `slo` ones. */
-export function effectiveSlo(svc: ServiceConfig, slo: SloTargets): { latencyP99Ms: number; errorRatio: number; latencyRoute?: string } {
-  return {
-    latencyP99Ms: svc.slo.latencyP99Ms ?? slo.latencyP99Ms,
-    errorRatio: svc.slo.errorRatio ?? slo.errorRatio,
-    latencyRoute: svc.slo.latencyRoute,
-  };
-}
-
 /**
- * Every catalogue service against its targets: p99 latency, 5xx ratio, error
+ * Every catalogue service against its targets: latency at its SLO quantile
+ * (p95 or p99), 5xx ratio, error
  * budget burn rate (1 = spending the budget exactly as fast as the SLO allows)
  * and the budget left over 30 days. Generated from the catalogue, so a new
  * service is one config entry.
@@ -48,7 +40,6 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     const v = HTTP_VOCABULARY[svc.httpVocabulary];
     const target = effectiveSlo(svc, opts.slo);
     const sel = serviceMatchers(svc);
-    const latencySel = target.latencyRoute ? `${sel}, route="${target.latencyRoute}"` : sel;
     const ratio = (range: string) =>
       `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[${range}])) / sum(rate(${v.requests}{${sel}}[${range}]))`;
     const where = target.latencyRoute ? ` ${target.latencyRoute}` : '';
@@ -56,16 +47,10 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     board
       .withPanel(
         statPanel({
-          title: `${svc.name}${where}: p99 (target < ${target.latencyP99Ms} ms)`,
+          title: `${svc.name}${where}: ${quantileName(target.latency.quantile)} (target < ${target.latency.thresholdMs} ms)`,
           unit: 'ms',
-          targets: [
-            {
-              expr:
-                `histogram_quantile(0.99, sum by (le) (rate(${v.duration}_bucket{${latencySel}}[5m])))` + (v.toMs !== 1 ? ` * ${v.toMs}` : ''),
-              instant: true,
-            },
-          ],
-          redFrom: target.latencyP99Ms,
+          targets: [{ expr: sloLatencyQuery(svc, target), instant: true }],
+          redFrom: target.latency.thresholdMs,
           gridPos: grid.place(6, 4),
         }),
       )

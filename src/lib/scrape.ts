@@ -19,6 +19,8 @@ export interface ScrapeJob {
   readonly scrape_interval?: string;
   readonly scrape_timeout?: string;
   readonly metrics_path?: string;
+  /** URL query parameters of every scrape (`?family=a&family=b`). */
+  readonly params?: Readonly<Record<string, readonly string[]>>;
   readonly scheme?: 'http' | 'https';
   readonly honor_labels?: boolean;
   readonly authorization?: { readonly credentials_file: string };

@@ -58,8 +58,16 @@ function routedTo(alertmanagerYml: string, labels: Record<string, string>): stri
   return r.stdout.trim().split(',').sort();
 }
 
-/** The receiver a sink request went to, from its path (`/pagerduty/…`, `/telegram/bot…/sendMessage`, `/slack`, `/deadman`). */
-const SINK_PATHS: Record<string, string> = { pagerduty_configs: '/pagerduty', telegram_configs: '/telegram/', slack_configs: '/slack', webhook_configs: '/deadman' };
+/**
+ * Where the sink receives what a receiver sends: the vendors' stand-in paths (`/pagerduty`, `/telegram/bot…`,
+ * `/slack`), and for a webhook the path of the URL its Secret file holds.
+ */
+function sinkPaths(receiver: any, secrets: Record<string, string>): string[] {
+  const vendor: Record<string, string> = { pagerduty_configs: '/pagerduty', telegram_configs: '/telegram/', slack_configs: '/slack' };
+  return Object.entries(receiver)
+    .filter(([k]) => k !== 'name')
+    .flatMap(([k, configs]) => (k === 'webhook_configs' ? (configs as any[]).map((c) => new URL(secrets[path.basename(c.url_file)]).pathname) : [vendor[k]]));
+}
 
 /** Alert names a sink request carries, among `names`. */
 const namesIn = (body: string, names: readonly string[]): string[] => names.filter((n) => body.includes(n));
@@ -104,7 +112,7 @@ describe.each(withAlertmanager)('%s: a service failure travels Prometheus → Al
       },
     });
     sink = await startReceiverSink();
-    secrets = receiverSecrets(sink.url);
+    secrets = receiverSecrets(sink.url, envDir);
     alertmanager = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': secrets }, vendorApi: sink.url });
     amConfig = fs.readFileSync(alertmanager.args.find((a) => a.startsWith('--config.file='))!.slice('--config.file='.length), 'utf8');
     prometheus = await startPrometheus(envDir, { kubeconfig: api.kubeconfig, alertmanager: new URL(alertmanager.url).host });
@@ -142,7 +150,7 @@ describe.each(withAlertmanager)('%s: a service failure travels Prometheus → Al
   test('each receiver is notified exactly as the synthesized routing tree routes the alert, with the credentials read from the Secret\'s files', async () => {
     const amYml = parse(amConfig);
     const receiversByName = new Map<string, any>(amYml.receivers.map((r: any) => [r.name, r]));
-    const sinkPathsOf = (receiver: string) => Object.keys(receiversByName.get(receiver)).filter((k) => k !== 'name').map((k) => SINK_PATHS[k]);
+    const sinkPathsOf = (receiver: string) => sinkPaths(receiversByName.get(receiver), secrets);
     const expected: Record<string, string[]> = {};
     for (const [alertname, labels] of [
       ['VaultUnreachable', { severity: 'critical', service: 'payments' }],
@@ -175,7 +183,7 @@ describe.each(withAlertmanager)('%s: a service failure travels Prometheus → Al
     expect(res.status).toBe(200);
     const amYml = parse(amConfig);
     const pathsOf = (labels: Record<string, string>) =>
-      routedTo(amConfig, labels).flatMap((receiver) => Object.keys(amYml.receivers.find((r: any) => r.name === receiver)).filter((k) => k !== 'name').map((k) => SINK_PATHS[k]));
+      routedTo(amConfig, labels).flatMap((receiver) => sinkPaths(amYml.receivers.find((r: any) => r.name === receiver), secrets));
     const base = { alertname: 'DiskAlmostFull', namespace, service: 'ledger' };
     const criticalPaths = pathsOf({ ...base, severity: 'critical' });
     const warningOnly = pathsOf({ ...base, severity: 'warning' }).filter((p) => !criticalPaths.includes(p));
@@ -216,7 +224,7 @@ describe.each(withAlertmanager)('%s: a service failure travels Prometheus → Al
     service.set('circuit_breaker_state{service="inventory",target="payments"}', 2);
     service.set('circuit_breaker_state{service="shipping",target="payments"}', 2);
     const shippingRoutes = routedTo(amConfig, { alertname: 'CircuitBreakerOpen', severity: 'warning', namespace, service: 'shipping' });
-    const firstPath = SINK_PATHS[Object.keys(parse(amConfig).receivers.find((r: any) => r.name === shippingRoutes[0])).find((k) => k !== 'name')!];
+    const firstPath = sinkPaths(parse(amConfig).receivers.find((r: any) => r.name === shippingRoutes[0]), secrets)[0];
     await sink.waitFor(firstPath, (r) => sink.requests.indexOf(r) >= before && r.body.includes('shipping'), 120_000);
     // Prometheus re-sends the still-firing VaultUnreachable to the restarted Alertmanager (its resend delay is a
     // minute); once it is there, give its group the route's group_wait, and a little more, to notify if it would.

@@ -130,14 +130,25 @@ export async function startAlertmanager(envDir: string, opts: AlertmanagerOption
   return { proc, url, config, args };
 }
 
-/** The receivers' Secret (`alerting-receivers`) as a test stands it in: every URL points at the sink. */
-export function receiverSecrets(sinkUrl: string): Record<string, string> {
-  return {
+/**
+ * The receivers' Secret (`alerting-receivers`) as a test stands it in: every URL points at the sink. The
+ * webhook URLs of the environment's notification channels (their `url_file` keys in its alertmanager.yml)
+ * become `<sink>/<key>`.
+ */
+export function receiverSecrets(sinkUrl: string, envDir: string): Record<string, string> {
+  const secrets: Record<string, string> = {
     'pagerduty-routing-key': '0123456789abcdef0123456789abcdef',
     'slack-webhook-url': `${sinkUrl}/slack`,
     'telegram-bot-token': '123456:loopback-token',
     'deadman-webhook-url': `${sinkUrl}/deadman`,
   };
+  const amFile = path.join(envDir, 'alertmanager', 'alertmanager.yml');
+  const receivers: any[] = fs.existsSync(amFile) ? (parse(fs.readFileSync(amFile, 'utf8')).receivers ?? []) : [];
+  for (const cfg of receivers.flatMap((r) => r.webhook_configs ?? [])) {
+    const key = path.basename(cfg.url_file);
+    secrets[key] ??= `${sinkUrl}/${key}`;
+  }
+  return secrets;
 }
 
 export interface ReceivedRequest {

@@ -1,4 +1,4 @@
-import { GROUP_BY, INHIBIT_EQUAL, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from './routing';
+import { GROUP_BY, INHIBIT_EQUAL, Matcher, NotificationChannel, pagerdutySourceTemplate, RECEIVER, rootReceiver, routes, RoutingOptions, usedReceivers } from './routing';
 
 export interface AlertmanagerConfigOptions extends RoutingOptions {
   /** Directory where the receivers' Secret is mounted, one file per key. */
@@ -12,17 +12,27 @@ export interface AlertmanagerConfigOptions extends RoutingOptions {
   };
 }
 
-const matchers = (match: Readonly<Record<string, string>>) => Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+const matchers = (list: readonly Matcher[]) => list.map(([label, op, value]) => `${label}${op}"${value}"`);
 
 /** alertmanager.yml: every credential is a path into the mounted Secret, read by Alertmanager itself. */
 export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<string, unknown> {
   const file = (key: string) => `${opts.secretDir}/${key}`;
-  const receiver = (name: ReceiverName): Record<string, unknown> => {
+  // Alertmanager's own default source is its client name.
+  const source = pagerdutySourceTemplate(opts, '{{ template "pagerduty.default.client" . }}');
+  const channels = new Map((opts.channels ?? []).map((c) => [c.name, c]));
+  /** One entry per kind of endpoint the channel sets (see NotificationChannel). */
+  const channelReceiver = (c: NotificationChannel): Record<string, unknown> => ({
+    name: c.name,
+    ...(c.webhook ? { webhook_configs: [{ url_file: file(c.webhook.urlKey), send_resolved: true }] } : {}),
+  });
+  const receiver = (name: string): Record<string, unknown> => {
+    const channel = channels.get(name);
+    if (channel) return channelReceiver(channel);
     switch (name) {
       case RECEIVER.pagerduty:
         return {
           name,
-          pagerduty_configs: [{ routing_key_file: file(opts.keys.pagerdutyRoutingKey), send_resolved: true }],
+          pagerduty_configs: [{ routing_key_file: file(opts.keys.pagerdutyRoutingKey), ...(source ? { source } : {}), send_resolved: true }],
         };
       case RECEIVER.slack:
         return {
@@ -35,6 +45,8 @@ export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<stri
       // would be one more heartbeat, the opposite of what the switch must see.
       case RECEIVER.deadman:
         return { name, webhook_configs: [{ url_file: file(opts.keys.deadmanWebhookUrl), send_resolved: false }] };
+      default:
+        throw new Error(`no receiver named "${name}"`);
     }
   };
   return {
@@ -46,7 +58,7 @@ export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<stri
       repeat_interval: '4h',
       routes: routes(opts).map((r) => ({
         receiver: r.receiver,
-        ...(Object.keys(r.match).length > 0 ? { matchers: matchers(r.match) } : {}),
+        ...(r.matchers.length > 0 ? { matchers: matchers(r.matchers) } : {}),
         ...(r.continue ? { continue: true } : {}),
         // The dead man's switch wants a steady heartbeat, not a 4-hourly reminder.
         ...(r.receiver === RECEIVER.deadman ? { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' } : {}),

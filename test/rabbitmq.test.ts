@@ -1,0 +1,176 @@
+/**
+ * RabbitMQ scraping, proven on the real plugin's output: the synthesized Prometheus (the real binary, the
+ * environment's whole prometheus.yml and rules) discovers a broker pod through the API, scrapes
+ * /metrics/detailed as recorded from RabbitMQ 3.10.8 (test/fixtures/rabbitmq/README.md), keeps only the
+ * environment's vhost, and the saga alerts evaluate on what it stored.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { seriesCatalogue } from '../src/catalog/metrics';
+import { RABBITMQ_FAMILIES, RABBITMQ_METRICS, RABBITMQ_PROMETHEUS_PORT } from '../src/components/rabbitmq/scrape';
+import { checkEnvironmentIsolation } from '../src/config/checks';
+import { loadConfigFile, parseConfig } from '../src/config/loader';
+import { startFakeKubeApi } from './support/fake-kube-api';
+import { stopAll } from './support/process';
+import { ruleFiles } from './support/dist-files';
+import { startPrometheus } from './support/prometheus-pods';
+import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'rabbitmq');
+/** What the broker answered for each vhost parameter (the recording covers the two the shipped configs use). */
+const RECORDED: Record<string, string> = { '/': 'detailed-vhost-root.prom', '/qa': 'detailed-vhost-qa.prom' };
+const recorded = (vhost: string) => fs.readFileSync(path.join(FIXTURES, RECORDED[vhost]), 'utf8');
+
+/** `name{labels}` samples of an exposition text, without comments. */
+function samples(text: string): Array<{ name: string; labels: Record<string, string> }> {
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? /.exec(l)!;
+      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      return { name: m[1], labels };
+    });
+}
+
+/** A stand-in broker on a loopback address of its own, on the plugin's fixed port, answering as recorded. */
+async function startBroker(): Promise<{ ip: string; requests: URL[]; close: () => Promise<void> }> {
+  const requests: URL[] = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const ip = `127.0.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${ip}`);
+      requests.push(url);
+      const vhost = url.searchParams.get('vhost') ?? '';
+      if (url.pathname !== '/metrics/detailed' || !(vhost in RECORDED)) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      res.end(recorded(vhost));
+    });
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(RABBITMQ_PROMETHEUS_PORT, ip, () => resolve(true));
+    });
+    if (listening) return { ip, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  throw new Error(`no free loopback address for port ${RABBITMQ_PROMETHEUS_PORT}`);
+}
+
+async function query(url: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return ((await res.json()) as any).data.result;
+}
+
+describe('the recording is the plugin\'s /metrics/detailed format, and the catalogue matches it', () => {
+  test.each(Object.keys(RECORDED))('vhost %s: every catalogued RabbitMQ series is in it, with exactly the catalogued labels', (vhost) => {
+    const found = samples(recorded(vhost));
+    const catalogue = seriesCatalogue();
+    for (const name of Object.values(RABBITMQ_METRICS)) {
+      const mine = found.filter((s) => s.name === name);
+      expect({ name, present: mine.length > 0 }).toEqual({ name, present: true });
+      const allowed = catalogue.get(name)!.labels;
+      for (const s of mine) expect({ name, extra: Object.keys(s.labels).filter((l) => !allowed.has(l)) }).toEqual({ name, extra: [] });
+    }
+    // The vhost parameter filters the queue families only: channel families of the other vhost still arrive,
+    // which is why the scrape job filters on the labels as well.
+    const other = Object.keys(RECORDED).find((v) => v !== vhost)!;
+    expect(found.some((s) => s.labels.vhost === other || s.labels.queue_vhost === other)).toBe(true);
+    expect(found.filter((s) => s.name === RABBITMQ_METRICS.depth).every((s) => s.labels.vhost === vhost)).toBe(true);
+  });
+});
+
+const out = synthesizedShippedConfigs();
+const withBrokers = environments(out)
+  .map((env) => ({ env, config: loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)) }))
+  .filter(({ config }) => config.rabbitmq !== undefined);
+
+test('the shipped configs watch a broker, each environment in its own vhost', () => {
+  expect(withBrokers.map(({ config }) => config.rabbitmq!.vhost).sort()).toEqual(Object.keys(RECORDED).sort());
+});
+
+describe.each(withBrokers)('$env: the real Prometheus scrapes the recorded broker', ({ env, config }) => {
+  afterAll(stopAll);
+  const rabbitmq = config.rabbitmq!;
+  const broker = rabbitmq.brokers[0];
+
+  test(
+    'discovers the broker pod, asks for the families of its vhost, stores only that vhost, and the saga alerts\' expressions find the unconsumed queue only',
+    async () => {
+      const stub = await startBroker();
+      const pod = {
+        metadata: { name: `${broker.name}-0`, namespace: broker.namespace, uid: 'u1', labels: { app: broker.name } },
+        spec: { nodeName: 'node-1', containers: [{ name: 'rabbitmq', ports: [{ name: 'prometheus', containerPort: RABBITMQ_PROMETHEUS_PORT, protocol: 'TCP' }] }] },
+        status: { phase: 'Running', podIP: stub.ip, conditions: [{ type: 'Ready', status: 'True' }] },
+      };
+      const api = await startFakeKubeApi({ lists: { pods: [pod] } });
+      try {
+        const prom = await startPrometheus(path.join(out, env), { kubeconfig: api.kubeconfig, alertmanager: '127.0.0.1:1' });
+        const deadline = Date.now() + 90_000;
+        let depth: Awaited<ReturnType<typeof query>> = [];
+        while (Date.now() < deadline && depth.length === 0) {
+          await new Promise((r) => setTimeout(r, 1000));
+          depth = await query(prom.url, `${RABBITMQ_METRICS.depth}{job="rabbitmq"}`);
+        }
+        expect(depth.length).toBeGreaterThan(0);
+
+        const asked = stub.requests[0];
+        expect({ path: asked.pathname, family: asked.searchParams.getAll('family'), vhost: asked.searchParams.getAll('vhost') }).toEqual({
+          path: '/metrics/detailed',
+          family: [...RABBITMQ_FAMILIES],
+          vhost: [rabbitmq.vhost],
+        });
+
+        // Everything stored from the broker, by name and by vhost label.
+        const stored = await query(prom.url, '{job="rabbitmq", __name__=~"rabbitmq_.+"}');
+        expect([...new Set(stored.map((s) => s.metric.__name__))].sort()).toEqual(Object.values(RABBITMQ_METRICS).sort());
+        expect([...new Set(stored.map((s) => s.metric.vhost ?? s.metric.queue_vhost))]).toEqual([rabbitmq.vhost]);
+        expect(depth[0].metric).toEqual(expect.objectContaining({ namespace: broker.namespace, pod: pod.metadata.name, app: broker.name }));
+        const byQueue = Object.fromEntries(depth.map((s) => [s.metric.queue, Number(s.value[1])]));
+        // As recorded: 14 in saga.orders (9 ready, 5 unacked), 6 dead letters, 7 clear.cart commands nobody consumes.
+        expect(byQueue).toEqual({ 'saga.orders': 14, 'saga.orders.dlq': 6, 'cart.commands': 7 });
+
+        // The saga alerts' expressions, as the environment's rule file has them (whichever engine evaluates them),
+        // on what was stored: only the queue without a consumer breaks one.
+        const rules = ruleFiles(path.join(out, env)).flatMap((f) => f.groups).find((g) => g.name === 'rabbitmq')!.rules;
+        const breaking: Record<string, string[]> = {};
+        for (const rule of rules) {
+          breaking[rule.alert!] = (await query(prom.url, rule.expr)).map((s) => `${s.metric.vhost} ${s.metric.queue}`);
+        }
+        expect(breaking).toEqual({
+          RabbitMQDeadLetterQueueGrowing: [],
+          RabbitMQQueueWithoutConsumers: [`${rabbitmq.vhost} cart.commands`],
+          RabbitMQConsumerUtilisationLow: [],
+        });
+      } finally {
+        await stopAll();
+        await api.close();
+        await stub.close();
+      }
+    },
+    180_000,
+  );
+});
+
+describe("QA's own vhost is enforced across environments", () => {
+  const qa = fs.readFileSync(path.join(REPO_ROOT, 'config', 'qa.yaml'), 'utf8');
+  const prod = loadConfigFile(path.join(REPO_ROOT, 'config', 'prod.yaml'));
+  const qaWith = (vhost: string) => parseConfig(qa.replace(/^  vhost: .*$/m, `  vhost: ${vhost}`), 'config/qa.yaml');
+
+  test('GIVEN QA on the same broker and vhost as production THEN synth refuses, naming the broker and the vhost', () => {
+    expect(checkEnvironmentIsolation([
+      { file: 'config/prod.yaml', config: prod },
+      { file: 'config/qa.yaml', config: qaWith(prod.rabbitmq!.vhost) },
+    ])).toEqual([expect.stringMatching(/^config\/qa\.yaml: rabbitmq\.brokers\[0\]: broker go-ecommerce\/rabbitmq with vhost "\/" is also watched by environment "prod".*own vhost/)]);
+  });
+
+  test('GIVEN each environment its own vhost THEN they may share the broker', () => {
+    expect(checkEnvironmentIsolation([
+      { file: 'config/prod.yaml', config: prod },
+      { file: 'config/qa.yaml', config: qaWith('/qa') },
+    ])).toEqual([]);
+  });
+});
