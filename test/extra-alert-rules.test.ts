@@ -35,6 +35,8 @@ extraAlertRules:
     severity: warning
     summary: Checkout returns too many errors.
     description: "{{ $value | humanizePercentage }} of checkout requests fail."
+    labels:
+      team: payments
 `;
 
 /** Synthesizes a shipped config with the extra rule appended; returns the environment's output directory. */
@@ -51,7 +53,7 @@ test('GIVEN extraAlertRules and the prometheus engine WHEN synthesized THEN they
   const file = path.join(out, 'rules', 'extra-alert-rules.yaml');
   const group = parse(fs.readFileSync(file, 'utf8')).groups[0];
   expect(group.rules[0]).toEqual(
-    expect.objectContaining({ alert: 'CheckoutErrorsHigh', for: '10m', labels: expect.objectContaining({ severity: 'warning' }) }),
+    expect.objectContaining({ alert: 'CheckoutErrorsHigh', for: '10m', labels: expect.objectContaining({ severity: 'warning', team: 'payments' }) }),
   );
   expect(group.rules[0].annotations.runbook_url).toMatch(/\/CheckoutErrorsHigh\.md$/);
   expect(fs.readFileSync(path.join(out, 'prometheus.k8s.yaml'), 'utf8')).toContain('CheckoutErrorsHigh');

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigSchema } from './schema';
@@ -91,6 +91,9 @@ function formatIssue(
       return [
         `${file}: ${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}${lineOf(issue.path)}`,
       ];
+    case 'invalid_key':
+      // A key of a record (a label name, an alert name) is wrong: say what the key schema allows, not zod's generic text.
+      return issue.issues.map((inner) => `${file}: ${where}: ${inner.message}, got ${describeValue(input)}${lineOf(issue.path)}`);
     default:
       return [`${file}: ${where}: ${issue.message}, got ${describeValue(input)}${lineOf(issue.path)}`];
   }
@@ -148,16 +151,24 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/**
+ * The line of the deepest node on `p` (then `key`) present in the document:
+ * a map entry's key, or a list item itself, so `services[3].name` points at
+ * that service's line rather than at `services:`.
+ */
 function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefined, counter: LineCounter): number | undefined {
   let node: unknown = root;
   let lastRange: [number, number, number] | undefined;
   for (const part of key === undefined ? p : [...p, key]) {
-    if (!isMap(node)) break;
-    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
-    if (!pair) break;
-    const keyNode = pair.key as Node;
-    lastRange = keyNode.range ?? lastRange;
-    node = pair.value;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
+      if (!pair) break;
+      lastRange = (pair.key as Node).range ?? lastRange;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number' && part < node.items.length) {
+      node = node.items[part];
+      lastRange = (node as Node).range ?? lastRange;
+    } else break;
   }
   return lastRange ? counter.linePos(lastRange[0]).line : undefined;
 }
