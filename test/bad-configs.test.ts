@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SynthError, synthesize } from '../src/synth';
-import { listFiles, REPO_ROOT } from './support/synth-fixture';
+import { listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
 import { run } from './support/tools';
 
 /**
@@ -65,7 +65,7 @@ describe.each(fixtures)('fails if the config is malformed: $name', ({ file, expe
 
 test('fails if one of several configs is broken: every problem is printed, nothing is written (through the real CLI)', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'prod.yaml'));
+  fs.copyFileSync(shippedConfigs()[0].file, path.join(configs, 'good.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'retention-not-a-duration.yaml'), path.join(configs, 'broken-a.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'unknown-key-typo.yaml'), path.join(configs, 'broken-b.yaml'));
   const out = previousOutput();
@@ -80,16 +80,18 @@ test('fails if one of several configs is broken: every problem is printed, nothi
 
 test('fails if two configs claim the same environment', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'a.yaml'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'b.yaml'));
+  const { file, config } = shippedConfigs()[0];
+  fs.copyFileSync(file, path.join(configs, 'a.yaml'));
+  fs.copyFileSync(file, path.join(configs, 'b.yaml'));
   const out = previousOutput();
-  expect(() => synthesize({ config: configs, out: out.dir })).toThrow(/environment: "prod" is also the environment of/);
+  expect(() => synthesize({ config: configs, out: out.dir })).toThrow(`environment: "${config.environment}" is also the environment of`);
 });
 
 test('GIVEN a good config directory WHEN synthesized THEN stale environments are removed and the new ones swapped in', () => {
   const out = previousOutput();
-  const summaries = synthesize({ config: path.join(REPO_ROOT, 'config'), out: out.dir });
-  expect(summaries.map((s) => s.environment)).toEqual(['prod', 'qa']);
-  expect(fs.readdirSync(out.dir).sort()).toEqual(['prod', 'qa']);
+  const summaries = synthesize({ config: SHIPPED_CONFIG_DIR, out: out.dir });
+  expect(summaries.map((s) => s.environment).sort()).toEqual(shippedEnvironments());
+  // "prod" of the earlier synth is either replaced by a fresh environment or removed with "broken".
+  expect(fs.readdirSync(out.dir).sort()).toEqual(shippedEnvironments());
   expect(fs.existsSync(path.join(out.dir, 'prod', 'rules', 'a.yaml'))).toBe(false);
 });

@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { loadConfigFile } from '../src/config/loader';
 import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
 import { sourceIdentity } from '../src/gitops/source-identity';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
@@ -10,7 +9,7 @@ import { syncedBefore } from './support/argocd-sync-order';
 import { SynthError, synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
-import { environments, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigOf, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 type K8sObject = {
   apiVersion: string;
@@ -181,7 +180,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
     for (const o of managed.filter((x) => x !== job)) expect({ object: id(o), before: syncedBefore(o, job) }).toEqual({ object: id(o), before: true });
     const args: string[] = job.spec.template.spec.containers[0].args;
     const body = JSON.parse(args[args.indexOf('--data') + 1]);
-    const monitoring = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`)).namespaces.monitoring;
+    const monitoring = shippedConfigOf(env).config.namespaces.monitoring;
     expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT)}`]);
     expect(args[args.length - 1]).toBe(`http://grafana.${monitoring}.svc:3000/api/annotations`);
     expect(job.spec.template.spec.containers[0].env).toEqual([
@@ -218,7 +217,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
   });
 
   test('the Applications follow the repository and sync policy of the config', () => {
-    const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`));
+    const config = shippedConfigOf(env).config;
     for (const app of applications) {
       expect(app.metadata.namespace).toBe(config.gitops.argocdNamespace);
       expect(app.spec.source).toEqual(
@@ -234,20 +233,31 @@ describe.each(envs)('GitOps output of %s', (env) => {
 });
 
 describe('environments', () => {
-  test('QA alerts never page; production alerts may', () => {
-    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'qa.yaml')).alerting.paging).toBe(false);
-    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'prod.yaml')).alerting.paging).toBe(true);
-  });
+  test.each(shippedConfigs().map(({ config }) => [config.environment, config.alerting.paging] as const))(
+    'the output of %s names a PagerDuty receiver exactly when its config allows paging (%s)',
+    (env, paging) => {
+      const dir = path.join(out, env);
+      const mentions = listFiles(dir).filter((f) => /pagerduty/i.test(fs.readFileSync(path.join(dir, f), 'utf8')));
+      expect(mentions.length > 0).toBe(paging);
+    },
+  );
 
-  test('QA and production share no namespace and no cluster-scoped object name', () => {
-    const byEnv = envs.map((e) => loadManifestDir(path.join(out, e)) as K8sObject[]);
-    const namespaces = byEnv.map((objs) => new Set(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)));
-    expect([...namespaces[0]].filter((n) => namespaces[1].has(n))).toEqual([]);
-    // Cluster-scoped names must differ too, or one environment's sync would overwrite the other's.
-    const clusterScoped = byEnv.map(
-      (objs) => new Set(objs.filter((o) => !o.metadata.namespace && o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name}`)),
-    );
-    expect([...clusterScoped[0]].filter((n) => clusterScoped[1].has(n))).toEqual([]);
+  test('no two environments share a namespace or a cluster-scoped object name', () => {
+    const owned = (env: string) => {
+      const objs = loadManifestDir(path.join(out, env)) as K8sObject[];
+      // Cluster-scoped names must differ too, or one environment's sync would overwrite the other's.
+      return objs.filter((o) => !o.metadata.namespace).map((o) => `${o.kind}/${o.metadata.name}`);
+    };
+    const owner = new Map<string, string>();
+    const shared: string[] = [];
+    for (const env of envs) {
+      for (const name of owned(env)) {
+        if (owner.has(name)) shared.push(`${name}: ${owner.get(name)} and ${env}`);
+        else owner.set(name, env);
+      }
+    }
+    expect(envs.length).toBe(shippedConfigs().length);
+    expect(shared).toEqual([]);
   });
 
   describe('synthesizing environments together', () => {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { synthesize } from '../src/synth';
 import { addressFlows, load, scrapeFlows, StackPod } from './support/network-flows';
 import { Pod } from './support/network-policy';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * The NetworkPolicies in dist, evaluated: every flow the stack needs is
@@ -130,12 +130,9 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
 
 describe('GIVEN grafana.ingressNamespaces WHEN synthesized', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-ingress-'));
-  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), 'utf8');
-  const config = prod.replace(/^grafana:\n/m, 'grafana:\n  ingressNamespaces: [ingress-nginx]\n');
-  if (!config.includes('ingressNamespaces')) throw new Error('config/prod.yaml changed shape');
-  fs.writeFileSync(path.join(dir, 'prod.yaml'), config);
-  synthesize({ config: path.join(dir, 'prod.yaml'), out: path.join(dir, 'out') });
-  const { evaluator, pod } = load(path.join(dir, 'out', 'prod'));
+  const { file, config } = shippedConfigs()[0];
+  synthesize({ config: configVariant(file, config.environment, [[['grafana', 'ingressNamespaces'], ['ingress-nginx']]]), out: path.join(dir, 'out') });
+  const { evaluator, pod } = load(path.join(dir, 'out', config.environment));
 
   test('THEN Grafana admits that namespace and the stack, and no other namespace', () => {
     expect(evaluator.allowed({ namespace: 'ingress-nginx', labels: { app: 'controller' } }, pod('grafana'), 3000)).toBe(true);
