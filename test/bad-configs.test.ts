@@ -63,6 +63,34 @@ describe.each(fixtures)('fails if the config is malformed: $name', ({ file, expe
   });
 });
 
+/**
+ * Every directory in test/fixtures/isolation/ holds a good config and a `staging.yaml` that collides with
+ * it (first line `# expect: <text>`). Synthesizing staging.yaml alone must still check it against its
+ * neighbour, fail naming both files, the value and the lines, and leave the output as it was.
+ */
+const ISOLATION = path.join(__dirname, 'fixtures', 'isolation');
+const isolationCases = fs.readdirSync(ISOLATION).sort();
+
+test('there are isolation fixtures for namespaces, the PostgreSQL namespace, host ports, backend URLs and environment names', () => {
+  expect(isolationCases.length).toBeGreaterThanOrEqual(5);
+});
+
+describe.each(isolationCases)('fails if one config collides with another of its directory: %s', (name) => {
+  test('synthesizing that one file stops with a message naming both files, and the output directory is unchanged', () => {
+    const file = path.join(ISOLATION, name, 'staging.yaml');
+    const expected = /^# expect: (.+)$/m.exec(fs.readFileSync(file, 'utf8'))![1];
+    const out = previousOutput();
+    const before = out.fingerprint();
+    expect(() => synthesize({ config: file, out: out.dir })).toThrow(SynthError);
+    try {
+      synthesize({ config: file, out: out.dir });
+    } catch (err) {
+      expect((err as SynthError).message).toContain(`${path.relative(process.cwd(), path.dirname(file))}/${expected}`);
+    }
+    expect(out.fingerprint()).toBe(before);
+  });
+});
+
 test('fails if one of several configs is broken: every problem is printed, nothing is written (through the real CLI)', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
   fs.copyFileSync(shippedConfigs()[0].file, path.join(configs, 'good.yaml'));

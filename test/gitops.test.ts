@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
+import { loadConfig } from '../src/config/loader';
 import { sourceIdentity } from '../src/gitops/source-identity';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
 import { syncedBefore } from './support/argocd-sync-order';
@@ -181,7 +182,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
     const args: string[] = job.spec.template.spec.containers[0].args;
     const body = JSON.parse(args[args.indexOf('--data') + 1]);
     const monitoring = shippedConfigOf(env).config.namespaces.monitoring;
-    expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT)}`]);
+    expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT, loadConfig(shippedConfigOf(env).file).files)}`]);
     expect(args[args.length - 1]).toBe(`http://grafana.${monitoring}.svc:3000/api/annotations`);
     expect(job.spec.template.spec.containers[0].env).toEqual([
       { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: 'grafana-annotation-token', key: 'token' } } },
@@ -260,6 +261,27 @@ describe('environments', () => {
     expect(shared).toEqual([]);
   });
 
+  test("GIVEN a service added to one environment and a backup file beside its config THEN every other environment's output is byte-identical", () => {
+    const configs = shippedConfigs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-configs-'));
+    fs.cpSync(SHIPPED_CONFIG_DIR, dir, { recursive: true });
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-before-'));
+    synthesize({ config: dir, out: before, sourceRoot: REPO_ROOT });
+    const changed = path.join(dir, path.basename(configs[0].file));
+    fs.copyFileSync(changed, `${changed}.bak`);
+    const doc = parseDocument(fs.readFileSync(changed, 'utf8'));
+    doc.setIn(['services'], [...(doc.toJS().services ?? []), { name: 'identity-probe', namespace: 'probe', stack: 'go' }]);
+    fs.writeFileSync(changed, doc.toString());
+    const after = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-after-'));
+    synthesize({ config: dir, out: after, sourceRoot: REPO_ROOT });
+    const content = (root: string, env: string) => listFiles(path.join(root, env)).map((f) => [f, fs.readFileSync(path.join(root, env, f), 'utf8')]);
+    expect(configs.length).toBeGreaterThan(1);
+    for (const { config } of configs.slice(1)) expect(content(after, config.environment)).toEqual(content(before, config.environment));
+    // The changed environment itself is redeployed with a new identity.
+    const tag = (root: string) => /source:([0-9a-f]{12})/.exec(fs.readFileSync(path.join(root, configs[0].config.environment, 'deploy-annotation.k8s.yaml'), 'utf8'))![1];
+    expect(tag(after)).not.toBe(tag(before));
+  });
+
   describe('synthesizing environments together', () => {
     function writeConfigs(files: Record<string, string>): string {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-config-'));
@@ -273,6 +295,8 @@ describe('environments', () => {
         'repository: {url: "https://github.com/example-org/observability-platform"}',
         `namespaces: {monitoring: ${monitoring}, nodeAgents: ${nodeAgents}}`,
         'grafana: {adminCredentials: {secretName: grafana-admin}}',
+        // Environments on one cluster need their own host ports.
+        `nodeExporter: {port: ${env === 'prod' ? 9100 : 9110}}`,
       ].join('\n');
 
     test('fails if two environments share a backend namespace, naming both files and leaving the output untouched', () => {
@@ -290,8 +314,8 @@ describe('environments', () => {
       }
       expect(error).toBeInstanceOf(SynthError);
       expect((error as SynthError).problems).toEqual([
-        `${path.join(configDir, 'qa.yaml')}: namespaces.nodeAgents: "monitoring" is also namespaces.monitoring of environment "prod" ` +
-          `(${path.join(configDir, 'prod.yaml')}); each environment needs its own namespaces, so one can never read or write the backends of another`,
+        `${path.join(configDir, 'qa.yaml')}: namespaces.nodeAgents: namespace "monitoring" (line 4) is also namespaces.monitoring of environment "prod" ` +
+          `(${path.join(configDir, 'prod.yaml')}, line 4); each environment needs its own namespaces, so one can never read or write the backends of another`,
       ]);
       expect(fs.readdirSync(outDir)).toEqual(['marker']);
     });
@@ -307,11 +331,11 @@ describe('environments', () => {
       expect(summaries[0].kinds.Application).toBe(2);
     });
 
-    test('fails if the source root has no config/ or src/ to compute the deploy identity from', () => {
+    test('fails if the source root has no src/ to compute the deploy identity from', () => {
       const emptyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-root-'));
       const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-out-'));
       expect(() => synthesize({ config: SHIPPED_CONFIG_DIR, out: outDir, sourceRoot: emptyRoot })).toThrow(
-        /cannot compute the source identity: ".*config" is not a directory; run the synth from the project root/,
+        /cannot compute the source identity: ".*src" is not a directory; run the synth from the project root/,
       );
     });
   });

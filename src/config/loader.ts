@@ -12,21 +12,38 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/** A loaded config, and the place in its file of any field path: ` (line N)`, or "" for a default. */
+export interface LoadedConfig {
+  readonly config: StackConfig;
+  /** The files the config was read from: the file itself, then the shared files it extends. */
+  readonly files: readonly string[];
+  readonly lineOf: (path: readonly PropertyKey[]) => string;
+}
+
 /**
  * Reads and validates one config file. Throws a ConfigError listing every
  * problem: YAML syntax, types, unknown keys, and the cross-field checks.
  */
 export function loadConfigFile(file: string, displayName = file): StackConfig {
+  return loadConfig(file, displayName).config;
+}
+
+/** loadConfigFile, with the lines of the fields (for checks across files, like isolation). */
+export function loadConfig(file: string, displayName = file): LoadedConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
   }
-  return parseConfig(text, displayName);
+  return { ...parseConfigWithLines(text, displayName), files: [file] };
 }
 
 export function parseConfig(text: string, displayName: string): StackConfig {
+  return parseConfigWithLines(text, displayName).config;
+}
+
+function parseConfigWithLines(text: string, displayName: string): Omit<LoadedConfig, 'files'> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -58,7 +75,7 @@ export function parseConfig(text: string, displayName: string): StackConfig {
   if (problems.length > 0) {
     throw new ConfigError(problems.map((p) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`));
   }
-  return parsed.data;
+  return { config: parsed.data, lineOf: (p) => lineOf(p) };
 }
 
 function formatIssue(
