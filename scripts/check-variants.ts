@@ -11,7 +11,7 @@
  * Each variant is synthesized, then every test file that reads the configs under test runs against it
  * (OBS_CONFIG_DIR, see test/support/synth-fixture.ts): the same checks as `npm test`, not copies.
  *
- * Usage: npm run variants [-- <config dir>] [-- --only <variant>]
+ * Usage: npm run variants [-- <config dir>] [--only <variant>] [--all]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -95,13 +95,19 @@ export function writeVariant(configDir: string, variant: Variant): string {
   return dir;
 }
 
-/** The test files that read the configs under test (the rest do not change with the config). */
-function configReadingTests(): string[] {
+/**
+ * The test files that read the configs under test (the rest do not change with the config). The ones that
+ * start the components (test/integration, *.real.test.ts) are included with --all: they take most of the
+ * time, and check the same manifests with the real binaries.
+ */
+function configReadingTests(all: boolean): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       // The control-plane test boots a real API server per environment; it is run on the shipped configs only.
+      const slow = entry.name === 'integration' || entry.name.endsWith('.real.test.ts');
+      if (slow && !all) continue;
       if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'control-plane') walk(full);
       else if (entry.name.endsWith('.test.ts') && /shippedConfigs|SHIPPED_CONFIG_DIR|synthesizedShippedConfigs|allSynthesizedEnvironments/.test(fs.readFileSync(full, 'utf8'))) {
         found.push(path.relative(ROOT, full));
@@ -116,7 +122,11 @@ function configReadingTests(): string[] {
 function main(args: string[]): number {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const configDir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--only') ?? path.join(ROOT, 'config');
-  const tests = configReadingTests();
+  if (only && !VARIANTS.some((v) => v.name === only)) {
+    console.error(`no variant "${only}"; the variants: ${VARIANTS.map((v) => v.name).join(', ')}`);
+    return 2;
+  }
+  const tests = configReadingTests(args.includes('--all'));
   const failed: string[] = [];
   for (const variant of VARIANTS.filter((v) => !only || v.name === only)) {
     const dir = writeVariant(configDir, variant);
