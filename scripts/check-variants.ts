@@ -3,8 +3,9 @@
  *
  * It generates variants of the config directory (config/, or the directory given as the first argument),
  * each in a temporary directory:
- * - service-added: a service with a Kafka consumer and its own latency target added to the first config;
- * - environment-added: a copy of the last config as a new environment "variant", with its own namespaces,
+ * - service-added: a service with a Kafka consumer and its own latency target added to the catalogue the
+ *   first config uses (the shared one, when it extends one);
+ * - environment-added: a copy of the last config as a new environment "added", with its own namespaces,
  *   PostgreSQL namespace and node-exporter port (what the README's "add an environment" asks for);
  * - backends-switched: every config with the other alerting engine, VictoriaMetrics and in-memory traces;
  * - agent-switched: every config with the other log agent.
@@ -24,43 +25,63 @@ const ROOT = path.join(__dirname, '..');
 
 interface Variant {
   readonly name: string;
-  /** Changes the parsed config files (by file name) in place; may add files. */
-  readonly apply: (docs: Map<string, Document>) => void;
+  /** Changes the config files of `dir` (a copy of the config directory), parsed by file name, in place; may add files. */
+  readonly apply: (docs: Map<string, Document>, dir: string) => void;
 }
 
 const get = (doc: Document, at: Array<string | number>, fallback: unknown): any => doc.getIn(at) ?? fallback;
 
+/** The first of name, name-2, name-3, ... that `taken` does not hold. */
+function unused(name: string, taken: (candidate: string) => boolean): string {
+  let candidate = name;
+  for (let k = 2; taken(candidate); k++) candidate = `${name}-${k}`;
+  return candidate;
+}
+
+/** The file whose `services` a config uses: its own, or that of the shared file it extends. */
+function catalogueFile(file: string): string {
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  const base = doc.get('extends');
+  return doc.has('services') || typeof base !== 'string' ? file : catalogueFile(path.resolve(path.dirname(file), base));
+}
+
 export const VARIANTS: readonly Variant[] = [
   {
+    // As the README says: one entry in the catalogue (the shared one when the environments share it).
     name: 'service-added',
-    apply: (docs) => {
-      const doc = [...docs.values()][0];
-      const services = get(doc, ['services'], undefined);
+    apply: (docs, dir) => {
+      const first = path.join(dir, [...docs.keys()][0]);
+      const file = catalogueFile(first);
+      const doc = file === first ? docs.get(path.basename(first))! : parseDocument(fs.readFileSync(file, 'utf8'));
+      const names = JSON.stringify(doc.toJS().services ?? []);
+      const name = unused('added-service', (n) => names.includes(`"${n}"`));
       const service = {
-        name: 'variant-service',
-        namespace: 'variant-apps',
+        name,
+        namespace: 'added-apps',
         stack: 'go',
-        kafkaConsumers: [{ groupId: 'variant-consumer', topics: ['variant.events'] }],
+        kafkaConsumers: [{ groupId: `${name}-consumer`, topics: [`${name}.events`] }],
         slo: { latencyP99Ms: 250 },
       };
-      if (services) doc.addIn(['services'], doc.createNode(service));
-      else doc.setIn(['services'], [service]);
+      if (doc.has('services')) doc.addIn(['services'], doc.createNode(service));
+      else doc.set('services', doc.createNode([service]));
+      if (file !== first) fs.writeFileSync(file, doc.toString());
     },
   },
   {
+    // As the README says: a copy of the last config with its own names, namespaces and host port.
     name: 'environment-added',
     apply: (docs) => {
       const names = [...docs.keys()];
-      const source = docs.get(names[names.length - 1])!;
-      const doc = source.clone();
-      doc.setIn(['environment'], 'variant');
-      doc.setIn(['cluster'], 'variant');
-      doc.setIn(['namespaces', 'monitoring'], 'monitoring-variant');
-      doc.setIn(['namespaces', 'nodeAgents'], 'monitoring-agents-variant');
-      if (doc.hasIn(['postgres'])) doc.setIn(['postgres', 'namespace'], 'postgres-variant');
+      const doc = docs.get(names[names.length - 1])!.clone();
+      const env = unused('added', (n) => [...docs.values()].some((d) => d.get('environment') === n));
+      doc.set('environment', env);
+      doc.set('cluster', env);
+      doc.setIn(['namespaces', 'monitoring'], `monitoring-${env}`);
+      doc.setIn(['namespaces', 'nodeAgents'], `monitoring-agents-${env}`);
+      if (doc.has('postgres')) doc.setIn(['postgres', 'namespace'], `postgres-${env}`);
       const ports = [...docs.values()].map((d) => Number(get(d, ['nodeExporter', 'port'], 9100)));
       doc.setIn(['nodeExporter', 'port'], Math.max(...ports) + 1);
-      docs.set('variant.yaml', doc);
+      docs.set(`${env}.yaml`, doc);
     },
   },
   {
@@ -83,14 +104,12 @@ export const VARIANTS: readonly Variant[] = [
 
 /** Writes the variant of `configDir` into a new temporary directory and returns it. */
 export function writeVariant(configDir: string, variant: Variant): string {
-  const docs = new Map<string, Document>();
-  for (const file of listConfigFiles(configDir)) docs.set(path.basename(file), parseDocument(fs.readFileSync(file, 'utf8')));
-  variant.apply(docs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `config-variant-${variant.name}-`));
-  // Everything else in the directory (a shared base, the JSON Schema) comes along unchanged.
-  for (const entry of fs.readdirSync(configDir)) {
-    if (!docs.has(entry)) fs.cpSync(path.join(configDir, entry), path.join(dir, entry), { recursive: true });
-  }
+  // Everything in the directory (shared files, the JSON Schema) comes along.
+  fs.cpSync(configDir, dir, { recursive: true });
+  const docs = new Map<string, Document>();
+  for (const file of listConfigFiles(dir)) docs.set(path.basename(file), parseDocument(fs.readFileSync(file, 'utf8')));
+  variant.apply(docs, dir);
   for (const [name, doc] of docs) fs.writeFileSync(path.join(dir, name), doc.toString());
   return dir;
 }

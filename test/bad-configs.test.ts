@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SynthError, synthesize } from '../src/synth';
-import { listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
+import { copyConfig, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
 import { run } from './support/tools';
 
 /**
@@ -93,7 +93,7 @@ describe.each(isolationCases)('fails if one config collides with another of its 
 
 test('fails if one of several configs is broken: every problem is printed, nothing is written (through the real CLI)', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
-  fs.copyFileSync(shippedConfigs()[0].file, path.join(configs, 'good.yaml'));
+  copyConfig(shippedConfigs()[0].file, path.join(configs, 'good.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'retention-not-a-duration.yaml'), path.join(configs, 'broken-a.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'unknown-key-typo.yaml'), path.join(configs, 'broken-b.yaml'));
   const out = previousOutput();
@@ -109,8 +109,8 @@ test('fails if one of several configs is broken: every problem is printed, nothi
 test('fails if two configs claim the same environment', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
   const { file, config } = shippedConfigs()[0];
-  fs.copyFileSync(file, path.join(configs, 'a.yaml'));
-  fs.copyFileSync(file, path.join(configs, 'b.yaml'));
+  copyConfig(file, path.join(configs, 'a.yaml'));
+  copyConfig(file, path.join(configs, 'b.yaml'));
   const out = previousOutput();
   expect(() => synthesize({ config: configs, out: out.dir })).toThrow(`environment: "${config.environment}" is also the environment of`);
 });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigSchema } from './schema';
@@ -28,22 +28,26 @@ export function loadConfigFile(file: string, displayName = file): StackConfig {
   return loadConfig(file, displayName).config;
 }
 
-/** loadConfigFile, with the lines of the fields (for checks across files, like isolation). */
+/** loadConfigFile, with the files it was read from and the lines of its fields. */
 export function loadConfig(file: string, displayName = file): LoadedConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
-  }
-  return { ...parseConfigWithLines(text, displayName), files: [file] };
+  const layers = readLayers(file, displayName, []);
+  return { ...validate(layers), files: layers.map((l) => l.file) };
 }
 
 export function parseConfig(text: string, displayName: string): StackConfig {
-  return parseConfigWithLines(text, displayName).config;
+  return validate([parseLayer(text, displayName, displayName)]).config;
 }
 
-function parseConfigWithLines(text: string, displayName: string): Omit<LoadedConfig, 'files'> {
+/** One file of a config: the environment's own, or a shared file it extends. */
+interface Layer {
+  readonly file: string;
+  readonly displayName: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  readonly data: Record<string, unknown>;
+}
+
+function parseLayer(text: string, file: string, displayName: string): Layer {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -61,10 +65,69 @@ function parseConfigWithLines(text: string, displayName: string): Omit<LoadedCon
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([`${displayName}: expected a mapping of settings at the top level, got ${describeValue(data)}`]);
   }
+  return { file, displayName, doc, lineCounter, data: data as Record<string, unknown> };
+}
 
+/**
+ * The file and the shared files it extends (`extends: ./shared/catalogue.yaml`, relative to the file), the
+ * file first. Each shared file may extend another.
+ */
+function readLayers(file: string, displayName: string, extending: ReadonlyArray<{ file: string; displayName: string }>): Layer[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
+  }
+  const layer = parseLayer(text, file, displayName);
+  const base = layer.data.extends;
+  if (base === undefined) return [layer];
+  // Problems are reported against the environment's file, with the line in the file that says `extends`.
+  const root = extending[0]?.displayName ?? displayName;
+  const line = findLine(layer.doc.contents, [], 'extends', layer.lineCounter);
+  const where = line ? (extending.length === 0 ? ` (line ${line})` : ` (${displayName}, line ${line})`) : '';
+  if (typeof base !== 'string' || !/\.ya?ml$/.test(base)) {
+    throw new ConfigError([`${root}: extends: expected the path of a shared YAML file like "./shared/catalogue.yaml", got ${describeValue(base)}${where}`]);
+  }
+  const baseFile = path.resolve(path.dirname(file), base);
+  const baseDisplay = path.normalize(path.join(path.dirname(displayName), base));
+  const chain = [...extending, { file: path.resolve(file), displayName }];
+  if (chain.some((c) => c.file === baseFile)) {
+    throw new ConfigError([
+      `${root}: extends: ${[...chain.map((c) => c.displayName), baseDisplay].join(' -> ')} is a circle; ` +
+        `a shared file cannot extend a file that extends it${where}`,
+    ]);
+  }
+  if (!fs.existsSync(baseFile)) {
+    throw new ConfigError([`${root}: extends: "${base}" does not exist (looked for ${baseDisplay})${where}`]);
+  }
+  return [layer, ...readLayers(baseFile, baseDisplay, chain)];
+}
+
+/** Mappings are merged key by key, the extending file winning; a list or a value replaces the shared one whole. */
+function merge(base: unknown, over: unknown): unknown {
+  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMapping(base) || !isMapping(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
+  return out;
+}
+
+function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
+  const displayName = layers[0].displayName;
+  const data = layers.reduceRight<unknown>((merged, layer) => merge(merged, layer.data), {}) as Record<string, unknown>;
+  // Only the environment's own file says what it extends.
+  if (layers[0].data.extends === undefined) delete data.extends;
+  else data.extends = layers[0].data.extends;
+
+  // The line of a field in the file that sets it: the environment's own file, else the shared file it comes from.
   const lineOf = (p: readonly PropertyKey[], key?: string): string => {
-    const line = findLine(doc.contents, p, key, lineCounter);
-    return line ? ` (line ${line})` : '';
+    for (const [i, layer] of layers.entries()) {
+      const found = findLine(layer.doc.contents, p, key, layer.lineCounter, true);
+      if (found) return i === 0 ? ` (line ${found})` : ` (${layer.displayName}, line ${found})`;
+    }
+    const nearest = findLine(layers[0].doc.contents, p, key, layers[0].lineCounter);
+    return nearest ? ` (line ${nearest})` : '';
   };
 
   const parsed = StackConfigSchema.safeParse(data, { reportInput: true });
@@ -173,10 +236,18 @@ function editDistance(a: string, b: string): number {
  * a map entry's key, or a list item itself, so `services[3].name` points at
  * that service's line rather than at `services:`.
  */
-function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefined, counter: LineCounter): number | undefined {
+function findLine(
+  root: unknown,
+  p: readonly PropertyKey[],
+  key: string | undefined,
+  counter: LineCounter,
+  exact = false,
+): number | undefined {
   let node: unknown = root;
   let lastRange: [number, number, number] | undefined;
-  for (const part of key === undefined ? p : [...p, key]) {
+  const parts = key === undefined ? p : [...p, key];
+  let matched = 0;
+  for (const part of parts) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
       if (!pair) break;
@@ -186,7 +257,9 @@ function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefi
       node = node.items[part];
       lastRange = (node as Node).range ?? lastRange;
     } else break;
+    matched++;
   }
+  if (exact && (matched < parts.length || parts.length === 0)) return undefined;
   return lastRange ? counter.linePos(lastRange[0]).line : undefined;
 }
 

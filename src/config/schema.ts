@@ -925,6 +925,14 @@ const topology = z
 
 export const StackConfigSchema = z
   .strictObject({
+    extends: z
+      .string()
+      .optional()
+      .describe(
+        'A shared YAML file, relative to this one (like "./shared/catalogue.yaml"), whose settings this file starts from: ' +
+          'mappings are merged key by key with this file winning, a list (such as services) is replaced whole. ' +
+          'The shared file may extend another. Default: none.',
+      ),
     environment: dnsLabel('an environment name').describe(
       'Name of the environment; the manifests go to dist/<environment>/ and every object carries it. Required.',
     ),

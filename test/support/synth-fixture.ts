@@ -38,12 +38,19 @@ export function shippedConfigOf(environment: string): { file: string; config: St
  * user changed in the file.
  */
 export function configVariant(file: string, name: string, settings: Array<[Array<string | number>, unknown]>): string {
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
-  for (const [at, value] of settings) doc.setIn(at, value);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `variant-${name}-`));
   const target = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(target, doc.toString());
+  copyConfig(file, target, settings);
   return target;
+}
+
+/** Copies a config elsewhere, with fields set; a shared file it extends is still found (its path made absolute). */
+export function copyConfig(file: string, target: string, settings: Array<[Array<string | number>, unknown]> = []): void {
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  const base = doc.get('extends');
+  if (typeof base === 'string') doc.set('extends', path.resolve(path.dirname(file), base));
+  for (const [at, value] of settings) doc.setIn(at, value);
+  fs.writeFileSync(target, doc.toString());
 }
 
 let cached: string | undefined;
