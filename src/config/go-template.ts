@@ -274,14 +274,18 @@ function actions(text: string): Array<{ tokens: Token[]; line: number }> {
         const next = text[pos] ?? '';
         if (!(next === '' || isSpace(next) || '.,|:()'.includes(next) || text.startsWith('}}', pos))) fail(`bad character "${next}"`);
       };
-      if (c === '"') {
+      // A quoted string or character constant: backslash escapes, and no line break before the closing quote.
+      const quoted = (quote: string, unterminated: string) => {
         pos++;
-        while (text[pos] !== '"') {
+        while (text[pos] !== quote) {
           if (text[pos] === '\\') pos++;
-          if (pos >= text.length || text[pos] === '\n') fail('unterminated quoted string');
+          if (pos >= text.length || text[pos] === '\n') fail(unterminated);
           pos++;
         }
         pos++;
+      };
+      if (c === '"') {
+        quoted('"', 'unterminated quoted string');
         token('string');
         const problem = escapeProblem(text.slice(begin + 1, pos - 1));
         if (problem) fail(problem);
@@ -291,13 +295,7 @@ function actions(text: string): Array<{ tokens: Token[]; line: number }> {
         pos = close + 1;
         token('string');
       } else if (c === "'") {
-        pos++;
-        while (text[pos] !== "'") {
-          if (text[pos] === '\\') pos++;
-          if (pos >= text.length || text[pos] === '\n') fail('unterminated character constant');
-          pos++;
-        }
-        pos++;
+        quoted("'", 'unterminated character constant');
         token('char');
       } else if (c === ':') {
         if (text[pos + 1] !== '=') fail('expected :=');
