@@ -108,7 +108,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
       loki: wave('StatefulSet', 'loki'),
       jaeger: wave('StatefulSet', 'jaeger'),
       postgres: wave('StatefulSet', 'postgres'),
-      logAgent: wave('DaemonSet', 'promtail'),
+      logAgent: wave('DaemonSet', shippedConfigOf(env).config.logs.agent),
       collector: wave('Deployment', 'otel-collector'),
       kubeStateMetrics: wave('Deployment', 'kube-state-metrics'),
       nodeExporter: wave('DaemonSet', 'node-exporter'),

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { synthesize } from '../src/synth';
 import { addressFlows, load, scrapeFlows, StackPod } from './support/network-flows';
 import { Pod } from './support/network-policy';
-import { configVariant, environments, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigOf, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * The NetworkPolicies in dist, evaluated: every flow the stack needs is
@@ -17,6 +17,7 @@ import { configVariant, environments, shippedConfigs, synthesizedShippedConfigs 
 const out = synthesizedShippedConfigs();
 
 describe.each(environments(out))('NetworkPolicies of %s', (env) => {
+  const agent = shippedConfigOf(env).config.logs.agent;
   const { objects, policies, namespaces, evaluator, pods, services, pod } = load(path.join(out, env));
   const prometheusYaml = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data!['prometheus.yml'];
   const monitoring = pod('prometheus').namespace;
@@ -77,7 +78,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
         'StatefulSet/grafana -> StatefulSet/loki:3100',
         'StatefulSet/grafana -> StatefulSet/jaeger:16686',
         'StatefulSet/grafana -> StatefulSet/postgres:5432',
-        'DaemonSet/promtail -> StatefulSet/loki:3100',
+        `DaemonSet/${agent} -> StatefulSet/loki:3100`,
         'Deployment/kube-event-exporter -> StatefulSet/loki:3100',
         'Deployment/otel-collector -> StatefulSet/prometheus:9090',
         'Deployment/otel-collector -> StatefulSet/loki:3100',
@@ -106,7 +107,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
     expect(evaluator.allowed(stranger, pod('kube-state-metrics'), 8080)).toBe(false);
     expect(evaluator.allowed(stranger, pod('gpu-exporter'), 'metrics')).toBe(false);
     // Nor may a compromised agent read the metrics store.
-    expect(evaluator.allowed(pod('promtail'), pod('prometheus'), 9090)).toBe(false);
+    expect(evaluator.allowed(pod(agent), pod('prometheus'), 9090)).toBe(false);
   });
 
   test('Grafana is reachable from an ingress controller in any namespace when grafana.ingressNamespaces is not set', () => {
