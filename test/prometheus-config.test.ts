@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { durationSeconds, sizeBytes } from '../src/lib/units';
 import { toYaml } from '../src/lib/yaml';
+import { synthesize } from '../src/synth';
 import { prometheusYaml } from './support/dist-files';
 import { FakeKubeApi, startFakeKubeApi } from './support/fake-kube-api';
 import { loadManifestDir } from './support/k8s-schema';
@@ -19,7 +20,7 @@ import {
   startReceiverSink,
   StartedServer,
 } from './support/prometheus-pods';
-import { environments, shippedConfigOf, shippedConfigs, shippedEnvironments, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigOf, shippedConfigs, shippedEnvironments, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 /**
@@ -31,7 +32,16 @@ import { requireTool, run } from './support/tools';
 const out = synthesizedShippedConfigs();
 const examples = synthesizedExamples();
 const ENV_DIRS = [...environments(out).map((e) => path.join(out, e)), ...environments(examples).map((e) => path.join(examples, e))];
-const PROMETHEUS_ENVS = ENV_DIRS.filter((d) => fs.existsSync(path.join(d, 'prometheus.k8s.yaml')));
+const SHIPPED_PROMETHEUS_ENVS = ENV_DIRS.filter((d) => fs.existsSync(path.join(d, 'prometheus.k8s.yaml')));
+
+/** When no config under test runs Prometheus, the first one with metrics.backend "prometheus", synthesized. */
+function prometheusVariant(): string {
+  const { file, config } = shippedConfigs()[0];
+  const variantOut = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-variant-'));
+  synthesize({ config: configVariant(file, config.environment, [[['metrics', 'backend'], 'prometheus']]), out: variantOut });
+  return path.join(variantOut, config.environment);
+}
+const PROMETHEUS_ENVS = SHIPPED_PROMETHEUS_ENVS.length > 0 ? SHIPPED_PROMETHEUS_ENVS : [prometheusVariant()];
 
 afterAll(stopAll);
 
@@ -39,8 +49,8 @@ test('every environment whose config runs Prometheus is checked (the examples ru
   const expected = shippedConfigs()
     .filter(({ config }) => config.metrics.backend === 'prometheus' && config.topology.role !== 'agent')
     .map(({ config }) => config.environment);
-  expect(PROMETHEUS_ENVS.filter((d) => d.startsWith(out)).map((d) => path.basename(d)).sort()).toEqual(expected.sort());
-  expect(PROMETHEUS_ENVS.filter((d) => d.startsWith(examples))).toEqual([]);
+  expect(SHIPPED_PROMETHEUS_ENVS.filter((d) => d.startsWith(out)).map((d) => path.basename(d)).sort()).toEqual(expected.sort());
+  expect(SHIPPED_PROMETHEUS_ENVS.filter((d) => d.startsWith(examples))).toEqual([]);
   expect(ENV_DIRS.map((d) => path.basename(d)).sort()).toEqual([...shippedEnvironments(), 'central', 'edge-a'].sort());
 });
 
