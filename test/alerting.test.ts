@@ -25,6 +25,8 @@ function synthesizedWithAlerting(engine: 'prometheus' | 'grafana', paging: boole
   const variant = configVariant(file, config.environment, [
     [['alerting', 'engine'], engine],
     [['alerting', 'paging'], paging],
+    // These tests are about Prometheus' side of alerting (rule files, where it sends alerts).
+    [['metrics', 'backend'], 'prometheus'],
     [['alerting', 'receivers', 'telegramChatId'], TELEGRAM_CHAT],
   ]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `alerting-${engine}-`));
