@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { checkEnvironmentIsolation } from './config/checks';
 import { ConfigError } from './config/errors';
-import { listConfigFiles, loadConfigFile } from './config/loader';
+import { listConfigFiles, loadConfig, LoadedConfig } from './config/loader';
 import { StackConfig } from './config/schema';
 import { ARGOCD_DIRECTORY } from './gitops/applications';
 import { sourceIdentity } from './gitops/source-identity';
@@ -54,29 +54,49 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
   const wholeDirectory = fs.statSync(opts.config).isDirectory();
 
   const problems: string[] = [];
-  const configs: Array<{ file: string; config: StackConfig; warnings: string[] }> = [];
+  const configs: Array<LoadedConfig & { file: string }> = [];
   for (const file of configFiles) {
     try {
-      const warnings: string[] = [];
-      configs.push({ file, config: loadConfigFile(file, displayPath(file), warnings), warnings });
+      configs.push({ file, ...loadConfig(file, displayPath(file)) });
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems);
       else throw err;
     }
   }
+  // One file of a directory is still checked against the others there, which are deployed beside it.
+  // A sibling that does not load is left out: its own synth reports why.
+  const siblings: typeof configs = [];
+  if (!wholeDirectory && problems.length === 0) {
+    for (const file of listConfigFiles(path.dirname(opts.config))) {
+      if (configFiles.some((f) => path.resolve(f) === path.resolve(file))) continue;
+      try {
+        siblings.push({ file, ...loadConfig(file, displayPath(file)) });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+      }
+    }
+  }
   const byEnvironment = new Map<string, string>();
-  for (const { file, config } of configs) {
+  for (const { file, config } of [...siblings, ...configs]) {
     const other = byEnvironment.get(config.environment);
-    if (other) problems.push(`${displayPath(file)}: environment: "${config.environment}" is also the environment of ${other}; each needs its own name`);
+    if (other && !siblings.some((s) => s.file === file)) {
+      problems.push(`${displayPath(file)}: environment: "${config.environment}" is also the environment of ${displayPath(other)}; each needs its own name`);
+    }
     byEnvironment.set(config.environment, file);
   }
-  problems.push(...checkEnvironmentIsolation(configs));
+  problems.push(
+    ...checkEnvironmentIsolation(
+      [...siblings, ...configs].map((c) => ({ ...c, file: displayPath(c.file) })),
+      new Set(configs.map((c) => displayPath(c.file))),
+    ),
+  );
   if (problems.length > 0) throw new SynthError(problems);
 
-  // Computed once for all environments: they are synthesized from the same sources.
-  let identity: string;
+  // Each environment's identity covers its own config files and src/, so a change to one environment's
+  // config leaves the other environments' output as it was.
+  const identities = new Map<string, string>();
   try {
-    identity = sourceIdentity(opts.sourceRoot ?? process.cwd());
+    for (const { file, files } of configs) identities.set(file, sourceIdentity(opts.sourceRoot ?? process.cwd(), files));
   } catch (err) {
     throw new SynthError([(err as Error).message]);
   }
@@ -87,13 +107,13 @@ export function synthesize(opts: SynthOptions): EnvironmentSummary[] {
     const summaries: EnvironmentSummary[] = [];
     for (const { file, config, warnings } of configs) {
       try {
-        summaries.push({ ...synthesizeEnvironment(config, file, path.join(staging, config.environment), identity), warnings });
+        summaries.push({ ...synthesizeEnvironment(config, file, path.join(staging, config.environment), identities.get(file)!), warnings });
       } catch (err) {
         problems.push(`${displayPath(file)}: ${(err as Error).message}`);
       }
     }
     if (problems.length > 0) throw new SynthError(problems);
-    swapIn(staging, outParent, [...byEnvironment.keys()], wholeDirectory);
+    swapIn(staging, outParent, [...new Set(configs.map((c) => c.config.environment))], wholeDirectory);
     return summaries.map((s) => ({ ...s, outDir: path.join(opts.out, s.environment) }));
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -110,7 +130,7 @@ function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: 
   const appProps = { outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART };
   const app = new App({ ...appProps, outdir: outDir });
   const argocd = new App({ ...appProps, outdir: path.join(outDir, ARGOCD_DIRECTORY) });
-  const stack = new Stack(app, 'stack', config, { sourceIdentity: identity, argocd, configDir: path.dirname(path.resolve(configFile)) });
+  const stack = new Stack(app, 'stack', config, { sourceIdentity: identity, argocd });
   app.synth();
   argocd.synth();
   for (const [relative, content] of stack.files) {

@@ -114,7 +114,7 @@ describe('the alert harness can fail', () => {
       group: tests.group,
       cases: [{ ...c, checks: c.checks.map((k) => ({ ...k, firing: k.firing.length > 0 ? [] : [{ severity: 'critical' }] })) }],
     };
-    const result = promtoolTest(path.join(out, 'prod'), wrong);
+    const result = promtoolTest(path.join(out, environments(out)[0]), wrong);
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/FAILED/);
   });

@@ -13,7 +13,7 @@ import { Stack } from '../src/stack';
 import { synthesize } from '../src/synth';
 import { semverOfTag } from '../scripts/tools/catalog';
 import { ComponentConfig, componentConfigs } from './support/component-configs';
-import { REPO_ROOT, SHIPPED_CONFIG_DIR, synthesizedExamples } from './support/synth-fixture';
+import { configVariant, REPO_ROOT, shippedConfigs, synthesizedExamples } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const TOOL_DIR = path.join(REPO_ROOT, 'scripts', 'tools', 'go', 'alloy-syntax');
@@ -21,13 +21,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alloy-syntax-'));
 
 /** The shipped prod config with Alloy as its log agent, synthesized. */
 function prodWithAlloy(): ComponentConfig[] {
-  const text = fs.readFileSync(path.join(SHIPPED_CONFIG_DIR, 'prod.yaml'), 'utf8');
-  if (!/^\s+agent: promtail$/m.test(text)) throw new Error('config/prod.yaml no longer sets logs.agent: promtail; update this test');
-  const config = path.join(work, 'prod-alloy.yaml');
-  fs.writeFileSync(config, text.replace(/^(\s+)agent: promtail$/m, '$1agent: alloy'));
+  const { file, config: shipped } = shippedConfigs()[0];
+  const config = configVariant(file, shipped.environment, [[['logs', 'agent'], 'alloy']]);
   const out = path.join(work, 'prod-alloy');
   synthesize({ config, out, sourceRoot: REPO_ROOT });
-  return componentConfigs(out, 'config/prod.yaml with logs.agent: alloy');
+  return componentConfigs(out, `${path.basename(file)} with logs.agent: alloy`);
 }
 
 /** The smallest config with Alloy: every default. */
@@ -92,7 +90,7 @@ describe('alloy-syntax', () => {
   test('GIVEN examples/agent.yaml (which pushes to a Loki tenant), prod with Alloy and a minimal config WHEN synthesized THEN each renders an Alloy config', () => {
     expect(configs.map((c) => c.where)).toEqual([
       'examples/edge-a/log-agent.k8s.yaml ConfigMap/alloy-config config.alloy',
-      'config/prod.yaml with logs.agent: alloy/prod/log-agent.k8s.yaml ConfigMap/alloy-config config.alloy',
+      `${path.basename(shippedConfigs()[0].file)} with logs.agent: alloy/${shippedConfigs()[0].config.environment}/log-agent.k8s.yaml ConfigMap/alloy-config config.alloy`,
       'a minimal config with logs.agent: alloy, config.alloy',
     ]);
     expect(configs.some((c) => /tenant_id = /.test(c.text))).toBe(true);

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/main';
 import { SynthError, synthesize } from '../src/synth';
-import { listFiles, REPO_ROOT } from './support/synth-fixture';
+import { copyConfig, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
 import { run } from './support/tools';
 
 /**
@@ -64,9 +64,37 @@ describe.each(fixtures)('fails if the config is malformed: $name', ({ file, expe
   });
 });
 
+/**
+ * Every directory in test/fixtures/isolation/ holds a good config and a `staging.yaml` that collides with
+ * it (first line `# expect: <text>`). Synthesizing staging.yaml alone must still check it against its
+ * neighbour, fail naming both files, the value and the lines, and leave the output as it was.
+ */
+const ISOLATION = path.join(__dirname, 'fixtures', 'isolation');
+const isolationCases = fs.readdirSync(ISOLATION).sort();
+
+test('there are isolation fixtures for namespaces, the PostgreSQL namespace, host ports, backend URLs and environment names', () => {
+  expect(isolationCases.length).toBeGreaterThanOrEqual(5);
+});
+
+describe.each(isolationCases)('fails if one config collides with another of its directory: %s', (name) => {
+  test('synthesizing that one file stops with a message naming both files, and the output directory is unchanged', () => {
+    const file = path.join(ISOLATION, name, 'staging.yaml');
+    const expected = /^# expect: (.+)$/m.exec(fs.readFileSync(file, 'utf8'))![1];
+    const out = previousOutput();
+    const before = out.fingerprint();
+    expect(() => synthesize({ config: file, out: out.dir })).toThrow(SynthError);
+    try {
+      synthesize({ config: file, out: out.dir });
+    } catch (err) {
+      expect((err as SynthError).message).toContain(`${path.relative(process.cwd(), path.dirname(file))}/${expected}`);
+    }
+    expect(out.fingerprint()).toBe(before);
+  });
+});
+
 test('fails if one of several configs is broken: every problem is printed, nothing is written (through the real CLI)', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'prod.yaml'));
+  copyConfig(shippedConfigs()[0].file, path.join(configs, 'good.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'retention-not-a-duration.yaml'), path.join(configs, 'broken-a.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'unknown-key-typo.yaml'), path.join(configs, 'broken-b.yaml'));
   const out = previousOutput();
@@ -81,17 +109,19 @@ test('fails if one of several configs is broken: every problem is printed, nothi
 
 test('fails if two configs claim the same environment', () => {
   const configs = fs.mkdtempSync(path.join(os.tmpdir(), 'configs-'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'a.yaml'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), path.join(configs, 'b.yaml'));
+  const { file, config } = shippedConfigs()[0];
+  copyConfig(file, path.join(configs, 'a.yaml'));
+  copyConfig(file, path.join(configs, 'b.yaml'));
   const out = previousOutput();
-  expect(() => synthesize({ config: configs, out: out.dir })).toThrow(/environment: "prod" is also the environment of/);
+  expect(() => synthesize({ config: configs, out: out.dir })).toThrow(`environment: "${config.environment}" is also the environment of`);
 });
 
 test('GIVEN a good config directory WHEN synthesized THEN stale environments are removed and the new ones swapped in', () => {
   const out = previousOutput();
-  const summaries = synthesize({ config: path.join(REPO_ROOT, 'config'), out: out.dir });
-  expect(summaries.map((s) => s.environment)).toEqual(['prod', 'qa']);
-  expect(fs.readdirSync(out.dir).sort()).toEqual(['prod', 'qa']);
+  const summaries = synthesize({ config: SHIPPED_CONFIG_DIR, out: out.dir });
+  expect(summaries.map((s) => s.environment).sort()).toEqual(shippedEnvironments());
+  // "prod" of the earlier synth is either replaced by a fresh environment or removed with "broken".
+  expect(fs.readdirSync(out.dir).sort()).toEqual(shippedEnvironments());
   expect(fs.existsSync(path.join(out.dir, 'prod', 'rules', 'a.yaml'))).toBe(false);
 });
 

@@ -6,7 +6,7 @@ import { lintDashboard } from '../src/dashboards/lint';
 import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/dashboards/presets';
 import { dashboards } from './support/dist-files';
 import { logqlErrors, promqlErrors } from './support/query-parsers';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 import { loadConfigFile } from '../src/config/loader';
 import { requireTool, run } from './support/tools';
 import * as os from 'os';
@@ -43,7 +43,7 @@ describe.each(environments(out))('dashboards of %s', (env) => {
   const ownUids = config.grafana.dashboards.map((d) => JSON.parse(fs.readFileSync(path.resolve(path.dirname(configFile), d.file), 'utf8')).uid);
 
   test('GIVEN the config THEN every dashboard of the issue exists under its stable uid, the RabbitMQ one where it declares a broker, and the config\'s own beside them', () => {
-    const rabbitmq = loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)).rabbitmq ? ['rabbitmq'] : [];
+    const rabbitmq = shippedConfigOf(env).config.rabbitmq ? ['rabbitmq'] : [];
     expect(boards.map((b) => b.json.uid).sort()).toEqual([...STABLE_UIDS, ...rabbitmq, ...ownUids].sort());
     for (const b of boards) expect(path.basename(b.file)).toBe(`${b.json.uid}.json`);
   });

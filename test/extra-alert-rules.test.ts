@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { promqlSyntaxError } from '../src/config/promql';
 import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { copyConfig, environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 describe('promqlSyntaxError', () => {
@@ -35,13 +35,15 @@ extraAlertRules:
     severity: warning
     summary: Checkout returns too many errors.
     description: "{{ $value | humanizePercentage }} of checkout requests fail."
+    labels:
+      team: payments
 `;
 
 /** Synthesizes a shipped config with the extra rule appended; returns the environment's output directory. */
 function synthWithExtraRule(env: 'prod' | 'qa'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extra-rules-'));
-  const shipped = fs.readFileSync(path.join(REPO_ROOT, 'config', `${env}.yaml`), 'utf8');
-  fs.writeFileSync(path.join(dir, `${env}.yaml`), `${shipped}${EXTRA_RULE}`);
+  copyConfig(path.join(REPO_ROOT, 'config', `${env}.yaml`), path.join(dir, `${env}.yaml`));
+  fs.appendFileSync(path.join(dir, `${env}.yaml`), EXTRA_RULE);
   synthesize({ config: path.join(dir, `${env}.yaml`), out: path.join(dir, 'out') });
   return path.join(dir, 'out', env);
 }
@@ -51,7 +53,7 @@ test('GIVEN extraAlertRules and the prometheus engine WHEN synthesized THEN they
   const file = path.join(out, 'rules', 'extra-alert-rules.yaml');
   const group = parse(fs.readFileSync(file, 'utf8')).groups[0];
   expect(group.rules[0]).toEqual(
-    expect.objectContaining({ alert: 'CheckoutErrorsHigh', for: '10m', labels: expect.objectContaining({ severity: 'warning' }) }),
+    expect.objectContaining({ alert: 'CheckoutErrorsHigh', for: '10m', labels: expect.objectContaining({ severity: 'warning', team: 'payments' }) }),
   );
   expect(group.rules[0].annotations.runbook_url).toMatch(/\/CheckoutErrorsHigh\.md$/);
   expect(fs.readFileSync(path.join(out, 'prometheus.k8s.yaml'), 'utf8')).toContain('CheckoutErrorsHigh');

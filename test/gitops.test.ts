@@ -1,16 +1,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
-import { loadConfigFile } from '../src/config/loader';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
+import { loadConfig } from '../src/config/loader';
 import { sourceIdentity } from '../src/gitops/source-identity';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
 import { syncedBefore } from './support/argocd-sync-order';
 import { SynthError, synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
-import { environments, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigOf, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 type K8sObject = {
   apiVersion: string;
@@ -108,7 +108,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
       loki: wave('StatefulSet', 'loki'),
       jaeger: wave('StatefulSet', 'jaeger'),
       postgres: wave('StatefulSet', 'postgres'),
-      logAgent: wave('DaemonSet', 'promtail'),
+      logAgent: wave('DaemonSet', shippedConfigOf(env).config.logs.agent),
       collector: wave('Deployment', 'otel-collector'),
       kubeStateMetrics: wave('Deployment', 'kube-state-metrics'),
       nodeExporter: wave('DaemonSet', 'node-exporter'),
@@ -181,10 +181,10 @@ describe.each(envs)('GitOps output of %s', (env) => {
     for (const o of managed.filter((x) => x !== job)) expect({ object: id(o), before: syncedBefore(o, job) }).toEqual({ object: id(o), before: true });
     const args: string[] = job.spec.template.spec.containers[0].args;
     const body = JSON.parse(args[args.indexOf('--data') + 1]);
-    const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`));
+    const config = shippedConfigOf(env).config;
     const monitoring = config.namespaces.monitoring;
     const token = config.gitops.deployAnnotation.tokenSecret;
-    expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT)}`]);
+    expect(body.tags).toEqual(['deploy', `environment:${env}`, `namespace:${monitoring}`, `source:${sourceIdentity(REPO_ROOT, loadConfig(shippedConfigOf(env).file).files)}`]);
     expect(args[args.length - 1]).toBe(`http://grafana.${monitoring}.svc:3000/api/annotations`);
     expect(job.spec.template.spec.containers[0].env).toEqual([
       { name: 'GRAFANA_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key, optional: true } } },
@@ -220,7 +220,7 @@ describe.each(envs)('GitOps output of %s', (env) => {
   });
 
   test('the Applications follow the repository and sync policy of the config', () => {
-    const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, `${env}.yaml`));
+    const config = shippedConfigOf(env).config;
     for (const app of applications) {
       expect(app.metadata.namespace).toBe(config.gitops.argocdNamespace);
       expect(app.spec.source).toEqual(
@@ -236,20 +236,52 @@ describe.each(envs)('GitOps output of %s', (env) => {
 });
 
 describe('environments', () => {
-  test('QA alerts never page; production alerts may', () => {
-    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'qa.yaml')).alerting.paging).toBe(false);
-    expect(loadConfigFile(path.join(SHIPPED_CONFIG_DIR, 'prod.yaml')).alerting.paging).toBe(true);
+  test.each(shippedConfigs().map(({ config }) => [config.environment, config.alerting.paging] as const))(
+    'the output of %s names a PagerDuty receiver exactly when its config allows paging (%s)',
+    (env, paging) => {
+      const dir = path.join(out, env);
+      const mentions = listFiles(dir).filter((f) => /pagerduty/i.test(fs.readFileSync(path.join(dir, f), 'utf8')));
+      expect(mentions.length > 0).toBe(paging);
+    },
+  );
+
+  test('no two environments share a namespace or a cluster-scoped object name', () => {
+    const owned = (env: string) => {
+      const objs = loadManifestDir(path.join(out, env)) as K8sObject[];
+      // Cluster-scoped names must differ too, or one environment's sync would overwrite the other's.
+      return objs.filter((o) => !o.metadata.namespace).map((o) => `${o.kind}/${o.metadata.name}`);
+    };
+    const owner = new Map<string, string>();
+    const shared: string[] = [];
+    for (const env of envs) {
+      for (const name of owned(env)) {
+        if (owner.has(name)) shared.push(`${name}: ${owner.get(name)} and ${env}`);
+        else owner.set(name, env);
+      }
+    }
+    expect(envs.length).toBe(shippedConfigs().length);
+    expect(shared).toEqual([]);
   });
 
-  test('QA and production share no namespace and no cluster-scoped object name', () => {
-    const byEnv = envs.map((e) => loadManifestDir(path.join(out, e)) as K8sObject[]);
-    const namespaces = byEnv.map((objs) => new Set(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)));
-    expect([...namespaces[0]].filter((n) => namespaces[1].has(n))).toEqual([]);
-    // Cluster-scoped names must differ too, or one environment's sync would overwrite the other's.
-    const clusterScoped = byEnv.map(
-      (objs) => new Set(objs.filter((o) => !o.metadata.namespace && o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name}`)),
-    );
-    expect([...clusterScoped[0]].filter((n) => clusterScoped[1].has(n))).toEqual([]);
+  test("GIVEN a service added to one environment and a backup file beside its config THEN every other environment's output is byte-identical", () => {
+    const configs = shippedConfigs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-configs-'));
+    fs.cpSync(SHIPPED_CONFIG_DIR, dir, { recursive: true });
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-before-'));
+    synthesize({ config: dir, out: before, sourceRoot: REPO_ROOT });
+    const changed = path.join(dir, path.basename(configs[0].file));
+    fs.copyFileSync(changed, `${changed}.bak`);
+    const doc = parseDocument(fs.readFileSync(changed, 'utf8'));
+    doc.setIn(['services'], [...(doc.toJS().services ?? []), { name: 'identity-probe', namespace: 'probe', stack: 'go' }]);
+    fs.writeFileSync(changed, doc.toString());
+    const after = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-after-'));
+    synthesize({ config: dir, out: after, sourceRoot: REPO_ROOT });
+    const content = (root: string, env: string) => listFiles(path.join(root, env)).map((f) => [f, fs.readFileSync(path.join(root, env, f), 'utf8')]);
+    expect(configs.length).toBeGreaterThan(1);
+    for (const { config } of configs.slice(1)) expect(content(after, config.environment)).toEqual(content(before, config.environment));
+    // The changed environment itself is redeployed with a new identity.
+    const tag = (root: string) => /source:([0-9a-f]{12})/.exec(fs.readFileSync(path.join(root, configs[0].config.environment, 'deploy-annotation.k8s.yaml'), 'utf8'))![1];
+    expect(tag(after)).not.toBe(tag(before));
   });
 
   describe('synthesizing environments together', () => {
@@ -265,6 +297,8 @@ describe('environments', () => {
         'repository: {url: "https://github.com/example-org/observability-platform"}',
         `namespaces: {monitoring: ${monitoring}, nodeAgents: ${nodeAgents}}`,
         'grafana: {adminCredentials: {secretName: grafana-admin}}',
+        // Environments on one cluster need their own host ports.
+        `nodeExporter: {port: ${env === 'prod' ? 9100 : 9110}}`,
       ].join('\n');
 
     test('fails if two environments share a backend namespace, naming both files and leaving the output untouched', () => {
@@ -282,8 +316,8 @@ describe('environments', () => {
       }
       expect(error).toBeInstanceOf(SynthError);
       expect((error as SynthError).problems).toEqual([
-        `${path.join(configDir, 'qa.yaml')}: namespaces.nodeAgents: "monitoring" is also namespaces.monitoring of environment "prod" ` +
-          `(${path.join(configDir, 'prod.yaml')}); each environment needs its own namespaces, so one can never read or write the backends of another`,
+        `${path.join(configDir, 'qa.yaml')}: namespaces.nodeAgents: namespace "monitoring" (line 4) is also namespaces.monitoring of environment "prod" ` +
+          `(${path.join(configDir, 'prod.yaml')}, line 4); each environment needs its own namespaces, so one can never read or write the backends of another`,
       ]);
       expect(fs.readdirSync(outDir)).toEqual(['marker']);
     });
@@ -299,11 +333,11 @@ describe('environments', () => {
       expect(summaries[0].kinds.Application).toBe(2);
     });
 
-    test('fails if the source root has no config/ or src/ to compute the deploy identity from', () => {
+    test('fails if the source root has no src/ to compute the deploy identity from', () => {
       const emptyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-root-'));
       const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-gitops-out-'));
       expect(() => synthesize({ config: SHIPPED_CONFIG_DIR, out: outDir, sourceRoot: emptyRoot })).toThrow(
-        /cannot compute the source identity: ".*config" is not a directory; run the synth from the project root/,
+        /cannot compute the source identity: ".*src" is not a directory; run the synth from the project root/,
       );
     });
   });

@@ -6,7 +6,7 @@ import { synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { NODE_AGENTS } from '../src/lib/node-agents';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigs, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -22,13 +22,14 @@ const envs = environments(out);
 const GPU_VARIANT = 'gpu-dcgm';
 function synthesizeGpuVariant(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-variant-'));
-  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), 'utf8');
-  const config = prod
-    .replace(/^environment: prod$/m, `environment: ${GPU_VARIANT}`)
-    .replace(/^gpu:\n/m, 'gpu:\n  exporter: dcgm\n  exporterRequestsGpu: true\n  timeSlicing:\n    replicas: 4\n');
-  if (!config.includes('exporter: dcgm') || !config.includes(`environment: ${GPU_VARIANT}`)) throw new Error('config/prod.yaml changed shape');
-  fs.writeFileSync(path.join(dir, `${GPU_VARIANT}.yaml`), config);
-  synthesize({ config: path.join(dir, `${GPU_VARIANT}.yaml`), out: path.join(dir, 'out') });
+  const file = configVariant(shippedConfigs()[0].file, GPU_VARIANT, [
+    [['environment'], GPU_VARIANT],
+    [['gpu', 'enabled'], true],
+    [['gpu', 'exporter'], 'dcgm'],
+    [['gpu', 'exporterRequestsGpu'], true],
+    [['gpu', 'timeSlicing'], { replicas: 4 }],
+  ]);
+  synthesize({ config: file, out: path.join(dir, 'out') });
   return path.join(dir, 'out');
 }
 const variantOut = synthesizeGpuVariant();
@@ -46,8 +47,8 @@ function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any; runsT
 }
 
 describe('synthesized manifests of the shipped configs', () => {
-  test('GIVEN the shipped configs WHEN synthesized THEN both prod and qa exist', () => {
-    expect(envs).toEqual(['prod', 'qa']);
+  test('GIVEN the configs WHEN synthesized THEN each environment exists', () => {
+    expect(envs).toEqual(shippedEnvironments());
   });
 
   describe.each(sources)('%s', (_env, envDir) => {

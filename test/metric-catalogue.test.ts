@@ -89,7 +89,7 @@ describe('the catalogue check can fail', () => {
   });
 
   test('GIVEN a synthesized dashboard with a typo injected into one target THEN the walk finds it', () => {
-    const board = dashboards(path.join(out, 'prod')).find((d) => d.json.uid === 'service-overview')!.json;
+    const board = dashboards(path.join(out, environments(out)[0])).find((d) => d.json.uid === 'service-overview')!.json;
     const copy = JSON.parse(JSON.stringify(board));
     copy.panels[0].targets[1].expr = copy.panels[0].targets[1].expr.replace('http_server_requests_total', 'http_server_request_total');
     const problems = dashboardPromQueries(copy).flatMap((q) => queryProblems(q, catalogue));

@@ -1,11 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfigFile } from '../src/config/loader';
 import { synthesize } from '../src/synth';
 import { addressFlows, load, scrapeFlows, StackPod } from './support/network-flows';
 import { Pod } from './support/network-policy';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigOf, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * The NetworkPolicies in dist, evaluated: every flow the stack needs is
@@ -18,6 +17,7 @@ import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/sy
 const out = synthesizedShippedConfigs();
 
 describe.each(environments(out))('NetworkPolicies of %s', (env) => {
+  const agent = shippedConfigOf(env).config.logs.agent;
   const { objects, policies, namespaces, evaluator, pods, services, pod } = load(path.join(out, env));
   const prometheusYaml = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data!['prometheus.yml'];
   const monitoring = pod('prometheus').namespace;
@@ -69,7 +69,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
   });
 
   test('every in-cluster address a pod is configured with is reachable (datasources, push URLs, OTLP exporters, the annotation Job)', () => {
-    const ownDatasources = loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)).grafana.datasources.map((d) => d.url);
+    const ownDatasources = shippedConfigOf(env).config.grafana.datasources.map((d) => d.url);
     const flows = addressFlows(pods, services, ownDatasources);
     const pairs = new Set(flows.map((f) => `${(f.src as StackPod).owner} -> ${f.dst.owner}:${f.port}`));
     // Proof the derivation saw the configs: Grafana's datasources, the agents and the collector's exporters.
@@ -79,7 +79,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
         'StatefulSet/grafana -> StatefulSet/loki:3100',
         'StatefulSet/grafana -> StatefulSet/jaeger:16686',
         'StatefulSet/grafana -> StatefulSet/postgres:5432',
-        'DaemonSet/promtail -> StatefulSet/loki:3100',
+        `DaemonSet/${agent} -> StatefulSet/loki:3100`,
         'Deployment/kube-event-exporter -> StatefulSet/loki:3100',
         'Deployment/otel-collector -> StatefulSet/prometheus:9090',
         'Deployment/otel-collector -> StatefulSet/loki:3100',
@@ -108,7 +108,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
     expect(evaluator.allowed(stranger, pod('kube-state-metrics'), 8080)).toBe(false);
     expect(evaluator.allowed(stranger, pod('gpu-exporter'), 'metrics')).toBe(false);
     // Nor may a compromised agent read the metrics store.
-    expect(evaluator.allowed(pod('promtail'), pod('prometheus'), 9090)).toBe(false);
+    expect(evaluator.allowed(pod(agent), pod('prometheus'), 9090)).toBe(false);
   });
 
   test('Grafana is reachable from an ingress controller in any namespace when grafana.ingressNamespaces is not set', () => {
@@ -132,12 +132,9 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
 
 describe('GIVEN grafana.ingressNamespaces WHEN synthesized', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-ingress-'));
-  const prod = fs.readFileSync(path.join(REPO_ROOT, 'config', 'prod.yaml'), 'utf8');
-  const config = prod.replace(/^grafana:\n/m, 'grafana:\n  ingressNamespaces: [ingress-nginx]\n');
-  if (!config.includes('ingressNamespaces')) throw new Error('config/prod.yaml changed shape');
-  fs.writeFileSync(path.join(dir, 'prod.yaml'), config);
-  synthesize({ config: path.join(dir, 'prod.yaml'), out: path.join(dir, 'out') });
-  const { evaluator, pod } = load(path.join(dir, 'out', 'prod'));
+  const { file, config } = shippedConfigs()[0];
+  synthesize({ config: configVariant(file, config.environment, [[['grafana', 'ingressNamespaces'], ['ingress-nginx']]]), out: path.join(dir, 'out') });
+  const { evaluator, pod } = load(path.join(dir, 'out', config.environment));
 
   test('THEN Grafana admits that namespace and the stack, and no other namespace', () => {
     expect(evaluator.allowed({ namespace: 'ingress-nginx', labels: { app: 'controller' } }, pod('grafana'), 3000)).toBe(true);

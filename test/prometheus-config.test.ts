@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { loadConfigFile, parseConfig } from '../src/config/loader';
 import { durationSeconds, sizeBytes } from '../src/lib/units';
 import { toYaml } from '../src/lib/yaml';
+import { synthesize } from '../src/synth';
 import { prometheusYaml } from './support/dist-files';
 import { FakeKubeApi, startFakeKubeApi } from './support/fake-kube-api';
 import { loadManifestDir } from './support/k8s-schema';
@@ -20,7 +20,7 @@ import {
   startReceiverSink,
   StartedServer,
 } from './support/prometheus-pods';
-import { environments, REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
+import { configVariant, environments, shippedConfigOf, shippedConfigs, shippedEnvironments, synthesizedExamples, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 /**
@@ -32,19 +32,31 @@ import { requireTool, run } from './support/tools';
 const out = synthesizedShippedConfigs();
 const examples = synthesizedExamples();
 const ENV_DIRS = [...environments(out).map((e) => path.join(out, e)), ...environments(examples).map((e) => path.join(examples, e))];
-const PROMETHEUS_ENVS = ENV_DIRS.filter((d) => fs.existsSync(path.join(d, 'prometheus.k8s.yaml')));
+const SHIPPED_PROMETHEUS_ENVS = ENV_DIRS.filter((d) => fs.existsSync(path.join(d, 'prometheus.k8s.yaml')));
+
+/** When no config under test runs Prometheus, the first one with metrics.backend "prometheus", synthesized. */
+function prometheusVariant(): string {
+  const { file, config } = shippedConfigs()[0];
+  const variantOut = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-variant-'));
+  synthesize({ config: configVariant(file, config.environment, [[['metrics', 'backend'], 'prometheus']]), out: variantOut });
+  return path.join(variantOut, config.environment);
+}
+const PROMETHEUS_ENVS = SHIPPED_PROMETHEUS_ENVS.length > 0 ? SHIPPED_PROMETHEUS_ENVS : [prometheusVariant()];
 
 afterAll(stopAll);
 
-test('every environment and example that runs Prometheus is checked: prod and qa (the examples run VictoriaMetrics)', () => {
-  expect(PROMETHEUS_ENVS.map((d) => path.basename(d))).toEqual(['prod', 'qa']);
-  expect(ENV_DIRS.map((d) => path.basename(d)).sort()).toEqual(['central', 'edge-a', 'prod', 'qa']);
+test('every environment whose config runs Prometheus is checked (the examples run VictoriaMetrics)', () => {
+  const expected = shippedConfigs()
+    .filter(({ config }) => config.metrics.backend === 'prometheus' && config.topology.role !== 'agent')
+    .map(({ config }) => config.environment);
+  expect(SHIPPED_PROMETHEUS_ENVS.filter((d) => d.startsWith(out)).map((d) => path.basename(d)).sort()).toEqual(expected.sort());
+  expect(SHIPPED_PROMETHEUS_ENVS.filter((d) => d.startsWith(examples))).toEqual([]);
+  expect(ENV_DIRS.map((d) => path.basename(d)).sort()).toEqual([...shippedEnvironments(), 'central', 'edge-a'].sort());
 });
 
 /** The parsed config an environment was synthesized from (only shipped configs run Prometheus). */
 function shippedConfig(env: string) {
-  const file = path.join(REPO_ROOT, 'config', `${env}.yaml`);
-  return parseConfig(fs.readFileSync(file, 'utf8'), file);
+  return shippedConfigOf(env).config;
 }
 
 /** prometheus.yml with the pod's mounts (config, rule ConfigMaps, service account) at temp paths; nothing else changed. */
@@ -178,12 +190,13 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
     180_000,
   );
 
-  test('scrapes annotated pods, every exporter and backend of the stack, the kubelet (cAdvisor, volume stats) and itself every 15 s', () => {
+  test('scrapes annotated pods, every exporter and backend of the stack, the kubelet (cAdvisor, volume stats) and itself at the configured interval', () => {
     const config = parse(text);
-    expect(config.global.scrape_interval).toBe('15s');
+    const configured = shippedConfig(env);
+    expect(config.global.scrape_interval).toBe(configured.prometheus.scrapeInterval);
     expect(config.scrape_configs.map((j: any) => j.job_name).sort()).toEqual(
       [
-        'gpu-exporter',
+        ...(configured.gpu.enabled ? ['gpu-exporter'] : []),
         'jaeger',
         'kube-event-exporter',
         'kube-state-metrics',
@@ -194,9 +207,9 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
         'node-exporter',
         'otel-collector',
         'prometheus',
-        'promtail',
+        configured.logs.agent,
         // A broker the config declares (rabbitmq.brokers).
-        ...(loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)).rabbitmq ? ['rabbitmq'] : []),
+        ...(configured.rabbitmq ? ['rabbitmq'] : []),
       ].sort(),
     );
     const pods = config.scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');
@@ -204,13 +217,13 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
     for (const annotation of ['scrape', 'port', 'path', 'scheme']) {
       expect(sources).toContain(`__meta_kubernetes_pod_annotation_prometheus_io_${annotation}`);
     }
-    expect(config.global.external_labels).toEqual({ cluster: env, environment: env });
+    expect(config.global.external_labels).toEqual({ cluster: configured.cluster, environment: configured.environment });
   });
 });
 
 describe('the checks can fail', () => {
   test('promtool rejects a misspelled scrape field', () => {
-    const file = checkableConfig(path.join(out, 'prod'));
+    const file = checkableConfig(PROMETHEUS_ENVS[0]);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('relabel_configs:', 'relabel_config:'));
     const result = promtoolCheckConfig(file);
     expect(result.code).not.toBe(0);
@@ -218,7 +231,7 @@ describe('the checks can fail', () => {
   });
 
   test('promtool rejects a discovery role that does not exist', () => {
-    const file = checkableConfig(path.join(out, 'prod'));
+    const file = checkableConfig(PROMETHEUS_ENVS[0]);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('role: node', 'role: nodes'));
     const result = promtoolCheckConfig(file);
     expect(result.code).not.toBe(0);

@@ -15,7 +15,7 @@ import { startFakeKubeApi } from './support/fake-kube-api';
 import { stopAll } from './support/process';
 import { ruleFiles } from './support/dist-files';
 import { startPrometheus } from './support/prometheus-pods';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'rabbitmq');
 /** What the broker answered for each vhost parameter (the recording covers the two the shipped configs use). */
@@ -85,7 +85,7 @@ describe('the recording is the plugin\'s /metrics/detailed format, and the catal
 
 const out = synthesizedShippedConfigs();
 const withBrokers = environments(out)
-  .map((env) => ({ env, config: loadConfigFile(path.join(REPO_ROOT, 'config', `${env}.yaml`)) }))
+  .map((env) => ({ env, config: shippedConfigOf(env).config }))
   .filter(({ config }) => config.rabbitmq !== undefined);
 
 test('the shipped configs watch a broker, each environment in its own vhost', () => {

@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../src/config/errors';
-import { loadConfigFile, parseConfig } from '../src/config/loader';
+import { parseConfig } from '../src/config/loader';
 import { platformDashboards } from '../src/dashboards';
 import { effectiveSlo, HTTP_VOCABULARY } from '../src/catalog/services';
 import { renderDashboard } from '../src/dashboards/dashboard';
-import { SHIPPED_CONFIG_DIR } from './support/synth-fixture';
+import { shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 import { promqlCatalogueProblems } from './support/metric-check';
 import { seriesCatalogue } from '../src/catalog/metrics';
+import { dashboards, ruleFiles } from './support/dist-files';
 
 const HEAD = `environment: t
 cluster: t
@@ -124,33 +125,44 @@ describe('the service catalogue in the config', () => {
   });
 });
 
-describe.each(fs.readdirSync(SHIPPED_CONFIG_DIR).filter((f) => f.endsWith('.yaml')))('the shipped %s', (file) => {
-  const config = loadConfigFile(path.join(SHIPPED_CONFIG_DIR, file));
-  const byNamespace = (ns: string) => config.services.filter((s) => s.namespace === ns).map((s) => s.name);
+/**
+ * Each config under test, synthesized: every service of its catalogue gets its SLO alerts with its own
+ * targets, and every Kafka consumer group its lag panel. Expectations come from the config itself, so a
+ * user who adds, removes or retunes a service keeps these tests green.
+ */
+describe.each(shippedConfigs().map(({ file, config }) => [path.basename(file), config] as const))('the catalogue of %s', (_file, config) => {
+  const envDir = path.join(synthesizedShippedConfigs(), config.environment);
+  const alerts = fs.existsSync(path.join(envDir, 'rules'))
+    ? ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r: any) => r.alert)))
+    : [];
 
-  test("carries the seeds' services", () => {
-    expect(byNamespace('go-ecommerce')).toEqual(
-      expect.arrayContaining(['order-service', 'payment-service', 'cart-service', 'product-service', 'order-projector']),
-    );
-    expect(config.services.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['ai-service', 'java-gateway', 'task-service', 'ingestion-service', 'chat-service', 'debug-service']),
-    );
-    // Seed 2: "all 12 services", on the OpenTelemetry vocabulary.
-    const kernel = config.services.filter((s) => s.namespace === 'platform-services');
-    expect(kernel).toHaveLength(12);
-    expect(kernel.every((s) => s.httpVocabulary === 'seed2')).toBe(true);
-    expect(kernel.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'iam', 'domain-resolver', 'money', 'notify']));
+  test('every service has its error-ratio and latency alerts, at its own targets', () => {
+    for (const svc of config.services) {
+      const slo = effectiveSlo(svc, config.slo);
+      const mine = alerts.filter((r: any) => r.labels?.service === svc.name && r.expr.includes(`namespace="${svc.namespace}", app="${svc.name}"`));
+      const latency = mine.find((r: any) => r.alert === 'SloLatencyHigh');
+      const errors = mine.find((r: any) => r.alert === 'SloErrorRateHigh');
+      const atTarget = latency?.expr.trim().startsWith(`histogram_quantile(${slo.latency.quantile},`) && latency.expr.trim().endsWith(`> ${slo.latency.thresholdMs}`);
+      expect({ service: svc.name, latency: atTarget, errors: errors?.expr.trim().endsWith(`> ${slo.errorRatio}`) }).toEqual({
+        service: svc.name,
+        latency: true,
+        errors: true,
+      });
+      if (slo.latencyRoute) expect(latency!.expr).toContain(`route="${slo.latencyRoute}"`);
+    }
   });
 
-  test('the order projector and the analytics consumer read ecommerce.orders (seed 1)', () => {
-    const readers = config.services.filter((s) => s.kafkaConsumers.some((c) => c.topics.includes('ecommerce.orders'))).map((s) => s.name);
-    expect(readers.sort()).toEqual(['analytics-service', 'order-projector']);
-  });
-
-  test("IAM's login route has seed 2's 300 ms target; the gateway keeps the 200 ms default", () => {
-    const svc = (n: string) => effectiveSlo(config.services.find((s) => s.name === n)!, config.slo);
-    expect(svc('iam')).toEqual({ latency: { quantile: 0.99, thresholdMs: 300 }, errorRatio: 0.001, latencyRoute: '/api/v1/auth/login' });
-    expect(svc('gateway').latency).toEqual({ quantile: 0.99, thresholdMs: 200 });
+  test('every Kafka consumer group has its lag panel, and only they do', () => {
+    const groups = config.services.flatMap((s) => s.kafkaConsumers.map((c) => c.groupId));
+    const board = dashboards(envDir).find((d) => d.json.uid === 'kafka-consumers');
+    if (groups.length === 0) {
+      expect(board).toBeUndefined();
+      return;
+    }
+    const panelGroups = new Set(
+      board!.json.panels.flatMap((p: any) => (p.targets ?? []).flatMap((t: any) => [...String(t.expr).matchAll(/group_id="([^"]+)"/g)].map((m) => m[1]))),
+    );
+    expect([...panelGroups].sort()).toEqual([...new Set(groups)].sort());
   });
 });
 

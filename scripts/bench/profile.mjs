@@ -10,7 +10,7 @@ import { ROOT } from './common.mjs';
 const BUCKETS = [
   ['synthesize() (everything after the libraries are loaded)', 'synthesize', 'bench-synth.cjs'],
   ['config: parse YAML and validate with zod', 'loadConfigFile', 'bench-synth.cjs'],
-  ['source identity (hash of config/ and src/, once for both)', 'sourceIdentity', 'bench-synth.cjs'],
+  ['source identity (hash of each config and src/)', 'sourceIdentity', 'bench-synth.cjs'],
   ['building the constructs (new Stack)', 'Stack', 'bench-synth.cjs'],
   ['  of which toYaml() of embedded config files and rule files', 'toYaml', 'bench-synth.cjs'],
   ['cdk8s App.synth()', 'synth', 'cdk8s/lib/app.js'],

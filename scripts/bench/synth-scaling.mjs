@@ -4,7 +4,7 @@
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { dirname, join, resolve } from 'path';
 import { parse, stringify } from 'yaml';
 import { ROOT, growthExponent, log, median } from './common.mjs';
 import { profileSynth } from './profile.mjs';
@@ -39,8 +39,11 @@ export function buildSynthBundle() {
  * copy k > 0 with its own names, namespaces, databases and consumer groups.
  */
 export function scaledConfig(count) {
-  const base = parse(readFileSync(join(ROOT, 'config', 'prod.yaml'), 'utf8'));
-  const shapes = base.services;
+  const file = join(ROOT, 'config', 'prod.yaml');
+  const base = parse(readFileSync(file, 'utf8'));
+  // The written copy lives elsewhere: the shared file it extends is named by its absolute path.
+  if (base.extends) base.extends = resolve(dirname(file), base.extends);
+  const shapes = catalogueOf(file);
   const suffix = (name, k) => (k === 0 ? name : `${name}-${k}`);
   const services = [];
   for (let i = 0; i < count; i++) {
@@ -106,9 +109,16 @@ function measureNpmSynth(runs, out) {
   return { runs, medianMs: median(wall), minMs: Math.min(...wall), maxMs: Math.max(...wall) };
 }
 
+/** The services of a config: its own list, or the one of the shared file it extends. */
+function catalogueOf(file) {
+  const config = parse(readFileSync(file, 'utf8'));
+  if (config.services) return config.services;
+  return config.extends ? catalogueOf(resolve(dirname(file), config.extends)) : [];
+}
+
 export function runSynthScaling({ workDir, runs, sizes = [10, 100, 1000] }) {
   const { outfile: bundle, libraries } = buildSynthBundle();
-  const servicesIn = (file) => (parse(readFileSync(file, 'utf8')).services ?? []).length;
+  const servicesIn = (file) => catalogueOf(file).length;
   const shipped = readdirSync(join(ROOT, 'config')).filter((f) => f.endsWith('.yaml')).sort();
   const shippedServices = shipped.map((f) => `${f.replace(/\.yaml$/, '')} ${servicesIn(join(ROOT, 'config', f))}`).join(', ');
   const prodShapes = servicesIn(join(ROOT, 'config', 'prod.yaml'));

@@ -1,5 +1,6 @@
 import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
 import { durationSeconds, sizeBytes } from '../lib/units';
+import { formatPath } from './errors';
 import type { ConfigProblem } from './loader';
 import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../alerting/rule-model';
@@ -100,7 +101,7 @@ export function checkConfig(config: StackConfig): ConfigProblem[] {
 }
 
 /**
- * Issue 11: backends and topology that only make sense together. An agent
+ * Backends and topology that only make sense together. An agent
  * runs collectors and exporters only, so every backend choice and everything
  * that needs a backend in the same cluster is refused there rather than
  * silently ignored.
@@ -313,77 +314,113 @@ function checkLogs(config: StackConfig): ConfigProblem[] {
 
 /**
  * Fields whose values two environments may share: they point at this
- * project's own repository and documentation, never at a backend that holds
- * or receives data.
+ * project's own repository and documentation, or at the API server the
+ * environment is deployed to, never at a backend that holds or receives data.
+ * Agents of several clusters push to the same central cluster by design; the
+ * central cluster tells them apart by topology.central.tenant.
  */
-const SHAREABLE_URL_FIELDS: ReadonlySet<string> = new Set(['repository.url', 'alerting.runbookBaseUrl', 'gitops.destinationServer']);
+const SHAREABLE_URL_FIELDS: ReadonlySet<string> = new Set([
+  'repository.url',
+  'alerting.runbookBaseUrl',
+  'gitops.destinationServer',
+  'topology.central.remoteWriteUrl',
+  'topology.central.lokiPushUrl',
+  'topology.central.otlpUrl',
+]);
 
 /** Every string value in the config that is an absolute URL, with its field path. */
-function urlFields(value: unknown, at: string[] = []): Array<{ path: string; url: string }> {
-  if (typeof value === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? [{ path: at.join('.'), url: value.replace(/\/+$/, '') }] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => urlFields(v, [...at, String(i)]));
+function urlFields(value: unknown, at: PropertyKey[] = []): Array<{ path: PropertyKey[]; url: string }> {
+  if (typeof value === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? [{ path: at, url: value.replace(/\/+$/, '') }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => urlFields(v, [...at, i]));
   if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => urlFields(v, [...at, k]));
   return [];
 }
 
+/** A config taking part in the isolation check, and where its fields are written. */
+export interface IsolationInput {
+  readonly file: string;
+  readonly config: StackConfig;
+  /** ` (line N)` (or ` (base.yaml, line N)`) for a field path of the file, or "" when the field is a default. */
+  readonly lineOf?: (path: readonly PropertyKey[]) => string;
+}
+
+/** Something an environment takes for itself: a namespace, a host port on every node, a backend URL. */
+interface Claim {
+  readonly input: IsolationInput;
+  readonly path: PropertyKey[];
+  readonly kind: 'namespace' | 'host port' | 'backend URL' | 'RabbitMQ broker and vhost';
+  readonly value: string;
+}
+
+function claims(input: IsolationInput): Claim[] {
+  const { config } = input;
+  const out: Claim[] = [];
+  const claim = (kind: Claim['kind'], path: PropertyKey[], value: string | number) => out.push({ input, path, kind, value: String(value) });
+  // Every in-cluster backend URL (Prometheus, Grafana, ...) and every cluster-scoped name (ClusterRoles and
+  // their bindings are prefixed with namespaces.monitoring) is derived from these namespaces.
+  for (const [key, namespace] of Object.entries(config.namespaces)) claim('namespace', ['namespaces', key], namespace);
+  // Two environments' StatefulSets "postgres" in one namespace would be one object, synced by both.
+  if (config.postgres) claim('namespace', ['postgres', 'namespace'], config.postgres.namespace);
+  claim('host port', ['nodeExporter', 'port'], config.nodeExporter.port);
+  if (config.otelCollector.agent.enabled) {
+    for (const port of [4317, 4318]) claim('host port', ['otelCollector', 'agent', 'enabled'], port);
+  }
+  for (const { path, url } of urlFields(config)) {
+    if (!SHAREABLE_URL_FIELDS.has(formatPath(path))) claim('backend URL', path, url);
+  }
+  // QA and production on one broker and vhost consume each other's messages.
+  config.rabbitmq?.brokers.forEach((broker, i) => claim('RabbitMQ broker and vhost', ['rabbitmq', 'brokers', i], `${broker.namespace}/${broker.name} ${config.rabbitmq!.vhost}`));
+  return out;
+}
+
 /**
- * Environments synthesized together must never share a backend (seed 1's
- * lesson: QA and production shared a RabbitMQ broker with the same queue
- * names, and production's cart-service consumed QA's commands). Enforced here:
- * - no namespace of one environment is a namespace of another. Every in-cluster
- *   backend URL (Prometheus, Grafana, ...) and every cluster-scoped name is
- *   derived from the namespace, so distinct namespaces mean distinct backends;
- * - no URL in one environment's config appears in another's (any field that
- *   points outside the cluster: remote write, external Loki, brokers, ...),
- *   apart from SHAREABLE_URL_FIELDS;
- * - no two environments watch the same RabbitMQ broker in the same vhost.
- * The Argo CD destination server may be shared: isolation comes from the namespaces on it.
- *
- * Returns problems as `<file>: <field.path>: <message>`.
+ * Whether two configs deploy into one Kubernetes cluster, where namespaces and host ports can collide. An
+ * agent is, by its role, alone in its cluster (it ships to a central one); the others share a cluster when
+ * Argo CD deploys them to the same API server.
  */
-export function checkEnvironmentIsolation(configs: ReadonlyArray<{ file: string; config: StackConfig }>): string[] {
+function sameCluster(a: StackConfig, b: StackConfig): boolean {
+  return a.topology.role !== 'agent' && b.topology.role !== 'agent' && a.gitops.destinationServer === b.gitops.destinationServer;
+}
+
+/**
+ * Environments must never share a backend. A QA that shares production's broker, database or namespace
+ * reads and writes production's data. Enforced between every two configs:
+ * - no namespace of one environment (namespaces.*, postgres.namespace) is a namespace of another in the
+ *   same cluster;
+ * - no host port (node-exporter, the agent collector's OTLP ports) is taken by two environments in the
+ *   same cluster: the second DaemonSet's pods would never schedule;
+ * - no URL in one config appears in another (remote write, external Loki, search stores, ...), apart
+ *   from SHAREABLE_URL_FIELDS;
+ * - no two environments in one cluster watch the same RabbitMQ broker in the same vhost.
+ * Only problems of a file in `blame` (default: every file) are reported, each naming both files, both
+ * fields, the value and the lines.
+ */
+export function checkEnvironmentIsolation(inputs: readonly IsolationInput[], blame?: ReadonlySet<string>): string[] {
   const problems: string[] = [];
-  const namespaceOwner = new Map<string, { file: string; env: string; field: string }>();
-  const urlOwner = new Map<string, { file: string; env: string; field: string }>();
-  const vhostOwner = new Map<string, { file: string; env: string }>();
-  for (const { file, config } of configs) {
-    const env = config.environment;
-    // Seed 1's incident itself: QA and production on one broker and vhost consume each other's messages.
-    config.rabbitmq?.brokers.forEach((broker, i) => {
-      const key = `${broker.namespace}/${broker.name} ${config.rabbitmq!.vhost}`;
-      const owner = vhostOwner.get(key);
-      if (owner && owner.env !== env) {
-        problems.push(
-          `${file}: rabbitmq.brokers[${i}]: broker ${broker.namespace}/${broker.name} with vhost "${config.rabbitmq!.vhost}" is also watched by ` +
-            `environment "${owner.env}" (${owner.file}); give each environment its own vhost (rabbitmq.vhost, like "/qa"), so neither reads the other's queues`,
-        );
-      } else if (!owner) {
-        vhostOwner.set(key, { file, env });
-      }
-    });
-    for (const [key, namespace] of Object.entries(config.namespaces)) {
-      const field = `namespaces.${key}`;
-      const owner = namespaceOwner.get(namespace);
-      if (owner && owner.env !== env) {
-        problems.push(
-          `${file}: ${field}: "${namespace}" is also ${owner.field} of environment "${owner.env}" (${owner.file}); ` +
-            'each environment needs its own namespaces, so one can never read or write the backends of another',
-        );
-      } else if (!owner) {
-        namespaceOwner.set(namespace, { file, env, field });
-      }
-    }
-    for (const { path, url } of urlFields(config)) {
-      if (SHAREABLE_URL_FIELDS.has(path)) continue;
-      const owner = urlOwner.get(url);
-      if (owner && owner.env !== env) {
-        problems.push(
-          `${file}: ${path}: "${url}" is also ${owner.field} of environment "${owner.env}" (${owner.file}); ` +
-            `environments must not share a backend URL (only ${[...SHAREABLE_URL_FIELDS].join(', ')} may be shared)`,
-        );
-      } else if (!owner) {
-        urlOwner.set(url, { file, env, field: path });
-      }
+  const all = inputs.flatMap(claims);
+  const reported = new Set<Claim>();
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const [a, b] = [all[i], all[j]];
+      if (a.kind !== b.kind || a.value !== b.value || a.input.config.environment === b.input.config.environment) continue;
+      if (a.kind !== 'backend URL' && !sameCluster(a.input.config, b.input.config)) continue;
+      // Blame the later file, unless only the earlier one is being synthesized.
+      const [mine, theirs] = !blame || blame.has(b.input.file) ? [b, a] : blame.has(a.input.file) ? [a, b] : [undefined, undefined];
+      if (!mine || !theirs || reported.has(mine)) continue;
+      reported.add(mine);
+      const where = (c: Claim) => c.input.lineOf?.(c.path) ?? '';
+      const why =
+        mine.kind === 'namespace'
+          ? 'each environment needs its own namespaces, so one can never read or write the backends of another'
+          : mine.kind === 'host port'
+            ? 'environments on one cluster need their own host ports, or the second one\'s pods never schedule'
+            : mine.kind === 'RabbitMQ broker and vhost'
+              ? 'give each environment its own vhost (rabbitmq.vhost, like "/qa"), so neither reads the other\'s queues'
+              : `environments must not share a backend URL (only ${[...SHAREABLE_URL_FIELDS].join(', ')} may be shared)`;
+      problems.push(
+        `${mine.input.file}: ${formatPath(mine.path)}: ${mine.kind} ${JSON.stringify(mine.kind === 'host port' ? Number(mine.value) : mine.value)}${where(mine)} ` +
+          `is also ${formatPath(theirs.path)} of environment "${theirs.input.config.environment}" (${theirs.input.file}${where(theirs).replace(/^ \(/, ', ').replace(/\)$/, '')}); ${why}`,
+      );
     }
   }
   return problems;

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigSchema } from './schema';
@@ -12,22 +12,48 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/** A loaded config, and the place in its file of any field path: ` (line N)`, or "" for a default. */
+export interface LoadedConfig {
+  readonly config: StackConfig;
+  /** The files the config was read from: the file itself, then the shared files it extends. */
+  readonly files: readonly string[];
+  readonly lineOf: (path: readonly PropertyKey[]) => string;
+  /** Deprecated fields that still work, with file and line: synth prints them as warnings. */
+  readonly warnings: readonly string[];
+}
+
 /**
  * Reads and validates one config file. Throws a ConfigError listing every
  * problem: YAML syntax, types, unknown keys, and the cross-field checks.
- * Deprecated fields that still work are appended to `warnings`, with file and line.
  */
 export function loadConfigFile(file: string, displayName = file, warnings: string[] = []): StackConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
-  }
-  return parseConfig(text, displayName, warnings);
+  const loaded = loadConfig(file, displayName);
+  warnings.push(...loaded.warnings);
+  return loaded.config;
+}
+
+/** loadConfigFile, with the files it was read from and the lines of its fields. */
+export function loadConfig(file: string, displayName = file): LoadedConfig {
+  const layers = readLayers(file, displayName, []);
+  return { ...validate(layers), files: layers.map((l) => l.file) };
 }
 
 export function parseConfig(text: string, displayName: string, warnings: string[] = []): StackConfig {
+  const loaded = validate([parseLayer(text, displayName, displayName)]);
+  warnings.push(...loaded.warnings);
+  return loaded.config;
+}
+
+/** One file of a config: the environment's own, or a shared file it extends. */
+interface Layer {
+  readonly file: string;
+  readonly displayName: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  readonly data: Record<string, unknown>;
+}
+
+function parseLayer(text: string, file: string, displayName: string): Layer {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -45,21 +71,79 @@ export function parseConfig(text: string, displayName: string, warnings: string[
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([`${displayName}: expected a mapping of settings at the top level, got ${describeValue(data)}`]);
   }
+  return { file, displayName, doc, lineCounter, data: data as Record<string, unknown> };
+}
 
+/**
+ * The file and the shared files it extends (`extends: ./shared/catalogue.yaml`, relative to the file), the
+ * file first. Each shared file may extend another.
+ */
+function readLayers(file: string, displayName: string, extending: ReadonlyArray<{ file: string; displayName: string }>): Layer[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${displayName}: cannot read the file: ${(err as Error).message}`]);
+  }
+  const layer = parseLayer(text, file, displayName);
+  const base = layer.data.extends;
+  if (base === undefined) return [layer];
+  // Problems are reported against the environment's file, with the line in the file that says `extends`.
+  const root = extending[0]?.displayName ?? displayName;
+  const line = findLine(layer.doc.contents, [], 'extends', layer.lineCounter);
+  const where = line ? (extending.length === 0 ? ` (line ${line})` : ` (${displayName}, line ${line})`) : '';
+  if (typeof base !== 'string' || !/\.ya?ml$/.test(base)) {
+    throw new ConfigError([`${root}: extends: expected the path of a shared YAML file like "./shared/catalogue.yaml", got ${describeValue(base)}${where}`]);
+  }
+  const baseFile = path.resolve(path.dirname(file), base);
+  const baseDisplay = path.normalize(path.join(path.dirname(displayName), base));
+  const chain = [...extending, { file: path.resolve(file), displayName }];
+  if (chain.some((c) => c.file === baseFile)) {
+    throw new ConfigError([
+      `${root}: extends: ${[...chain.map((c) => c.displayName), baseDisplay].join(' -> ')} is a circle; ` +
+        `a shared file cannot extend a file that extends it${where}`,
+    ]);
+  }
+  if (!fs.existsSync(baseFile)) {
+    throw new ConfigError([`${root}: extends: "${base}" does not exist (looked for ${baseDisplay})${where}`]);
+  }
+  return [layer, ...readLayers(baseFile, baseDisplay, chain)];
+}
+
+/** Mappings are merged key by key, the extending file winning; a list or a value replaces the shared one whole. */
+function merge(base: unknown, over: unknown): unknown {
+  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMapping(base) || !isMapping(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
+  return out;
+}
+
+function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
+  const displayName = layers[0].displayName;
+  const data = layers.reduceRight<unknown>((merged, layer) => merge(merged, layer.data), {}) as Record<string, unknown>;
+  // Only the environment's own file says what it extends.
+  if (layers[0].data.extends === undefined) delete data.extends;
+  else data.extends = layers[0].data.extends;
+
+  // The line of a field in the file that sets it: the environment's own file, else the shared file it comes from.
   const lineOf = (p: readonly PropertyKey[], key?: string): string => {
-    const line = findLine(doc.contents, p, key, lineCounter);
-    return line ? ` (line ${line})` : '';
+    for (const [i, layer] of layers.entries()) {
+      const found = findLine(layer.doc.contents, p, key, layer.lineCounter, true);
+      if (found) return i === 0 ? ` (line ${found})` : ` (${layer.displayName}, line ${found})`;
+    }
+    const nearest = findLine(layers[0].doc.contents, p, key, layers[0].lineCounter);
+    return nearest ? ` (line ${nearest})` : '';
   };
 
   const parsed = StackConfigSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.flatMap((issue) => formatIssue(issue, displayName, lineOf)));
   }
-  const located = (p: ConfigProblem) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
+  const located = (p: { path: readonly PropertyKey[]; message: string }) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
   const problems = checkConfig(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems.map(located));
-  warnings.push(...configDeprecations(parsed.data).map(located));
-  return parsed.data;
+  return { config: parsed.data, lineOf: (p) => lineOf(p), warnings: configDeprecations(parsed.data).map(located) };
 }
 
 function formatIssue(
@@ -92,6 +176,9 @@ function formatIssue(
       return [
         `${file}: ${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}${lineOf(issue.path)}`,
       ];
+    case 'invalid_key':
+      // A key of a record (a label name, an alert name) is wrong: say what the key schema allows, not zod's generic text.
+      return issue.issues.map((inner) => `${file}: ${where}: ${inner.message}, got ${describeValue(input)}${lineOf(issue.path)}`);
     default:
       return [`${file}: ${where}: ${issue.message}, got ${describeValue(input)}${lineOf(issue.path)}`];
   }
@@ -149,23 +236,35 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function findLine(root: unknown, p: readonly PropertyKey[], key: string | undefined, counter: LineCounter): number | undefined {
+/**
+ * The line of the deepest node on `p` (then `key`) present in the document:
+ * a map entry's key, or a list item itself, so `services[3].name` points at
+ * that service's line rather than at `services:`.
+ */
+function findLine(
+  root: unknown,
+  p: readonly PropertyKey[],
+  key: string | undefined,
+  counter: LineCounter,
+  exact = false,
+): number | undefined {
   let node: unknown = root;
   let lastRange: [number, number, number] | undefined;
-  for (const part of key === undefined ? p : [...p, key]) {
-    // A list item (services[3]): its own line, then on into its fields.
-    if (isSeq(node) && typeof part === 'number' && node.items[part] !== undefined) {
+  const parts = key === undefined ? p : [...p, key];
+  let matched = 0;
+  for (const part of parts) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
+      if (!pair) break;
+      lastRange = (pair.key as Node).range ?? lastRange;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number' && part < node.items.length) {
       node = node.items[part];
       lastRange = (node as Node).range ?? lastRange;
-      continue;
-    }
-    if (!isMap(node)) break;
-    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
-    if (!pair) break;
-    const keyNode = pair.key as Node;
-    lastRange = keyNode.range ?? lastRange;
-    node = pair.value;
+    } else break;
+    matched++;
   }
+  if (exact && (matched < parts.length || parts.length === 0)) return undefined;
   return lastRange ? counter.linePos(lastRange[0]).line : undefined;
 }
 

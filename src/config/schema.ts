@@ -1,6 +1,7 @@
 import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
 import { z } from 'zod';
-import { DURATION_PATTERN, SIZE_PATTERN } from '../lib/units';
+import { DURATION_PATTERN, durationSeconds, SIZE_PATTERN, sizeBytes } from '../lib/units';
+import { goTemplateSyntaxError } from './go-template';
 import { promqlSyntaxError } from './promql';
 import { DEFAULT_DEAD_LETTER_QUEUES } from '../components/rabbitmq/settings';
 
@@ -22,13 +23,25 @@ const dnsLabel = (what: string) =>
     error: `expected ${what}: a DNS label (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)`,
   });
 
-const duration = (example: string) =>
+/** A duration that may be zero: only an alert's `for` (0s fires at once). */
+const durationOrZero = (example: string) =>
   z.string().regex(DURATION_PATTERN, { error: `expected a duration like "${example}"` }).refine((v) => v !== '', {
     error: `expected a duration like "${example}"`,
   });
 
+/** An interval, retention or wait: Prometheus refuses a zero scrape interval, and a zero retention would keep nothing. */
+const duration = (example: string) =>
+  durationOrZero(example).refine((v) => v === '' || !DURATION_PATTERN.test(v) || durationSeconds(v) > 0, {
+    error: `expected a duration greater than 0 like "${example}"`,
+    abort: true,
+  });
+
+/** A volume or byte limit: Kubernetes refuses a PersistentVolumeClaim of 0, and a 0 retention size would delete everything. */
 const size = (example: string) =>
-  z.string().regex(SIZE_PATTERN, { error: `expected a size like "${example}" (a whole number with Ki, Mi, Gi or Ti)` });
+  z
+    .string()
+    .regex(SIZE_PATTERN, { error: `expected a size like "${example}" (a whole number with Ki, Mi, Gi or Ti)` })
+    .refine((v) => !SIZE_PATTERN.test(v) || sizeBytes(v) > 0, { error: `expected a size greater than 0 like "${example}"` });
 
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { error: 'expected a CPU quantity like "250m" or "1"' });
 const memory = z.string().regex(/^\d+(Ki|Mi|Gi)$/, { error: 'expected a memory quantity like "512Mi" or "1Gi"' });
@@ -199,7 +212,7 @@ const grafana = z
 const alertOverride = z
   .strictObject({
     enabled: z.boolean().default(true).describe('false removes the alert from this environment. Default: true.'),
-    for: duration('5m').optional().describe("How long the condition must hold before the alert fires. Default: the alert's own."),
+    for: durationOrZero('5m').optional().describe("How long the condition must hold before the alert fires. Default: the alert's own."),
     severity: z
       .enum(['critical', 'warning', 'info'], { error: 'expected "critical", "warning" or "info"' })
       .optional()
@@ -959,6 +972,15 @@ const postgres = z
 
 // ---- user-defined alert rules (issue 10) -----------------------------------------
 
+/**
+ * Text Prometheus expands as a Go template: it must parse, or Prometheus refuses the whole rules file.
+ * Label names are kept to the classic [a-zA-Z_][a-zA-Z0-9_]* so `{{ $labels.x }}` can read them.
+ */
+const alertTemplate = z.string().superRefine((text, ctx) => {
+  const problem = goTemplateSyntaxError(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected a Go template that Prometheus can parse (${problem})` });
+});
+
 const extraAlertRule = z.strictObject({
   alert: z
     .string()
@@ -971,14 +993,31 @@ const extraAlertRule = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', message: `expected a valid PromQL expression (${problem})` });
     })
     .describe('The PromQL condition; checked with the PromQL grammar at synth time. Required.'),
-  for: duration('5m').default('5m').describe('How long the condition must hold before the alert fires. Default: 5m.'),
+  for: durationOrZero('5m').default('5m').describe('How long the condition must hold before the alert fires. Default: 5m.'),
   severity: z.enum(['critical', 'warning', 'info']).describe('critical pages, warning and info go to chat. Required.'),
   summary: z
     .string()
     .min(1)
     .refine((v) => !v.includes('{{'), { error: 'expected a fixed sentence without {{ }} templates (they belong in description)' })
     .describe('A fixed sentence, so notifications group well. Required.'),
-  description: z.string().min(1).describe('What, where and how much; may use {{ $labels.x }} and {{ $value }}. Required.'),
+  description: alertTemplate
+    .min(1)
+    .describe('What, where and how much; may use {{ $labels.x }} and {{ $value }}, checked as Prometheus parses it. Required.'),
+  labels: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a label name like "team" (letters, digits and "_", not starting with a digit)' })
+        .refine((k) => !k.startsWith('__'), { error: 'expected a label name that does not start with "__" (reserved for Prometheus)' })
+        .refine((k) => !['severity', 'alertname'].includes(k), {
+          error: 'expected a label other than "severity" (set by the severity field) and "alertname" (the alert field)',
+        }),
+      alertTemplate,
+    )
+    .optional()
+    .describe(
+      'Extra labels of the alert, such as a team to route on; values may use the same templates as description. Default: none.',
+    ),
 });
 
 const extraAlertRules = z
@@ -1086,6 +1125,14 @@ const topology = z
 
 export const StackConfigSchema = z
   .strictObject({
+    extends: z
+      .string()
+      .optional()
+      .describe(
+        'A shared YAML file, relative to this one (like "./shared/catalogue.yaml"), whose settings this file starts from: ' +
+          'mappings are merged key by key with this file winning, a list (such as services) is replaced whole. ' +
+          'The shared file may extend another. Default: none.',
+      ),
     environment: dnsLabel('an environment name').describe(
       'Name of the environment; the manifests go to dist/<environment>/ and every object carries it. Required.',
     ),

@@ -16,7 +16,7 @@ import { synthesize } from '../../src/synth';
 import { FakeSearchStore, SearchFlavor, startFakeSearchStore } from '../support/fake-search-store';
 import { JAEGER_ALLOWED_LOG as ALLOWED, jaegerOf, jaegerOfEnvironment, K8sObject, Rewritten, rewriteJaeger, Synthesized } from '../support/jaeger';
 import { expectCleanLog, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
-import { REPO_ROOT, synthesizedShippedConfigs } from '../support/synth-fixture';
+import { REPO_ROOT, shippedConfigs, synthesizedShippedConfigs } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
 
 jest.setTimeout(120_000);
@@ -48,8 +48,7 @@ const examplesOut = tempDir('jaeger-examples');
 for (const file of ['ha.yaml', 'agent.yaml']) synthesize({ config: path.join(REPO_ROOT, 'examples', file), out: examplesOut });
 
 const envDirs: Record<string, string> = {
-  'config/prod.yaml': path.join(shipped, 'prod'),
-  'config/qa.yaml': path.join(shipped, 'qa'),
+  ...Object.fromEntries(shippedConfigs().map(({ file, config }) => [`config/${path.basename(file)}`, path.join(shipped, config.environment)])),
   'examples/ha.yaml': path.join(examplesOut, 'central'),
   'examples/agent.yaml': path.join(examplesOut, 'edge-a'),
 };
@@ -92,8 +91,7 @@ targets.push(
 
 test('every environment and example that runs Jaeger is started below, with every storage the stack renders', () => {
   expect(targets.map((t) => `${t.name}: ${Object.keys(Object.values(parseDocument(t.configYaml).toJS().extensions.jaeger_storage.backends)[0] as object)}`)).toEqual([
-    'config/prod.yaml: badger',
-    'config/qa.yaml: badger',
+    ...shippedConfigs().map(({ file, config }) => `config/${path.basename(file)}: ${config.traces.storage}`),
     'examples/ha.yaml: opensearch',
     'storage memory: memory',
     'storage elasticsearch: elasticsearch',

@@ -20,7 +20,7 @@ import { startFakeKubeApi } from '../support/fake-kube-api';
 import { startPostgres, PostgresServer } from '../support/postgres';
 import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
 import { expectCleanLog, freePort, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
-import { allSynthesizedEnvironments } from '../support/synth-fixture';
+import { allSynthesizedEnvironments, shippedConfigs } from '../support/synth-fixture';
 import { requireTool } from '../support/tools';
 
 jest.setTimeout(120_000);
@@ -99,8 +99,7 @@ const withPostgres = allSynthesizedEnvironments().filter((e) => fs.existsSync(pa
 
 test('the environments that run PostgreSQL are the shipped ones; the examples run none', () => {
   expect(allSynthesizedEnvironments().map((e) => `${e.config}: ${withPostgres.some((w) => w.config === e.config)}`)).toEqual([
-    'config/prod.yaml: true',
-    'config/qa.yaml: true',
+    ...shippedConfigs().map(({ config }) => `config/${config.environment}.yaml: ${config.postgres !== undefined}`),
     'examples/ha.yaml: false',
     'examples/agent.yaml: false',
   ]);

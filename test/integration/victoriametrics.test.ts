@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import { parse, parseDocument } from 'yaml';
+import { parse } from 'yaml';
 import { IMAGES } from '../../src/lib/images';
 import { toYaml } from '../../src/lib/yaml';
 import { synthesize } from '../../src/synth';
@@ -11,7 +11,7 @@ import { VM_FLAGS_REFERENCE, VmFlagsReference } from '../../scripts/tools/vm-clu
 import { FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api';
 import { loadManifestDir } from '../support/k8s-schema';
 import { expectCleanLog, freePort, problemLines, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
-import { REPO_ROOT } from '../support/synth-fixture';
+import { copyConfig, REPO_ROOT } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
 
 /**
@@ -41,10 +41,8 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** config/<env>.yaml with metrics.backend "victoriametrics", comments and all else kept. */
 function singleNodeVariant(env: string): string {
-  const doc = parseDocument(fs.readFileSync(path.join(REPO_ROOT, 'config', `${env}.yaml`), 'utf8'));
-  doc.setIn(['metrics', 'backend'], 'victoriametrics');
   const file = path.join(work, `${env}-victoriametrics.yaml`);
-  fs.writeFileSync(file, doc.toString());
+  copyConfig(path.join(REPO_ROOT, 'config', `${env}.yaml`), file, [[['metrics', 'backend'], 'victoriametrics']]);
   return file;
 }
 

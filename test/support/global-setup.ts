@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthesize } from '../../src/synth';
+import { SHIPPED_CONFIG_DIR } from './synth-fixture';
 
 /**
  * One temporary directory for the whole run, removed by the global teardown: TMPDIR points at it, so every
@@ -18,6 +19,6 @@ export default function globalSetup(): void {
   process.env.OBS_TEST_RUN_DIR = run;
   process.env.TMPDIR = run;
   const out = fs.mkdtempSync(path.join(run, 'obs-synth-shared-'));
-  synthesize({ config: path.join(__dirname, '..', '..', 'config'), out });
+  synthesize({ config: SHIPPED_CONFIG_DIR, out });
   process.env.OBS_SHIPPED_SYNTH_DIR = out;
 }

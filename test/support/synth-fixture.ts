@@ -1,11 +1,57 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
+import { listConfigFiles, loadConfigFile } from '../../src/config/loader';
+import { StackConfig } from '../../src/config/schema';
 import { synthesize } from '../../src/synth';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
-export const SHIPPED_CONFIG_DIR = path.join(REPO_ROOT, 'config');
+/**
+ * The config directory under test: the project's config/, or OBS_CONFIG_DIR (scripts/check-variants.ts runs
+ * the checks on generated variants of it this way). Tests derive what they expect from the configs in it.
+ */
+export const SHIPPED_CONFIG_DIR = process.env.OBS_CONFIG_DIR ? path.resolve(process.env.OBS_CONFIG_DIR) : path.join(REPO_ROOT, 'config');
+
+/** Every config under test, loaded, in file-name order. */
+export function shippedConfigs(): Array<{ file: string; config: StackConfig }> {
+  return listConfigFiles(SHIPPED_CONFIG_DIR).map((file) => ({ file, config: loadConfigFile(file) }));
+}
+
+/** The environment names of the configs under test, sorted (the directories synth writes). */
+export function shippedEnvironments(): string[] {
+  return shippedConfigs()
+    .map((c) => c.config.environment)
+    .sort();
+}
+
+/** The config under test of one environment. */
+export function shippedConfigOf(environment: string): { file: string; config: StackConfig } {
+  const found = shippedConfigs().find((c) => c.config.environment === environment);
+  if (!found) throw new Error(`no config in ${SHIPPED_CONFIG_DIR} has environment "${environment}"`);
+  return found;
+}
+
+/**
+ * Writes a copy of a config with some fields set (each a path and a value) into a new temporary
+ * directory and returns the file. Edits go through the YAML document, so they hold whatever else the
+ * user changed in the file.
+ */
+export function configVariant(file: string, name: string, settings: Array<[Array<string | number>, unknown]>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `variant-${name}-`));
+  const target = path.join(dir, `${name}.yaml`);
+  copyConfig(file, target, settings);
+  return target;
+}
+
+/** Copies a config elsewhere, with fields set; a shared file it extends is still found (its path made absolute). */
+export function copyConfig(file: string, target: string, settings: Array<[Array<string | number>, unknown]> = []): void {
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  const base = doc.get('extends');
+  if (typeof base === 'string') doc.set('extends', path.resolve(path.dirname(file), base));
+  for (const [at, value] of settings) doc.setIn(at, value);
+  fs.writeFileSync(target, doc.toString());
+}
 
 let cached: string | undefined;
 
