@@ -79,6 +79,8 @@ export const VARIANTS: readonly Variant[] = [
       doc.setIn(['namespaces', 'monitoring'], `monitoring-${env}`);
       doc.setIn(['namespaces', 'nodeAgents'], `monitoring-agents-${env}`);
       if (doc.has('postgres')) doc.setIn(['postgres', 'namespace'], `postgres-${env}`);
+      // Its own vhost on a shared broker, as the README says QA has.
+      if (doc.has('rabbitmq')) doc.setIn(['rabbitmq', 'vhost'], `/${env}`);
       const ports = [...docs.values()].map((d) => Number(get(d, ['nodeExporter', 'port'], 9100)));
       doc.setIn(['nodeExporter', 'port'], Math.max(...ports) + 1);
       docs.set(`${env}.yaml`, doc);

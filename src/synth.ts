@@ -130,7 +130,7 @@ function synthesizeEnvironment(config: StackConfig, configFile: string, outDir: 
   const appProps = { outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART };
   const app = new App({ ...appProps, outdir: outDir });
   const argocd = new App({ ...appProps, outdir: path.join(outDir, ARGOCD_DIRECTORY) });
-  const stack = new Stack(app, 'stack', config, { sourceIdentity: identity, argocd });
+  const stack = new Stack(app, 'stack', config, { sourceIdentity: identity, argocd, configDir: path.dirname(path.resolve(configFile)) });
   app.synth();
   argocd.synth();
   for (const [relative, content] of stack.files) {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/main';
 import { SynthError, synthesize } from '../src/synth';
-import { copyConfig, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
+import { copyConfig, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigOf, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
 import { run } from './support/tools';
 
 /**
@@ -127,13 +127,12 @@ test('GIVEN a good config directory WHEN synthesized THEN stale environments are
 
 test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command line THEN it warns with file and line and renders the same p99 rules as latency', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-'));
-  const modern = fs.readFileSync(path.join(REPO_ROOT, 'config', 'qa.yaml'), 'utf8');
-  // The whole environment at p99 200 ms, once in each form.
-  const head = (slo: string) => modern.replace(/^services:$/m, `${slo}\nservices:`);
+  // The whole environment at p99 200 ms, once in each form (any per-service target stays as the config has it).
   fs.mkdirSync(path.join(dir, 'old'));
   fs.mkdirSync(path.join(dir, 'new'));
-  fs.writeFileSync(path.join(dir, 'old', 'qa.yaml'), head('slo:\n  latencyP99Ms: 200'));
-  fs.writeFileSync(path.join(dir, 'new', 'qa.yaml'), head('slo:\n  latency: { quantile: 0.99, thresholdMs: 200 }'));
+  const qa = shippedConfigOf('qa').file;
+  copyConfig(qa, path.join(dir, 'old', 'qa.yaml'), [[['slo', 'latencyP99Ms'], 200]]);
+  copyConfig(qa, path.join(dir, 'new', 'qa.yaml'), [[['slo', 'latency'], { quantile: 0.99, thresholdMs: 200 }]]);
   const errors: string[] = [];
   const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -144,7 +143,8 @@ test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command li
     spy.mockRestore();
     log.mockRestore();
   }
-  const line = head('slo:\n  latencyP99Ms: 200').split('\n').indexOf('  latencyP99Ms: 200') + 1;
+  const line = fs.readFileSync(path.join(dir, 'old', 'qa.yaml'), 'utf8').split('\n').findIndex((l) => /^\s+latencyP99Ms: 200$/.test(l)) + 1;
+  expect(line).toBeGreaterThan(0);
   expect(errors).toEqual([expect.stringMatching(new RegExp(`^warning: .*qa\\.yaml: slo\\.latencyP99Ms: is deprecated; write latency: \\{quantile: 0\\.99, thresholdMs: 200\\} instead.*\\(line ${line}\\)$`))]);
   const slo = (out: string) => fs.readFileSync(path.join(dir, out, 'qa', 'rules', 'slo.yaml'), 'utf8');
   expect(slo('out-old')).toBe(slo('out-new'));

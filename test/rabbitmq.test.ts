@@ -164,7 +164,7 @@ describe("QA's own vhost is enforced across environments", () => {
     expect(checkEnvironmentIsolation([
       { file: 'config/prod.yaml', config: prod },
       { file: 'config/qa.yaml', config: qaWith(prod.rabbitmq!.vhost) },
-    ])).toEqual([expect.stringMatching(/^config\/qa\.yaml: rabbitmq\.brokers\[0\]: broker go-ecommerce\/rabbitmq with vhost "\/" is also watched by environment "prod".*own vhost/)]);
+    ])).toEqual([expect.stringMatching(/^config\/qa\.yaml: rabbitmq\.brokers\[0\]: RabbitMQ broker and vhost "go-ecommerce\/rabbitmq \/" is also rabbitmq\.brokers\[0\] of environment "prod" \(config\/prod\.yaml\); give each environment its own vhost/)]);
   });
 
   test('GIVEN each environment its own vhost THEN they may share the broker', () => {
