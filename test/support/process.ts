@@ -8,17 +8,52 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process handed out, never handed out again: processes a test starts together must not share one. */
+const handedOut = new Set<number>();
+
+/** Whether a listener can bind `port` on 127.0.0.1 now (`0`: any port); the port it got, or undefined. */
+function bindable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+    srv.on('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
+      const bound = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * Where to look for free ports: below the kernel's ephemeral range, which outgoing connections and `listen(0)`
+ * draw from, so none of them takes a port between the test picking it and its process binding it (many
+ * processes start at once in the integration tests). Undefined where the range cannot be read or leaves no room.
+ */
+function portsBelowEphemeral(): { low: number; high: number } | undefined {
+  try {
+    const [ephemeralLow] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return ephemeralLow > 11_000 ? { low: 10_000, high: ephemeralLow } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, for a process the test starts: never one this process
+ * handed out before, and (on Linux) outside the ephemeral range, see `portsBelowEphemeral`.
+ */
+export async function freePort(): Promise<number> {
+  const range = portsBelowEphemeral();
+  for (let attempt = 0; attempt < 1_000; attempt++) {
+    const candidate = range ? range.low + Math.floor(Math.random() * (range.high - range.low)) : 0;
+    if (handedOut.has(candidate)) continue;
+    const port = await bindable(candidate);
+    if (port !== undefined && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('found no free TCP port on 127.0.0.1');
 }
 
 export interface RunningProcess {
