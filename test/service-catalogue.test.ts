@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../src/config/errors';
 import { loadConfigFile, parseConfig } from '../src/config/loader';
 import { platformDashboards } from '../src/dashboards';
-import { effectiveSlo } from '../src/dashboards/slo-overview';
+import { effectiveSlo } from '../src/catalog/slo';
 import { renderDashboard } from '../src/dashboards/dashboard';
 import { SHIPPED_CONFIG_DIR } from './support/synth-fixture';
 
@@ -111,17 +111,21 @@ describe('dashboards follow the catalogue', () => {
     expect(platformDashboards(config).map((b) => b.build().uid)).toEqual(['service-overview', 'slo-overview', 'kubernetes', 'runtimes']);
   });
 
-  test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its four panels with its own targets', () => {
+  test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its panels, reading its SLO recordings', () => {
     const one = renderDashboard(platformDashboards(config)[1]).json as any;
     const two = parseConfig(
       `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2, slo: { latencyP99Ms: 300 } }\n`,
       't.yaml',
     );
     const board = renderDashboard(platformDashboards(two)[1]).json as any;
-    expect(board.panels.length - one.panels.length).toBe(4);
-    const latency = board.panels.find((p: any) => p.title.startsWith('b: p99'));
-    expect(latency.title).toBe('b: p99 (target < 300 ms)');
-    expect(latency.targets[0].expr).toContain('http_server_request_duration_ms_bucket{namespace="n", app="b"}');
-    expect(latency.fieldConfig.defaults.thresholds.steps[1]).toEqual({ value: 300, color: 'red' });
+    // Budget left, burn rate and time until spent, for each of its two SLOs.
+    expect(board.panels.length - one.panels.length).toBe(6);
+    const mine = board.panels.filter((p: any) => p.title.startsWith('b: '));
+    expect(mine.find((p: any) => p.title.startsWith('b: latency budget left')).title).toContain('p99 < 300 ms');
+    for (const p of mine) {
+      expect(p.targets[0].expr).toContain('namespace="n", service="b"');
+      // No raw request series: every panel reads the recordings, whatever the range.
+      expect(p.targets[0].expr).not.toMatch(/http_server_request|\[30d\]/);
+    }
   });
 });

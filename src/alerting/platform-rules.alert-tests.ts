@@ -234,67 +234,6 @@ export const kubernetesAlertTests: AlertTests = {
   ],
 };
 
-/** These cases use the services of the shipped configs (config/*.yaml). */
-export const sloAlertTests: AlertTests = {
-  group: 'slo',
-  cases: [
-    {
-      name: "SloErrorRateHigh follows each service's vocabulary: 0.2% (seed 1) and 0.3% (seed 2) fire against the 0.1% target after 10 minutes, 0.05% does not",
-      series: [
-        { series: 'http_requests_total{namespace="go-ecommerce", app="order-service", code="200"}', values: '0+998x30' },
-        { series: 'http_requests_total{namespace="go-ecommerce", app="order-service", code="500"}', values: '0+2x30' },
-        { series: 'http_requests_total{namespace="go-ecommerce", app="cart-service", code="200"}', values: '0+1999x30' },
-        { series: 'http_requests_total{namespace="go-ecommerce", app="cart-service", code="500"}', values: '0+1x30' },
-        { series: `http_server_requests_total{namespace="${PS}", app="gateway", service="gateway", status_code="200"}`, values: '0+997x30' },
-        { series: `http_server_requests_total{namespace="${PS}", app="gateway", service="gateway", status_code="503"}`, values: '0+3x30' },
-        // A seed-1 metric name on a seed-2 service is not what its rules read.
-        { series: `http_requests_total{namespace="${PS}", app="money", code="500"}`, values: '0+10x30' },
-      ],
-      checks: [
-        { at: '9m', alert: 'SloErrorRateHigh', firing: [] },
-        {
-          at: '15m',
-          alert: 'SloErrorRateHigh',
-          firing: [
-            { severity: 'warning', service: 'order-service', namespace: 'go-ecommerce' },
-            { severity: 'warning', service: 'gateway', namespace: PS },
-          ],
-        },
-      ],
-    },
-    {
-      name: "SloLatencyHigh uses each service's own target: a p99 of about 250 ms breaks gateway's 200 ms but not iam's 300 ms login target; a 496 ms seed-1 p99 breaks order-service's",
-      series: [
-        { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.1"}', values: '0x30' },
-        { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="0.5"}', values: '0+10x30' },
-        { series: 'http_request_duration_seconds_bucket{namespace="go-ecommerce", app="order-service", le="+Inf"}', values: '0+10x30' },
-        ...['gateway', 'iam'].flatMap((app) =>
-          ['250', '+Inf'].map((le) => ({
-            series: `http_server_request_duration_ms_bucket{namespace="${PS}", app="${app}", service="${app}", route="/api/v1/auth/login", le="${le}"}`,
-            values: '0+10x30',
-          })),
-        ),
-        // iam's target is for the login route only; a slow other route does not count.
-        ...['250', '1000', '+Inf'].map((le) => ({
-          series: `http_server_request_duration_ms_bucket{namespace="${PS}", app="iam", service="iam", route="/api/v1/users", le="${le}"}`,
-          values: le === '250' ? '0x30' : '0+10x30',
-        })),
-      ],
-      checks: [
-        { at: '9m', alert: 'SloLatencyHigh', firing: [] },
-        {
-          at: '15m',
-          alert: 'SloLatencyHigh',
-          firing: [
-            { severity: 'warning', service: 'order-service', namespace: 'go-ecommerce' },
-            { severity: 'warning', service: 'gateway', namespace: PS },
-          ],
-        },
-      ],
-    },
-  ],
-};
-
 export const sagaAlertTests: AlertTests = {
   group: 'saga',
   cases: [
