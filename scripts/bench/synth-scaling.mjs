@@ -5,9 +5,12 @@ import { buildSync } from 'esbuild';
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { ROOT, growthExponent, log, median } from './common.mjs';
 import { profileSynth } from './profile.mjs';
+import { scaledConfig } from '../workload/catalogue.mjs';
+
+export { scaledConfig };
 
 const CHILD = join(ROOT, 'scripts', 'bench', 'synth-child.cjs');
 
@@ -31,30 +34,6 @@ export function buildSynthBundle() {
     for (const imp of output.imports) if (imp.external) libraries.add(imp.path);
   }
   return { outfile, libraries: [...libraries].sort() };
-}
-
-/**
- * config/prod.yaml with `count` catalogue services: prod's service shapes
- * (vocabulary, gRPC targets, Kafka consumers, database, saga) repeated, each
- * copy k > 0 with its own names, namespaces, databases and consumer groups.
- */
-export function scaledConfig(count) {
-  const base = parse(readFileSync(join(ROOT, 'config', 'prod.yaml'), 'utf8'));
-  const shapes = base.services;
-  const suffix = (name, k) => (k === 0 ? name : `${name}-${k}`);
-  const services = [];
-  for (let i = 0; i < count; i++) {
-    const shape = shapes[i % shapes.length];
-    const k = Math.floor(i / shapes.length);
-    const svc = structuredClone(shape);
-    svc.name = suffix(shape.name, k);
-    svc.namespace = suffix(shape.namespace, k);
-    if (svc.grpcClientTargets) svc.grpcClientTargets = svc.grpcClientTargets.map((t) => suffix(t, k));
-    if (svc.kafkaConsumers) svc.kafkaConsumers = svc.kafkaConsumers.map((c) => ({ ...c, groupId: suffix(c.groupId, k) }));
-    if (svc.database && k > 0) svc.database = `${svc.database}_${k}`;
-    services.push(svc);
-  }
-  return stringify({ ...base, services });
 }
 
 function sample(args) {
