@@ -67,7 +67,8 @@ function promtoolTest(envDir: string, tests: AlertTests) {
   const withoutAnnotations = { groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })) };
   fs.writeFileSync(path.join(work, `${tests.group}.yaml`), toYaml(withoutAnnotations));
   fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests));
-  return run(requireTool('promtool'), ['test', 'rules', 'test.yaml'], { cwd: work });
+  // Cases simulate up to days of samples (the SLO windows): on a loaded, shared machine that can take over a minute.
+  return run(requireTool('promtool'), ['test', 'rules', 'test.yaml'], { cwd: work, timeoutMs: 240_000 });
 }
 
 describe.each(environments(out))('rule files of %s', (env) => {

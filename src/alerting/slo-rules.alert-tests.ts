@@ -83,10 +83,12 @@ export const sloTicketAlertTests: AlertTests = {
   cases: [
     {
       name: 'SloErrorBudgetBurnSlow: 0.5% 5xx (5 times the budget rate, below both page factors) opens a ticket after hours, and resets within the 6-hour short window after recovery',
+      // A sample every 2.5 minutes: enough for the 5-minute rates, and half the input of one a minute.
+      interval: '150s',
       series: orderTraffic([
-        [24 * 60, 1000, 0],
-        [10 * 60, 995, 5],
-        [6 * 60, 1000, 0],
+        [24 * 24, 2000, 0],
+        [10 * 24, 1990, 10],
+        [6 * 24, 2000, 0],
       ]),
       checks: [
         // The 3-day ratio (over the day and a half there is) passes 0.1% after about 6 hours of burning.
