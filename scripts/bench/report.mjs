@@ -366,8 +366,26 @@ export function scalingSection(results, m) {
     `| every SLO panel ≤ 250 ms median at ${last.size} | max ${ms(last.panels.after.max)} | ${verdict(last.panels.after.max <= 250)} |`,
     `| rule cost grows at most linearly | ${exp('allAfter')} | ${verdict(f.slice(1).every((x, i) => Math.log(x.allAfter / f[i].allAfter) / Math.log(x.size / f[i].size) <= 1.1))} |`,
     '',
+    ..."**Read the timings with care.** Every group runs every 10 s in one Prometheus on 2 shared CPUs. Once one\nround of all groups takes longer than that, the groups evaluate concurrently and each group's `evaluationTime`\nmeasures its wait for CPU as much as its own work: the medians then follow how many groups run at once more\nthan the size (hence exponents far below 1 between the larger sizes), and the share of the interval is inflated the\nsame way for before and after. The samples read are the figures that do not depend on the machine: they are what\nthe before/after ratios and the growth should be judged by. A run on an idle machine with a benchmark interval longer\nthan one round would give clean timings.".split('\n'),
+    '',
+    '**Where the cost goes.** Samples read per round at ' + `${biggest.size} services: \`before-platform-kernel\` ${samplesOf(biggest, 'before-platform-kernel')}, \`platform-kernel\` ${samplesOf(biggest, 'platform-kernel')};`,
+    `\`before-slo\` ${samplesOf(biggest, 'before-slo')}, \`slo\` ${samplesOf(biggest, 'slo')}, \`slo-long\` ${samplesOf(biggest, 'slo-long')} (every 5 minutes).`,
+    'Recording moves the reading of the raw series from the alerts to the recordings in front of them; it does not remove it.',
+    'Every round still reads every raw HTTP series once: the Platform-Kernel latency recording reads every bucket of the',
+    'seed-2 histogram (routes × status codes × tenants × 16 buckets per pod), and the SLO recordings read each service\'s',
+    'request counters and the one or two buckets around its latency target. What recording removes is the repeated',
+    'work: the per-service p99 over whole histograms, the second pass over the same series, and, for the dashboards and',
+    'the long windows, every read of raw series over hours or days (the SLO panels and the 1-day to 30-day windows read',
+    'a few recorded series per service). The before/after ratio of the raw-reading part is therefore bounded by how',
+    'many times the raw series were read before, not by the windows.',
+    '',
   ];
   return lines;
+}
+
+function samplesOf(r, name) {
+  const g = r.groups[name];
+  return g?.samples === undefined ? '–' : g.samples.toLocaleString('en');
 }
 
 function panelKinds(list) {

@@ -162,9 +162,12 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
     // and backfilling 1 000 services takes many minutes. So the data ends in the future, where Prometheus will be
     // evaluating, estimated pessimistically from the previous size's pace; the benchmark waits for the data when
     // it is early (see waitForData), and the backfilled blocks are marked so the head still takes today's samples.
-    const predictedMs = pace ? (pace.msPerService * size) * 1.5 + 60_000 : 240_000;
-    const end = Math.floor((Date.now() + predictedMs) / 60000) * 60 + shortMinutes * 60 - 4 * 60;
     const withHistory = size <= historyUpTo;
+    const history = withHistory ? { days: 3, periodDays: 30 } : { days: 0.25, periodDays: 1 };
+    // Per service and SLO: the two 5-minute rates every 30 s over `days`, the two daily means every 5 minutes over `periodDays`.
+    const historyPerService = 2 * (2 * (history.days * 86400) / 30 + 2 * (history.periodDays * 86400) / 300);
+    const predictedMs = pace ? pace.msPerSample * size * (pace.rawPerService + historyPerService) * 1.3 + 60_000 : 240_000;
+    const end = Math.floor((Date.now() + predictedMs) / 60000) * 60 + shortMinutes * 60 - 4 * 60;
     const dataFile = join(dir, 'workload.om');
     log(`scaling ${size}: writing the workload${withHistory ? ' with 3 days (30 days daily) of SLO recordings' : ' with 6 hours of SLO recordings'}`);
     let t0 = Date.now();
@@ -178,7 +181,7 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
         kinds: { availability: slo.errorRatio, latency: 0.01 },
         // The rules take over where the raw data starts.
         until: end - shortMinutes * 60,
-        ...(withHistory ? {} : { days: 0.25, periodDays: 1 }),
+        ...history,
       },
     });
     const generateMs = Date.now() - t0;
@@ -210,7 +213,7 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
     t0 = Date.now();
     const prom = await PrometheusProcess.start({ binary: prometheus, configFile: promConfig, dataDir: tsdb, logFile: join(dir, 'prometheus.log'), port, readyTimeoutMs: 600_000 });
     const readyMs = Date.now() - t0;
-    pace = { msPerService: (Date.now() - started) / size };
+    pace = { msPerSample: (Date.now() - started) / data.samples, rawPerService: (data.samples - data.historySamples) / size };
     try {
       const since = await waitForData(prom, end, shortMinutes);
       const names = [...shipped, ...before].map((g) => g.name);
