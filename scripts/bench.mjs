@@ -4,17 +4,22 @@
 //
 // 1. synth cost against the size of the platform (scripts/bench/synth-scaling.mjs);
 // 2. rule evaluation cost on a real Prometheus over a backfilled week (scripts/bench/rule-cost.mjs);
-// 3. the cardinality of that data.
+// 3. the cardinality of that data;
+// 4. the recorded rules and SLOs against the rules before them at 50, 200 and
+//    1 000 services (scripts/bench/rule-scaling.mjs), on data from the workload
+//    generator (scripts/workload/).
 //
 // Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
-// (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1.
-// Needs about 2 GB free in the temp directory for the OpenMetrics file (deleted after the backfill).
+// (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1,
+// BENCH_RULE_SIZES (default 50,200,1000).
+// Needs about 8 GB free in the temp directory for the OpenMetrics file of 1 000 services (deleted after the backfill).
 import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
-import { renderReport, targetsMet } from './bench/report.mjs';
+import { renderReport, scalingFigures, targetsMet } from './bench/report.mjs';
+import { runRuleScaling } from './bench/rule-scaling.mjs';
 import { runRuleCost } from './bench/rule-cost.mjs';
 import { runSynthScaling } from './bench/synth-scaling.mjs';
 
@@ -42,6 +47,7 @@ try {
   const synth = runSynthScaling({ workDir: join(work, 'synth'), runs });
 
   let rules;
+  let scaling;
   if (!skipPrometheus) {
     const synthOut = join(work, 'dist');
     const r = spawnSync('node', [join(ROOT, 'scripts', 'synth.mjs'), '--config', join(ROOT, 'config', 'prod.yaml'), '--out', synthOut], {
@@ -56,10 +62,18 @@ try {
       prometheus: tools.prometheus.path,
       promtool: tools.promtool.path,
     });
+    scaling = await runRuleScaling({
+      workDir: join(work, 'scaling'),
+      sizes: (process.env.BENCH_RULE_SIZES ?? '50,200,1000').split(',').map(Number),
+      prometheus: tools.prometheus.path,
+      promtool: tools.promtool.path,
+    });
   }
 
   const totalMs = Date.now() - started;
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), renderReport({ machine: m, synth, rules, totalMs }));
+  // The machine is shared: the load at the end says how much the run competed with other work.
+  m.loadAverageEnd = machine().loadAverage;
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), renderReport({ machine: m, synth, rules, scaling, totalMs }));
 
   const met = targetsMet(synth, rules);
   const mark = (ok) => (ok ? 'met' : 'MISSED');
@@ -74,6 +88,10 @@ try {
     for (const g of rules.groups) console.log(`  group ${g.name}: ${g.medianMs === null ? 'not evaluated (1h interval)' : `${g.medianMs.toFixed(2)} ms`}${g.errors.length ? ` ERRORS: ${g.errors.map((e) => e.rule).join(', ')}` : ''}`);
     console.log(`series: ${rules.cardinality.total}; pg_stat_statements per scrape ${rules.cardinality.pg.perScrape}, over the week ${rules.cardinality.pg.week}`);
   }
+  for (const x of scaling ? scalingFigures(scaling) : []) {
+    console.log(`${x.size} services: platform-kernel + slo ${x.before.toFixed(0)} ms before, ${x.after.toFixed(0)} ms after per 30 s round; all groups ${x.allAfter.toFixed(0)} ms; SLO panels max ${x.panels.before.max.toFixed(0)} -> ${x.panels.after.max.toFixed(0)} ms`);
+  }
+  console.log(`load average at start ${m.loadAverage}, at the end ${m.loadAverageEnd}`);
   console.log(`wrote docs/benchmarks.md (${fmtMs(totalMs)})`);
 } finally {
   rmSync(work, { recursive: true, force: true });

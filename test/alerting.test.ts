@@ -493,16 +493,21 @@ describe('per-alert settings from the config', () => {
     expect(() => parseConfig(`${BASE}alerting:\n  engine: vmalert\n`, 'test.yaml')).toThrow(/alerting\.engine: expected one of "prometheus", "grafana", got "vmalert" \(line \d+\)/);
   });
 
-  test('GIVEN a catalogue service with its own targets WHEN synthesized THEN its SLO alerts use them, in its vocabulary', () => {
+  test('GIVEN a catalogue service with its own targets WHEN synthesized THEN its SLO recordings use them, in its vocabulary', () => {
     const { stack } = stackOf('slo:\n  errorRatio: 0.002\n');
     const slo = stack.ruleGroups.find((g) => g.name === 'slo')!.rules as any[];
-    const gw = slo.filter((r) => r.labels.service === 'gateway');
-    expect(gw.map((r) => r.alert)).toEqual(['SloErrorRateHigh', 'SloLatencyHigh']);
-    expect(gw[0].expr).toContain('http_server_requests_total{namespace="platform-services", app="gateway", status_code=~"5.."}');
-    expect(gw[0].expr).toMatch(/> 0\.002$/);
-    const order = slo.find((r) => r.labels.service === 'order-service' && r.alert === 'SloLatencyHigh');
-    expect(order.expr).toContain('http_request_duration_seconds_bucket');
-    expect(order.expr).toMatch(/\* 1000 > 200$/);
+    const mine = (service: string, kind: string, record: string) =>
+      slo.find((r) => r.labels?.service === service && r.labels?.slo === kind && r.record === record);
+    expect(mine('gateway', 'availability', 'namespace_service_slo:slo_objective:ratio').expr).toBe('vector(0.998)');
+    expect(mine('gateway', 'availability', 'namespace_service_slo:slo_errors:rate5m').expr).toContain(
+      'http_server_requests_total{namespace="platform-services", app="gateway", status_code=~"5.."}',
+    );
+    // 200 ms in a seconds histogram lies between the 0.1 and 0.25 buckets: interpolated as histogram_quantile does.
+    const slow = mine('order-service', 'latency', 'namespace_service_slo:slo_errors:rate5m').expr;
+    expect(slow).toContain('http_request_duration_seconds_count{namespace="go-ecommerce", app="order-service"}');
+    expect(slow).toContain('le=~"0.1"}[5m])) * 0.333333 + ');
+    expect(slow).toContain('le=~"0.25"}[5m])) * 0.666667');
+    expect(slo.filter((r) => r.alert).map((r) => r.alert)).toEqual(['SloErrorBudgetBurnFast']);
   });
 });
 

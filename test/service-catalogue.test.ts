@@ -4,6 +4,7 @@ import { ConfigError } from '../src/config/errors';
 import { parseConfig } from '../src/config/loader';
 import { platformDashboards } from '../src/dashboards';
 import { effectiveSlo, HTTP_VOCABULARY } from '../src/catalog/services';
+import { SLO_RECORD } from '../src/catalog/slo';
 import { renderDashboard } from '../src/dashboards/dashboard';
 import { shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 import { promqlCatalogueProblems } from './support/metric-check';
@@ -132,23 +133,26 @@ describe('the service catalogue in the config', () => {
  */
 describe.each(shippedConfigs().map(({ file, config }) => [path.basename(file), config] as const))('the catalogue of %s', (_file, config) => {
   const envDir = path.join(synthesizedShippedConfigs(), config.environment);
-  const alerts = fs.existsSync(path.join(envDir, 'rules'))
-    ? ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r: any) => r.alert)))
-    : [];
+  const rules = fs.existsSync(path.join(envDir, 'rules')) ? ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules)) : [];
 
-  test('every service has its error-ratio and latency alerts, at its own targets', () => {
+  test('every service has its availability and latency SLOs recorded at its own targets, and the burn-rate alerts read them', () => {
+    const recorded = (record: string, svc: { name: string; namespace: string }, kind: string) =>
+      rules.filter((r: any) => r.record === record && r.labels?.service === svc.name && r.labels?.namespace === svc.namespace && r.labels?.slo === kind);
     for (const svc of config.services) {
       const slo = effectiveSlo(svc, config.slo);
-      const mine = alerts.filter((r: any) => r.labels?.service === svc.name && r.expr.includes(`namespace="${svc.namespace}", app="${svc.name}"`));
-      const latency = mine.find((r: any) => r.alert === 'SloLatencyHigh');
-      const errors = mine.find((r: any) => r.alert === 'SloErrorRateHigh');
-      const atTarget = latency?.expr.trim().startsWith(`histogram_quantile(${slo.latency.quantile},`) && latency.expr.trim().endsWith(`> ${slo.latency.thresholdMs}`);
-      expect({ service: svc.name, latency: atTarget, errors: errors?.expr.trim().endsWith(`> ${slo.errorRatio}`) }).toEqual({
+      const objectives = Object.fromEntries(['availability', 'latency'].map((kind) => [kind, recorded(SLO_RECORD.objective, svc, kind).map((r: any) => r.expr)]));
+      // The latency objective is the target's quantile: a p95 target lets 5% of requests be slower.
+      expect({ service: svc.name, objectives }).toEqual({
         service: svc.name,
-        latency: true,
-        errors: true,
+        objectives: { availability: [`vector(${Number((1 - slo.errorRatio).toFixed(6))})`], latency: [`vector(${slo.latency.quantile})`] },
       });
-      if (slo.latencyRoute) expect(latency!.expr).toContain(`route="${slo.latencyRoute}"`);
+      const [latencyErrors] = recorded(SLO_RECORD.errors, svc, 'latency');
+      expect(latencyErrors.expr).toContain(`app="${svc.name}"`);
+      if (slo.latencyRoute) expect(latencyErrors.expr).toContain(`route="${slo.latencyRoute}"`);
+    }
+    if (config.services.length > 0) {
+      const alerts = rules.filter((r: any) => r.alert).map((r: any) => r.alert);
+      expect(alerts).toEqual(expect.arrayContaining(['SloErrorBudgetBurnFast', 'SloErrorBudgetBurnSlow']));
     }
   });
 
@@ -173,18 +177,22 @@ describe('dashboards follow the catalogue', () => {
     expect(platformDashboards(config).map((b) => b.build().uid)).toEqual(['service-overview', 'slo-overview', 'kubernetes', 'runtimes']);
   });
 
-  test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its four panels with its own targets', () => {
+  test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its panels, reading its SLO recordings', () => {
     const one = renderDashboard(platformDashboards(config)[1]).json as any;
     const two = parseConfig(
       `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2, slo: { latency: { thresholdMs: 300 } } }\n`,
       't.yaml',
     );
     const board = renderDashboard(platformDashboards(two)[1]).json as any;
-    expect(board.panels.length - one.panels.length).toBe(4);
-    const latency = board.panels.find((p: any) => p.title.startsWith('b: p99'));
-    expect(latency.title).toBe('b: p99 (target < 300 ms)');
-    expect(latency.targets[0].expr).toContain('http_server_request_duration_ms_bucket{namespace="n", app="b"}');
-    expect(latency.fieldConfig.defaults.thresholds.steps[1]).toEqual({ value: 300, color: 'red' });
+    // Budget left, burn rate and time until spent, for each of its two SLOs.
+    expect(board.panels.length - one.panels.length).toBe(6);
+    const mine = board.panels.filter((p: any) => p.title.startsWith('b: '));
+    expect(mine.find((p: any) => p.title.startsWith('b: latency budget left')).title).toContain('p99 < 300 ms');
+    for (const p of mine) {
+      expect(p.targets[0].expr).toContain('namespace="n", service="b"');
+      // No raw request series: every panel reads the recordings, whatever the range.
+      expect(p.targets[0].expr).not.toMatch(/http_server_request|\[30d\]/);
+    }
   });
 });
 

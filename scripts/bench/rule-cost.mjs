@@ -5,10 +5,11 @@
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { stringify } from 'yaml';
 import { log, median } from './common.mjs';
 import { PrometheusProcess, sparePort } from './prometheus.mjs';
-import { writeBenchmarkData } from './tsdb-data.mjs';
+import { parse, stringify } from 'yaml';
+import { scaledConfig } from '../workload/catalogue.mjs';
+import { writeWorkload } from '../workload/generate.mjs';
 
 const MEAN_1H = 'instance_queryid:pg_stat_statements_exec_time_seconds:mean1h';
 
@@ -147,7 +148,7 @@ export async function runRuleCost({ workDir, rulesDir, prometheus, promtool, que
 
   log('rules: writing 7 days of synthetic OpenMetrics');
   let t0 = Date.now();
-  const data = writeBenchmarkData(dataFile, { end, longStep });
+  const data = writeWorkload(dataFile, { end, longStep, services: parse(scaledConfig(50)).services });
   timings.generateMs = Date.now() - t0;
   data.fileBytes = statSync(dataFile).size;
   log(`rules: ${data.series} series, ${data.samples} samples, ${(data.fileBytes / 1e6).toFixed(0)} MB; backfilling with promtool`);

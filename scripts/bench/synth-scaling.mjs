@@ -4,10 +4,13 @@
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { dirname, join, resolve } from 'path';
-import { parse, stringify } from 'yaml';
+import { join } from 'path';
+import { parse } from 'yaml';
 import { ROOT, growthExponent, log, median } from './common.mjs';
 import { profileSynth } from './profile.mjs';
+import { catalogueOf, scaledConfig } from '../workload/catalogue.mjs';
+
+export { scaledConfig };
 
 const CHILD = join(ROOT, 'scripts', 'bench', 'synth-child.cjs');
 
@@ -31,33 +34,6 @@ export function buildSynthBundle() {
     for (const imp of output.imports) if (imp.external) libraries.add(imp.path);
   }
   return { outfile, libraries: [...libraries].sort() };
-}
-
-/**
- * config/prod.yaml with `count` catalogue services: prod's service shapes
- * (vocabulary, gRPC targets, Kafka consumers, database, saga) repeated, each
- * copy k > 0 with its own names, namespaces, databases and consumer groups.
- */
-export function scaledConfig(count) {
-  const file = join(ROOT, 'config', 'prod.yaml');
-  const base = parse(readFileSync(file, 'utf8'));
-  // The written copy lives elsewhere: the shared file it extends is named by its absolute path.
-  if (base.extends) base.extends = resolve(dirname(file), base.extends);
-  const shapes = catalogueOf(file);
-  const suffix = (name, k) => (k === 0 ? name : `${name}-${k}`);
-  const services = [];
-  for (let i = 0; i < count; i++) {
-    const shape = shapes[i % shapes.length];
-    const k = Math.floor(i / shapes.length);
-    const svc = structuredClone(shape);
-    svc.name = suffix(shape.name, k);
-    svc.namespace = suffix(shape.namespace, k);
-    if (svc.grpcClientTargets) svc.grpcClientTargets = svc.grpcClientTargets.map((t) => suffix(t, k));
-    if (svc.kafkaConsumers) svc.kafkaConsumers = svc.kafkaConsumers.map((c) => ({ ...c, groupId: suffix(c.groupId, k) }));
-    if (svc.database && k > 0) svc.database = `${svc.database}_${k}`;
-    services.push(svc);
-  }
-  return stringify({ ...base, services });
 }
 
 function sample(args) {
@@ -107,13 +83,6 @@ function measureNpmSynth(runs, out) {
     wall.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return { runs, medianMs: median(wall), minMs: Math.min(...wall), maxMs: Math.max(...wall) };
-}
-
-/** The services of a config: its own list, or the one of the shared file it extends. */
-function catalogueOf(file) {
-  const config = parse(readFileSync(file, 'utf8'));
-  if (config.services) return config.services;
-  return config.extends ? catalogueOf(resolve(dirname(file), config.extends)) : [];
 }
 
 export function runSynthScaling({ workDir, runs, sizes = [10, 100, 1000] }) {

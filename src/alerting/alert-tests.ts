@@ -29,11 +29,13 @@ export interface AlertTestCase {
 export interface AlertTests {
   /** The rule group under test, i.e. `rules/<group>.yaml`. */
   readonly group: string;
+  /** How often promtool evaluates the rules. @default '1m' */
+  readonly evaluationInterval?: string;
   readonly cases: readonly AlertTestCase[];
 }
 
 /** The promtool unit-test file for one group, whose rule file sits beside it. */
-export function promtoolTestFile(tests: AlertTests, evaluationInterval = '1m'): string {
+export function promtoolTestFile(tests: AlertTests, evaluationInterval = tests.evaluationInterval ?? '1m'): string {
   return toYaml({
     rule_files: [`${tests.group}.yaml`],
     evaluation_interval: evaluationInterval,
@@ -48,4 +50,19 @@ export function promtoolTestFile(tests: AlertTests, evaluationInterval = '1m'): 
       })),
     })),
   });
+}
+
+/**
+ * A counter in promtool's expanding notation from segments of
+ * `[steps, increase per step]`: `[[60, 1000], [10, 500]]` is 1 000 per step for
+ * 60 steps, then 500 per step for 10. Starts at 0.
+ */
+export function counterValues(segments: ReadonlyArray<readonly [number, number]>): string {
+  let value = 0;
+  const parts = ['0'];
+  for (const [steps, perStep] of segments) {
+    parts.push(`${value + perStep}+${perStep}x${steps - 1}`);
+    value += perStep * steps;
+  }
+  return parts.join(' ');
 }

@@ -1,6 +1,7 @@
-import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, servicesMatchers, sloLatencyQuery, WEBHOOK_EVENTS } from '../catalog/services';
+import { servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../config/schema';
-import { AlertRuleSpec, RuleGroupSpec } from './rule-model';
+import { RuleGroupSpec } from './rule-model';
+import { sloRules } from './slo-rules';
 
 /**
  * The platform-level alert catalogue: the groups that watch the applications
@@ -29,6 +30,26 @@ export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] 
 const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
 
 /**
+ * Per-service HTTP rates of the seed-2 vocabulary, aggregated to the labels the
+ * Platform-Kernel alerts and the service panels group by. They sit first in
+ * the alerts' own group, so each round the alerts read what was recorded a
+ * moment before at the same timestamp: the same values as the raw expressions
+ * (shown in each runbook), and a dashboard reads a few hundred recorded series
+ * instead of every pod's, route's, status code's and tenant's raw ones.
+ */
+export const PK_RECORD = {
+  requests: 'namespace_service:http_server_requests:rate1m',
+  errors: 'namespace_service:http_server_requests_5xx:rate1m',
+  latencyBuckets: 'namespace_service_le:http_server_request_duration_ms_bucket:rate5m',
+} as const;
+
+const platformKernelRecordings = [
+  { record: PK_RECORD.requests, expr: 'sum by (namespace, service) (rate(http_server_requests_total[1m]))' },
+  { record: PK_RECORD.errors, expr: 'sum by (namespace, service) (rate(http_server_requests_total{status_code=~"5.."}[1m]))' },
+  { record: PK_RECORD.latencyBuckets, expr: 'sum by (namespace, service, le) (rate(http_server_request_duration_ms_bucket[5m]))' },
+];
+
+/**
  * Seed 2's rules (Platform-Kernel), with its exact names and thresholds. The
  * seed wrote them in MetricsQL; every expression here is also plain PromQL.
  */
@@ -36,10 +57,10 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
   return {
     name: 'platform-kernel',
     rules: [
+      ...platformKernelRecordings,
       {
         alert: 'ErrorRateCritical',
-        expr: `sum by (namespace, service) (rate(http_server_requests_total{status_code=~"5.."}[1m]))
-  / sum by (namespace, service) (rate(http_server_requests_total[1m])) > %{ratio}`,
+        expr: `${PK_RECORD.errors} / ${PK_RECORD.requests} > %{ratio}`,
         // Seed 2: one minute above 1% is already many failed requests at gateway volume.
         for: '1m',
         severity: 'critical',
@@ -49,7 +70,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       },
       {
         alert: 'P99LatencyWarning',
-        expr: `histogram_quantile(0.99, sum by (namespace, service, le) (rate(http_server_request_duration_ms_bucket[5m]))) > %{milliseconds}`,
+        expr: `histogram_quantile(0.99, ${PK_RECORD.latencyBuckets}) > %{milliseconds}`,
         // A short burst (a cold cache, a GC pause) is not a trend; 5 minutes is.
         for: '5m',
         severity: 'warning',
@@ -200,51 +221,6 @@ export function kubernetesRules(): RuleGroupSpec {
       },
     ],
   };
-}
-
-/**
- * Seed 1's SLO group: SloErrorRateHigh and SloLatencyHigh for every catalogue
- * service, in the HTTP vocabulary it emits and against its own targets (the
- * latency at the service's SLO quantile, see effectiveSlo). Each
- * rule carries a `service` label, so a service's two alerts group together.
- */
-export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): RuleGroupSpec[] {
-  if (services.length === 0) return [];
-  const rules: AlertRuleSpec[] = services.flatMap((svc): AlertRuleSpec[] => {
-    const v = HTTP_VOCABULARY[svc.httpVocabulary];
-    const sel = serviceMatchers(svc);
-    const target = effectiveSlo(svc, slo);
-    const errorRatio = target.errorRatio;
-    const { quantile, thresholdMs } = target.latency;
-    const labels = { service: svc.name, namespace: svc.namespace };
-    return [
-      {
-        alert: 'SloErrorRateHigh',
-        labels,
-        expr: `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m])) / sum(rate(${v.requests}{${sel}}[5m])) > %{ratio}`,
-        // Ten minutes above the target burns the error budget visibly, while one failed deploy step does not page.
-        for: '10m',
-        severity: 'warning',
-        thresholds: { ratio: { value: errorRatio, description: "share of 5xx responses over 5 minutes (default: the service's SLO target)" } },
-        summary: 'A service breaks its error-rate SLO.',
-        description: `{{ $value | humanizePercentage }} of the requests of ${svc.name} failed with 5xx over 5 minutes, for %{for} (target %{ratio}).`,
-      },
-      {
-        alert: 'SloLatencyHigh',
-        labels,
-        expr: `${sloLatencyQuery(svc, target)} > %{milliseconds}`,
-        // As for the error rate: a sustained breach, not a single slow minute.
-        for: '10m',
-        severity: 'warning',
-        thresholds: {
-          milliseconds: { value: thresholdMs, description: `${quantileName(quantile)} latency in milliseconds (default: the service's SLO target)` },
-        },
-        summary: 'A service breaks its latency SLO.',
-        description: `The ${quantileName(quantile)} latency of ${svc.name}${svc.slo.latencyRoute ? ` on ${svc.slo.latencyRoute}` : ''} has been {{ $value | humanize }} ms for %{for} (target %{milliseconds} ms).`,
-      },
-    ];
-  });
-  return [{ name: 'slo', rules }];
 }
 
 /** Seed 1's saga group, for the catalogue services that record saga steps. */

@@ -17,18 +17,30 @@ export interface HttpVocabulary {
   readonly toMs: number;
   /** The latency quantile this convention sets its SLOs on, unless the config names one. */
   readonly sloQuantile: LatencyQuantile;
+  /**
+   * The histogram's finite bucket bounds, in its unit: the clients' defaults
+   * (client_golang's DefBuckets, OpenTelemetry's default explicit buckets).
+   * The latency SLO reads the buckets around its target.
+   */
+  readonly buckets: readonly number[];
 }
 
 export type LatencyQuantile = (typeof LATENCY_QUANTILES)[number];
 
 export const HTTP_VOCABULARY: Readonly<Record<ServiceConfig['httpVocabulary'], HttpVocabulary>> = {
-  seed1: { requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code', toMs: 1000, sloQuantile: 0.95 },
+  seed1: {
+    requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code',
+    toMs: 1000,
+    sloQuantile: 0.95,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  },
   seed2: {
     requests: 'http_server_requests_total',
     duration: 'http_server_request_duration_ms',
     statusLabel: 'status_code',
     toMs: 1,
     sloQuantile: 0.99,
+    buckets: [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000],
   },
 };
 

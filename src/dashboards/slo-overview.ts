@@ -1,13 +1,15 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers, sloLatencyQuery } from '../catalog/services';
+import { effectiveSlo, quantileName } from '../catalog/services';
+import { SLO_KINDS, SLO_PERIOD_SECONDS, SLO_RECORD, SloKind } from '../catalog/slo';
 import type { ServiceConfig, SloTargets } from '../config/schema';
 import { GridLayout, newDashboard, statPanel } from './presets';
 
 /**
- * Every catalogue service against its targets: latency at its SLO quantile
- * (p95 or p99), 5xx ratio, error
- * budget burn rate (1 = spending the budget exactly as fast as the SLO allows)
- * and the budget left over 30 days. Generated from the catalogue, so a new
+ * Every catalogue service's two SLOs (availability, latency) as error
+ * budgets: the budget left over 30 days, how fast it burns now, and when it
+ * runs out at that pace. Every panel reads the SLO recordings
+ * (src/alerting/slo-rules.ts), a handful of series per service, never the
+ * raw request series over 30 days. Generated from the catalogue, so a new
  * service is one config entry.
  */
 export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[]; slo: SloTargets }): DashboardBuilder {
@@ -16,7 +18,8 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     uid: 'slo-overview',
     title: 'SLO overview',
     tags: ['services', 'slo'],
-    description: 'Every catalogue service against its SLO targets, with error-budget burn; plus the CDC and Kafka lag targets.',
+    description:
+      'Every catalogue service against its SLOs as 30-day error budgets: budget left, burn rate and time until the budget is spent; plus the CDC and Kafka lag targets.',
   })
     .withPanel(
       statPanel({
@@ -37,49 +40,46 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     );
 
   for (const svc of opts.services) {
-    const v = HTTP_VOCABULARY[svc.httpVocabulary];
     const target = effectiveSlo(svc, opts.slo);
-    const sel = serviceMatchers(svc);
-    const ratio = (range: string) =>
-      `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[${range}])) / sum(rate(${v.requests}{${sel}}[${range}]))`;
-    const where = target.latencyRoute ? ` ${target.latencyRoute}` : '';
+    const what: Record<SloKind, string> = {
+      availability: `5xx < ${target.errorRatio * 100}%`,
+      latency: `${quantileName(target.latency.quantile)}${target.latencyRoute ? ` of ${target.latencyRoute}` : ''} < ${target.latency.thresholdMs} ms`,
+    };
+    const sel = (kind: SloKind) => `{namespace="${svc.namespace}", service="${svc.name}", slo="${kind}"}`;
     grid.newRow();
-    board
-      .withPanel(
-        statPanel({
-          title: `${svc.name}${where}: ${quantileName(target.latency.quantile)} (target < ${target.latency.thresholdMs} ms)`,
-          unit: 'ms',
-          targets: [{ expr: sloLatencyQuery(svc, target), instant: true }],
-          redFrom: target.latency.thresholdMs,
-          gridPos: grid.place(6, 4),
-        }),
-      )
-      .withPanel(
-        statPanel({
-          title: `${svc.name}: 5xx ratio (target < ${target.errorRatio * 100}%)`,
-          unit: 'percentunit',
-          targets: [{ expr: ratio('5m'), instant: true }],
-          redFrom: target.errorRatio,
-          gridPos: grid.place(6, 4),
-        }),
-      )
-      .withPanel(
-        statPanel({
-          title: `${svc.name}: error budget burn (1h)`,
-          description: 'How many times faster than allowed the error budget is being spent; above 1 the SLO will be missed.',
-          targets: [{ expr: `(${ratio('1h')}) / ${target.errorRatio}`, instant: true }],
-          redFrom: 1,
-          gridPos: grid.place(6, 4),
-        }),
-      )
-      .withPanel(
-        statPanel({
-          title: `${svc.name}: error budget left (30d)`,
-          unit: 'percentunit',
-          targets: [{ expr: `1 - (${ratio('30d')}) / ${target.errorRatio}`, instant: true }],
-          gridPos: grid.place(6, 4),
-        }),
-      );
+    for (const kind of SLO_KINDS) {
+      // The 30-day figures are recorded every 5 minutes: last_over_time bridges the gap between two evaluations.
+      const remaining = `last_over_time(${SLO_RECORD.budgetRemaining}${sel(kind)}[10m])`;
+      const burn = `${SLO_RECORD.errorRatio('1h')}${sel(kind)} / (1 - ${SLO_RECORD.objective}${sel(kind)})`;
+      board
+        .withPanel(
+          statPanel({
+            title: `${svc.name}: ${kind} budget left (${what[kind]}, 30d)`,
+            description: 'Share of the 30-day error budget not yet spent: 100% = no bad requests, 0 = the SLO is met exactly, below 0 = missed.',
+            unit: 'percentunit',
+            targets: [{ expr: remaining, instant: true }],
+            gridPos: grid.place(4, 4),
+          }),
+        )
+        .withPanel(
+          statPanel({
+            title: `${svc.name}: ${kind} burn rate (1h)`,
+            description: 'How many times faster than the SLO allows the budget was spent over the last hour; above 1 the budget runs out before the 30 days do.',
+            targets: [{ expr: burn, instant: true }],
+            redFrom: 1,
+            gridPos: grid.place(4, 4),
+          }),
+        )
+        .withPanel(
+          statPanel({
+            title: `${svc.name}: ${kind} budget spent in`,
+            description: 'Time until the budget left is spent if the last hour\'s burn rate continues; empty while nothing burns.',
+            unit: 's',
+            targets: [{ expr: `clamp_min(${remaining}, 0) * ${SLO_PERIOD_SECONDS} / (${burn} > 0)`, instant: true }],
+            gridPos: grid.place(4, 4),
+          }),
+        );
+    }
   }
   return board;
 }

@@ -1,17 +1,21 @@
-// Synthetic OpenMetrics for the seeds' metrics, for
-// `promtool tsdb create-blocks-from openmetrics`.
+// The workload generator: synthetic OpenMetrics for the platform's metrics,
+// driven by a service catalogue, for `promtool tsdb create-blocks-from
+// openmetrics`. The benchmark backfills it to time rules and panels; the same
+// data gives dashboards something to show (`node scripts/workload/cli.mjs`).
 //
-// Two windows keep the backfill under a minute on a small machine:
-// - the pg_stat_statements series that PostgresQueryRegression's 7-day
-//   baseline reads (calls, total time, the lifetime mean) and the baseline's
-//   hourly recording `...:mean1h`, over 7 days;
-// - everything else over the last `shortMinutes`: no shipped rule reads
-//   further back than 30 minutes into raw series, and the series counts
-//   (cardinality) do not depend on the depth.
-// Values are deterministic (seeded PRNG), so two runs write the same file.
+// Windows, so the backfill stays small:
+// - everything a catalogue service and the stack's components export, over
+//   the last `shortMinutes` at `shortStep`: series counts (cardinality) do not
+//   depend on the depth, and no rule reads raw series further back than 5m;
+// - optionally (`postgresWeek`) the pg_stat_statements series that
+//   PostgresQueryRegression's 7-day baseline reads, and the baseline's hourly
+//   recording, over 7 days;
+// - optionally (`sloHistory`) what the SLO recording rules would have
+//   recorded over their longest windows, so the rules that read those
+//   recordings over days read as many samples as in a cluster that has run
+//   for a month.
+// Deterministic: the same options (and `seed`) write the same file.
 import { closeSync, openSync, writeSync } from 'fs';
-import { parse } from 'yaml';
-import { scaledConfig } from './synth-scaling.mjs';
 
 /** mulberry32: small, fast, seedable. */
 function prng(seed) {
@@ -77,14 +81,15 @@ const STATUS_CODES = ['200', '400', '404', '500'];
 const CODE_SHARE = { 200: 0.95, 400: 0.03, 404: 0.019, 500: 0.001 };
 
 /**
- * Writes the benchmark data and returns what it wrote. `end` is a Unix time
- * in seconds; every series ends there.
+ * Writes the workload and returns what it wrote. `end` is a Unix time in
+ * seconds; every series ends there. `services`: the catalogue (the config's
+ * `services`, as parsed YAML).
  */
-export function writeBenchmarkData(file, opts) {
-  const { end, longStep = 30, shortStep = 30, shortMinutes = 15, services: serviceCount = 50, statementsPerDatabase = 50 } = opts;
+export function writeWorkload(file, opts) {
+  const { end, services: catalogue, longStep = 30, shortStep = 30, shortMinutes = 15, statementsPerDatabase = 50, seed = 12, postgresWeek = true } = opts;
   const topStatements = opts.topStatements ?? 50;
   const tenants = opts.tenants ?? 3;
-  const rand = prng(12);
+  const rand = prng(seed);
   const w = new OpenMetricsWriter(file);
   const longStart = end - 7 * 86400;
   const shortStart = end - shortMinutes * 60;
@@ -135,8 +140,7 @@ export function writeBenchmarkData(file, opts) {
   });
   const up = (labels) => series('up', labels, () => 1);
 
-  // ---- catalogue services: 50 of them, the shapes of config/prod.yaml ------------------
-  const catalogue = parse(scaledConfig(serviceCount)).services;
+  // ---- catalogue services ------------------------------------------------------------
   const pods = [];
   for (const svc of catalogue) {
     const vocabulary = svc.httpVocabulary ?? 'seed1';
@@ -268,7 +272,7 @@ export function writeBenchmarkData(file, opts) {
   const hourly = new Map();
   const exported = new Set();
   let longSamples = 0;
-  statements.forEach((s, i) => {
+  (postgresWeek ? statements : []).forEach((s, i) => {
     const labels = labelText({ ...pg, queryid: s.queryid, datname: s.datname, user: s.user });
     const lines = { calls: [], total: [], text: [] };
     let calls = Math.floor(rand() * 1e6);
@@ -425,8 +429,39 @@ export function writeBenchmarkData(file, opts) {
   up(component('jaeger', 'monitoring', 'jaeger-0', 8888));
   up(component('kube-event-exporter', 'monitoring', `kube-event-exporter-${hex(5)}`, 2112));
 
+  // ---- what the SLO recording rules would have recorded --------------------------------
+  const history = opts.sloHistory;
+  let historySamples = 0;
+  if (history) {
+    // `until`: where the recordings stop (default `end`), e.g. where the rules take over recording them.
+    const { records, kinds, evaluationStep = 30, days = 3, dailyStep = 300, periodDays = 30, until = end } = history;
+    const recorded = (name, labels, from, step, valueAt) => {
+      const prefix = name + labelText(labels) + ' ';
+      for (let t = from; t <= until; t += step) {
+        w.push(prefix + num(valueAt(t)) + ' ' + t + '\n');
+        historySamples++;
+      }
+      w.series++;
+      count(name);
+    };
+    for (const svc of catalogue) {
+      // Requests per second of the whole service; each SLO spends between none and 1.5 times its budget.
+      const rps = 10 + rand() * 100;
+      for (const [slo, budget] of Object.entries(kinds)) {
+        const labels = { namespace: svc.namespace, service: svc.name, slo };
+        const bad = budget * 1.5 * rand();
+        recorded(records.requests, labels, until - days * 86400, evaluationStep, (t) => rps * daily(t));
+        recorded(records.errors, labels, until - days * 86400, evaluationStep, (t) => rps * daily(t) * bad);
+        // Daily means: the daily curve averages to 1.
+        recorded(records.requests1d, labels, until - periodDays * 86400, dailyStep, () => rps);
+        recorded(records.errors1d, labels, until - periodDays * 86400, dailyStep, () => rps * bad);
+      }
+    }
+  }
+
   w.close();
   return {
+    historySamples,
     series: w.series,
     samples: w.samples,
     longSamples,

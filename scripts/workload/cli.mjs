@@ -1,0 +1,51 @@
+// Writes a workload as OpenMetrics and, with --tsdb, backfills it into a
+// Prometheus TSDB with promtool at the image's version:
+//
+//   node scripts/workload/cli.mjs --out /tmp/w.om [--config config/prod.yaml | --services 200]
+//        [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--tsdb /tmp/tsdb]
+//
+// Start Prometheus (or point a Grafana at it) on the TSDB to see dashboards with data.
+import { spawnSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parseArgs } from 'util';
+import { parse } from 'yaml';
+import { ROOT, scaledConfig } from './catalogue.mjs';
+import { writeWorkload } from './generate.mjs';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    config: { type: 'string' },
+    services: { type: 'string' },
+    minutes: { type: 'string', default: '15' },
+    step: { type: 'string', default: '30' },
+    seed: { type: 'string', default: '12' },
+    'postgres-week': { type: 'boolean', default: false },
+    tsdb: { type: 'string' },
+  },
+});
+if (!values.out) {
+  console.error('usage: node scripts/workload/cli.mjs --out <file.om> [--config <file> | --services <n>] [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--tsdb <dir>]');
+  process.exit(2);
+}
+const catalogue = values.services
+  ? parse(scaledConfig(Number(values.services))).services
+  : parse(readFileSync(values.config ?? join(ROOT, 'config', 'prod.yaml'), 'utf8')).services ?? [];
+const end = Math.floor(Date.now() / 60000) * 60 - 60;
+const data = writeWorkload(values.out, {
+  end,
+  services: catalogue,
+  shortMinutes: Number(values.minutes),
+  shortStep: Number(values.step),
+  seed: Number(values.seed),
+  postgresWeek: values['postgres-week'],
+});
+console.log(`${values.out}: ${data.series} series, ${data.samples} samples, ${catalogue.length} catalogue services, ending ${new Date(end * 1000).toISOString()}`);
+if (values.tsdb) {
+  const tools = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'tools', 'cli.ts'), 'promtool'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (tools.status !== 0) process.exit(tools.status ?? 1);
+  const promtool = tools.stdout.trim().split(' ')[2];
+  const r = spawnSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=168h', values.out, values.tsdb], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

@@ -1,0 +1,102 @@
+import type { ServiceConfig, SloTargets } from '../config/schema';
+import { effectiveSlo, HTTP_VOCABULARY, serviceMatchers } from './services';
+
+/**
+ * A catalogue service's SLOs as error budgets, and the names of the recordings
+ * that carry them. The alerts (src/alerting/slo-rules.ts) and the SLO overview
+ * dashboard read the same recordings, so both are written from here.
+ *
+ * Two SLOs per service, each a share of "bad" requests allowed over the period:
+ * - availability: bad = 5xx; objective 1 - errorRatio (0.1% -> 99.9%);
+ * - latency: bad = slower than the latency target; objective its quantile (a
+ *   p95 target of 200 ms allows 5% of requests above 200 ms, a p99 one 1%).
+ */
+
+/** The SLO period: budgets are spent over a rolling 30 days (the SRE workbook's burn factors assume it). */
+export const SLO_PERIOD = '30d';
+export const SLO_PERIOD_SECONDS = 30 * 86400;
+
+/** The windows of the SLI error-ratio recordings. */
+export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+export type SliWindow = (typeof SLI_WINDOWS)[number];
+
+export type SloKind = 'availability' | 'latency';
+export const SLO_KINDS: readonly SloKind[] = ['availability', 'latency'];
+
+/** Recording names, `level:metric:operation`; the level says which labels each series has. */
+export const SLO_RECORD = {
+  requests: 'namespace_service_slo:slo_requests:rate5m',
+  errors: 'namespace_service_slo:slo_errors:rate5m',
+  requests1d: 'namespace_service_slo:slo_requests:rate1d',
+  errors1d: 'namespace_service_slo:slo_errors:rate1d',
+  objective: 'namespace_service_slo:slo_objective:ratio',
+  errorRatio: (w: SliWindow | '30d') => `namespace_service_slo:sli_error:ratio_rate${w}`,
+  budgetRemaining: 'namespace_service_slo:slo_error_budget_remaining:ratio',
+} as const;
+
+/** The labels every SLO series carries; alerts and panels join on them. */
+export const SLO_LABELS = 'namespace, service, slo';
+
+export interface ServiceSlo {
+  readonly kind: SloKind;
+  readonly objective: number;
+  /** PromQL: the rate of all requests the SLO counts, over 5 minutes. */
+  readonly requests: string;
+  /** PromQL: the rate of the bad ones. */
+  readonly errors: string;
+}
+
+/** Both SLOs of one service, as PromQL over its own raw series (its vocabulary, its matchers). */
+export function serviceSlos(svc: ServiceConfig, slo: SloTargets): ServiceSlo[] {
+  const v = HTTP_VOCABULARY[svc.httpVocabulary];
+  const target = effectiveSlo(svc, slo);
+  const sel = serviceMatchers(svc);
+  const latencySel = target.latencyRoute ? `${sel}, route="${target.latencyRoute}"` : sel;
+  const total = `sum(rate(${v.duration}_count{${latencySel}}[5m]))`;
+  return [
+    {
+      kind: 'availability',
+      objective: round(1 - target.errorRatio),
+      requests: `sum(rate(${v.requests}{${sel}}[5m]))`,
+      errors: `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m]))`,
+    },
+    {
+      kind: 'latency',
+      objective: target.latency.quantile,
+      requests: total,
+      errors: `${total} - (${fasterThan(v.duration, latencySel, target.latency.thresholdMs / v.toMs, v.buckets)})`,
+    },
+  ];
+}
+
+/**
+ * PromQL for the rate of requests faster than `limit` (in the histogram's
+ * unit): the bucket at `limit`, or, between two buckets, linear interpolation
+ * as histogram_quantile does, so the SLO means the same as a p99 panel.
+ * Only the one or two buckets around the limit are read, not the whole histogram.
+ */
+function fasterThan(histogram: string, sel: string, limit: number, buckets: readonly number[]): string {
+  const bucket = (le: number) => `sum(rate(${histogram}_bucket{${sel}, le=~"${leValues(le)}"}[5m]))`;
+  const exact = buckets.find((b) => Math.abs(b - limit) < 1e-9);
+  if (exact !== undefined) return bucket(exact);
+  const upper = buckets.find((b) => b > limit);
+  // Beyond the last finite bucket nothing is known but "+Inf": every request counts as fast enough there.
+  if (upper === undefined) return `sum(rate(${histogram}_count{${sel}}[5m]))`;
+  const lower = [...buckets].reverse().find((b) => b < limit);
+  const f = round((limit - (lower ?? 0)) / (upper - (lower ?? 0)));
+  return lower === undefined ? `${bucket(upper)} * ${f}` : `${bucket(lower)} * ${round(1 - f)} + ${bucket(upper)} * ${f}`;
+}
+
+/**
+ * Both spellings of a bucket bound: Prometheus 3 writes `le` of classic
+ * histograms as floats (`le="250.0"`), older scrapes and remote writers as
+ * the client printed it (`le="250"`).
+ */
+function leValues(le: number): string {
+  // An unescaped "." matches itself too; no other bound of one histogram can match it by accident.
+  return Number.isInteger(le) ? `${le}|${le}.0` : String(le);
+}
+
+function round(n: number): number {
+  return Number(n.toFixed(6));
+}
