@@ -29,7 +29,8 @@ export function withRecordingRules(
     // `sum by (a, b)` keeps exactly a and b; otherwise the source labels pass through.
     const grouping = groupingLabels(rule.expr);
     const labels = new Set<string>(
-      grouping.length > 0 ? grouping : metricSelectors(rule.expr).flatMap((s) => [...(catalogue.get(s.metric)?.labels ?? [])]),
+      // A recording of recordings reads the earlier ones (rules run in order).
+      grouping.length > 0 ? grouping : metricSelectors(rule.expr).flatMap((s) => [...(out.get(s.metric)?.labels ?? [])]),
     );
     for (const l of Object.keys(rule.labels ?? {})) labels.add(l);
     out.set(rule.record, { metric: rule.record, labels });
