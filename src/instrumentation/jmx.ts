@@ -62,7 +62,8 @@ export interface JmxOptions {
 
 /**
  * Debezium's PostgreSQL connector MBeans (`debezium.postgres:type=connector-metrics,context=...,server=<topic prefix>`)
- * mapped to the names the metric catalogue and the CDC alerts use; remote write adds the unit:
+ * mapped to the names the metric catalogue and the CDC alerts use. Remote write keeps names as given (no unit or
+ * `_total` appended: the services' own metrics carry theirs), so the names here carry them:
  * - MilliSecondsBehindSource (ms) → `debezium_source_connector_lag_seconds` (converted to seconds);
  * - TotalNumberOfEventsSeen → `debezium_source_connector_events_read_total`;
  * - SnapshotDurationInSeconds → `debezium_source_connector_snapshot_duration_seconds`.
@@ -77,15 +78,15 @@ export function debeziumJmxRules(): Record<string, unknown> {
         bean: bean('streaming'),
         ...common,
         mapping: {
-          MilliSecondsBehindSource: { metric: 'lag', type: 'gauge', sourceUnit: 'ms', unit: 's', desc: 'How far the connector is behind the source database.' },
-          TotalNumberOfEventsSeen: { metric: 'events_read', type: 'counter', unit: '{event}', desc: 'Change events read from the source database.' },
+          MilliSecondsBehindSource: { metric: 'lag_seconds', type: 'gauge', sourceUnit: 'ms', unit: 's', desc: 'How far the connector is behind the source database.' },
+          TotalNumberOfEventsSeen: { metric: 'events_read_total', type: 'counter', unit: '{event}', desc: 'Change events read from the source database.' },
         },
       },
       {
         bean: bean('snapshot'),
         ...common,
         mapping: {
-          SnapshotDurationInSeconds: { metric: 'snapshot.duration', type: 'gauge', unit: 's', desc: 'How long the last snapshot took.' },
+          SnapshotDurationInSeconds: { metric: 'snapshot_duration_seconds', type: 'gauge', unit: 's', desc: 'How long the last snapshot took.' },
         },
       },
     ],

@@ -261,6 +261,7 @@ describe("prod's data paths", () => {
     const targets: Record<string, number> = {
       'otlp_grpc/jaeger': Number(jaegerCfg.otlpGrpc.split(':')[1]),
       prometheus_remote_write: Number(new URL(prometheus.url).port),
+      'prometheus_remote_write/llm': Number(new URL(prometheus.url).port),
       'otlp_http/loki': loki.port,
     };
     gatewayWork = tempDir('data-paths-gateway');

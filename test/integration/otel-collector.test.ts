@@ -319,7 +319,9 @@ async function startGatewayAndPrometheus(r: CollectorRun, envDir: string, label:
   const work = tempDir('otelcol-prometheus');
   const copy = await testCopy(r, work, (_id, endpoint) => (/^\w+:\/\//.test(endpoint) ? standIns.httpPort : standIns.grpcPort));
   // Metrics go to the real Prometheus (its remote-write receiver), the rest to the stand-ins.
-  copy.config.exporters.prometheus_remote_write.endpoint = toLoopback(r.config.exporters.prometheus_remote_write.endpoint, Number(new URL(prometheus.url).port));
+  for (const id of Object.keys(copy.config.exporters).filter((e) => typeOf(e) === 'prometheus_remote_write')) {
+    copy.config.exporters[id].endpoint = toLoopback(r.config.exporters[id].endpoint, Number(new URL(prometheus.url).port));
+  }
   const configFile = path.join(work, 'config.yaml');
   fs.writeFileSync(configFile, toYaml(copy.config));
   const args = r.args.map((a) => (a === `--config=${r.configPath}` ? `--config=${configFile}` : a));

@@ -191,6 +191,27 @@ function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown>
 export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
   const traces = tracesExporter(opts);
   const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment'];
+  const remoteWrite = {
+    endpoint: opts.metricsRemoteWriteUrl,
+    // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
+    resource_to_telemetry_conversion: { enabled: true },
+    // Names as the services' SDKs give them (dots to underscores, nothing appended): the seed services name their
+    // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
+    // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
+    translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
+    // One request at a time: the default 5 in parallel reorders one series' samples (the WAL sends up to
+    // buffer_size entries at once), Prometheus refuses the older ones as out of order with a 400, and the
+    // exporter drops that whole request as a permanent error, good samples included.
+    max_batch_request_parallelism: 1,
+    external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
+    // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
+    // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
+    // keeps the exporter's former name, so an existing WAL is picked up again. Its reader sends what it holds
+    // once truncate_frequency has passed (or buffer_size entries are read), at the next entry: at 1m, samples
+    // reached Prometheus a minute late and alerts fired a minute late; 10s is one batch.
+    wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '10s' },
+    retry_on_failure: retry,
+  };
   return {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
@@ -221,26 +242,14 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       batch,
     },
     exporters: {
-      prometheus_remote_write: {
-        endpoint: opts.metricsRemoteWriteUrl,
-        // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
-        resource_to_telemetry_conversion: { enabled: true },
-        // Names as the services' SDKs give them (dots to underscores, nothing appended): the seed services name their
-        // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
-        // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
-        translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
-        // One request at a time: the default 5 in parallel reorders one series' samples (the WAL sends up to
-        // buffer_size entries at once), Prometheus refuses the older ones as out of order with a 400, and the
-        // exporter drops that whole request as a permanent error, good samples included.
-        max_batch_request_parallelism: 1,
-        external_labels: opts.metricsExternalLabels ? { ...opts.metricsExternalLabels } : undefined,
-        // This exporter has no exporterhelper sending_queue (upstream issue #33137): its write-ahead log on the
-        // same volume is what keeps metrics across a Prometheus outage and a collector restart. The directory
-        // keeps the exporter's former name, so an existing WAL is picked up again. Its reader sends what it holds
-        // once truncate_frequency has passed (or buffer_size entries are read), at the next entry: at 1m, samples
-        // reached Prometheus a minute late and alerts fired a minute late; 10s is one batch.
-        wal: { directory: `${QUEUE_DIR}/prometheusremotewrite`, buffer_size: 300, truncate_frequency: '10s' },
-        retry_on_failure: retry,
+      prometheus_remote_write: remoteWrite,
+      // The metrics the gateway derives from LLM spans are OpenTelemetry-native (`llm.calls`, unit s): they get
+      // Prometheus' suffixes (llm_calls_total, llm_duration_seconds), which the services' own metrics must not.
+      // Its own WAL: two exporters never share one.
+      'prometheus_remote_write/llm': {
+        ...remoteWrite,
+        translation_strategy: 'UnderscoreEscapingWithSuffixes',
+        wal: { ...remoteWrite.wal, directory: `${QUEUE_DIR}/prometheusremotewrite-llm` },
       },
       'otlp_http/loki': {
         endpoint: opts.lokiOtlpUrl,
@@ -268,7 +277,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
         'metrics/llm': {
           receivers: [SPANMETRICS_ID, TOKENS_ID],
           processors: ['memory_limiter', DELTA_TO_CUMULATIVE_ID, 'batch'],
-          exporters: ['prometheus_remote_write'],
+          exporters: ['prometheus_remote_write/llm'],
         },
       },
       telemetry: telemetry(),

@@ -64,8 +64,8 @@ describe.each([
         expect(pipeline.processors).not.toContain('batch');
         for (const id of pipeline.exporters) expect(config.exporters[id].sending_queue.batch).toEqual({ flush_timeout: '10s', min_size: 1000, sizer: 'items' });
       } else {
-        // The remote-write exporter has no sending queue to batch in.
-        expect(pipeline.exporters).toEqual(['prometheus_remote_write']);
+        // The remote-write exporters have no sending queue to batch in.
+        expect(pipeline.exporters.map((id) => id.split('/')[0])).toEqual(['prometheus_remote_write']);
         expect(pipeline.processors[pipeline.processors.length - 1]).toBe('batch');
       }
     }
@@ -111,7 +111,11 @@ describe('the gateway pipelines follow seed 2', () => {
     expect([...llmMetrics.receivers].sort()).toEqual([SPANMETRICS_ID, TOKENS_ID].sort());
     // The token sums are deltas: converted before remote write, which refuses them.
     expect(llmMetrics.processors).toContain(DELTA_TO_CUMULATIVE_ID);
-    expect(llmMetrics.exporters).toEqual(['prometheus_remote_write']);
+    // Its own remote write, which adds Prometheus' suffixes (llm_calls_total, llm_duration_seconds).
+    expect(llmMetrics.exporters).toEqual(['prometheus_remote_write/llm']);
+    expect(config.exporters['prometheus_remote_write/llm'].translation_strategy).toBe('UnderscoreEscapingWithSuffixes');
+    expect(config.exporters.prometheus_remote_write.translation_strategy).toBe('UnderscoreEscapingWithoutSuffixes');
+    expect(config.exporters['prometheus_remote_write/llm'].wal.directory).not.toBe(config.exporters.prometheus_remote_write.wal.directory);
     expect(config.processors[FILTER_ID]).toEqual({ error_mode: 'ignore', trace_conditions: ['span.attributes["gen_ai.provider.name"] == nil'] });
   });
 
@@ -130,7 +134,7 @@ describe('fails if the config breaks a structural rule', () => {
     const c = clone(gateway());
     c.service.pipelines.logs.exporters = ['loki'];
     expect(collectorConfigProblems(c)).toContain(
-      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheus_remote_write, otlp_http/loki, otlp_grpc/jaeger)',
+      'pipeline "logs" uses exporter "loki", which is not defined (defined: prometheus_remote_write, prometheus_remote_write/llm, otlp_http/loki, otlp_grpc/jaeger)',
     );
   });
   test('fails if a connector has only one end', () => {
@@ -138,6 +142,7 @@ describe('fails if the config breaks a structural rule', () => {
     delete c.service.pipelines['metrics/llm'];
     expect(collectorConfigProblems(c)).toEqual([
       `processor "${DELTA_TO_CUMULATIVE_ID}" is defined but no pipeline uses it`,
+      'exporter "prometheus_remote_write/llm" is defined but no pipeline uses it',
       `connector "${SPANMETRICS_ID}" is no pipeline's receiver: a connector needs both ends`,
       `connector "${TOKENS_ID}" is no pipeline's receiver: a connector needs both ends`,
     ]);
