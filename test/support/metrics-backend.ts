@@ -13,6 +13,8 @@ export interface MetricsBackend {
   /** Where Grafana queries and where the collector remote-writes: `kind/name:port`. */
   readonly query: string;
   readonly write: string;
+  /** The remote-write path on `write`. */
+  readonly writePath: string;
 }
 
 export function metricsBackend(config: StackConfig): MetricsBackend {
@@ -24,6 +26,7 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
         scraper: { owner: 'StatefulSet/prometheus', configMap: 'prometheus-config', key: 'prometheus.yml' },
         query: 'StatefulSet/prometheus:9090',
         write: 'StatefulSet/prometheus:9090',
+        writePath: '/api/v1/write',
       };
     case 'victoriametrics':
       return {
@@ -31,6 +34,7 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
         scraper: vmagent,
         query: `StatefulSet/victoriametrics:${VM_PORTS.single}`,
         write: `StatefulSet/victoriametrics:${VM_PORTS.single}`,
+        writePath: '/api/v1/write',
       };
     case 'victoriametrics-cluster':
       return {
@@ -38,6 +42,8 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
         scraper: vmagent,
         query: `Deployment/vmselect:${VM_PORTS.vmselect}`,
         write: `Deployment/vminsert:${VM_PORTS.vminsert}`,
+        // Tenant 0 of the cluster.
+        writePath: '/insert/0/prometheus/api/v1/write',
       };
   }
 }
