@@ -313,7 +313,7 @@ describe('Alertmanager (engine prometheus, prod)', () => {
   test('Prometheus sends its alerts to the Alertmanager Service', () => {
     const prom = manifests(PROD).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
     expect(parse(prom.data['prometheus.yml']).alerting).toEqual({
-      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: ['alertmanager.monitoring.svc:9093'] }] }],
+      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [`alertmanager.${shippedConfigs()[0].config.namespaces.monitoring}.svc:9093`] }] }],
     });
   });
 });

@@ -5,7 +5,8 @@ import { Testing } from 'cdk8s';
 import { Grafana } from '../src/components/grafana/grafana';
 import { DATASOURCE } from '../src/dashboards/datasources';
 import { logqlErrors } from './support/query-parsers';
-import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { metricsBackend } from './support/metrics-backend';
+import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * Seed 1's investigation path, metric -> logs -> trace, depends on datasource
@@ -29,6 +30,7 @@ const unescape = (s: string) => s.replace(/\$\$/g, '$');
 
 describe.each(environments(out))('correlation in %s', (env) => {
   const envDir = path.join(out, env);
+  const stack = shippedConfigOf(env).config;
   const datasources = provisionedDatasources(envDir);
   const byUid = Object.fromEntries(datasources.map((d) => [d.uid, d]));
 
@@ -49,12 +51,18 @@ describe.each(environments(out))('correlation in %s', (env) => {
     for (const link of links) expect({ ...link, exists: link.uid in byUid }).toEqual({ ...link, exists: true });
   });
 
-  test('hop 1, metric -> trace: Prometheus exemplars with a trace_id label open Jaeger', () => {
+  test('hop 1, metric -> trace: exemplars with a trace_id label open Jaeger (Prometheus keeps them)', () => {
     expect(byUid.prometheus.jsonData.exemplarTraceIdDestinations).toEqual([
       expect.objectContaining({ name: 'trace_id', datasourceUid: 'jaeger' }),
     ]);
-    const args: string[] = objectsOf(envDir, 'prometheus').find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].args;
-    expect(args).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']));
+    const prometheusFile = path.join(envDir, 'prometheus.k8s.yaml');
+    if (stack.metrics.backend === 'prometheus') {
+      const args: string[] = objectsOf(envDir, 'prometheus').find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0].args;
+      expect(args).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']));
+    } else {
+      // VictoriaMetrics instead: no Prometheus to hold exemplars.
+      expect(fs.existsSync(prometheusFile)).toBe(false);
+    }
   });
 
   test('hop 2, log line -> trace: the derived fields find the trace ID in seed 1 and seed 2 JSON lines and link to Jaeger', () => {
@@ -93,7 +101,9 @@ describe.each(environments(out))('correlation in %s', (env) => {
     const objects = objectsOf(envDir, 'otel-collector');
     const config = parse(objects.find((o) => o.kind === 'ConfigMap').data['config.yaml']);
     const ns = objects[0].metadata.namespace;
-    expect(config.exporters.prometheus_remote_write.endpoint).toBe(`http://prometheus.${ns}.svc:9090/api/v1/write`);
+    const { write, writePath } = metricsBackend(stack);
+    const [store, port] = write.split('/')[1].split(':');
+    expect(config.exporters.prometheus_remote_write.endpoint).toBe(`http://${store}.${ns}.svc:${port}${writePath}`);
     expect(config.exporters['otlp_http/loki'].endpoint).toBe(`http://loki.${ns}.svc:3100/otlp`);
     expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe(`jaeger.${ns}.svc:4317`);
     expect(config.processors['resource/environment'].attributes).toEqual([
@@ -101,9 +111,14 @@ describe.each(environments(out))('correlation in %s', (env) => {
     ]);
   });
 
-  test('dist holds Jaeger on Badger and the collector gateway', () => {
-    const jaeger = objectsOf(envDir, 'jaeger').find((o) => o.kind === 'StatefulSet');
-    expect(jaeger.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+  test('dist holds Jaeger on the configured trace storage (Badger on a volume, or memory) and the collector gateway', () => {
+    const jaegerObjects = objectsOf(envDir, 'jaeger');
+    const jaeger = jaegerObjects.find((o) => o.kind === 'StatefulSet');
+    const backends = parse(jaegerObjects.find((o) => o.kind === 'ConfigMap').data['config.yaml']).extensions.jaeger_storage.backends;
+    expect(Object.keys(backends.traces)).toEqual([stack.traces.storage]);
+    if (stack.traces.storage === 'badger') expect(jaeger.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+    // Memory storage keeps nothing across restarts on purpose: no volume to claim.
+    if (stack.traces.storage === 'memory') expect(jaeger.spec.volumeClaimTemplates).toBeUndefined();
     expect(objectsOf(envDir, 'otel-collector').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
       expect.arrayContaining(['Deployment/otel-collector', 'Service/otel-collector', 'PersistentVolumeClaim/otel-collector-queue']),
     );

@@ -6,8 +6,7 @@ import { lintDashboard } from '../src/dashboards/lint';
 import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/dashboards/presets';
 import { dashboards } from './support/dist-files';
 import { logqlErrors, promqlErrors } from './support/query-parsers';
-import { environments, REPO_ROOT, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
-import { loadConfigFile } from '../src/config/loader';
+import { environments, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 import * as os from 'os';
 import { toYaml } from '../src/lib/yaml';
@@ -38,8 +37,7 @@ describe.each(environments(out))('dashboards of %s', (env) => {
   const envDir = path.join(out, env);
   const boards = dashboards(envDir);
   // The config's own dashboards and datasources (grafana.dashboards, grafana.datasources) come on top of the stack's.
-  const configFile = path.join(REPO_ROOT, 'config', `${env}.yaml`);
-  const config = loadConfigFile(configFile);
+  const { file: configFile, config } = shippedConfigOf(env);
   const ownUids = config.grafana.dashboards.map((d) => JSON.parse(fs.readFileSync(path.resolve(path.dirname(configFile), d.file), 'utf8')).uid);
 
   test('GIVEN the config THEN every dashboard of the issue exists under its stable uid, the RabbitMQ one where it declares a broker, and the config\'s own beside them', () => {

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/loader';
 import { sourceIdentity } from '../src/gitops/source-identity';
 import { SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SyncWave } from '../src/gitops/sync-waves';
 import { syncedBefore } from './support/argocd-sync-order';
+import { metricsBackend } from './support/metrics-backend';
 import { SynthError, synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
@@ -97,18 +98,27 @@ describe.each(envs)('GitOps output of %s', (env) => {
     }
   });
 
-  test('waves: foundation 1, Prometheus 2, collectors and agents 3, Grafana and its dashboards 4', () => {
-    const wave = (kind: string, name: string) =>
-      Number(managed.find((o) => o.kind === kind && o.metadata.name === name)!.metadata.annotations![SYNC_WAVE_ANNOTATION]);
+  test('waves: foundation 1, the stores 2, collectors and agents 3, Grafana and its dashboards 4', () => {
+    const config = shippedConfigOf(env).config;
+    const backend = metricsBackend(config);
+    const wave = (kind: string, name: string) => {
+      const o = managed.find((x) => x.kind === kind && x.metadata.name === name);
+      if (!o) throw new Error(`${env} has no ${kind}/${name}`);
+      return Number(o.metadata.annotations![SYNC_WAVE_ANNOTATION]);
+    };
+    const waveOf = (owner: string) => wave(owner.split('/')[0], owner.split('/')[1]);
+    // Prometheus scrapes for itself, a backend; vmagent is a collector in front of VictoriaMetrics.
+    const scraperWave = backend.stores.includes(backend.scraper.owner) ? SyncWave.BACKENDS : SyncWave.COLLECTORS;
     expect({
       namespaces: new Set(managed.filter((o) => o.kind === 'Namespace').map((o) => wave('Namespace', o.metadata.name))),
       rbac: managed.filter((o) => /Role|ServiceAccount|PriorityClass/.test(o.kind)).map((o) => wave(o.kind, o.metadata.name)),
-      prometheus: wave('StatefulSet', 'prometheus'),
-      prometheusConfig: wave('ConfigMap', 'prometheus-config'),
+      metricsStores: backend.stores.map(waveOf),
+      scraper: waveOf(backend.scraper.owner),
+      scrapeConfig: wave('ConfigMap', backend.scraper.configMap),
       loki: wave('StatefulSet', 'loki'),
       jaeger: wave('StatefulSet', 'jaeger'),
-      postgres: wave('StatefulSet', 'postgres'),
-      logAgent: wave('DaemonSet', shippedConfigOf(env).config.logs.agent),
+      postgres: config.postgres && wave('StatefulSet', config.postgres.name),
+      logAgent: wave('DaemonSet', config.logs.agent),
       collector: wave('Deployment', 'otel-collector'),
       kubeStateMetrics: wave('Deployment', 'kube-state-metrics'),
       nodeExporter: wave('DaemonSet', 'node-exporter'),
@@ -117,11 +127,12 @@ describe.each(envs)('GitOps output of %s', (env) => {
     }).toEqual({
       namespaces: new Set([SyncWave.FOUNDATION]),
       rbac: expect.arrayContaining([SyncWave.FOUNDATION]),
-      prometheus: SyncWave.BACKENDS,
-      prometheusConfig: SyncWave.BACKENDS,
+      metricsStores: backend.stores.map(() => SyncWave.BACKENDS),
+      scraper: scraperWave,
+      scrapeConfig: scraperWave,
       loki: SyncWave.BACKENDS,
       jaeger: SyncWave.BACKENDS,
-      postgres: SyncWave.BACKENDS,
+      postgres: config.postgres && SyncWave.BACKENDS,
       logAgent: SyncWave.COLLECTORS,
       collector: SyncWave.COLLECTORS,
       kubeStateMetrics: SyncWave.COLLECTORS,
@@ -155,12 +166,14 @@ describe.each(envs)('GitOps output of %s', (env) => {
   });
 
   test('GIVEN the wave-order check WHEN a ConfigMap is moved to a later wave than its workload THEN it fails', () => {
+    const { scraper } = metricsBackend(shippedConfigOf(env).config);
     const copy = structuredClone(managed);
-    const cm = copy.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
-    cm.metadata.annotations![SYNC_WAVE_ANNOTATION] = '3';
-    const prometheus = copy.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus')!;
-    const dep = dependencies(prometheus, copy).found.find((o) => o === cm)!;
-    expect(syncedBefore(dep, prometheus)).toBe(false);
+    const cm = copy.find((o) => o.kind === 'ConfigMap' && o.metadata.name === scraper.configMap)!;
+    const workload = copy.find((o) => id(o) === scraper.owner)!;
+    cm.metadata.annotations![SYNC_WAVE_ANNOTATION] = String(Number(workload.metadata.annotations![SYNC_WAVE_ANNOTATION]) + 1);
+    const dep = dependencies(workload, copy).found.find((o) => o === cm);
+    expect(dep).toBe(cm);
+    expect(syncedBefore(cm, workload)).toBe(false);
   });
 
   test('dashboard ConfigMaps use server-side apply (client-side apply fails above 256 KiB)', () => {

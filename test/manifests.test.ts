@@ -6,7 +6,10 @@ import { synthesize } from '../src/synth';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { NODE_AGENTS } from '../src/lib/node-agents';
 import { loadManifestDir, validateObjects } from './support/k8s-schema';
-import { configVariant, environments, shippedConfigs, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { loadConfigFile } from '../src/config/loader';
+import { StackConfig } from '../src/config/schema';
+import { metricsBackend } from './support/metrics-backend';
+import { configVariant, environments, shippedConfigOf, shippedConfigs, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -20,7 +23,7 @@ const envs = environments(out);
  * dcgm-exporter (root, a kubelet socket mount) taking a time-sliced GPU share.
  */
 const GPU_VARIANT = 'gpu-dcgm';
-function synthesizeGpuVariant(): string {
+function synthesizeGpuVariant(): { out: string; config: StackConfig } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpu-variant-'));
   const file = configVariant(shippedConfigs()[0].file, GPU_VARIANT, [
     [['environment'], GPU_VARIANT],
@@ -30,10 +33,14 @@ function synthesizeGpuVariant(): string {
     [['gpu', 'timeSlicing'], { replicas: 4 }],
   ]);
   synthesize({ config: file, out: path.join(dir, 'out') });
-  return path.join(dir, 'out');
+  return { out: path.join(dir, 'out'), config: loadConfigFile(file) };
 }
-const variantOut = synthesizeGpuVariant();
-const sources: Array<[string, string]> = [...envs.map((e) => [e, path.join(out, e)] as [string, string]), [GPU_VARIANT, path.join(variantOut, GPU_VARIANT)]];
+const variant = synthesizeGpuVariant();
+/** Each environment's output directory and the config it was synthesized from. */
+const sources: Array<[string, string, StackConfig]> = [
+  ...envs.map((e) => [e, path.join(out, e), shippedConfigOf(e).config] as [string, string, StackConfig]),
+  [GPU_VARIANT, path.join(variant.out, GPU_VARIANT), variant.config],
+];
 
 function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any; runsToCompletion: boolean; jobSpec?: any }> {
   return objects
@@ -51,8 +58,9 @@ describe('synthesized manifests of the shipped configs', () => {
     expect(envs).toEqual(shippedEnvironments());
   });
 
-  describe.each(sources)('%s', (_env, envDir) => {
+  describe.each(sources)('%s', (_env, envDir, config) => {
     const objects = loadManifestDir(envDir) as K8sObject[];
+    const backend = metricsBackend(config);
 
     test('every object is valid against the Kubernetes 1.28 and 1.36 schemas, strictly (unknown fields fail)', () => {
       expect(objects.length).toBeGreaterThan(15);
@@ -63,7 +71,8 @@ describe('synthesized manifests of the shipped configs', () => {
       const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       expect(names).toEqual(
         expect.arrayContaining([
-          'StatefulSet/prometheus',
+          ...backend.stores,
+          backend.scraper.owner,
           'Deployment/kube-state-metrics',
           'DaemonSet/node-exporter',
           'StatefulSet/grafana',
@@ -154,12 +163,17 @@ describe('synthesized manifests of the shipped configs', () => {
         const writableAllowed = allowed.writableHostPaths ?? {};
         const pathOf = new Map<string, string>(hostVolumes.map((v: any) => [v.name, v.hostPath.path]));
         const mounts = [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c: any) => c.volumeMounts ?? []);
+        let written = 0;
         for (const m of mounts.filter((m: any) => pathOf.has(m.name))) {
           const hostPath = pathOf.get(m.name)!;
           // A key ending in "/" allows the directories under it (one per environment and agent).
           const writable = Object.keys(writableAllowed).some((k) => hostPath === k || (k.endsWith('/') && hostPath.startsWith(k)));
-          expect({ owner, hostPath, readOnly: m.readOnly === true }).toEqual({ owner, hostPath, readOnly: !writable });
+          // A listed path may still be mounted read-only (Alloy reads the positions Promtail left, under the same key).
+          if (!writable) expect({ owner, hostPath, readOnly: m.readOnly === true }).toEqual({ owner, hostPath, readOnly: true });
+          if (m.readOnly !== true) written++;
         }
+        // What is listed as written is written: the agent mounts some listed path read-write.
+        expect({ owner, writesHost: written > 0 }).toEqual({ owner, writesHost: Object.keys(writableAllowed).length > 0 });
       }
       // Proof the check ran: node-exporter, the device plugin and (dcgm only) the GPU exporter use the host.
       expect(hostUsers).toEqual(expect.arrayContaining(['DaemonSet/node-exporter', 'DaemonSet/nvidia-device-plugin']));
@@ -185,8 +199,9 @@ describe('synthesized manifests of the shipped configs', () => {
     });
 
     test('the monitoring namespace enforces the restricted Pod Security level', () => {
-      const prometheus = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus')!;
-      const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === prometheus.metadata.namespace)!;
+      const store = objects.find((o) => `${o.kind}/${o.metadata.name}` === backend.stores[0])!;
+      expect(store.metadata.namespace).toBe(config.namespaces.monitoring);
+      const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === config.namespaces.monitoring)!;
       expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     });
 
@@ -221,15 +236,26 @@ describe('synthesized manifests of the shipped configs', () => {
       }
     });
 
-    test('Prometheus keeps its TSDB on a PersistentVolumeClaim with retention by time and by size', () => {
-      const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus')!;
-      // Retention is in prometheus.yml (storage.tsdb.retention), not in the flags Prometheus 3.13 deprecates.
-      const cm: any = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
-      expect(parse(cm.data['prometheus.yml']).storage.tsdb.retention).toEqual({ time: expect.stringMatching(/^\d+[dw]$/), size: expect.stringMatching(/^\d+GB$/) });
-      expect(sts.spec.template.spec.containers[0].args.filter((a: string) => a.includes('retention'))).toEqual([]);
-      expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
-      const dataMount = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'data');
-      expect(dataMount.mountPath).toBe('/prometheus');
+    test('the metrics store keeps its data on a PersistentVolumeClaim with retention by time (and by size, Prometheus)', () => {
+      for (const owner of backend.stores) {
+        const sts = objects.find((o) => `${o.kind}/${o.metadata.name}` === owner)!;
+        const container = sts.spec.template.spec.containers[0];
+        expect({ owner, claims: sts.spec.volumeClaimTemplates.map((t: any) => t.metadata.name) }).toEqual({ owner, claims: ['data'] });
+        const dataMount = container.volumeMounts.find((m: any) => m.name === 'data');
+        if (config.metrics.backend === 'prometheus') {
+          // Retention is in prometheus.yml (storage.tsdb.retention), not in the flags Prometheus 3.13 deprecates.
+          const cm: any = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
+          expect(parse(cm.data['prometheus.yml']).storage.tsdb.retention).toEqual({ time: expect.stringMatching(/^\d+[dw]$/), size: expect.stringMatching(/^\d+GB$/) });
+          expect(container.args.filter((a: string) => a.includes('retention'))).toEqual([]);
+          expect(dataMount.mountPath).toBe('/prometheus');
+        } else {
+          expect({ owner, retention: container.args.filter((a: string) => a.startsWith('-retentionPeriod=')) }).toEqual({
+            owner,
+            retention: [`-retentionPeriod=${config.metrics.victoriaMetrics.retention}`],
+          });
+          expect({ owner, dataPath: container.args.filter((a: string) => a.startsWith('-storageDataPath=')) }).toEqual({ owner, dataPath: [`-storageDataPath=${dataMount.mountPath}`] });
+        }
+      }
     });
   });
 });

@@ -4,12 +4,13 @@ import * as path from 'path';
 import { synthesize } from '../src/synth';
 import { addressFlows, load, scrapeFlows, StackPod } from './support/network-flows';
 import { Pod } from './support/network-policy';
+import { metricsBackend } from './support/metrics-backend';
 import { configVariant, environments, shippedConfigOf, shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * The NetworkPolicies in dist, evaluated: every flow the stack needs is
  * derived here from the synthesized objects themselves (the scrape jobs in
- * prometheus.yml, every in-cluster address in a pod's env, args and mounted
+ * prometheus.yml or vmagent's scrape.yml, every in-cluster address in a pod's env, args and mounted
  * ConfigMaps, the Services' ports), independently of the flow table in
  * src/security/flows.ts, and must be admitted; flows nobody needs must not be.
  */
@@ -17,12 +18,22 @@ import { configVariant, environments, shippedConfigOf, shippedConfigs, synthesiz
 const out = synthesizedShippedConfigs();
 
 describe.each(environments(out))('NetworkPolicies of %s', (env) => {
-  const agent = shippedConfigOf(env).config.logs.agent;
+  const config = shippedConfigOf(env).config;
+  const agent = config.logs.agent;
+  const backend = metricsBackend(config);
   const { objects, policies, namespaces, evaluator, pods, services, pod } = load(path.join(out, env));
-  const prometheusYaml = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!.data!['prometheus.yml'];
-  const monitoring = pod('prometheus').namespace;
+  const ownedBy = (owner: string) => {
+    const found = pods.find((p) => p.owner === owner);
+    if (!found) throw new Error(`${env} has no pod of ${owner}`);
+    return found;
+  };
+  /** The metrics store's pod and port behind a `kind/name:port` of metricsBackend(). */
+  const endpoint = (at: string) => ({ pod: ownedBy(at.slice(0, at.lastIndexOf(':'))), port: Number(at.slice(at.lastIndexOf(':') + 1)) });
+  const scraper = ownedBy(backend.scraper.owner);
+  const scrapeYaml = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === backend.scraper.configMap && o.metadata.namespace === scraper.namespace)!.data![backend.scraper.key];
+  const monitoring = scraper.namespace;
   const agents = pod('node-exporter').namespace;
-  const postgres = pod('postgres');
+  const postgres = ownedBy(`StatefulSet/${config.postgres!.name}`);
   /** An application the stack knows nothing about, in a namespace it does not own. */
   const stranger: Pod = { namespace: 'some-team', labels: { app: 'checkout' } };
 
@@ -58,8 +69,8 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
     }
   });
 
-  test('Prometheus reaches every target of its scrape jobs among the stack pods (derived from prometheus.yml)', () => {
-    const flows = scrapeFlows(pod('prometheus'), pods, prometheusYaml);
+  test('the scraper (Prometheus or vmagent) reaches every target of its scrape jobs among the stack pods (derived from its scrape config)', () => {
+    const flows = scrapeFlows(scraper, pods, scrapeYaml);
     const jobs = new Set(flows.map((f) => f.why.split(' ')[2]));
     // Proof the derivation found the component jobs and the annotated pods (Grafana, the PostgreSQL exporter).
     expect([...jobs]).toEqual(expect.arrayContaining(['kube-state-metrics', 'node-exporter', 'loki', 'jaeger', 'otel-collector', 'kubernetes-pods']));
@@ -69,19 +80,19 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
   });
 
   test('every in-cluster address a pod is configured with is reachable (datasources, push URLs, OTLP exporters, the annotation Job)', () => {
-    const ownDatasources = shippedConfigOf(env).config.grafana.datasources.map((d) => d.url);
+    const ownDatasources = config.grafana.datasources.map((d) => d.url);
     const flows = addressFlows(pods, services, ownDatasources);
     const pairs = new Set(flows.map((f) => `${(f.src as StackPod).owner} -> ${f.dst.owner}:${f.port}`));
     // Proof the derivation saw the configs: Grafana's datasources, the agents and the collector's exporters.
     expect([...pairs]).toEqual(
       expect.arrayContaining([
-        'StatefulSet/grafana -> StatefulSet/prometheus:9090',
+        `StatefulSet/grafana -> ${backend.query}`,
         'StatefulSet/grafana -> StatefulSet/loki:3100',
         'StatefulSet/grafana -> StatefulSet/jaeger:16686',
-        'StatefulSet/grafana -> StatefulSet/postgres:5432',
+        `StatefulSet/grafana -> ${postgres.owner}:5432`,
         `DaemonSet/${agent} -> StatefulSet/loki:3100`,
         'Deployment/kube-event-exporter -> StatefulSet/loki:3100',
-        'Deployment/otel-collector -> StatefulSet/prometheus:9090',
+        `Deployment/otel-collector -> ${backend.write}`,
         'Deployment/otel-collector -> StatefulSet/loki:3100',
         'Deployment/otel-collector -> StatefulSet/jaeger:4317',
         'Job/deploy-annotation -> StatefulSet/grafana:3000',
@@ -100,7 +111,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
     expect(evaluator.allowed({ namespace: postgres.namespace, labels: { app: 'task-service' } }, postgres, 5432)).toBe(true);
     // What an application must never reach directly: the stores, their metrics and the exporters.
     expect(evaluator.allowed(stranger, pod('otel-collector'), 8888)).toBe(false);
-    expect(evaluator.allowed(stranger, pod('prometheus'), 9090)).toBe(false);
+    for (const { pod: store, port } of [endpoint(backend.query), endpoint(backend.write)]) expect(evaluator.allowed(stranger, store, port)).toBe(false);
     expect(evaluator.allowed(stranger, pod('loki'), 3100)).toBe(false);
     expect(evaluator.allowed(stranger, pod('jaeger'), 16686)).toBe(false);
     expect(evaluator.allowed(stranger, pod('jaeger'), 4317)).toBe(false);
@@ -108,7 +119,7 @@ describe.each(environments(out))('NetworkPolicies of %s', (env) => {
     expect(evaluator.allowed(stranger, pod('kube-state-metrics'), 8080)).toBe(false);
     expect(evaluator.allowed(stranger, pod('gpu-exporter'), 'metrics')).toBe(false);
     // Nor may a compromised agent read the metrics store.
-    expect(evaluator.allowed(pod(agent), pod('prometheus'), 9090)).toBe(false);
+    for (const { pod: store, port } of [endpoint(backend.query), endpoint(backend.write)]) expect(evaluator.allowed(pod(agent), store, port)).toBe(false);
   });
 
   test('Grafana is reachable from an ingress controller in any namespace when grafana.ingressNamespaces is not set', () => {
@@ -134,12 +145,15 @@ describe('GIVEN grafana.ingressNamespaces WHEN synthesized', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'np-ingress-'));
   const { file, config } = shippedConfigs()[0];
   synthesize({ config: configVariant(file, config.environment, [[['grafana', 'ingressNamespaces'], ['ingress-nginx']]]), out: path.join(dir, 'out') });
-  const { evaluator, pod } = load(path.join(dir, 'out', config.environment));
+  const { evaluator, pod, pods } = load(path.join(dir, 'out', config.environment));
+  const scraper = pods.find((p) => p.owner === metricsBackend(config).scraper.owner)!;
 
   test('THEN Grafana admits that namespace and the stack, and no other namespace', () => {
     expect(evaluator.allowed({ namespace: 'ingress-nginx', labels: { app: 'controller' } }, pod('grafana'), 3000)).toBe(true);
     expect(evaluator.allowed({ namespace: 'some-team', labels: { app: 'checkout' } }, pod('grafana'), 3000)).toBe(false);
     expect(evaluator.allowed(pod('deploy-annotation'), pod('grafana'), 3000)).toBe(true);
-    expect(evaluator.allowed(pod('prometheus'), pod('grafana'), 3000)).toBe(true);
+    // The scraper (Prometheus or vmagent) reads Grafana's metrics.
+    expect(scraper).toBeDefined();
+    expect(evaluator.allowed(scraper, pod('grafana'), 3000)).toBe(true);
   });
 });

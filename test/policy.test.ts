@@ -2,7 +2,8 @@ import * as path from 'path';
 import { exceptionCount, NODE_AGENTS, POLICY_EXCEPTIONS, PolicyCheck, RBAC_WRITES } from '../src/security/exceptions';
 import { loadManifestDir } from './support/k8s-schema';
 import { selectorMatches } from './support/network-policy';
-import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { metricsBackend } from './support/metrics-backend';
+import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
  * The security and reliability policy of the platform, over every object the
@@ -197,9 +198,18 @@ describe.each(environments(out))('policy over dist/%s', (env) => {
     }
   });
 
-  test('nothing lost: every store keeps its data on a PersistentVolumeClaim and gets at least 60 s to flush on shutdown', () => {
+  test('nothing lost: every store the config persists keeps its data on a PersistentVolumeClaim and gets at least 60 s to flush on shutdown', () => {
     const claims = new Set(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
-    const stores = ['StatefulSet/prometheus', 'StatefulSet/loki', 'StatefulSet/grafana', 'StatefulSet/postgres', 'StatefulSet/jaeger', 'Deployment/otel-collector'];
+    const config = shippedConfigOf(env).config;
+    // traces.storage memory keeps spans in Jaeger's memory on purpose (a throwaway install), and a search store keeps them outside.
+    const stores = [
+      ...metricsBackend(config).stores,
+      'StatefulSet/loki',
+      'StatefulSet/grafana',
+      ...(config.postgres ? [`StatefulSet/${config.postgres.name}`] : []),
+      ...(config.traces.storage === 'badger' ? ['StatefulSet/jaeger'] : []),
+      'Deployment/otel-collector',
+    ];
     for (const name of stores) {
       const w = workloads.find((o) => owner(o) === name)!;
       expect(w).toBeDefined();
