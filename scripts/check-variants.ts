@@ -60,7 +60,7 @@ export const VARIANTS: readonly Variant[] = [
         namespace: 'added-apps',
         stack: 'go',
         kafkaConsumers: [{ groupId: `${name}-consumer`, topics: [`${name}.events`] }],
-        slo: { latencyP99Ms: 250 },
+        slo: { latency: { quantile: 0.99, thresholdMs: 250 } },
       };
       if (doc.has('services')) doc.addIn(['services'], doc.createNode(service));
       else doc.set('services', doc.createNode([service]));

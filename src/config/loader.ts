@@ -96,7 +96,8 @@ function readLayers(file: string, displayName: string, extending: ReadonlyArray<
     throw new ConfigError([`${root}: extends: expected the path of a shared YAML file like "./shared/catalogue.yaml", got ${describeValue(base)}${where}`]);
   }
   const baseFile = path.resolve(path.dirname(file), base);
-  const baseDisplay = path.normalize(path.join(path.dirname(displayName), base));
+  // As the file names it, relative to the one that extends it; an absolute path stays as written.
+  const baseDisplay = path.isAbsolute(base) ? path.normalize(base) : path.normalize(path.join(path.dirname(displayName), base));
   const chain = [...extending, { file: path.resolve(file), displayName }];
   if (chain.some((c) => c.file === baseFile)) {
     throw new ConfigError([
