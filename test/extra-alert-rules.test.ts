@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { promqlSyntaxError } from '../src/config/promql';
 import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
-import { copyConfig, environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { copyConfig, environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 describe('promqlSyntaxError', () => {
@@ -42,7 +42,7 @@ extraAlertRules:
 /** Synthesizes a shipped config with the extra rule appended; returns the environment's output directory. */
 function synthWithExtraRule(env: 'prod' | 'qa'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extra-rules-'));
-  copyConfig(path.join(REPO_ROOT, 'config', `${env}.yaml`), path.join(dir, `${env}.yaml`));
+  copyConfig(shippedConfigOf(env).file, path.join(dir, `${env}.yaml`));
   fs.appendFileSync(path.join(dir, `${env}.yaml`), EXTRA_RULE);
   synthesize({ config: path.join(dir, `${env}.yaml`), out: path.join(dir, 'out') });
   return path.join(dir, 'out', env);

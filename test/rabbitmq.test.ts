@@ -11,13 +11,13 @@ import * as path from 'path';
 import { seriesCatalogue } from '../src/catalog/metrics';
 import { RABBITMQ_FAMILIES, RABBITMQ_METRICS, RABBITMQ_PROMETHEUS_PORT } from '../src/components/rabbitmq/scrape';
 import { checkEnvironmentIsolation } from '../src/config/checks';
-import { loadConfigFile, parseConfig } from '../src/config/loader';
+import { parseConfig } from '../src/config/loader';
 import { startFakeKubeApi } from './support/fake-kube-api';
 import { stopAll } from './support/process';
 import { ruleFiles } from './support/dist-files';
 import { startPrometheus } from './support/prometheus-pods';
 import { synthesize } from '../src/synth';
-import { configVariant, environments, REPO_ROOT, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
+import { configVariant, environments, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'rabbitmq');
 /** What the broker answered for each vhost parameter (the recording covers the two the shipped configs use). */
@@ -177,21 +177,33 @@ describe.each(checked)('$env: the real Prometheus scrapes the recorded broker', 
 });
 
 describe("QA's own vhost is enforced across environments", () => {
-  const qa = fs.readFileSync(path.join(REPO_ROOT, 'config', 'qa.yaml'), 'utf8');
-  const prod = loadConfigFile(path.join(REPO_ROOT, 'config', 'prod.yaml'));
-  const qaWith = (vhost: string) => parseConfig(qa.replace(/^  vhost: .*$/m, `  vhost: ${vhost}`), 'config/qa.yaml');
+  // Two environments of their own, on one cluster and one broker: only the vhost differs between the cases.
+  const environment = (env: string, port: number, vhost: string) =>
+    parseConfig(
+      [
+        `environment: ${env}`,
+        `cluster: ${env}`,
+        'repository: { url: https://github.com/example-org/observability-platform }',
+        'grafana: { adminCredentials: { secretName: grafana-admin } }',
+        `namespaces: { monitoring: monitoring-${env}, nodeAgents: monitoring-agents-${env} }`,
+        `nodeExporter: { port: ${port} }`,
+        `rabbitmq: { vhost: "${vhost}", brokers: [{ name: rabbitmq, namespace: shop }] }`,
+      ].join('\n'),
+      `config/${env}.yaml`,
+    );
+  const prod = environment('prod', 9100, '/');
 
   test('GIVEN QA on the same broker and vhost as production THEN synth refuses, naming the broker and the vhost', () => {
     expect(checkEnvironmentIsolation([
       { file: 'config/prod.yaml', config: prod },
-      { file: 'config/qa.yaml', config: qaWith(prod.rabbitmq!.vhost) },
-    ])).toEqual([expect.stringMatching(/^config\/qa\.yaml: rabbitmq\.brokers\[0\]: RabbitMQ broker and vhost "go-ecommerce\/rabbitmq \/" is also rabbitmq\.brokers\[0\] of environment "prod" \(config\/prod\.yaml\); give each environment its own vhost/)]);
+      { file: 'config/qa.yaml', config: environment('qa', 9110, '/') },
+    ])).toEqual([expect.stringMatching(/^config\/qa\.yaml: rabbitmq\.brokers\[0\]: RabbitMQ broker and vhost "shop\/rabbitmq \/" is also rabbitmq\.brokers\[0\] of environment "prod" \(config\/prod\.yaml\); give each environment its own vhost/)]);
   });
 
   test('GIVEN each environment its own vhost THEN they may share the broker', () => {
     expect(checkEnvironmentIsolation([
       { file: 'config/prod.yaml', config: prod },
-      { file: 'config/qa.yaml', config: qaWith('/qa') },
+      { file: 'config/qa.yaml', config: environment('qa', 9110, '/qa') },
     ])).toEqual([]);
   });
 });
