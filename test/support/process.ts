@@ -175,9 +175,13 @@ export function expectCleanLog(name: string, log: string, allow: readonly RegExp
 }
 
 /** A temp directory removed when the process exits (Jest workers exit at the end of the run). */
+/** Temp dirs this process made, removed when it exits (one listener for all of them). */
+const madeDirs = new Set<string>();
+
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  if (madeDirs.size === 0) process.on('exit', () => madeDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  madeDirs.add(dir);
   return dir;
 }
 
