@@ -1,11 +1,5 @@
-import { eventExporterRules } from '../components/event-exporter/rules';
-import { gpuRules } from '../components/gpu/rules';
-import { logAgentRules } from '../components/log-agent/rules';
-import { lokiRules } from '../components/loki/rules';
-import { telemetryPipelineRules } from '../components/otel-collector/rules';
-import { postgresRules } from '../components/postgres/rules';
-import { rabbitmqRules } from '../components/rabbitmq/rules';
-import { selfMonitoringRules } from '../components/prometheus/rules';
+import { COMPONENT_MODULES } from '../components/modules';
+import { prometheusRules } from '../components/prometheus/rules';
 import type { StackConfig } from '../config/schema';
 import { platformRuleGroups } from './platform-rules';
 import { RuleGroupSpec } from './rule-model';
@@ -27,24 +21,5 @@ export function platformGroups(config: StackConfig): RuleGroupSpec[] {
  * allowed (and does nothing), while a misspelt name is an error.
  */
 export function everyRuleGroup(config: StackConfig): RuleGroupSpec[] {
-  return [
-    selfMonitoringRules(),
-    gpuRules({
-      exporter: config.gpu.exporter,
-      aiService: config.gpu.aiService,
-      temperatureCelsius: config.gpu.thresholds.temperatureCelsius,
-      memoryUsedRatio: config.gpu.thresholds.memoryUsedRatio,
-    }),
-    telemetryPipelineRules(),
-    lokiRules(),
-    logAgentRules(),
-    eventExporterRules(),
-    ...postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs ?? 500 }),
-    rabbitmqRules({ deadLetterQueues: config.rabbitmq?.deadLetterQueues }),
-    ...platformRuleGroups({
-      services: config.services,
-      slo: config.slo,
-      namespaces: watchedNamespaces(config),
-    }),
-  ];
+  return [prometheusRules(), ...COMPONENT_MODULES.flatMap((m) => m.rules?.(config) ?? []), ...platformGroups(config)];
 }

@@ -4,6 +4,13 @@ import { newDashboard } from '../dashboards/presets';
 import { GrafanaDashboard } from '../dashboards/grafana-dashboard';
 import { applySyncWaves, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWaveOf, SyncWave } from './sync-waves';
 
+/** Waves as three components would declare them for their charts. */
+const WAVES = new Map([
+  ['prometheus', SyncWave.BACKENDS],
+  ['node-exporter', SyncWave.COLLECTORS],
+  ['grafana', SyncWave.GRAFANA],
+]);
+
 function annotations(chart: Chart): Record<string, Record<string, string> | undefined> {
   return Object.fromEntries(Testing.synth(chart).map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.annotations]));
 }
@@ -11,19 +18,20 @@ function annotations(chart: Chart): Record<string, Record<string, string> | unde
 describe('sync waves', () => {
   test('GIVEN foundation kinds in any component THEN they are in wave 1', () => {
     for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'PriorityClass']) {
-      expect({ kind, wave: syncWaveOf(kind, 'grafana') }).toEqual({ kind, wave: SyncWave.FOUNDATION });
+      expect({ kind, wave: syncWaveOf(kind, 'grafana', WAVES) }).toEqual({ kind, wave: SyncWave.FOUNDATION });
     }
   });
 
   test('GIVEN other kinds THEN the wave is the component\'s', () => {
-    expect(syncWaveOf('ConfigMap', 'prometheus')).toBe(SyncWave.BACKENDS);
-    expect(syncWaveOf('DaemonSet', 'node-exporter')).toBe(SyncWave.COLLECTORS);
-    expect(syncWaveOf('StatefulSet', 'grafana')).toBe(SyncWave.GRAFANA);
+    expect(syncWaveOf('ConfigMap', 'prometheus', WAVES)).toBe(SyncWave.BACKENDS);
+    expect(syncWaveOf('DaemonSet', 'node-exporter', WAVES)).toBe(SyncWave.COLLECTORS);
+    expect(syncWaveOf('StatefulSet', 'grafana', WAVES)).toBe(SyncWave.GRAFANA);
   });
 
-  test('fails if a component has no wave, naming it and the table to add it to', () => {
-    expect(() => syncWaveOf('Deployment', 'no-such-component')).toThrow(
-      'no Argo CD sync wave for component "no-such-component" (object kind Deployment): add it to COMPONENT_WAVES in src/gitops/sync-waves.ts',
+  test('fails if a component declared no wave for its chart, naming it and how to declare one', () => {
+    expect(() => syncWaveOf('Deployment', 'no-such-component', WAVES)).toThrow(
+      'no Argo CD sync wave for component "no-such-component" (object kind Deployment): open its chart with a wave ' +
+        '(BuildContext.chart(name, namespace, wave)); charts with a wave: prometheus, node-exporter, grafana',
     );
   });
 
@@ -37,7 +45,7 @@ describe('sync waves', () => {
       namespace: 'monitoring',
       builder: newDashboard({ uid: 'test', title: 'Test', tags: [] }),
     });
-    applySyncWaves(app);
+    applySyncWaves(app, WAVES);
     expect(annotations(prometheus)).toStrictEqual({
       'ConfigMap/prometheus-config': { [SYNC_WAVE_ANNOTATION]: '2' },
       'ServiceAccount/prometheus': { [SYNC_WAVE_ANNOTATION]: '1' },

@@ -1,3 +1,9 @@
+import { ALERTMANAGER_PORT } from '../components/alertmanager/alertmanager';
+import { GRAFANA_PORT } from '../components/grafana/grafana';
+import { JAEGER_PORTS } from '../components/jaeger/jaeger';
+import { LOKI_GRPC_PORT, LOKI_HTTP_PORT } from '../components/loki/common';
+import { COLLECTOR_PORTS } from '../components/otel-collector/collector-config';
+import { PROMETHEUS_PORT } from '../components/prometheus/prometheus';
 import { ScrapeJob } from '../lib/scrape';
 import { Endpoint, Flow, FlowSource, scrapeFlows, urlFlow } from './network-policies';
 
@@ -15,7 +21,7 @@ import { Endpoint, Flow, FlowSource, scrapeFlows, urlFlow } from './network-poli
 export interface PlatformFlowsOptions {
   readonly monitoring: string;
   readonly nodeAgents: string;
-  /** `app.kubernetes.io/name` of the pods that scrape: prometheus, or vmagent with VictoriaMetrics (issue 11). @default 'prometheus' */
+  /** `app.kubernetes.io/name` of the pods that scrape: prometheus, or vmagent with VictoriaMetrics. @default 'prometheus' */
   readonly scraper?: string;
   /** Every scrape job the scraper runs: the stack's own targets come from them. */
   readonly scrapeJobs: readonly ScrapeJob[];
@@ -40,19 +46,16 @@ export interface PlatformFlowsOptions {
   readonly deployAnnotation: boolean;
   /** Alertmanager is deployed (alerting.engine: prometheus). */
   readonly alertmanager: boolean;
-  /** `app.kubernetes.io/name` of the pods that send alerts to Alertmanager: prometheus, or vmalert (issue 11). @default 'prometheus' */
+  /** `app.kubernetes.io/name` of the pods that send alerts to Alertmanager: prometheus, or vmalert. @default 'prometheus' */
   readonly alertSender?: string;
   /** The shared PostgreSQL in an application namespace, when deployed. */
   readonly postgres?: Endpoint & { readonly port: number; readonly exporterPort: number };
 }
 
-const GRAFANA_PORT = 3000;
-const ALERTMANAGER_PORT = 9093;
-const PROMETHEUS_PORT = 9090;
-const LOKI_HTTP_PORT = 3100;
-const LOKI_GRPC_PORT = 9095;
-const OTLP_GRPC_PORT = 4317;
-const OTLP_HTTP_PORT = 4318;
+// The components' own ports: a component that moves a port moves its flows with it.
+const OTLP_GRPC_PORT = COLLECTOR_PORTS.otlpGrpc;
+const OTLP_HTTP_PORT = COLLECTOR_PORTS.otlpHttp;
+const JAEGER_OTLP_GRPC_PORT = JAEGER_PORTS.otlpGrpc;
 
 export function platformFlows(o: PlatformFlowsOptions): Flow[] {
   const at = (app: string, namespace = o.monitoring): Endpoint => ({ namespace, app });
@@ -89,9 +92,9 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
       ...(o.traceSampler
         ? [
             { from: pods('otel-collector'), to: at('otel-collector-sampler'), ports: [OTLP_GRPC_PORT], why: 'gateways balance traces by trace ID over the samplers' },
-            { from: pods('otel-collector-sampler'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'samplers send the kept traces to Jaeger' },
+            { from: pods('otel-collector-sampler'), to: at('jaeger'), ports: [JAEGER_OTLP_GRPC_PORT], why: 'samplers send the kept traces to Jaeger' },
           ]
-        : [{ from: pods('otel-collector'), to: at('jaeger'), ports: [OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' }]),
+        : [{ from: pods('otel-collector'), to: at('jaeger'), ports: [JAEGER_OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' }]),
       { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
       metricsWrite(pods('loki'), "Loki's ruler remote-writes recorded series"),
       // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.

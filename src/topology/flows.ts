@@ -1,12 +1,11 @@
+import { LOKI_HTTP_PORT } from '../components/loki/common';
+import { LOKI_MEMBERLIST_PORT } from '../components/loki/loki-ha';
+import { COLLECTOR_PORTS } from '../components/otel-collector/collector-config';
+import { VM_PORTS } from '../components/victoriametrics/victoriametrics';
 import type { StackConfig } from '../config/schema';
 import { Flow, FlowSource, urlFlow } from '../security/network-policies';
 import type { TelemetryLinks } from './links';
 
-const VMSTORAGE_INSERT_PORT = 8400;
-const VMSTORAGE_SELECT_PORT = 8401;
-const LOKI_HTTP_PORT = 3100;
-const LOKI_MEMBERLIST_PORT = 7946;
-const OTLP_HTTP_PORT = 4318;
 
 /**
  * The connections the scaling choices add to the flow table of
@@ -26,8 +25,8 @@ export function scalingFlows(config: StackConfig, links: TelemetryLinks): Flow[]
   const flows: Flow[] = [];
   if (config.metrics.backend === 'victoriametrics-cluster') {
     flows.push(
-      { from: pods('vminsert'), to: at('vmstorage'), ports: [VMSTORAGE_INSERT_PORT], why: 'vminsert spreads samples over the vmstorage nodes' },
-      { from: pods('vmselect'), to: at('vmstorage'), ports: [VMSTORAGE_SELECT_PORT], why: 'vmselect queries every vmstorage node' },
+      { from: pods('vminsert'), to: at('vmstorage'), ports: [VM_PORTS.vmstorageInsert], why: 'vminsert spreads samples over the vmstorage nodes' },
+      { from: pods('vmselect'), to: at('vmstorage'), ports: [VM_PORTS.vmstorageSelect], why: 'vmselect queries every vmstorage node' },
     );
   }
   if (config.logs.backend === 'loki-ha') {
@@ -40,7 +39,7 @@ export function scalingFlows(config: StackConfig, links: TelemetryLinks): Flow[]
     flows.push(
       urlFlow(agents, links.metricsWriteUrl, `agent clusters remote-write, ${through}`),
       { from: agents, to: at('loki'), ports: [LOKI_HTTP_PORT], why: `agent clusters push logs, ${through}` },
-      { from: agents, to: at('otel-collector'), ports: [OTLP_HTTP_PORT], why: `agent clusters send traces over OTLP/HTTP, ${through}` },
+      { from: agents, to: at('otel-collector'), ports: [COLLECTOR_PORTS.otlpHttp], why: `agent clusters send traces over OTLP/HTTP, ${through}` },
     );
   }
   return flows;

@@ -19,6 +19,7 @@ describe('telemetryLinks', () => {
       lokiOtlpUrl: 'http://loki.monitoring.svc:3100/otlp',
       lokiTenant: undefined,
       grafanaLokiTenants: [],
+      jaegerOtlpEndpoint: 'jaeger.monitoring.svc:4317',
     });
   });
 

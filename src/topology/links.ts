@@ -1,33 +1,12 @@
-import { LOKI_HTTP_PORT } from '../components/loki/loki';
+import { jaegerEndpoints } from '../components/jaeger/jaeger';
+import { LOKI_PUSH_PATH, lokiEndpoints } from '../components/loki/common';
 import { prometheusUrl } from '../components/prometheus/prometheus';
-import { VM_PORTS } from '../components/victoriametrics/victoriametrics';
+import { victoriaMetricsClusterEndpoints, victoriaMetricsEndpoints } from '../components/victoriametrics/victoriametrics';
 import type { StackConfig } from '../config/schema';
+import type { TelemetryLinks } from '../kit/module';
 
-/** The suffix every Loki push URL ends with; the OTLP endpoint is the same host's /otlp. */
-export const LOKI_PUSH_PATH = '/loki/api/v1/push';
-
-/**
- * Where this cluster's telemetry goes and what it is tagged with, computed once
- * from the config (issue 11). All-in-one and central clusters send to their own
- * in-cluster backends; an agent cluster sends to the central endpoints of
- * `topology.central`.
- */
-export interface TelemetryLinks {
-  readonly role: StackConfig['topology']['role'];
-  /** Whether this cluster runs backends, rules and Grafana. */
-  readonly runsBackends: boolean;
-  /** Prometheus remote-write URL every metrics sender uses. */
-  readonly metricsWriteUrl: string;
-  readonly lokiPushUrl: string;
-  /** Loki's OTLP base URL (the collector's otlp_http exporter appends /v1/logs). */
-  readonly lokiOtlpUrl: string;
-  /** X-Scope-OrgID of this cluster's logs; undefined for a single-tenant Loki. */
-  readonly lokiTenant?: string;
-  /** Loki tenants Grafana reads (central only): this cluster's own, then the agents'. */
-  readonly grafanaLokiTenants: readonly string[];
-  /** The central collector's OTLP/HTTP base URL (agent only). */
-  readonly centralOtlpUrl?: string;
-}
+export { LOKI_PUSH_PATH };
+export type { TelemetryLinks };
 
 /** The in-cluster remote-write URL of the chosen metrics backend. */
 export function localMetricsWriteUrl(backend: StackConfig['metrics']['backend'], namespace: string): string {
@@ -35,9 +14,9 @@ export function localMetricsWriteUrl(backend: StackConfig['metrics']['backend'],
     case 'prometheus':
       return `${prometheusUrl(namespace)}/api/v1/write`;
     case 'victoriametrics':
-      return `http://victoriametrics.${namespace}.svc:${VM_PORTS.single}/api/v1/write`;
+      return victoriaMetricsEndpoints(namespace).writeUrl;
     case 'victoriametrics-cluster':
-      return `http://vminsert.${namespace}.svc:${VM_PORTS.vminsert}/insert/0/prometheus/api/v1/write`;
+      return victoriaMetricsClusterEndpoints(namespace).writeUrl;
   }
 }
 
@@ -56,16 +35,18 @@ export function telemetryLinks(config: StackConfig): TelemetryLinks {
       centralOtlpUrl: central.otlpUrl,
     };
   }
-  const lokiUrl = `http://loki.${config.namespaces.monitoring}.svc:${LOKI_HTTP_PORT}`;
+  // The same functions give the components their own URLs, so senders and receivers cannot disagree.
+  const loki = lokiEndpoints(config.namespaces.monitoring);
   return {
     role,
     runsBackends: true,
     metricsWriteUrl: localMetricsWriteUrl(config.metrics.backend, config.namespaces.monitoring),
-    lokiPushUrl: `${lokiUrl}${LOKI_PUSH_PATH}`,
-    lokiOtlpUrl: `${lokiUrl}/otlp`,
+    lokiPushUrl: loki.pushUrl,
+    lokiOtlpUrl: loki.otlpUrl,
     // Central: Loki is multi-tenant, and this cluster's own logs are one tenant among the agents'.
     lokiTenant: role === 'central' ? config.cluster : undefined,
     grafanaLokiTenants: role === 'central' ? [config.cluster, ...tenants] : [],
+    jaegerOtlpEndpoint: jaegerEndpoints(config.namespaces.monitoring).otlpGrpcEndpoint,
   };
 }
 

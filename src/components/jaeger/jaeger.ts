@@ -149,6 +149,11 @@ function searchBackend(storage: TraceStorage, store: SearchStore | undefined): R
   };
 }
 
+/** Jaeger's query URL (Grafana's datasource) and OTLP/gRPC endpoint (`host:port`, the collector's exporter) in `namespace`. */
+export function jaegerEndpoints(namespace: string): { queryUrl: string; otlpGrpcEndpoint: string } {
+  return { queryUrl: `http://${NAME}.${namespace}.svc:${JAEGER_PORTS.ui}`, otlpGrpcEndpoint: `${NAME}.${namespace}.svc:${JAEGER_PORTS.otlpGrpc}` };
+}
+
 /**
  * Jaeger v2 as a single-replica StatefulSet: OTLP in on 4317/4318, the UI and
  * query API on 16686 (Grafana's Jaeger datasource), health on 13133 for the
@@ -173,8 +178,7 @@ export class Jaeger extends Construct {
       throw new Error(`Jaeger: maxTraces must be a positive whole number, got ${maxTraces}`);
     }
     const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'traces-backend', image: IMAGES.jaeger }, ns);
-    this.queryUrl = `http://${NAME}.${ns}.svc:${JAEGER_PORTS.ui}`;
-    this.otlpGrpcEndpoint = `${NAME}.${ns}.svc:${JAEGER_PORTS.otlpGrpc}`;
+    ({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint } = jaegerEndpoints(ns));
 
     const search = storage === 'opensearch' || storage === 'elasticsearch';
     const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? '7d', maxTraces, searchStore: props.searchStore }));

@@ -15,6 +15,8 @@ import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 
 export const LOKI_HTTP_PORT = 3100;
 export const LOKI_GRPC_PORT = 9095;
+/** The path every Loki push URL ends with; the OTLP endpoint is the same host's /otlp. */
+export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 export const LOKI_NAME = 'loki';
 export const LOKI_DATA_DIR = '/var/loki';
 export const LOKI_CONFIG_DIR = '/etc/loki';
@@ -32,7 +34,7 @@ export function lokiIdentity(namespace: string) {
 export function lokiEndpoints(namespace: string) {
   const url = `http://${LOKI_NAME}.${namespace}.svc:${LOKI_HTTP_PORT}`;
   /** `otlpUrl` is where an OpenTelemetry Collector's otlphttp exporter points (it appends /v1/logs). */
-  return { url, pushUrl: `${url}/loki/api/v1/push`, otlpUrl: `${url}/otlp` };
+  return { url, pushUrl: `${url}${LOKI_PUSH_PATH}`, otlpUrl: `${url}/otlp` };
 }
 
 export function lokiScrapeJob(namespace: string): ScrapeJob {

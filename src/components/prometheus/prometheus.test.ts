@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { renderRuleGroup } from '../../alerting/rule-model';
 import { Prometheus } from './prometheus';
-import { selfMonitoringRules } from './rules';
+import { prometheusRules } from './rules';
 
 function synth(props: Partial<ConstructorParameters<typeof Prometheus>[2]> = {}) {
   const chart = Testing.chart();
@@ -10,7 +10,7 @@ function synth(props: Partial<ConstructorParameters<typeof Prometheus>[2]> = {})
     namespace: 'monitoring',
     clusterScopedPrefix: 'monitoring',
     externalLabels: { cluster: 'test' },
-    ruleGroups: [renderRuleGroup(selfMonitoringRules(), { runbookBaseUrl: 'https://example.test/runbooks' })],
+    ruleGroups: [renderRuleGroup(prometheusRules(), { runbookBaseUrl: 'https://example.test/runbooks' })],
     ...props,
   });
   return Testing.synth(chart) as any[];

@@ -4,7 +4,7 @@ import { RuleGroupSpec } from '../../alerting/rule-model';
  * The stack watching itself: the alert path works (Watchdog), every target is
  * scraped, and every rule evaluates.
  */
-export function selfMonitoringRules(): RuleGroupSpec {
+export function prometheusRules(): RuleGroupSpec {
   return {
     name: 'stack-self-monitoring',
     rules: [

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { renderRuleGroup } from '../../alerting/rule-model';
-import { selfMonitoringRules } from '../prometheus/rules';
+import { prometheusRules } from '../prometheus/rules';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { VictoriaMetrics, VictoriaMetricsCluster } from './victoriametrics';
 import { VmAgent, vmagentScrapeConfig } from './vmagent';
@@ -134,7 +134,7 @@ describe('VmAgent', () => {
 });
 
 describe('VmAlert', () => {
-  const groups = [renderRuleGroup(selfMonitoringRules(), { runbookBaseUrl: 'https://runbooks.test' })];
+  const groups = [renderRuleGroup(prometheusRules(), { runbookBaseUrl: 'https://runbooks.test' })];
   const synth = (alertmanagerUrl?: string) => {
     const c = chart();
     new VmAlert(c, 'vmalert', {

@@ -102,6 +102,22 @@ function vmContainer(opts: {
   });
 }
 
+/** The URLs of a single-node store in `namespace`: it answers the Prometheus query API at its root. */
+export function victoriaMetricsEndpoints(namespace: string): Pick<VictoriaMetricsStore, 'writeUrl' | 'vmalertWriteUrl' | 'queryUrl'> {
+  const base = `http://victoriametrics.${namespace}.svc:${VM_PORTS.single}`;
+  return { writeUrl: `${base}/api/v1/write`, vmalertWriteUrl: base, queryUrl: base };
+}
+
+/** The URLs of the cluster in `namespace`: tenant 0 of vminsert and vmselect. */
+export function victoriaMetricsClusterEndpoints(namespace: string): Pick<VictoriaMetricsStore, 'writeUrl' | 'vmalertWriteUrl' | 'queryUrl'> {
+  const vmalertWriteUrl = `http://vminsert.${namespace}.svc:${VM_PORTS.vminsert}/insert/0/prometheus`;
+  return {
+    writeUrl: `${vmalertWriteUrl}/api/v1/write`,
+    vmalertWriteUrl,
+    queryUrl: `http://vmselect.${namespace}.svc:${VM_PORTS.vmselect}/select/0/prometheus`,
+  };
+}
+
 /** One VictoriaMetrics node: a StatefulSet with its data on a PersistentVolumeClaim. */
 export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
   public readonly writeUrl: string;
@@ -114,11 +130,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
     const name = 'victoriametrics';
     const ns = props.namespace;
     const { labels, selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
-    const base = `http://${name}.${ns}.svc:${VM_PORTS.single}`;
-    this.writeUrl = `${base}/api/v1/write`;
-    this.vmalertWriteUrl = base;
-    // The single node answers the Prometheus query API at its root.
-    this.queryUrl = base;
+    ({ writeUrl: this.writeUrl, vmalertWriteUrl: this.vmalertWriteUrl, queryUrl: this.queryUrl } = victoriaMetricsEndpoints(ns));
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(name), automountServiceAccountToken: false });
     const container = vmContainer({
@@ -183,9 +195,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
         `VictoriaMetricsCluster: replicationFactor ${replicationFactor} needs at least as many vmstorage replicas, got ${storageReplicas}`,
       );
     }
-    this.vmalertWriteUrl = `http://vminsert.${ns}.svc:${VM_PORTS.vminsert}/insert/0/prometheus`;
-    this.writeUrl = `${this.vmalertWriteUrl}/api/v1/write`;
-    this.queryUrl = `http://vmselect.${ns}.svc:${VM_PORTS.vmselect}/select/0/prometheus`;
+    ({ writeUrl: this.writeUrl, vmalertWriteUrl: this.vmalertWriteUrl, queryUrl: this.queryUrl } = victoriaMetricsClusterEndpoints(ns));
     const storageNodes = (port: number) =>
       Array.from({ length: storageReplicas }, (_, i) => `vmstorage-${i}.vmstorage.${ns}.svc:${port}`).join(',');
 

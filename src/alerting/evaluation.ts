@@ -1,0 +1,71 @@
+import { alertmanager, alertRouting } from '../components/alertmanager/module';
+import type { StackConfig } from '../config/schema';
+import { DATASOURCE } from '../dashboards/datasources';
+import type { BuildContext } from '../kit/module';
+import { toYaml } from '../lib/yaml';
+import { grafanaAlerting } from './grafana-provisioning';
+import { RenderedRuleGroup } from './rule-model';
+
+/** Where the rules are evaluated and the alerts routed. */
+export interface AlertEvaluation {
+  /** What the metrics backend evaluates: every group, or only the recording rules when Grafana evaluates the alerts. */
+  readonly metricsBackendRuleGroups: RenderedRuleGroup[];
+  /** `host:port` of the Alertmanager to notify; empty when Grafana evaluates the alerts. */
+  readonly alertmanagers: string[];
+  /** Grafana's alerting provisioning files and the Secret its receivers read; undefined with Alertmanager. */
+  readonly grafana?: { files: Record<string, string>; secretName: string; secretDir: string };
+  /** Files for dist/<env>/: the Alertmanager config, or Grafana's alerting provisioning. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Evaluation and routing, per `alerting.engine`:
+ * - prometheus: the metrics backend evaluates every group and sends to the Alertmanager deployed here;
+ * - grafana: the metrics backend keeps only the recording rules (the alerts query their series), and
+ *   Grafana evaluates the alerts, with contact points and the policy from provisioning files.
+ * The same routing policy drives both (src/components/alertmanager/routing.ts).
+ */
+export function alertEvaluation(
+  ctx: BuildContext,
+  config: Pick<StackConfig, 'alerting' | 'prometheus'>,
+  groups: RenderedRuleGroup[],
+): AlertEvaluation {
+  const a = config.alerting;
+  if (a.engine === 'prometheus') {
+    const am = alertmanager(ctx, a);
+    return {
+      metricsBackendRuleGroups: groups,
+      alertmanagers: [new URL(am.url).host],
+      files: new Map([['alertmanager/alertmanager.yml', am.configYaml]]),
+    };
+  }
+  const r = a.receivers;
+  const secretDir = '/etc/grafana/secrets/alerting';
+  const files = grafanaAlerting(groups, {
+    datasourceUid: DATASOURCE.prometheus.uid,
+    folder: 'Platform alerts',
+    interval: config.prometheus.evaluationInterval,
+    routing: alertRouting(a),
+    secretDir,
+    keys: {
+      pagerdutyRoutingKey: r.pagerdutyRoutingKeyKey,
+      slackWebhookUrl: r.slackWebhookUrlKey,
+      telegramBotToken: r.telegramBotTokenKey,
+      deadmanWebhookUrl: r.deadmanWebhookUrlKey,
+    },
+  });
+  const yamlFiles = {
+    'rules.yaml': toYaml(files.rules),
+    'contact-points.yaml': toYaml(files.contactPoints),
+    'policies.yaml': toYaml(files.policies),
+  };
+  const recordingOnly = groups
+    .map((g) => ({ ...g, rules: g.rules.filter((rule) => 'record' in rule) }))
+    .filter((g) => g.rules.length > 0);
+  return {
+    metricsBackendRuleGroups: recordingOnly,
+    alertmanagers: [],
+    grafana: { files: yamlFiles, secretName: r.secretName, secretDir },
+    files: new Map(Object.entries(yamlFiles).map(([name, text]) => [`grafana-alerting/${name}`, text])),
+  };
+}

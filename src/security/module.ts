@@ -1,0 +1,48 @@
+import type { StackConfig } from '../config/schema';
+import type { MetricsBackend } from '../kit/metrics-backend';
+import type { GrafanaDatasource } from '../kit/grafana-datasource';
+import { BuildContext, SyncWave } from '../kit/module';
+import { EXPORTER_PORT as POSTGRES_EXPORTER_PORT } from '../components/postgres/postgres';
+import { scalingFlows } from '../topology/flows';
+import { platformFlows } from './flows';
+import { NetworkPolicies } from './network-policies';
+
+/**
+ * The NetworkPolicies of the environment, from the one table of flows
+ * (src/security/flows.ts), in the `security` chart. NetworkPolicies exist
+ * before any pod starts, so no pod ever runs unprotected.
+ */
+export function networkPolicies(
+  ctx: BuildContext,
+  config: StackConfig,
+  metrics: MetricsBackend,
+  grafanaDatasources: readonly GrafanaDatasource[],
+): void {
+  const ns = ctx.namespaces;
+  const links = ctx.links;
+  const pg = config.postgres;
+  const flows = platformFlows({
+    monitoring: ns.monitoring,
+    nodeAgents: ns.nodeAgents,
+    scraper: metrics.scraper,
+    scrapeJobs: metrics.scrapeJobs,
+    metricsWriteUrl: links.runsBackends ? links.metricsWriteUrl : undefined,
+    backends: links.runsBackends,
+    grafanaDatasourceUrls: grafanaDatasources.map((d) => d.url),
+    grafanaIngressNamespaces: config.grafana.ingressNamespaces,
+    logAgent: config.logs.agent,
+    eventExporter: config.logs.eventExporter.enabled,
+    collectorAgent: config.otelCollector.agent.enabled,
+    deployAnnotation: config.gitops.deployAnnotation.enabled && links.runsBackends,
+    alertmanager: links.runsBackends && config.alerting.engine === 'prometheus',
+    alertSender: metrics.scraper === 'prometheus' ? 'prometheus' : 'vmalert',
+    traceSampler: links.runsBackends && config.otelCollector.tailSampling !== undefined,
+    postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,
+    extraFlows: [...metrics.flows, ...scalingFlows(config, links)],
+  });
+  // Application namespaces (the shared PostgreSQL's) are not owned: there the policies select the stack's pods only.
+  new NetworkPolicies(ctx.chart('security', undefined, SyncWave.FOUNDATION), 'network-policies', {
+    ownedNamespaces: [ns.monitoring, ns.nodeAgents],
+    flows,
+  });
+}
