@@ -119,7 +119,7 @@ export class Stack extends Construct {
     if (!links.runsBackends) {
       const metrics = agentMetrics(ctx, config, scrapeJobs);
       gitOps(ctx, config, { ...options, grafanaUrl: undefined });
-      this.finish(scope, ctx, config, metrics, [], waves);
+      this.finish(scope, ctx, config, metrics, [], all('flows'), waves);
       return;
     }
 
@@ -141,7 +141,7 @@ export class Stack extends Construct {
     });
     for (const [file, text] of ui.files) this.files.set(file, text);
     gitOps(ctx, config, { ...options, grafanaUrl: ui.url });
-    this.finish(scope, ctx, config, metrics, ui.builtInDatasources, waves);
+    this.finish(scope, ctx, config, metrics, ui.builtInDatasources, all('flows'), waves);
   }
 
   /** The NetworkPolicies, then the disruption budgets and sync waves of every object, once all exist. */
@@ -151,9 +151,10 @@ export class Stack extends Construct {
     config: StackConfig,
     metrics: MetricsBackend,
     datasources: Parameters<typeof networkPolicies>[3],
+    flows: Parameters<typeof networkPolicies>[4],
     waves: ReadonlyMap<string, SyncWave>,
   ): void {
-    networkPolicies(ctx, config, metrics, datasources);
+    networkPolicies(ctx, config, metrics, datasources, flows);
     addDisruptionBudgets(scope);
     applySyncWaves(scope, waves);
   }

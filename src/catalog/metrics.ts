@@ -38,7 +38,6 @@ export type ScrapeSource =
   | 'node-exporter'
   | 'loki'
   | 'log-agent'
-  | 'kube-event-exporter'
   | 'jaeger'
   | 'otel-collector'
   | 'gpu-exporter'
@@ -86,11 +85,10 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   kubelet: ['job', 'instance', 'node'],
   'kube-state-metrics': ['job', 'instance', ...podTargetLabels],
   'node-exporter': ['job', 'instance', 'node'],
-  // componentScrapeJob() jobs: loki.ts, log-agent.ts (job `promtail` or `alloy`), event-exporter.ts,
+  // componentScrapeJob() jobs: loki.ts, log-agent.ts (job `promtail` or `alloy`),
   // jaeger.ts, otel-collector.ts (jobs `otel-collector` and `otel-collector-agent`), gpu-exporter.ts.
   loki: componentJobTargetLabels,
   'log-agent': componentJobTargetLabels,
-  'kube-event-exporter': componentJobTargetLabels,
   jaeger: componentJobTargetLabels,
   'otel-collector': componentJobTargetLabels,
   'gpu-exporter': componentJobTargetLabels,

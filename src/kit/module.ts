@@ -3,7 +3,9 @@ import type { Chart } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
 import type { RuleGroupSpec } from '../alerting/rule-model';
 import type { ScrapeJob } from '../lib/scrape';
+import type { Flow } from './flows';
 import type { GrafanaDatasource } from './grafana-datasource';
+import type { RbacWriteException } from './policy';
 
 /**
  * The Argo CD sync wave of a component's chart. Argo CD applies wave by wave
@@ -85,6 +87,8 @@ export interface Contribution {
   readonly datasources?: readonly GrafanaDatasource[];
   /** Environment variables Grafana needs for those datasources (Secret references only). */
   readonly grafanaEnv?: readonly k8s.EnvVar[];
+  /** Connections its pods open to the stack's other pods; the NetworkPolicies admit exactly these and the platform's. */
+  readonly flows?: readonly Flow[];
   /** Plain files for `dist/<env>/`, by relative path. */
   readonly files?: ReadonlyMap<string, string>;
 }
@@ -104,5 +108,7 @@ export interface ComponentModule<C> {
    * without GPUs does nothing, while a misspelt name is an error).
    */
   readonly rules?: (config: C) => RuleGroupSpec[];
+  /** Reviewed writes of its Roles, keyed by `Role/<name>` (test/policy.test.ts lets only these through). */
+  readonly rbacWrites?: Readonly<Record<string, RbacWriteException>>;
   build(ctx: BuildContext, config: C): Contribution;
 }

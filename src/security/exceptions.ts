@@ -1,3 +1,5 @@
+import { COMPONENT_MODULES } from '../components/modules';
+import type { RbacWrite, RbacWriteException } from '../kit/policy';
 import { NODE_AGENTS, NodeAgentExceptions } from '../lib/node-agents';
 
 /**
@@ -8,37 +10,21 @@ import { NODE_AGENTS, NodeAgentExceptions } from '../lib/node-agents';
  * test too, so the list cannot rot.
  *
  * Host access of node agents is listed in src/lib/node-agents.ts (the
- * constructs quote those reasons) and included here unchanged.
+ * constructs quote those reasons) and included here unchanged; RBAC writes
+ * are declared by the component that needs them, on its module.
  */
 export { NODE_AGENTS };
-export type { NodeAgentExceptions };
-
-/** A rule of a namespaced Role that writes. */
-export interface RbacWrite {
-  readonly apiGroup: string;
-  readonly resource: string;
-  readonly verbs: readonly string[];
-  /** Writes limited to these objects; absent for `create`, which cannot be limited by name. */
-  readonly resourceNames?: readonly string[];
-}
+export type { NodeAgentExceptions, RbacWrite, RbacWriteException };
 
 /**
- * The only RBAC rules that write, keyed by `Role/<name>`. Everything else is
- * get, list and watch; no rule anywhere has a wildcard or touches Secrets.
+ * The only RBAC rules that write, keyed by `Role/<name>`, as each component
+ * declares them on its module. Everything else is get, list and watch; no rule
+ * anywhere has a wildcard or touches Secrets.
  */
-export const RBAC_WRITES: Readonly<Record<string, { readonly reason: string; readonly rules: readonly RbacWrite[] }>> = {
-  'Role/kube-event-exporter-leader-election': {
-    reason:
-      'two replicas elect a leader through a Lease (and, on older client-go, a ConfigMap) in their own namespace, so exactly one ships ' +
-      'each event; create makes the lock, get/update renew only the lock named after the exporter',
-    rules: [
-      { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['create'] },
-      { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['update'], resourceNames: ['kube-event-exporter'] },
-      { apiGroup: '', resource: 'configmaps', verbs: ['create'] },
-      { apiGroup: '', resource: 'configmaps', verbs: ['update'], resourceNames: ['kube-event-exporter'] },
-    ],
-  },
-};
+export const RBAC_WRITES: Readonly<Record<string, RbacWriteException>> = Object.assign(
+  {},
+  ...COMPONENT_MODULES.map((m) => m.rbacWrites ?? {}),
+);
 
 /** Checks of test/policy.test.ts that a workload may skip, keyed by `<Kind>/<name>`, each with its reason. */
 export type PolicyCheck = 'probes' | 'ownServiceAccount';

@@ -33,6 +33,8 @@ export interface PlatformFlowsOptions {
   readonly backends?: boolean;
   /** The collector sends traces through the tail-sampling tier (otel-collector-sampler) to Jaeger. @default false */
   readonly traceSampler?: boolean;
+  /** Flows the component modules declare for their own pods. @default none */
+  readonly componentFlows?: readonly Flow[];
   /** Flows of optional components (VictoriaMetrics, Loki HA, a central cluster's ingress). @default none */
   readonly extraFlows?: readonly Flow[];
   /** URLs of Grafana's datasources (Prometheus, Loki, Jaeger, PostgreSQL). */
@@ -41,7 +43,6 @@ export interface PlatformFlowsOptions {
   readonly grafanaIngressNamespaces?: readonly string[];
   /** `app.kubernetes.io/name` of the log agent: promtail or alloy. */
   readonly logAgent: string;
-  readonly eventExporter: boolean;
   readonly collectorAgent: boolean;
   readonly deployAnnotation: boolean;
   /** Alertmanager is deployed (alerting.engine: prometheus). */
@@ -101,9 +102,7 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
       { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
     );
   }
-  if (o.eventExporter && backends) {
-    flows.push({ from: pods('kube-event-exporter'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'event exporter pushes Warning events' });
-  }
+  flows.push(...(o.componentFlows ?? []));
   if (o.collectorAgent) {
     flows.push(
       { from: pods('otel-collector-agent', o.nodeAgents), to: at('otel-collector'), ports: [OTLP_GRPC_PORT], why: 'node agent forwards to the gateway' },

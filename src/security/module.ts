@@ -1,4 +1,5 @@
 import type { StackConfig } from '../config/schema';
+import type { Flow } from '../kit/flows';
 import type { MetricsBackend } from '../kit/metrics-backend';
 import type { GrafanaDatasource } from '../kit/grafana-datasource';
 import { BuildContext, SyncWave } from '../kit/module';
@@ -17,6 +18,7 @@ export function networkPolicies(
   config: StackConfig,
   metrics: MetricsBackend,
   grafanaDatasources: readonly GrafanaDatasource[],
+  componentFlows: readonly Flow[],
 ): void {
   const ns = ctx.namespaces;
   const links = ctx.links;
@@ -31,13 +33,13 @@ export function networkPolicies(
     grafanaDatasourceUrls: grafanaDatasources.map((d) => d.url),
     grafanaIngressNamespaces: config.grafana.ingressNamespaces,
     logAgent: config.logs.agent,
-    eventExporter: config.logs.eventExporter.enabled,
     collectorAgent: config.otelCollector.agent.enabled,
     deployAnnotation: config.gitops.deployAnnotation.enabled && links.runsBackends,
     alertmanager: links.runsBackends && config.alerting.engine === 'prometheus',
     alertSender: metrics.scraper === 'prometheus' ? 'prometheus' : 'vmalert',
     traceSampler: links.runsBackends && config.otelCollector.tailSampling !== undefined,
     postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,
+    componentFlows,
     extraFlows: [...metrics.flows, ...scalingFlows(config, links)],
   });
   // Application namespaces (the shared PostgreSQL's) are not owned: there the policies select the stack's pods only.
