@@ -11,7 +11,7 @@ import { toYaml } from '../src/lib/yaml';
 import { REPO_ROOT } from './support/synth-fixture';
 
 /**
- * Issue 11: the two scaling examples, synthesized like a user would, validated
+ * The two scaling examples (examples/ha.yaml, examples/agent.yaml), synthesized like a user would, validated
  * strictly. Their VictoriaMetrics parts run on the real binaries in
  * test/integration/victoriametrics.test.ts.
  */

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { Jaeger, jaegerConfig } from './jaeger';
 
-describe('Jaeger on a search store (issue 11)', () => {
+describe('Jaeger on a search store', () => {
   const chart = new Chart(Testing.app(), 'test');
   new Jaeger(chart, 'jaeger', {
     namespace: 'monitoring',

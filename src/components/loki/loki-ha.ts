@@ -121,7 +121,7 @@ export function lokiHaConfig(opts: {
 }
 
 /**
- * Loki HA (issue 11): several monolithic replicas (`-target=all`) that form
+ * Loki HA: several monolithic replicas (`-target=all`) that form
  * one ring over memberlist, with replication_factor 3 and an S3-compatible
  * object store. Upstream deprecated the Simple Scalable mode; this is the
  * path it recommends between a single binary and microservices. Clients see

@@ -13,7 +13,7 @@ const base: OtelCollectorProps = {
   jaegerOtlpEndpoint: 'jaeger.monitoring.svc:4317',
 };
 
-describe('the collector gateway with several replicas and a tail-sampling tier (issue 11)', () => {
+describe('the collector gateway with several replicas and a tail-sampling tier', () => {
   const chart = new Chart(Testing.app(), 'test');
   const collector = new OtelCollector(chart, 'otel', {
     ...base,

@@ -13,7 +13,7 @@ import {
 } from '../../lib/workload';
 
 /**
- * VictoriaMetrics as the metrics store (issue 11), single node or cluster.
+ * VictoriaMetrics as the metrics store, single node or cluster.
  * Both expose the same two links the Stack needs: where remote-write clients
  * push (`writeUrl`) and the Prometheus-compatible query API (`queryUrl`) that
  * Grafana's Prometheus datasource and vmalert read.
