@@ -1,0 +1,121 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkName } from './names';
+import { persistentVolumeClaimTemplate, PodSecurityOptions, restrictedPodSecurity, RETAIN_VOLUMES } from './workload';
+
+/**
+ * The workload skeletons the components share: one pod template, and the single-replica StatefulSet and Deployment
+ * around it. A component passes what is its own (name, labels, containers, volumes, its data volume's size and
+ * class, the reason it needs an API token or a long shutdown) and keeps the comments that say why next to its values.
+ */
+
+/** A pod of the stack: its labels, one ServiceAccount, the restricted Pod Security Standard, containers and volumes. */
+export interface PodTemplateOptions {
+  /** The component's labels, on the pod; they must contain the workload's selector. */
+  readonly labels: Record<string, string>;
+  /** Like a config checksum that rolls the pod when the config changes. @default none */
+  readonly annotations?: Record<string, string>;
+  readonly serviceAccountName: string;
+  /** true only for a pod that talks to the Kubernetes API (discovery, list and watch); every other pod has no token. */
+  readonly automountServiceAccountToken: boolean;
+  /** User, group and fsGroup of the restricted pod security context. */
+  readonly security: PodSecurityOptions;
+  /** @default Kubernetes' 30 s */
+  readonly terminationGracePeriodSeconds?: number;
+  /** @default none */
+  readonly affinity?: k8s.Affinity;
+  readonly containers: k8s.Container[];
+  /** @default none */
+  readonly volumes?: k8s.Volume[];
+}
+
+export function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
+  return {
+    metadata: { labels: opts.labels, annotations: opts.annotations },
+    spec: {
+      serviceAccountName: opts.serviceAccountName,
+      automountServiceAccountToken: opts.automountServiceAccountToken,
+      securityContext: restrictedPodSecurity(opts.security),
+      terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
+      affinity: opts.affinity,
+      containers: opts.containers,
+      volumes: opts.volumes,
+    },
+  };
+}
+
+/** The name, namespace and selector of a workload around a `PodTemplateOptions` pod. */
+export interface WorkloadOptions extends PodTemplateOptions {
+  /** The workload's name; a StatefulSet's governing Service has the same name. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Selects the pods. Immutable, so it never holds the version label. */
+  readonly selector: Record<string, string>;
+}
+
+/** A StatefulSet's per-replica volume, mounted by the containers under `name`. */
+export interface VolumeClaimOptions {
+  readonly name: string;
+  /** A Kubernetes quantity, like `20Gi`. */
+  readonly size: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /**
+   * Write `RETAIN_VOLUMES` into the manifest (see there why). false leaves the field out, and Kubernetes applies its
+   * own default. @default true
+   */
+  readonly retain?: boolean;
+}
+
+export interface SingleReplicaStatefulSetOptions extends WorkloadOptions {
+  /** @default none: the pod keeps nothing across restarts */
+  readonly volumeClaim?: VolumeClaimOptions;
+}
+
+/**
+ * One pod with a stable name and, with `volumeClaim`, its own PersistentVolumeClaim: the shape of a server whose data
+ * must survive a restart and whose store has a single writer (a TSDB, silences, Grafana's database, a disk buffer).
+ */
+export function singleReplicaStatefulSet(scope: Construct, id: string, opts: SingleReplicaStatefulSetOptions): k8s.KubeStatefulSet {
+  const { name, namespace, labels, selector, volumeClaim: claim } = checked('singleReplicaStatefulSet', opts);
+  return new k8s.KubeStatefulSet(scope, id, {
+    metadata: { name, namespace, labels },
+    spec: {
+      serviceName: name,
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: podTemplate(opts),
+      volumeClaimTemplates: claim
+        ? [persistentVolumeClaimTemplate({ name: claim.name, labels, size: claim.size, storageClassName: claim.storageClassName })]
+        : undefined,
+      persistentVolumeClaimRetentionPolicy: claim && (claim.retain ?? true) ? RETAIN_VOLUMES : undefined,
+    },
+  });
+}
+
+/** One stateless pod, for a process that must not run twice (it would scrape, alert or write everything twice). */
+export function singleReplicaDeployment(scope: Construct, id: string, opts: WorkloadOptions): k8s.KubeDeployment {
+  const { name, namespace, labels, selector } = checked('singleReplicaDeployment', opts);
+  return new k8s.KubeDeployment(scope, id, {
+    metadata: { name, namespace, labels },
+    spec: { replicas: 1, selector: { matchLabels: selector }, template: podTemplate(opts) },
+  });
+}
+
+/** What the API server would refuse, refused here with the workload's name. */
+function checked<T extends WorkloadOptions>(where: string, opts: T): T {
+  checkName(where, 'name', opts.name, 'label');
+  checkName(`${where}(${opts.name})`, 'namespace', opts.namespace, 'label');
+  if (Object.keys(opts.selector).length === 0) {
+    throw new Error(`${where}(${opts.name}): selector is empty; it must name at least one of the pod's labels`);
+  }
+  for (const [key, value] of Object.entries(opts.selector)) {
+    if (opts.labels[key] !== value) {
+      throw new Error(
+        `${where}(${opts.name}): selector ${key}=${JSON.stringify(value)} is not among the pod's labels ` +
+          `(${key} is ${JSON.stringify(opts.labels[key]) ?? 'missing'}); the API server refuses a workload whose selector does not match its pods`,
+      );
+    }
+  }
+  return opts;
+}
