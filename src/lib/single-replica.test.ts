@@ -7,9 +7,7 @@ const SELECTOR = { 'app.kubernetes.io/name': 'store', 'app.kubernetes.io/part-of
 const CONTAINER: k8s.Container = { name: 'store', image: 'example.org/store:1.2.3' };
 
 const BASE: WorkloadOptions = {
-  name: 'store',
-  namespace: 'monitoring',
-  labels: LABELS,
+  metadata: { name: 'store', namespace: 'monitoring', labels: LABELS },
   selector: SELECTOR,
   serviceAccountName: 'store-sa',
   automountServiceAccountToken: false,
@@ -102,7 +100,7 @@ describe('singleReplicaStatefulSet', () => {
   });
 
   test('fails if the name is not a DNS label', () => {
-    expect(() => singleReplicaStatefulSet(Testing.chart(), 'statefulset', { ...BASE, name: 'Store_1' })).toThrow(
+    expect(() => singleReplicaStatefulSet(Testing.chart(), 'statefulset', { ...BASE, metadata: { ...BASE.metadata, name: 'Store_1' } })).toThrow(
       'singleReplicaStatefulSet: name "Store_1" must be a DNS label',
     );
   });
@@ -121,7 +119,7 @@ describe('singleReplicaDeployment', () => {
   });
 
   test('fails if the namespace is not a DNS label', () => {
-    expect(() => singleReplicaDeployment(Testing.chart(), 'deployment', { ...BASE, namespace: 'mon.itoring' })).toThrow(
+    expect(() => singleReplicaDeployment(Testing.chart(), 'deployment', { ...BASE, metadata: { ...BASE.metadata, namespace: 'mon.itoring' } })).toThrow(
       'singleReplicaDeployment(store): namespace "mon.itoring" must be a DNS label',
     );
   });
@@ -130,7 +128,7 @@ describe('singleReplicaDeployment', () => {
 describe('podTemplate', () => {
   test('GIVEN an affinity and no fsGroup WHEN built THEN the affinity is kept and no volume ownership change is asked', () => {
     const affinity: k8s.Affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } };
-    const template = podTemplate({ ...BASE, security: { runAsUser: 65534 }, affinity });
+    const template = podTemplate({ ...BASE, labels: LABELS, security: { runAsUser: 65534 }, affinity });
     expect(template.spec?.affinity).toBe(affinity);
     expect(template.spec?.securityContext).toEqual({
       runAsNonRoot: true,

@@ -44,11 +44,10 @@ export function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
   };
 }
 
-/** The name, namespace and selector of a workload around a `PodTemplateOptions` pod. */
-export interface WorkloadOptions extends PodTemplateOptions {
-  /** The workload's name; a StatefulSet's governing Service has the same name. */
-  readonly name: string;
-  readonly namespace: string;
+/** A workload around a `PodTemplateOptions` pod, which gets the workload's labels. */
+export interface WorkloadOptions extends Omit<PodTemplateOptions, 'labels'> {
+  /** The workload's name, namespace and labels (`componentMeta`'s `metadata(name)`); a StatefulSet's governing Service has its name. */
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string> };
   /** Selects the pods. Immutable, so it never holds the version label. */
   readonly selector: Record<string, string>;
 }
@@ -77,14 +76,15 @@ export interface SingleReplicaStatefulSetOptions extends WorkloadOptions {
  * must survive a restart and whose store has a single writer (a TSDB, silences, Grafana's database, a disk buffer).
  */
 export function singleReplicaStatefulSet(scope: Construct, id: string, opts: SingleReplicaStatefulSetOptions): k8s.KubeStatefulSet {
-  const { name, namespace, labels, selector, volumeClaim: claim } = checked('singleReplicaStatefulSet', opts);
+  const { metadata, selector, volumeClaim: claim } = checked('singleReplicaStatefulSet', opts);
+  const labels = metadata.labels;
   return new k8s.KubeStatefulSet(scope, id, {
-    metadata: { name, namespace, labels },
+    metadata: { ...metadata },
     spec: {
-      serviceName: name,
+      serviceName: metadata.name,
       replicas: 1,
       selector: { matchLabels: selector },
-      template: podTemplate(opts),
+      template: podTemplate({ ...opts, labels }),
       volumeClaimTemplates: claim
         ? [persistentVolumeClaimTemplate({ name: claim.name, labels, size: claim.size, storageClassName: claim.storageClassName })]
         : undefined,
@@ -95,25 +95,26 @@ export function singleReplicaStatefulSet(scope: Construct, id: string, opts: Sin
 
 /** One stateless pod, for a process that must not run twice (it would scrape, alert or write everything twice). */
 export function singleReplicaDeployment(scope: Construct, id: string, opts: WorkloadOptions): k8s.KubeDeployment {
-  const { name, namespace, labels, selector } = checked('singleReplicaDeployment', opts);
+  const { metadata, selector } = checked('singleReplicaDeployment', opts);
   return new k8s.KubeDeployment(scope, id, {
-    metadata: { name, namespace, labels },
-    spec: { replicas: 1, selector: { matchLabels: selector }, template: podTemplate(opts) },
+    metadata: { ...metadata },
+    spec: { replicas: 1, selector: { matchLabels: selector }, template: podTemplate({ ...opts, labels: metadata.labels }) },
   });
 }
 
 /** What the API server would refuse, refused here with the workload's name. */
 function checked<T extends WorkloadOptions>(where: string, opts: T): T {
-  checkName(where, 'name', opts.name, 'label');
-  checkName(`${where}(${opts.name})`, 'namespace', opts.namespace, 'label');
+  const { name, namespace, labels } = opts.metadata;
+  checkName(where, 'name', name, 'label');
+  checkName(`${where}(${name})`, 'namespace', namespace, 'label');
   if (Object.keys(opts.selector).length === 0) {
-    throw new Error(`${where}(${opts.name}): selector is empty; it must name at least one of the pod's labels`);
+    throw new Error(`${where}(${name}): selector is empty; it must name at least one of the pod's labels`);
   }
   for (const [key, value] of Object.entries(opts.selector)) {
-    if (opts.labels[key] !== value) {
+    if (labels[key] !== value) {
       throw new Error(
-        `${where}(${opts.name}): selector ${key}=${JSON.stringify(value)} is not among the pod's labels ` +
-          `(${key} is ${JSON.stringify(opts.labels[key]) ?? 'missing'}); the API server refuses a workload whose selector does not match its pods`,
+        `${where}(${name}): selector ${key}=${JSON.stringify(value)} is not among the pod's labels ` +
+          `(${key} is ${JSON.stringify(labels[key]) ?? 'missing'}); the API server refuses a workload whose selector does not match its pods`,
       );
     }
   }

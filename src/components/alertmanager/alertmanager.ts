@@ -49,7 +49,7 @@ export class Alertmanager extends Construct {
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'alerting', image: IMAGES.alertmanager }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'alerting', image: IMAGES.alertmanager }, ns);
     this.url = `http://${NAME}.${ns}.svc:${ALERTMANAGER_PORT}`;
 
     this.configYaml = toYaml(
@@ -100,9 +100,7 @@ export class Alertmanager extends Construct {
     });
 
     singleReplicaStatefulSet(this, 'statefulset', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       annotations: {
         'checksum/config': contentHash(this.configYaml),

@@ -88,7 +88,7 @@ export class Grafana extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'dashboards', image: IMAGES.grafana }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'dashboards', image: IMAGES.grafana }, ns);
     this.url = `http://${NAME}.${ns}.svc:${GRAFANA_PORT}`;
 
     const defaults = props.datasources.filter((d) => d.isDefault);
@@ -189,9 +189,7 @@ export class Grafana extends Construct {
     });
 
     singleReplicaStatefulSet(this, 'statefulset', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       annotations: {
         'checksum/config': contentHash(datasourcesYaml, dashboardsYaml, ...Object.values(alerting?.files ?? {})),

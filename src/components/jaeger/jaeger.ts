@@ -237,8 +237,7 @@ export class Jaeger extends Construct {
         spec: { replicas: props.searchStore?.replicas ?? 2, selector: { matchLabels: selector }, template: podTemplate(pod) },
       });
     } else singleReplicaStatefulSet(this, 'statefulset', {
-      name: NAME,
-      namespace: ns,
+      metadata: metadata(NAME),
       selector,
       ...pod,
       volumeClaim: storage === 'badger' ? { name: 'data', size: props.storageSize ?? '10Gi', storageClassName: props.storageClassName } : undefined,

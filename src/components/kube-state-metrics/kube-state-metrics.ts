@@ -59,9 +59,7 @@ export class KubeStateMetrics extends Construct {
     });
 
     singleReplicaDeployment(this, 'deployment', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       serviceAccountName,
       // It lists and watches the API, so it needs its token.

@@ -192,7 +192,7 @@ export class Loki extends Construct {
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = lokiIdentity(ns);
+    const { selector, metadata } = lokiIdentity(ns);
     ({ url: this.url, pushUrl: this.pushUrl, otlpUrl: this.otlpUrl } = lokiEndpoints(ns));
 
     const recordingRules = props.recordingRules ?? [];
@@ -216,9 +216,7 @@ export class Loki extends Construct {
     });
 
     singleReplicaStatefulSet(this, 'statefulset', {
-      name: LOKI_NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(LOKI_NAME),
       selector,
       ...lokiPod({ serviceAccountName, container, config }),
       volumeClaim: { name: 'data', size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName },

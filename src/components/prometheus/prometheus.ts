@@ -150,9 +150,7 @@ export class Prometheus extends Construct {
     });
 
     singleReplicaStatefulSet(this, 'statefulset', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       // A new config or rule set rolls the pod, so what runs is what is in dist/.
       annotations: { 'checksum/config': contentHash(configYaml, ...ruleFiles.map((f) => f.yaml)) },

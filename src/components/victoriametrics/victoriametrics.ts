@@ -108,7 +108,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
     super(scope, id);
     const name = 'victoriametrics';
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
+    const { selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
     const base = `http://${name}.${ns}.svc:${VM_PORTS.single}`;
     this.writeUrl = `${base}/api/v1/write`;
     this.vmalertWriteUrl = base;
@@ -125,9 +125,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
       mounts: [{ name: 'data', mountPath: STORAGE_DIR }],
     });
     singleReplicaStatefulSet(this, 'statefulset', {
-      name,
-      namespace: ns,
-      labels,
+      metadata: metadata(name),
       selector,
       ...vmPod(name, container),
       volumeClaim: dataClaim(props),

@@ -117,9 +117,7 @@ export class VmAgent extends Construct {
 
     // Two replicas would scrape every target twice; one with a disk buffer is the upstream's single-cluster shape.
     singleReplicaStatefulSet(this, 'statefulset', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       annotations: { 'checksum/config': contentHash(this.configYaml) },
       serviceAccountName,

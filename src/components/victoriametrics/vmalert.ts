@@ -49,7 +49,7 @@ export class VmAlert extends Construct {
   constructor(scope: Construct, id: string, props: VmAlertProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert }, ns);
     this.url = `http://${NAME}.${ns}.svc:${VMALERT_PORT}`;
 
     // One ConfigMap per group, like Prometheus: each stays under the 1 MiB object limit.
@@ -93,9 +93,7 @@ export class VmAlert extends Construct {
     });
     // Two replicas would send every alert twice and write every recording rule twice.
     singleReplicaDeployment(this, 'deployment', {
-      name: NAME,
-      namespace: ns,
-      labels,
+      metadata: metadata(NAME),
       selector,
       annotations: { 'checksum/config': contentHash(...this.ruleFiles.map((f) => f.yaml)) },
       serviceAccountName: NAME,
