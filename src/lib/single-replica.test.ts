@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { podTemplate, singleReplicaDeployment, singleReplicaStatefulSet, WorkloadOptions } from './single-replica';
+import { singleReplicaDeployment, singleReplicaStatefulSet, WorkloadOptions } from './single-replica';
+import { podTemplate } from './workload';
 
 const LABELS = { 'app.kubernetes.io/name': 'store', 'app.kubernetes.io/part-of': 'platform', 'app.kubernetes.io/version': '1.2.3' };
 const SELECTOR = { 'app.kubernetes.io/name': 'store', 'app.kubernetes.io/part-of': 'platform' };

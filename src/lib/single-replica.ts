@@ -1,48 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkName } from './names';
-import { persistentVolumeClaimTemplate, PodSecurityOptions, restrictedPodSecurity, RETAIN_VOLUMES } from './workload';
+import { persistentVolumeClaimTemplate, podTemplate, PodTemplateOptions, RETAIN_VOLUMES } from './workload';
 
 /**
- * The workload skeletons the components share: one pod template, and the single-replica StatefulSet and Deployment
- * around it. A component passes what is its own (name, labels, containers, volumes, its data volume's size and
- * class, the reason it needs an API token or a long shutdown) and keeps the comments that say why next to its values.
+ * The single-replica StatefulSet and Deployment the components share, around `podTemplate`. A component passes what
+ * is its own (name, labels, containers, volumes, its data volume's size and class, the reason it needs an API token
+ * or a long shutdown) and keeps the comments that say why next to its values.
  */
-
-/** A pod of the stack: its labels, one ServiceAccount, the restricted Pod Security Standard, containers and volumes. */
-export interface PodTemplateOptions {
-  /** The component's labels, on the pod; they must contain the workload's selector. */
-  readonly labels: Record<string, string>;
-  /** Like a config checksum that rolls the pod when the config changes. @default none */
-  readonly annotations?: Record<string, string>;
-  readonly serviceAccountName: string;
-  /** true only for a pod that talks to the Kubernetes API (discovery, list and watch); every other pod has no token. */
-  readonly automountServiceAccountToken: boolean;
-  /** User, group and fsGroup of the restricted pod security context. */
-  readonly security: PodSecurityOptions;
-  /** @default Kubernetes' 30 s */
-  readonly terminationGracePeriodSeconds?: number;
-  /** @default none */
-  readonly affinity?: k8s.Affinity;
-  readonly containers: k8s.Container[];
-  /** @default none */
-  readonly volumes?: k8s.Volume[];
-}
-
-export function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
-  return {
-    metadata: { labels: opts.labels, annotations: opts.annotations },
-    spec: {
-      serviceAccountName: opts.serviceAccountName,
-      automountServiceAccountToken: opts.automountServiceAccountToken,
-      securityContext: restrictedPodSecurity(opts.security),
-      terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
-      affinity: opts.affinity,
-      containers: opts.containers,
-      volumes: opts.volumes,
-    },
-  };
-}
 
 /** A workload around a `PodTemplateOptions` pod, which gets the workload's labels. */
 export interface WorkloadOptions extends Omit<PodTemplateOptions, 'labels'> {

@@ -5,8 +5,8 @@ import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
-import { configMapVolume, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
-import { podTemplate, PodTemplateOptions, singleReplicaStatefulSet } from '../../lib/single-replica';
+import { configMapVolume, podTemplate, PodTemplateOptions, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { toYaml } from '../../lib/yaml';
 
 export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';

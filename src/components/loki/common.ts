@@ -4,8 +4,7 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { configMapVolume, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
-import { PodTemplateOptions } from '../../lib/single-replica';
+import { configMapVolume, PodTemplateOptions, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 
 /**

@@ -2,8 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
-import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
-import { podTemplate } from '../../lib/single-replica';
+import { persistentVolumeClaimTemplate, podTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
 import { RenderedRuleGroup } from '../../alerting/rule-model';
 import {
   LOKI_DATA_DIR,

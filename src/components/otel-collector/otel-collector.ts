@@ -9,12 +9,12 @@ import { sizeBytes } from '../../lib/units';
 import {
   configMapVolume,
   persistentVolumeClaimTemplate,
+  podTemplate,
   ResourceSpec,
   restrictedPodSecurity,
   scratchVolume,
   secureContainer,
 } from '../../lib/workload';
-import { podTemplate } from '../../lib/single-replica';
 import { toYaml } from '../../lib/yaml';
 import {
   agentConfig,

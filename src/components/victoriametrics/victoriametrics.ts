@@ -3,8 +3,16 @@ import { Construct } from 'constructs';
 import { ImageRef, IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES, scratchVolume, secureContainer } from '../../lib/workload';
-import { podTemplate, PodTemplateOptions, singleReplicaStatefulSet, VolumeClaimOptions } from '../../lib/single-replica';
+import {
+  persistentVolumeClaimTemplate,
+  podTemplate,
+  PodTemplateOptions,
+  ResourceSpec,
+  RETAIN_VOLUMES,
+  scratchVolume,
+  secureContainer,
+} from '../../lib/workload';
+import { singleReplicaStatefulSet, VolumeClaimOptions } from '../../lib/single-replica';
 
 /**
  * VictoriaMetrics as the metrics store (issue 11), single node or cluster.
