@@ -126,6 +126,7 @@ export class VmAgent extends Construct {
       security: { runAsUser: VM_UID, fsGroup: VM_UID },
       containers: [container],
       volumes: [configMapVolume('config', configMap.name)],
+      // Only samples not sent yet, no history: the manifest leaves the claim's retention to Kubernetes' default.
       volumeClaim: { name: 'buffer', size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName, retain: false },
     });
     new k8s.KubeService(this, 'service', {
