@@ -205,3 +205,38 @@ export function persistentVolumeClaimTemplate(opts: PersistentVolumeClaimTemplat
  * visible in the manifest and safe from a future default.
  */
 export const RETAIN_VOLUMES: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+
+/** A pod of the stack: its labels, one ServiceAccount, the restricted Pod Security Standard, containers and volumes. */
+export interface PodTemplateOptions {
+  /** The component's labels, on the pod; they must contain the workload's selector. */
+  readonly labels: Record<string, string>;
+  /** Like a config checksum that rolls the pod when the config changes. @default none */
+  readonly annotations?: Record<string, string>;
+  readonly serviceAccountName: string;
+  /** true only for a pod that talks to the Kubernetes API (discovery, list and watch); every other pod has no token. */
+  readonly automountServiceAccountToken: boolean;
+  /** User, group and fsGroup of the restricted pod security context. */
+  readonly security: PodSecurityOptions;
+  /** @default Kubernetes' 30 s */
+  readonly terminationGracePeriodSeconds?: number;
+  /** @default none */
+  readonly affinity?: k8s.Affinity;
+  readonly containers: k8s.Container[];
+  /** @default none */
+  readonly volumes?: k8s.Volume[];
+}
+
+export function podTemplate(opts: PodTemplateOptions): k8s.PodTemplateSpec {
+  return {
+    metadata: { labels: opts.labels, annotations: opts.annotations },
+    spec: {
+      serviceAccountName: opts.serviceAccountName,
+      automountServiceAccountToken: opts.automountServiceAccountToken,
+      securityContext: restrictedPodSecurity(opts.security),
+      terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
+      affinity: opts.affinity,
+      containers: opts.containers,
+      volumes: opts.volumes,
+    },
+  };
+}

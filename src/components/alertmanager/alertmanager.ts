@@ -4,14 +4,8 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { toYaml } from '../../lib/yaml';
-import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  secureContainer,
-} from '../../lib/workload';
+import { configMapVolume, ResourceSpec, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { alertmanagerConfig } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
@@ -55,7 +49,7 @@ export class Alertmanager extends Construct {
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'alerting', image: IMAGES.alertmanager }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'alerting', image: IMAGES.alertmanager }, ns);
     this.url = `http://${NAME}.${ns}.svc:${ALERTMANAGER_PORT}`;
 
     this.configYaml = toYaml(
@@ -105,37 +99,25 @@ export class Alertmanager extends Construct {
       automountServiceAccountToken: false,
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
-      spec: {
-        serviceName: NAME,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels,
-            annotations: {
-              'checksum/config': contentHash(this.configYaml),
-              // Scraped by the annotated-pods job, like Grafana: its notification metrics feed the stack-health view.
-              'prometheus.io/scrape': 'true',
-              'prometheus.io/port': String(ALERTMANAGER_PORT),
-            },
-          },
-          spec: {
-            serviceAccountName: serviceAccount.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity({ runAsUser: UID, fsGroup: UID }),
-            containers: [container],
-            volumes: [
-              configMapVolume('config', configMap.name),
-              // 0440 is enough: the process reads the files, and fsGroup makes them readable to it.
-              { name: 'secrets', secret: { secretName: props.secret.name, defaultMode: 0o440 } },
-            ],
-          },
-        },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '1Gi', storageClassName: props.storageClassName })],
-        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
+      selector,
+      annotations: {
+        'checksum/config': contentHash(this.configYaml),
+        // Scraped by the annotated-pods job, like Grafana: its notification metrics feed the stack-health view.
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(ALERTMANAGER_PORT),
       },
+      serviceAccountName: serviceAccount.name,
+      automountServiceAccountToken: false,
+      security: { runAsUser: UID, fsGroup: UID },
+      containers: [container],
+      volumes: [
+        configMapVolume('config', configMap.name),
+        // 0440 is enough: the process reads the files, and fsGroup makes them readable to it.
+        { name: 'secrets', secret: { secretName: props.secret.name, defaultMode: 0o440 } },
+      ],
+      volumeClaim: { name: 'data', size: props.storageSize ?? '1Gi', storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

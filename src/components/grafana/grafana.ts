@@ -4,15 +4,8 @@ import { toYaml } from '../../lib/yaml';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
-import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  scratchVolume,
-  secureContainer,
-} from '../../lib/workload';
+import { configMapVolume, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { datasourceLinkProblems } from './correlation';
 
 import type { GrafanaDatasource } from '../../kit/grafana-datasource';
@@ -84,7 +77,7 @@ export class Grafana extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'dashboards', image: IMAGES.grafana }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'dashboards', image: IMAGES.grafana }, ns);
     this.url = `http://${NAME}.${ns}.svc:${GRAFANA_PORT}`;
 
     const defaults = props.datasources.filter((d) => d.isDefault);
@@ -184,51 +177,39 @@ export class Grafana extends Construct {
       ],
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
-      spec: {
-        serviceName: NAME,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels,
-            annotations: {
-              'checksum/config': contentHash(datasourcesYaml, dashboardsYaml, ...Object.values(alerting?.files ?? {})),
-              'prometheus.io/scrape': 'true',
-              'prometheus.io/port': String(GRAFANA_PORT),
-            },
-          },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            // Lets in-flight SQLite writes (annotations, alert state) commit before the volume is detached.
-            terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurity({ runAsUser: GRAFANA_UID, fsGroup: GRAFANA_UID }),
-            containers: [container],
-            volumes: [
-              {
-                name: 'datasources',
-                configMap: { name: provisioning.name, items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] },
-              },
-              {
-                name: 'dashboard-providers',
-                configMap: { name: provisioning.name, items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] },
-              },
-              { name: 'dashboards', projected: { sources: props.dashboardConfigMaps.map((name) => ({ configMap: { name } })) } },
-              scratchVolume('tmp'),
-              ...(alertingConfigMap && alerting
-                ? [
-                    configMapVolume('alerting', alertingConfigMap.name),
-                    { name: 'alerting-secrets', secret: { secretName: alerting.secretName, defaultMode: 0o440 } },
-                  ]
-                : []),
-            ],
-          },
-        },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '5Gi', storageClassName: props.storageClassName })],
-        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
+      selector,
+      annotations: {
+        'checksum/config': contentHash(datasourcesYaml, dashboardsYaml, ...Object.values(alerting?.files ?? {})),
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(GRAFANA_PORT),
       },
+      serviceAccountName: sa.name,
+      automountServiceAccountToken: false,
+      // Lets in-flight SQLite writes (annotations, alert state) commit before the volume is detached.
+      terminationGracePeriodSeconds: 60,
+      security: { runAsUser: GRAFANA_UID, fsGroup: GRAFANA_UID },
+      containers: [container],
+      volumes: [
+        {
+          name: 'datasources',
+          configMap: { name: provisioning.name, items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] },
+        },
+        {
+          name: 'dashboard-providers',
+          configMap: { name: provisioning.name, items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] },
+        },
+        { name: 'dashboards', projected: { sources: props.dashboardConfigMaps.map((name) => ({ configMap: { name } })) } },
+        scratchVolume('tmp'),
+        ...(alertingConfigMap && alerting
+          ? [
+              configMapVolume('alerting', alertingConfigMap.name),
+              { name: 'alerting-secrets', secret: { secretName: alerting.secretName, defaultMode: 0o440 } },
+            ]
+          : []),
+      ],
+      volumeClaim: { name: 'data', size: props.storageSize ?? '5Gi', storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

@@ -5,15 +5,8 @@ import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
-import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  scratchVolume,
-  secureContainer,
-} from '../../lib/workload';
+import { configMapVolume, podTemplate, PodTemplateOptions, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { toYaml } from '../../lib/yaml';
 
 export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';
@@ -228,39 +221,30 @@ export class Jaeger extends Construct {
     // Memory storage keeps nothing on disk, but the mount stays so both shapes run the same container spec.
     const volumes: k8s.Volume[] = [configMapVolume('config', configMap.name), scratchVolume('tmp')];
     if (storage === 'memory' || search) volumes.push(scratchVolume('data'));
-    const podTemplate = {
-      metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
-      spec: {
-        serviceAccountName: sa.name,
-        automountServiceAccountToken: false,
-        // Badger flushes its memtables and closes the value log on shutdown; cut short, it replays on the next start.
-        // With a search store the same time lets the exporter flush its last batch.
-        terminationGracePeriodSeconds: 60,
-        securityContext: restrictedPodSecurity({ runAsUser: JAEGER_UID, fsGroup: JAEGER_UID }),
-        containers: [container],
-        volumes,
-      },
+    const pod: PodTemplateOptions = {
+      labels,
+      annotations: { 'checksum/config': contentHash(configYaml) },
+      serviceAccountName: sa.name,
+      automountServiceAccountToken: false,
+      // Badger flushes its memtables and closes the value log on shutdown; cut short, it replays on the next start.
+      // With a search store the same time lets the exporter flush its last batch.
+      terminationGracePeriodSeconds: 60,
+      security: { runAsUser: JAEGER_UID, fsGroup: JAEGER_UID },
+      containers: [container],
+      volumes,
     };
 
     if (search) {
       // The spans live in the search cluster, so Jaeger is stateless: several replicas share the OTLP load and the queries.
       new k8s.KubeDeployment(this, 'deployment', {
         metadata: metadata(NAME),
-        spec: { replicas: props.searchStore?.replicas ?? 2, selector: { matchLabels: selector }, template: podTemplate },
+        spec: { replicas: props.searchStore?.replicas ?? 2, selector: { matchLabels: selector }, template: podTemplate(pod) },
       });
-    } else new k8s.KubeStatefulSet(this, 'statefulset', {
+    } else singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
-      spec: {
-        serviceName: NAME,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: podTemplate,
-        volumeClaimTemplates:
-          storage === 'badger'
-            ? [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '10Gi', storageClassName: props.storageClassName })]
-            : undefined,
-        persistentVolumeClaimRetentionPolicy: storage === 'badger' ? RETAIN_VOLUMES : undefined,
-      },
+      selector,
+      ...pod,
+      volumeClaim: storage === 'badger' ? { name: 'data', size: props.storageSize ?? '10Gi', storageClassName: props.storageClassName } : undefined,
     });
 
     new k8s.KubeService(this, 'service', {

@@ -4,7 +4,8 @@ import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { clusterReadAccess } from '../../lib/rbac';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { ResourceSpec, secureContainer } from '../../lib/workload';
+import { singleReplicaDeployment } from '../../lib/single-replica';
 
 /**
  * The Kubernetes objects kube-state-metrics exports, and the API resources its
@@ -57,35 +58,27 @@ export class KubeStateMetrics extends Construct {
       rules: [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    singleReplicaDeployment(this, 'deployment', {
       metadata: metadata(NAME),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName,
-            // It lists and watches the API, so it needs its token.
-            automountServiceAccountToken: true,
-            securityContext: restrictedPodSecurity({ runAsUser: 65534 }),
-            containers: [
-              secureContainer({
-                name: NAME,
-                image: IMAGES.kubeStateMetrics,
-                args: [`--resources=${EXPORTED_RESOURCES.map((r) => r.flag).join(',')}`, '--port=8080', '--telemetry-port=8081'],
-                ports: [
-                  { name: 'metrics', containerPort: 8080 },
-                  { name: 'telemetry', containerPort: 8081 },
-                ],
-                resources: props.resources ?? DEFAULT_RESOURCES,
-                liveness: { path: '/livez', port: 'metrics' },
-                readiness: { path: '/readyz', port: 'telemetry' },
-              }),
-            ],
-          },
-        },
-      },
+      selector,
+      serviceAccountName,
+      // It lists and watches the API, so it needs its token.
+      automountServiceAccountToken: true,
+      security: { runAsUser: 65534 },
+      containers: [
+        secureContainer({
+          name: NAME,
+          image: IMAGES.kubeStateMetrics,
+          args: [`--resources=${EXPORTED_RESOURCES.map((r) => r.flag).join(',')}`, '--port=8080', '--telemetry-port=8081'],
+          ports: [
+            { name: 'metrics', containerPort: 8080 },
+            { name: 'telemetry', containerPort: 8081 },
+          ],
+          resources: props.resources ?? DEFAULT_RESOURCES,
+          liveness: { path: '/livez', port: 'metrics' },
+          readiness: { path: '/readyz', port: 'telemetry' },
+        }),
+      ],
     });
 
     new k8s.KubeService(this, 'service', {

@@ -4,7 +4,7 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { configMapVolume, ResourceSpec, restrictedPodSecurity, scratchVolume, secureContainer } from '../../lib/workload';
+import { configMapVolume, PodTemplateOptions, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 
 /**
@@ -99,17 +99,18 @@ export function lokiContainer(opts: {
   });
 }
 
-/** The pod spec around `container`, with the volumes `lokiContainer` mounts (the data volume is the StatefulSet's claim). */
-export function lokiPodSpec(opts: {
+/** The pod around `container` but its labels, with the volumes `lokiContainer` mounts (the data volume is the StatefulSet's claim). */
+export function lokiPod(opts: {
   serviceAccountName: string;
   container: k8s.Container;
   config: LokiConfigObjects;
   affinity?: k8s.Affinity;
-}): k8s.PodSpec {
+}): Omit<PodTemplateOptions, 'labels'> {
   return {
+    annotations: { 'checksum/config': opts.config.checksum },
     serviceAccountName: opts.serviceAccountName,
     automountServiceAccountToken: false,
-    securityContext: restrictedPodSecurity({ runAsUser: LOKI_UID, fsGroup: LOKI_UID }),
+    security: { runAsUser: LOKI_UID, fsGroup: LOKI_UID },
     // Time to flush in-memory chunks to the volume on shutdown.
     terminationGracePeriodSeconds: 300,
     affinity: opts.affinity,

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
-import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
+import { persistentVolumeClaimTemplate, podTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
 import { RenderedRuleGroup } from '../../alerting/rule-model';
 import {
   LOKI_DATA_DIR,
@@ -11,7 +11,7 @@ import {
   lokiContainer,
   lokiEndpoints,
   lokiIdentity,
-  lokiPodSpec,
+  lokiPod,
   lokiScrapeJob,
   lokiService,
   lokiServiceAccount,
@@ -182,9 +182,9 @@ export class LokiHa extends Construct {
         // Replicas join the ring independently; waiting for each in turn only slows a full restart.
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': config.checksum } },
-          spec: lokiPodSpec({
+        template: podTemplate({
+          labels,
+          ...lokiPod({
             serviceAccountName,
             container,
             config,
@@ -197,7 +197,7 @@ export class LokiHa extends Construct {
               },
             },
           }),
-        },
+        }),
         volumeClaimTemplates: [
           persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? '10Gi', storageClassName: props.storageClassName }),
         ],

@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
@@ -14,12 +13,13 @@ import {
   lokiContainer,
   lokiEndpoints,
   lokiIdentity,
-  lokiPodSpec,
+  lokiPod,
   lokiScrapeJob,
   lokiService,
   lokiServiceAccount,
 } from './common';
-import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
+import { ResourceSpec } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 
 /** Ingestion limits, in Loki's own units (limits_config). */
 export interface LokiIngestionLimits {
@@ -192,7 +192,7 @@ export class Loki extends Construct {
   constructor(scope: Construct, id: string, props: LokiProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = lokiIdentity(ns);
+    const { selector, metadata } = lokiIdentity(ns);
     ({ url: this.url, pushUrl: this.pushUrl, otlpUrl: this.otlpUrl } = lokiEndpoints(ns));
 
     const recordingRules = props.recordingRules ?? [];
@@ -215,19 +215,11 @@ export class Loki extends Construct {
       tenant: props.tenant,
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(LOKI_NAME),
-      spec: {
-        serviceName: LOKI_NAME,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': config.checksum } },
-          spec: lokiPodSpec({ serviceAccountName, container, config }),
-        },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
-        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
-      },
+      selector,
+      ...lokiPod({ serviceAccountName, container, config }),
+      volumeClaim: { name: 'data', size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName },
     });
     lokiService(this, metadata, selector);
 

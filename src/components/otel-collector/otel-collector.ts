@@ -9,6 +9,7 @@ import { sizeBytes } from '../../lib/units';
 import {
   configMapVolume,
   persistentVolumeClaimTemplate,
+  podTemplate,
   ResourceSpec,
   restrictedPodSecurity,
   scratchVolume,
@@ -143,19 +144,19 @@ export class OtelCollector extends Construct {
 
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const replicas = props.replicas ?? 1;
-    const podTemplate = (queueVolumes: k8s.Volume[]): k8s.PodTemplateSpec => ({
-      metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
-      spec: {
+    const gatewayPod = (queueVolumes: k8s.Volume[]): k8s.PodTemplateSpec =>
+      podTemplate({
+        labels,
+        annotations: { 'checksum/config': contentHash(configYaml) },
         serviceAccountName,
         // k8s_attributes watches the API, so the pod needs its token.
         automountServiceAccountToken: true,
         // On SIGTERM the batches in memory are written to the persistent queue; 60 s covers a slow disk.
         terminationGracePeriodSeconds: 60,
-        securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
+        security: { runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID },
         containers: [collectorContainer(IMAGES.otelCollector, resources, [])],
         volumes: [configMapVolume('config', configMap.name), ...queueVolumes],
-      },
-    });
+      });
     if (replicas === 1) {
       const queueClaim = new k8s.KubePersistentVolumeClaim(this, 'queue', {
         metadata: metadata(`${NAME}-queue`),
@@ -173,7 +174,7 @@ export class OtelCollector extends Construct {
           replicas: 1,
           strategy: { type: 'Recreate' },
           selector: { matchLabels: selector },
-          template: podTemplate([{ name: 'queue', persistentVolumeClaim: { claimName: queueClaim.name } }]),
+          template: gatewayPod([{ name: 'queue', persistentVolumeClaim: { claimName: queueClaim.name } }]),
         },
       });
     } else {
@@ -185,7 +186,7 @@ export class OtelCollector extends Construct {
           replicas,
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: selector },
-          template: podTemplate([]),
+          template: gatewayPod([]),
           volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
         },
       });
@@ -241,19 +242,18 @@ export class OtelCollector extends Construct {
         replicas: sampling.replicas,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(configYaml) } },
-          spec: {
-            serviceAccountName: SAMPLER_NAME,
-            // No k8s_attributes here (the gateway already added them), so no API access.
-            automountServiceAccountToken: false,
-            // Traces still waiting for their decision are lost on stop; 60 s lets the decided ones reach the queue.
-            terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurity({ runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID }),
-            containers: [collectorContainer(IMAGES.otelCollector, sampling.resources ?? props.resources ?? DEFAULT_RESOURCES, [])],
-            volumes: [configMapVolume('config', configMap.name)],
-          },
-        },
+        template: podTemplate({
+          labels,
+          annotations: { 'checksum/config': contentHash(configYaml) },
+          serviceAccountName: SAMPLER_NAME,
+          // No k8s_attributes here (the gateway already added them), so no API access.
+          automountServiceAccountToken: false,
+          // Traces still waiting for their decision are lost on stop; 60 s lets the decided ones reach the queue.
+          terminationGracePeriodSeconds: 60,
+          security: { runAsUser: COLLECTOR_UID, fsGroup: COLLECTOR_UID },
+          containers: [collectorContainer(IMAGES.otelCollector, sampling.resources ?? props.resources ?? DEFAULT_RESOURCES, [])],
+          volumes: [configMapVolume('config', configMap.name)],
+        }),
         volumeClaimTemplates: [queueClaimTemplate(labels, props.queueStorageSize, props.queueStorageClassName)],
       },
     });

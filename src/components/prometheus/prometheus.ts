@@ -6,14 +6,8 @@ import { clusterReadAccess } from '../../lib/rbac';
 import { componentMeta } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
 import { prometheusSize } from '../../lib/units';
-import {
-  configMapVolume,
-  persistentVolumeClaimTemplate,
-  ResourceSpec,
-  restrictedPodSecurity,
-  RETAIN_VOLUMES,
-  secureContainer,
-} from '../../lib/workload';
+import { configMapVolume, ResourceSpec, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { contentHash } from '../../lib/hash';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
@@ -155,32 +149,20 @@ export class Prometheus extends Construct {
       ],
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
-      spec: {
-        serviceName: NAME,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels,
-            // A new config or rule set rolls the pod, so what runs is what is in dist/.
-            annotations: { 'checksum/config': contentHash(configYaml, ...ruleFiles.map((f) => f.yaml)) },
-          },
-          spec: {
-            serviceAccountName,
-            // Discovery talks to the API server, so this pod needs its token.
-            automountServiceAccountToken: true,
-            securityContext: restrictedPodSecurity({ runAsUser: PROMETHEUS_UID, fsGroup: PROMETHEUS_UID }),
-            // Room to finish the in-flight head compaction and close the WAL cleanly.
-            terminationGracePeriodSeconds: 120,
-            containers: [container],
-            volumes: [configMapVolume('config', configMap.name), ruleVolume],
-          },
-        },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
-        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
-      },
+      selector,
+      // A new config or rule set rolls the pod, so what runs is what is in dist/.
+      annotations: { 'checksum/config': contentHash(configYaml, ...ruleFiles.map((f) => f.yaml)) },
+      serviceAccountName,
+      // Discovery talks to the API server, so this pod needs its token.
+      automountServiceAccountToken: true,
+      security: { runAsUser: PROMETHEUS_UID, fsGroup: PROMETHEUS_UID },
+      // Room to finish the in-flight head compaction and close the WAL cleanly.
+      terminationGracePeriodSeconds: 120,
+      containers: [container],
+      volumes: [configMapVolume('config', configMap.name), ruleVolume],
+      volumeClaim: { name: 'data', size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

@@ -5,12 +5,14 @@ import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import {
   persistentVolumeClaimTemplate,
+  podTemplate,
+  PodTemplateOptions,
   ResourceSpec,
-  restrictedPodSecurity,
   RETAIN_VOLUMES,
   scratchVolume,
   secureContainer,
 } from '../../lib/workload';
+import { singleReplicaStatefulSet, VolumeClaimOptions } from '../../lib/single-replica';
 
 /**
  * VictoriaMetrics as the metrics store, single node or cluster.
@@ -64,15 +66,16 @@ function retentionFlag(retention: string): string {
   return `-retentionPeriod=${retention}`;
 }
 
-function dataClaim(labels: Record<string, string>, props: StorageProps): k8s.PersistentVolumeClaimTemplate {
-  return persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '50Gi', storageClassName: props.storageClassName });
+function dataClaim(props: StorageProps): VolumeClaimOptions {
+  return { name: 'data', size: props.storageSize ?? '50Gi', storageClassName: props.storageClassName };
 }
 
-function podSpec(name: string, container: k8s.Container, volumes: k8s.Volume[] = []): k8s.PodSpec {
+/** The pod of every VictoriaMetrics workload but its labels: its own token-less account, nobody, one container. */
+function vmPod(name: string, container: k8s.Container, volumes: k8s.Volume[] = []): Omit<PodTemplateOptions, 'labels'> {
   return {
     serviceAccountName: name,
     automountServiceAccountToken: false,
-    securityContext: restrictedPodSecurity({ runAsUser: VM_UID, fsGroup: VM_UID }),
+    security: { runAsUser: VM_UID, fsGroup: VM_UID },
     // Time to flush the in-memory parts to disk on shutdown.
     terminationGracePeriodSeconds: 60,
     containers: [container],
@@ -129,7 +132,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
     super(scope, id);
     const name = 'victoriametrics';
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
+    const { selector, metadata } = componentMeta({ name, component: 'metrics-server', image: IMAGES.victoriaMetrics }, ns);
     ({ writeUrl: this.writeUrl, vmalertWriteUrl: this.vmalertWriteUrl, queryUrl: this.queryUrl } = victoriaMetricsEndpoints(ns));
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: metadata(name), automountServiceAccountToken: false });
@@ -141,16 +144,11 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
       resources: props.resources ?? DEFAULT_STORAGE_RESOURCES,
       mounts: [{ name: 'data', mountPath: STORAGE_DIR }],
     });
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(name),
-      spec: {
-        serviceName: name,
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec: podSpec(name, container) },
-        volumeClaimTemplates: [dataClaim(labels, props)],
-        persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
-      },
+      selector,
+      ...vmPod(name, container),
+      volumeClaim: dataClaim(props),
     });
     new k8s.KubeService(this, 'service', {
       metadata: metadata(name),
@@ -224,8 +222,8 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
           // Every node is independent; starting them together shortens a full restart.
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: selector },
-          template: { metadata: { labels }, spec: { ...podSpec(name, container), affinity: spreadAcrossNodes(selector) } },
-          volumeClaimTemplates: [dataClaim(labels, props)],
+          template: podTemplate({ labels, ...vmPod(name, container), affinity: spreadAcrossNodes(selector) }),
+          volumeClaimTemplates: [persistentVolumeClaimTemplate({ ...dataClaim(props), labels })],
           persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
         },
       });
@@ -263,7 +261,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
         spec: {
           replicas,
           selector: { matchLabels: selector },
-          template: { metadata: { labels }, spec: { ...podSpec(name, container, volumes), affinity: spreadAcrossNodes(selector) } },
+          template: podTemplate({ labels, ...vmPod(name, container, volumes), affinity: spreadAcrossNodes(selector) }),
         },
       });
       new k8s.KubeService(this, `${name}-service`, {

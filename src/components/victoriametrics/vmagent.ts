@@ -5,7 +5,8 @@ import { IMAGES } from '../../lib/images';
 import { clusterReadAccess } from '../../lib/rbac';
 import { componentMeta } from '../../lib/labels';
 import { ScrapeJob } from '../../lib/scrape';
-import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { configMapVolume, ResourceSpec, secureContainer } from '../../lib/workload';
+import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob } from '../prometheus/scrape-config';
@@ -114,26 +115,19 @@ export class VmAgent extends Construct {
       ],
     });
 
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    // Two replicas would scrape every target twice; one with a disk buffer is the upstream's single-cluster shape.
+    singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
-      spec: {
-        serviceName: NAME,
-        // Two replicas would scrape every target twice; one with a disk buffer is the upstream's single-cluster shape.
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },
-          spec: {
-            serviceAccountName,
-            // Discovery talks to the API server, so this pod needs its token.
-            automountServiceAccountToken: true,
-            securityContext: restrictedPodSecurity({ runAsUser: VM_UID, fsGroup: VM_UID }),
-            containers: [container],
-            volumes: [configMapVolume('config', configMap.name)],
-          },
-        },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'buffer', labels, size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName })],
-      },
+      selector,
+      annotations: { 'checksum/config': contentHash(this.configYaml) },
+      serviceAccountName,
+      // Discovery talks to the API server, so this pod needs its token.
+      automountServiceAccountToken: true,
+      security: { runAsUser: VM_UID, fsGroup: VM_UID },
+      containers: [container],
+      volumes: [configMapVolume('config', configMap.name)],
+      // Only samples not sent yet, no history: the manifest leaves the claim's retention to Kubernetes' default.
+      volumeClaim: { name: 'buffer', size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName, retain: false },
     });
     new k8s.KubeService(this, 'service', {
       metadata: metadata(NAME),

@@ -5,7 +5,8 @@ import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
-import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { ResourceSpec, secureContainer } from '../../lib/workload';
+import { singleReplicaDeployment } from '../../lib/single-replica';
 
 export const VMALERT_PORT = 8880;
 const NAME = 'vmalert';
@@ -48,7 +49,7 @@ export class VmAlert extends Construct {
   constructor(scope: Construct, id: string, props: VmAlertProps) {
     super(scope, id);
     const ns = props.namespace;
-    const { labels, selector, metadata } = componentMeta({ name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert }, ns);
+    const { selector, metadata } = componentMeta({ name: NAME, component: 'rule-evaluator', image: IMAGES.vmalert }, ns);
     this.url = `http://${NAME}.${ns}.svc:${VMALERT_PORT}`;
 
     // One ConfigMap per group, like Prometheus: each stays under the 1 MiB object limit.
@@ -90,23 +91,16 @@ export class VmAlert extends Construct {
       readiness: { path: '/health', port: 'http' },
       volumeMounts: [{ name: 'rules', mountPath: RULES_DIR, readOnly: true }],
     });
-    new k8s.KubeDeployment(this, 'deployment', {
+    // Two replicas would send every alert twice and write every recording rule twice.
+    singleReplicaDeployment(this, 'deployment', {
       metadata: metadata(NAME),
-      spec: {
-        // Two replicas would send every alert twice and write every recording rule twice.
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': contentHash(...this.ruleFiles.map((f) => f.yaml)) } },
-          spec: {
-            serviceAccountName: NAME,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity({ runAsUser: VM_UID }),
-            containers: [container],
-            volumes: [{ name: 'rules', projected: { sources: configMaps.map((cm) => ({ configMap: { name: cm.name } })) } }],
-          },
-        },
-      },
+      selector,
+      annotations: { 'checksum/config': contentHash(...this.ruleFiles.map((f) => f.yaml)) },
+      serviceAccountName: NAME,
+      automountServiceAccountToken: false,
+      security: { runAsUser: VM_UID },
+      containers: [container],
+      volumes: [{ name: 'rules', projected: { sources: configMaps.map((cm) => ({ configMap: { name: cm.name } })) } }],
     });
     new k8s.KubeService(this, 'service', {
       metadata: metadata(NAME),
