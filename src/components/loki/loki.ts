@@ -77,13 +77,22 @@ export const LOKI_DEFAULT_RESOURCES: ResourceSpec = {
   limits: { cpu: '1', memory: '2Gi' },
 };
 
+/**
+ * Why Loki cannot keep logs for `retention`, or undefined when it can. The compactor deletes whole index
+ * tables, one per 24h period (schema_config index.period), so a retention that is not whole days would be
+ * rounded in ways nobody expects. The config check and the construct both ask here.
+ */
+export function lokiRetentionProblem(retention: string): string | undefined {
+  const seconds = durationSeconds(retention);
+  if (seconds >= 86400 && seconds % 86400 === 0) return undefined;
+  return `"${retention}" is not whole days; Loki deletes logs per 24h index period, so use whole days of at least 1d like "14d"`;
+}
+
 /** Loki's `168h`-style duration for a whole number of days. */
 function lokiHours(duration: string): string {
-  const seconds = durationSeconds(duration);
-  if (seconds < 86400 || seconds % 86400 !== 0) {
-    throw new Error(`Loki retention "${duration}" must be whole days of at least 1d (Loki deletes per 24h index period)`);
-  }
-  return `${seconds / 3600}h`;
+  const problem = lokiRetentionProblem(duration);
+  if (problem) throw new Error(`Loki retention ${problem}`);
+  return `${durationSeconds(duration) / 3600}h`;
 }
 
 /** The monolithic Loki configuration: one process, filesystem storage, tsdb index, retention applied by the compactor. */
