@@ -15,6 +15,15 @@ import {
 import { alertmanagerConfig } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
+/**
+ * The defaults of AlertmanagerProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
+ * config's defaults (and every `@default` below) to the same values.
+ */
+export const ALERTMANAGER_DEFAULTS = {
+  retention: '120h',
+  storageSize: '1Gi',
+} as const;
+
 export interface AlertmanagerProps extends RoutingOptions {
   readonly namespace: string;
   /** Existing Secret with the receivers' credentials; mounted read-only, never created here. */
@@ -83,7 +92,7 @@ export class Alertmanager extends Construct {
       args: [
         `--config.file=${CONFIG_DIR}/alertmanager.yml`,
         '--storage.path=/alertmanager',
-        `--data.retention=${props.retention ?? '120h'}`,
+        `--data.retention=${props.retention ?? ALERTMANAGER_DEFAULTS.retention}`,
         `--web.external-url=${this.url}`,
         // A single replica: no gossip peers to find.
         '--cluster.listen-address=',
@@ -133,7 +142,7 @@ export class Alertmanager extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '1Gi', storageClassName: props.storageClassName })],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? ALERTMANAGER_DEFAULTS.storageSize, storageClassName: props.storageClassName })],
         persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });

@@ -30,6 +30,15 @@ export interface GrafanaDatasource {
   readonly secureJsonData?: Record<string, string>;
 }
 
+/**
+ * The defaults of GrafanaProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
+ * config's defaults (and every `@default` below) to the same values.
+ */
+export const GRAFANA_DEFAULTS = {
+  anonymousViewer: true,
+  storageSize: '5Gi',
+} as const;
+
 export interface GrafanaProps {
   readonly namespace: string;
   /** Existing Secret with the admin credentials; the stack never creates it. */
@@ -69,7 +78,7 @@ export interface GrafanaIngress {
   readonly host: string;
   /** The IngressClass. @default the cluster's default IngressClass */
   readonly className?: string;
-  /** Existing Secret (in Grafana's namespace) with the certificate for `host`; HTTPS when set. @default plain HTTP */
+  /** Existing Secret (in Grafana's namespace) with the certificate for `host`; HTTPS when set. @default HTTP (no TLS) */
   readonly tlsSecretName?: string;
   /** Annotations for the ingress controller (or cert-manager). @default none */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -150,7 +159,7 @@ export class Grafana extends Construct {
         name: 'GF_SECURITY_ADMIN_PASSWORD',
         valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: props.adminSecret.passwordKey } },
       },
-      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? true) },
+      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? GRAFANA_DEFAULTS.anonymousViewer) },
       // Anonymous visitors may look, never edit (seed 1 keeps anonymous-Viewer for public dashboards).
       { name: 'GF_AUTH_ANONYMOUS_ORG_ROLE', value: 'Viewer' },
       { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
@@ -237,7 +246,7 @@ export class Grafana extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '5Gi', storageClassName: props.storageClassName })],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? GRAFANA_DEFAULTS.storageSize, storageClassName: props.storageClassName })],
         persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });

@@ -31,6 +31,15 @@ export interface LokiIngestionLimits {
   readonly maxStreams: number;
 }
 
+/**
+ * The defaults of LokiProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
+ * config's defaults (and every `@default` below) to the same values.
+ */
+export const LOKI_DEFAULTS = {
+  retention: '14d',
+  storageSize: '20Gi',
+} as const;
+
 export interface LokiProps {
   readonly namespace: string;
   /** limits_config.retention_period, whole days. @default '14d' */
@@ -210,7 +219,7 @@ export class Loki extends Construct {
     }
     this.configYaml = toYaml(
       lokiConfig({
-        retention: props.retention ?? '14d',
+        retention: props.retention ?? LOKI_DEFAULTS.retention,
         ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
         rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
         multiTenant: props.tenant !== undefined,
@@ -234,7 +243,7 @@ export class Loki extends Construct {
           metadata: { labels, annotations: { 'checksum/config': config.checksum } },
           spec: lokiPodSpec({ serviceAccountName, container, config }),
         },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName })],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? LOKI_DEFAULTS.storageSize, storageClassName: props.storageClassName })],
         persistentVolumeClaimRetentionPolicy: RETAIN_VOLUMES,
       },
     });

@@ -20,6 +20,15 @@ const DEFAULT_RESOURCES: ResourceSpec = {
   limits: { cpu: '1', memory: '1Gi' },
 };
 
+/**
+ * The defaults of VmAgentProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
+ * config's defaults (and every `@default` below) to the same values.
+ */
+export const VMAGENT_DEFAULTS = {
+  scrapeInterval: '15s',
+  bufferSize: '10Gi',
+} as const;
+
 export interface VmAgentProps {
   readonly namespace: string;
   readonly clusterScopedPrefix: string;
@@ -75,7 +84,7 @@ export class VmAgent extends Construct {
 
     this.configYaml = toYaml(
       vmagentScrapeConfig({
-        scrapeInterval: props.scrapeInterval ?? '15s',
+        scrapeInterval: props.scrapeInterval ?? VMAGENT_DEFAULTS.scrapeInterval,
         externalLabels: props.externalLabels,
         jobs: props.extraScrapeJobs ?? [],
       }),
@@ -100,7 +109,7 @@ export class VmAgent extends Construct {
         `-remoteWrite.url=${props.remoteWriteUrl}`,
         `-remoteWrite.tmpDataPath=${BUFFER_DIR}`,
         // Leave room on the volume for the queue's own bookkeeping.
-        `-remoteWrite.maxDiskUsagePerURL=${Math.floor(sizeBytes(props.bufferSize ?? '10Gi') * 0.9)}`,
+        `-remoteWrite.maxDiskUsagePerURL=${Math.floor(sizeBytes(props.bufferSize ?? VMAGENT_DEFAULTS.bufferSize) * 0.9)}`,
         `-httpListenAddr=:${VMAGENT_PORT}`,
         '-loggerFormat=json',
       ],
@@ -132,7 +141,7 @@ export class VmAgent extends Construct {
             volumes: [configMapVolume('config', configMap.name)],
           },
         },
-        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'buffer', labels, size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName })],
+        volumeClaimTemplates: [persistentVolumeClaimTemplate({ name: 'buffer', labels, size: props.bufferSize ?? VMAGENT_DEFAULTS.bufferSize, storageClassName: props.storageClassName })],
       },
     });
     new k8s.KubeService(this, 'service', {

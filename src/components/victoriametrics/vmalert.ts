@@ -16,6 +16,14 @@ const DEFAULT_RESOURCES: ResourceSpec = {
   limits: { cpu: '500m', memory: '512Mi' },
 };
 
+/**
+ * The defaults of VmAlertProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
+ * config's defaults (and every `@default` below) to the same values.
+ */
+export const VMALERT_DEFAULTS = {
+  evaluationInterval: '30s',
+} as const;
+
 export interface VmAlertProps {
   readonly namespace: string;
   /** The rule groups Prometheus would evaluate; the same files, unchanged. */
@@ -78,7 +86,7 @@ export class VmAlert extends Construct {
         // Restores the `for` state of pending and firing alerts after a restart, so a restart never resets a timer.
         `-remoteRead.url=${props.datasourceUrl}`,
         ...notifier,
-        `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
+        `-evaluationInterval=${props.evaluationInterval ?? VMALERT_DEFAULTS.evaluationInterval}`,
         ...Object.entries(props.externalLabels).map(([k, v]) => `-external.label=${k}=${v}`),
         `-external.url=${this.url}`,
         `-httpListenAddr=:${VMALERT_PORT}`,
