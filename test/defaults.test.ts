@@ -7,7 +7,7 @@ import { StackConfigSchema } from '../src/config/schema';
 import { ALERTMANAGER_DEFAULTS } from '../src/components/alertmanager/alertmanager';
 import { EVENT_EXPORTER_DEFAULTS } from '../src/components/event-exporter/event-exporter';
 import { GPU_EXPORTER_DEFAULTS } from '../src/components/gpu/gpu-exporter';
-import { DEFAULT_GPU_NODE_SELECTOR } from '../src/components/gpu/request-gpu';
+import { DEFAULT_GPU_NODE_SELECTOR, DEFAULT_GPU_RUNTIME_CLASS } from '../src/components/gpu/request-gpu';
 import { GRAFANA_DEFAULTS } from '../src/components/grafana/grafana';
 import { JAEGER_DEFAULTS } from '../src/components/jaeger/jaeger';
 import { LOG_AGENT_DEFAULTS } from '../src/components/log-agent/log-agent';
@@ -71,7 +71,7 @@ const FROM_CONFIG: Record<string, FromConfig> = {
   'GpuExporterProps.timeSlicingReplicas': { path: 'gpu.timeSlicing' },
   // requestGpu() is for the user's own workloads: they must land where the config's GPU agents run.
   'RequestGpuOptions.nodeSelector': { path: 'gpu.nodeSelector', fallback: DEFAULT_GPU_NODE_SELECTOR },
-  'RequestGpuOptions.runtimeClassName': { path: 'gpu.runtimeClassName' },
+  'RequestGpuOptions.runtimeClassName': { path: 'gpu.runtimeClassName', fallback: DEFAULT_GPU_RUNTIME_CLASS },
 
   'GrafanaProps.anonymousViewer': { path: 'grafana.anonymousViewer', fallback: GRAFANA_DEFAULTS.anonymousViewer },
   'GrafanaProps.storageSize': { path: 'grafana.storage.size', fallback: GRAFANA_DEFAULTS.storageSize },
@@ -195,6 +195,34 @@ const NO_CONFIG_FIELD: Record<string, string> = {
   'VmAlertProps.resources': RESOURCES_NOT_CONFIGURABLE,
 };
 
+/**
+ * The constant each construct falls back to for its CPU and memory, by prop: the config has no default for
+ * these (the component sizes itself), so the `@default` text is held to the code instead. A path inside the
+ * constant follows a dot.
+ */
+const RESOURCE_FALLBACKS: Record<string, string> = {
+  'AlertmanagerProps.resources': 'DEFAULT_RESOURCES',
+  'EventExporterProps.resources': 'DEFAULT_RESOURCES',
+  'NvidiaDevicePluginProps.resources': 'DEFAULT_RESOURCES',
+  'GpuExporterProps.resources': 'DEFAULT_RESOURCES.nvidia-smi',
+  'GrafanaProps.resources': 'DEFAULT_RESOURCES',
+  'JaegerProps.resources': 'DEFAULT_RESOURCES',
+  'KubeStateMetricsProps.resources': 'DEFAULT_RESOURCES',
+  'LogAgentProps.resources': 'DEFAULT_RESOURCES',
+  'LokiProps.resources': 'LOKI_DEFAULT_RESOURCES',
+  'LokiHaProps.resources': 'DEFAULT_RESOURCES',
+  'NodeExporterProps.resources': 'DEFAULT_RESOURCES',
+  'OtelCollectorProps.resources': 'DEFAULT_RESOURCES',
+  'OtelCollectorProps.agent.resources': 'DEFAULT_AGENT_RESOURCES',
+  'ObservablePostgresProps.exporterResources': 'DEFAULT_EXPORTER_RESOURCES',
+  'SharedPostgresProps.resources': 'DEFAULT_RESOURCES',
+  'PrometheusProps.resources': 'DEFAULT_RESOURCES',
+  'StorageProps.resources': 'DEFAULT_STORAGE_RESOURCES',
+  'VictoriaMetricsClusterProps.statelessResources': 'DEFAULT_STATELESS_RESOURCES',
+  'VmAgentProps.resources': 'DEFAULT_RESOURCES',
+  'VmAlertProps.resources': 'DEFAULT_RESOURCES',
+};
+
 // ---- reading the props' @default -------------------------------------------------------------
 
 interface PropDefault {
@@ -231,6 +259,30 @@ function componentPropDefaults(): PropDefault[] {
     }
   }
   return found;
+}
+
+/**
+ * The value of a constant declared in a component's file, evaluated from its initializer (an object literal
+ * of strings), so the construct's own fallback is read without widening what the component exports.
+ */
+function constantInFile(file: string, name: string): unknown {
+  const full = path.join(COMPONENTS, file);
+  const source = ts.createSourceFile(full, fs.readFileSync(full, 'utf8'), ts.ScriptTarget.Latest, true);
+  let found: unknown;
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && node.name.getText(source) === name && node.initializer) {
+      found = new Function(`return (${node.initializer.getText(source)});`)();
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** `10m/64Mi requests, 200m/128Mi limits` (CPU may read `1 CPU`) as a resource spec; undefined for other text. */
+function resourcesIn(text: string): unknown {
+  const m = /^(\S+?)\/(\S+) requests, (\S+?)(?: CPU)?\/(\S+?) limits\b/.exec(text.trim());
+  return m ? { requests: { cpu: m[1], memory: m[2] }, limits: { cpu: m[3], memory: m[4] } } : undefined;
 }
 
 // ---- reading the config's defaults ---------------------------------------------------------
@@ -425,6 +477,26 @@ describe('a default is written once: the components and the config agree', () =>
     } else {
       expect(problems).toEqual([]);
     }
+  });
+});
+
+describe("a resources @default says what the construct falls back to", () => {
+  test('every @default that reads as requests and limits names its constant', () => {
+    const unmapped = props.filter((p) => resourcesIn(p.text) !== undefined && !(p.id in RESOURCE_FALLBACKS)).map((p) => `${p.file}: ${p.id}`);
+    expect(unmapped).toEqual([]);
+  });
+
+  test.each(Object.entries(RESOURCE_FALLBACKS))('%s', (id, constant) => {
+    const prop = props.find((p) => p.id === id)!;
+    const [name, ...inside] = constant.split('.');
+    const value = inside.reduce((v, key) => (v as Record<string, unknown>)[key], constantInFile(prop.file, name));
+    expect(value).toBeDefined();
+    expect({ [id]: resourcesIn(prop.text) }).toEqual({ [id]: value });
+  });
+
+  test('the reading of the text can fail', () => {
+    expect(resourcesIn('50m/64Mi requests, 1 CPU/4Gi limits: why')).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '4Gi' } });
+    expect(resourcesIn("the gateway's resources")).toBeUndefined();
   });
 });
 

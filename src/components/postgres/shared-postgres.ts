@@ -24,7 +24,7 @@ export interface SharedPostgresProps {
   /** @default '20Gi' */
   readonly storageSize?: string;
   readonly storageClassName?: string;
-  /** @default 250m/512Mi requests, 1/1Gi limits */
+  /** @default 250m/512Mi requests, 1 CPU/1Gi limits */
   readonly resources?: ResourceSpec;
 }
 
