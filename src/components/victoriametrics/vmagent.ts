@@ -9,6 +9,7 @@ import { configMapVolume, persistentVolumeClaimTemplate, ResourceSpec, restricte
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob } from '../prometheus/scrape-config';
+import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
 
 export const VMAGENT_PORT = 8429;
 const NAME = 'vmagent';
@@ -25,7 +26,8 @@ const DEFAULT_RESOURCES: ResourceSpec = {
  * config's defaults (and every `@default` below) to the same values.
  */
 export const VMAGENT_DEFAULTS = {
-  scrapeInterval: '15s',
+  // vmagent runs Prometheus' scrape jobs in its place, at the same interval.
+  scrapeInterval: PROMETHEUS_DEFAULTS.scrapeInterval,
   bufferSize: '10Gi',
 } as const;
 

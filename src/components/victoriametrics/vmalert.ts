@@ -6,6 +6,7 @@ import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
+import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
 
 export const VMALERT_PORT = 8880;
 const NAME = 'vmalert';
@@ -21,7 +22,8 @@ const DEFAULT_RESOURCES: ResourceSpec = {
  * config's defaults (and every `@default` below) to the same values.
  */
 export const VMALERT_DEFAULTS = {
-  evaluationInterval: '30s',
+  // vmalert evaluates Prometheus' rule groups in its place, at the same interval.
+  evaluationInterval: PROMETHEUS_DEFAULTS.evaluationInterval,
 } as const;
 
 export interface VmAlertProps {
