@@ -311,7 +311,14 @@ function configDefault(configPath: string): unknown {
   return value;
 }
 
-type JsonSchema = { description?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[] };
+type JsonSchema = {
+  default?: unknown;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
+  anyOf?: JsonSchema[];
+};
 
 /** A field of the composed JSON Schema by its config path; a list is stepped through to its items. */
 function schemaField(configPath: string): JsonSchema | undefined {
@@ -330,7 +337,9 @@ function schemaField(configPath: string): JsonSchema | undefined {
 /** A value written as the start of a text: a quoted string, a JSON-like list or object, a number or a boolean. */
 function leadingLiteral(text: string): { value: unknown } | undefined {
   const t = text.trim();
-  const quoted = /^(['"`])(.*?)\1/.exec(t);
+  const json = /^"(?:[^"\\]|\\.)*"/.exec(t);
+  if (json) return { value: JSON.parse(json[0]) };
+  const quoted = /^(['`])(.*?)\1/.exec(t);
   if (quoted) return { value: quoted[2] };
   if (t.startsWith('[') || t.startsWith('{')) {
     let depth = 0;
@@ -415,11 +424,9 @@ export function defaultMismatches(input: {
 
   if (input.fieldDescriptions) {
     for (const [key, text] of Object.entries(input.fieldDescriptions)) {
-      problems.push(
-        ...defaultMismatches({ propDefault: show((value as Record<string, unknown>)[key]), configDefault: (value as Record<string, unknown>)[key], description: text }).map(
-          (p) => `${key}: ${p}`,
-        ),
-      );
+      const field = (value as Record<string, unknown>)[key];
+      const own = defaultMismatches({ propDefault: show(field), configDefault: field, description: text });
+      problems.push(...own.map((p) => `${key}: ${p}`));
     }
     return problems;
   }
@@ -477,6 +484,28 @@ describe('a default is written once: the components and the config agree', () =>
     } else {
       expect(problems).toEqual([]);
     }
+  });
+});
+
+describe('every default of the config states itself in its description', () => {
+  /** Each field of the composed JSON Schema with a default, by path; a section's `{}` (its fields' defaults apply) is left out. */
+  function defaultedFields(node: JsonSchema, at: string, out: [string, JsonSchema][] = []): [string, JsonSchema][] {
+    const sectionPrefault = typeof node.default === 'object' && node.default !== null && !Array.isArray(node.default) && Object.keys(node.default).length === 0;
+    if (node.default !== undefined && !sectionPrefault) out.push([at, node]);
+    for (const [key, child] of Object.entries(node.properties ?? {})) defaultedFields(child, at ? `${at}.${key}` : key, out);
+    if (node.items) defaultedFields(node.items, `${at}[]`, out);
+    if (typeof node.additionalProperties === 'object') defaultedFields(node.additionalProperties, `${at}.*`, out);
+    for (const branch of node.anyOf ?? []) defaultedFields(branch, at, out);
+    return out;
+  }
+  const fields = defaultedFields(configJsonSchema() as JsonSchema, '');
+
+  test('the schema has defaults to read', () => {
+    expect(fields.map(([at]) => at)).toContain('prometheus.retention');
+  });
+
+  test.each(fields)('%s', (_, field) => {
+    expect(defaultMismatches({ propDefault: JSON.stringify(field.default), configDefault: field.default, description: field.description })).toEqual([]);
   });
 });
 
