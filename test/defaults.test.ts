@@ -388,7 +388,7 @@ const isEmpty = (v: unknown) => (Array.isArray(v) && v.length === 0) || (typeof 
  * The disagreements between a prop's `@default`, the construct's fallback, the config's default and the
  * config field's "Default: X." sentence. An empty list means they all say the same.
  */
-export function defaultMismatches(input: {
+function defaultMismatches(input: {
   propDefault: string;
   configDefault: unknown;
   description: string | undefined;
@@ -448,6 +448,9 @@ describe('a default is written once: the components and the config agree', () =>
   test('the props are found (the reader still understands the sources)', () => {
     expect(props.length).toBeGreaterThan(100);
     expect(props.map((p) => p.id)).toContain('PrometheusProps.retention');
+    // Props are named by interface: two interfaces of one name would make the table ambiguous.
+    const ids = props.map((p) => p.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   });
 
   test('every prop with a @default is placed: filled from a config field, or listed with the reason it has none', () => {
