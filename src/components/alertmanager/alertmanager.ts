@@ -16,8 +16,8 @@ import { alertmanagerConfig } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
 /**
- * The defaults of AlertmanagerProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of AlertmanagerProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const ALERTMANAGER_DEFAULTS = {
   retention: '120h',

@@ -9,8 +9,8 @@ import { toYaml } from '../../lib/yaml';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
 /**
- * The defaults of EventExporterProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of EventExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const EVENT_EXPORTER_DEFAULTS = {
   replicas: 2,

@@ -8,8 +8,8 @@ import { GPU_METRICS, GpuExporterKind } from './metrics';
 import { GPU_RESOURCE, gpuNodePlacement } from './request-gpu';
 
 /**
- * The defaults of GpuExporterProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of GpuExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const GPU_EXPORTER_DEFAULTS = {
   exporter: 'nvidia-smi',

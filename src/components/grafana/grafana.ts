@@ -31,8 +31,8 @@ export interface GrafanaDatasource {
 }
 
 /**
- * The defaults of GrafanaProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of GrafanaProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const GRAFANA_DEFAULTS = {
   anonymousViewer: true,

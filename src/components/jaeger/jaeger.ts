@@ -19,8 +19,8 @@ import { toYaml } from '../../lib/yaml';
 export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';
 
 /**
- * The defaults of JaegerProps and SearchStore, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of JaegerProps and SearchStore, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const JAEGER_DEFAULTS = {
   storage: 'badger',

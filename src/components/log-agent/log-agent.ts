@@ -12,8 +12,8 @@ import { alloyConfig, PROMTAIL_POSITIONS_FILE, promtailConfigYaml } from './rend
 export type LogAgentKind = 'promtail' | 'alloy';
 
 /**
- * The defaults of LogAgentProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of LogAgentProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const LOG_AGENT_DEFAULTS = {
   agent: 'promtail',

@@ -41,8 +41,8 @@ export interface LokiObjectStore {
 }
 
 /**
- * The defaults of LokiHaProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of LokiHaProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const LOKI_HA_DEFAULTS = {
   replicas: LOKI_HA_REPLICATION_FACTOR,

@@ -32,8 +32,8 @@ export interface LokiIngestionLimits {
 }
 
 /**
- * The defaults of LokiProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of LokiProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const LOKI_DEFAULTS = {
   retention: '14d',

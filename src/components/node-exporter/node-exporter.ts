@@ -6,8 +6,8 @@ import { RelabelConfig, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
 /**
- * The defaults of NodeExporterProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of NodeExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const NODE_EXPORTER_DEFAULTS = {
   port: 9100,

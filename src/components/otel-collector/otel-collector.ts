@@ -27,8 +27,8 @@ import {
 } from './collector-config';
 
 /**
- * The defaults of OtelCollectorProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of OtelCollectorProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const OTEL_COLLECTOR_DEFAULTS = {
   replicas: 1,

@@ -7,8 +7,8 @@ import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../
 import type { SecretKey } from './postgres';
 
 /**
- * The defaults of SharedPostgresProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of SharedPostgresProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const SHARED_POSTGRES_DEFAULTS = {
   name: 'postgres',

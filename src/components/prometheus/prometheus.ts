@@ -19,8 +19,8 @@ import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
 
 /**
- * The defaults of PrometheusProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of PrometheusProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const PROMETHEUS_DEFAULTS = {
   scrapeInterval: '15s',

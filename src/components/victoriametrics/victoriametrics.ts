@@ -43,8 +43,8 @@ export interface VictoriaMetricsStore {
 }
 
 /**
- * The defaults of VictoriaMetricsProps and VictoriaMetricsClusterProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of VictoriaMetricsProps and VictoriaMetricsClusterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const VICTORIA_METRICS_DEFAULTS = {
   retention: '30d',

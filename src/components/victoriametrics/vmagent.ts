@@ -22,8 +22,8 @@ const DEFAULT_RESOURCES: ResourceSpec = {
 };
 
 /**
- * The defaults of VmAgentProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of VmAgentProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const VMAGENT_DEFAULTS = {
   // vmagent runs Prometheus' scrape jobs in its place, at the same interval.

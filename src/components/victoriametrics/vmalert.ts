@@ -18,8 +18,8 @@ const DEFAULT_RESOURCES: ResourceSpec = {
 };
 
 /**
- * The defaults of VmAlertProps, written once: the construct falls back to them, and test/defaults.test.ts holds the
- * config's defaults (and every `@default` below) to the same values.
+ * The defaults of VmAlertProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
  */
 export const VMALERT_DEFAULTS = {
   // vmalert evaluates Prometheus' rule groups in its place, at the same interval.
