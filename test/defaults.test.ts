@@ -301,9 +301,11 @@ const MINIMAL_CONFIG = {
   postgres: { superuserCredentials: { secretName: 'pg' }, observabilityCredentials: { secretName: 'pg-observability' } },
 };
 
+const PARSED_MINIMAL_CONFIG: unknown = StackConfigSchema.parse(MINIMAL_CONFIG);
+
 /** The value the config gives a field nobody set; undefined when it has no default (or lies inside a list). */
 function configDefault(configPath: string): unknown {
-  let value: unknown = StackConfigSchema.parse(MINIMAL_CONFIG);
+  let value: unknown = PARSED_MINIMAL_CONFIG;
   for (const key of configPath.split('.')) {
     if (value === undefined || value === null || Array.isArray(value)) return undefined;
     value = (value as Record<string, unknown>)[key];
@@ -321,8 +323,10 @@ type JsonSchema = {
 };
 
 /** A field of the composed JSON Schema by its config path; a list is stepped through to its items. */
+const JSON_SCHEMA = configJsonSchema() as JsonSchema;
+
 function schemaField(configPath: string): JsonSchema | undefined {
-  let node: JsonSchema | undefined = configJsonSchema() as JsonSchema;
+  let node: JsonSchema | undefined = JSON_SCHEMA;
   for (const key of configPath.split('.')) {
     const object: JsonSchema | undefined = node?.items ?? node;
     const branches: JsonSchema[] = object ? [object, ...(object.anyOf ?? [])] : [];
@@ -491,17 +495,25 @@ describe('a default is written once: the components and the config agree', () =>
 });
 
 describe('every default of the config states itself in its description', () => {
-  /** Each field of the composed JSON Schema with a default, by path; a section's `{}` (its fields' defaults apply) is left out. */
+  /**
+   * Each field of the composed JSON Schema with a default, by path. A section's `{}` means its fields'
+   * defaults apply; when the section's description states a default anyway (a volume's "Default: 20Gi."),
+   * it is held to its only field with a default.
+   */
   function defaultedFields(node: JsonSchema, at: string, out: [string, JsonSchema][] = []): [string, JsonSchema][] {
-    const sectionPrefault = typeof node.default === 'object' && node.default !== null && !Array.isArray(node.default) && Object.keys(node.default).length === 0;
+    const sectionPrefault = isEmpty(node.default) && !Array.isArray(node.default);
     if (node.default !== undefined && !sectionPrefault) out.push([at, node]);
+    const withDefaults = Object.values(node.properties ?? {}).filter((child) => child.default !== undefined);
+    if (sectionPrefault && describedDefault(node.description) !== undefined && withDefaults.length === 1) {
+      out.push([`${at} (section)`, { default: withDefaults[0].default, description: node.description }]);
+    }
     for (const [key, child] of Object.entries(node.properties ?? {})) defaultedFields(child, at ? `${at}.${key}` : key, out);
     if (node.items) defaultedFields(node.items, `${at}[]`, out);
     if (typeof node.additionalProperties === 'object') defaultedFields(node.additionalProperties, `${at}.*`, out);
     for (const branch of node.anyOf ?? []) defaultedFields(branch, at, out);
     return out;
   }
-  const fields = defaultedFields(configJsonSchema() as JsonSchema, '');
+  const fields = defaultedFields(JSON_SCHEMA, '');
 
   test('the schema has defaults to read', () => {
     expect(fields.map(([at]) => at)).toContain('prometheus.retention');
