@@ -5,6 +5,7 @@ import type { ConfigProblem } from './loader';
 import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../alerting/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
+import { lokiRetentionProblem } from '../components/loki/loki';
 import type { StackConfig } from './schema';
 
 /**
@@ -280,15 +281,8 @@ function checkAlerting(config: StackConfig): ConfigProblem[] {
 function checkLogs(config: StackConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { retention, ingestion } = config.logs;
-  // Loki's compactor deletes whole index tables, one per 24h period (schema_config index.period),
-  // so a retention that is not whole days is rounded in ways nobody expects.
-  const seconds = durationSeconds(retention);
-  if (seconds < 86400 || seconds % 86400 !== 0) {
-    problems.push({
-      path: ['logs', 'retention'],
-      message: `"${retention}" is not whole days; Loki deletes logs per 24h index period, so use whole days of at least 1d like "14d"`,
-    });
-  }
+  const retentionProblem = lokiRetentionProblem(retention);
+  if (retentionProblem) problems.push({ path: ['logs', 'retention'], message: retentionProblem });
   if (ingestion.burstMB < ingestion.rateMB) {
     problems.push({
       path: ['logs', 'ingestion', 'burstMB'],

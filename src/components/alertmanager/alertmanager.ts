@@ -9,6 +9,15 @@ import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { alertmanagerConfig } from './alertmanager-config';
 import { RoutingOptions } from './routing';
 
+/**
+ * The defaults of AlertmanagerProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const ALERTMANAGER_DEFAULTS = {
+  retention: '120h',
+  storageSize: '1Gi',
+} as const;
+
 export interface AlertmanagerProps extends RoutingOptions {
   readonly namespace: string;
   /** Existing Secret with the receivers' credentials; mounted read-only, never created here. */
@@ -77,7 +86,7 @@ export class Alertmanager extends Construct {
       args: [
         `--config.file=${CONFIG_DIR}/alertmanager.yml`,
         '--storage.path=/alertmanager',
-        `--data.retention=${props.retention ?? '120h'}`,
+        `--data.retention=${props.retention ?? ALERTMANAGER_DEFAULTS.retention}`,
         `--web.external-url=${this.url}`,
         // A single replica: no gossip peers to find.
         '--cluster.listen-address=',
@@ -117,7 +126,7 @@ export class Alertmanager extends Construct {
         // 0440 is enough: the process reads the files, and fsGroup makes them readable to it.
         { name: 'secrets', secret: { secretName: props.secret.name, defaultMode: 0o440 } },
       ],
-      volumeClaim: { name: 'data', size: props.storageSize ?? '1Gi', storageClassName: props.storageClassName },
+      volumeClaim: { name: 'data', size: props.storageSize ?? ALERTMANAGER_DEFAULTS.storageSize, storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

@@ -8,6 +8,14 @@ import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
 import { configMapVolume, ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
+/**
+ * The defaults of EventExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const EVENT_EXPORTER_DEFAULTS = {
+  replicas: 2,
+} as const;
+
 export interface EventExporterProps {
   readonly namespace: string;
   readonly clusterScopedPrefix: string;
@@ -153,7 +161,7 @@ export class EventExporter extends Construct {
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: metadata(NAME),
       spec: {
-        replicas: props.replicas ?? 2,
+        replicas: props.replicas ?? EVENT_EXPORTER_DEFAULTS.replicas,
         selector: { matchLabels: selector },
         template: {
           metadata: { labels, annotations: { 'checksum/config': contentHash(this.configYaml) } },

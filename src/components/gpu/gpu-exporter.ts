@@ -7,6 +7,15 @@ import { ResourceSpec, restrictedPodSecurity, rootPodSecurity, secureContainer, 
 import { GPU_METRICS, GpuExporterKind } from './metrics';
 import { GPU_RESOURCE, gpuNodePlacement } from './request-gpu';
 
+/**
+ * The defaults of GpuExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const GPU_EXPORTER_DEFAULTS = {
+  exporter: 'nvidia-smi',
+  requestGpu: false,
+} as const;
+
 export interface GpuExporterProps {
   /** The node-agents namespace: the exporter runs beside the GPUs of every GPU node. */
   readonly namespace: string;
@@ -59,8 +68,8 @@ export class GpuExporter extends Construct {
 
   constructor(scope: Construct, id: string, props: GpuExporterProps) {
     super(scope, id);
-    this.exporter = props.exporter ?? 'nvidia-smi';
-    const requestGpu = props.requestGpu ?? false;
+    this.exporter = props.exporter ?? GPU_EXPORTER_DEFAULTS.exporter;
+    const requestGpu = props.requestGpu ?? GPU_EXPORTER_DEFAULTS.requestGpu;
     if (requestGpu && props.timeSlicingReplicas === undefined) {
       throw new Error(`GpuExporter: requestGpu is true without timeSlicingReplicas: ${EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING}`);
     }

@@ -53,6 +53,8 @@ const REQUESTED = new WeakMap<kplus.Deployment | kplus.StatefulSet, string>();
 
 /** The node label NVIDIA GPU feature discovery puts on GPU nodes. */
 export const DEFAULT_GPU_NODE_SELECTOR: Readonly<Record<string, string>> = { 'nvidia.com/gpu.present': 'true' };
+/** The RuntimeClass the NVIDIA GPU Operator installs. */
+export const DEFAULT_GPU_RUNTIME_CLASS = 'nvidia';
 
 /**
  * Gives a cdk8s-plus workload GPUs in one call: `nvidia.com/gpu` limits on its
@@ -93,7 +95,7 @@ export function requestGpu(workload: kplus.Deployment | kplus.StatefulSet, opts:
 
   // Called again with the same options it changes nothing (cdk8s-plus would add the toleration and the
   // affinity term once more); with other options it would leave two answers in one pod, so it says so.
-  const identity = JSON.stringify({ container: container.name, count, nodeSelector, runtimeClassName: opts.runtimeClassName === undefined ? 'nvidia' : opts.runtimeClassName });
+  const identity = JSON.stringify({ container: container.name, count, nodeSelector, runtimeClassName: opts.runtimeClassName === undefined ? DEFAULT_GPU_RUNTIME_CLASS : opts.runtimeClassName });
   const earlier = REQUESTED.get(workload);
   if (earlier !== undefined) {
     if (earlier === identity) return;
@@ -118,6 +120,6 @@ export function requestGpu(workload: kplus.Deployment | kplus.StatefulSet, opts:
   api.addJsonPatch(
     JsonPatch.add(`/spec/template/spec/containers/${index}/resources/limits/nvidia.com~1gpu`, k8s.Quantity.fromString(String(count))),
   );
-  const runtimeClassName = opts.runtimeClassName === undefined ? 'nvidia' : opts.runtimeClassName;
+  const runtimeClassName = opts.runtimeClassName === undefined ? DEFAULT_GPU_RUNTIME_CLASS : opts.runtimeClassName;
   if (runtimeClassName !== null) api.addJsonPatch(JsonPatch.add('/spec/template/spec/runtimeClassName', runtimeClassName));
 }

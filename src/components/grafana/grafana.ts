@@ -12,6 +12,15 @@ import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 
 export type { GrafanaDatasource };
 
+/**
+ * The defaults of GrafanaProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const GRAFANA_DEFAULTS = {
+  anonymousViewer: true,
+  storageSize: '5Gi',
+} as const;
+
 export interface GrafanaProps {
   readonly namespace: string;
   /** Existing Secret with the admin credentials; the stack never creates it. */
@@ -51,7 +60,7 @@ export interface GrafanaIngress {
   readonly host: string;
   /** The IngressClass. @default the cluster's default IngressClass */
   readonly className?: string;
-  /** Existing Secret (in Grafana's namespace) with the certificate for `host`; HTTPS when set. @default plain HTTP */
+  /** Existing Secret (in Grafana's namespace) with the certificate for `host`; HTTPS when set. @default HTTP (no TLS) */
   readonly tlsSecretName?: string;
   /** Annotations for the ingress controller (or cert-manager). @default none */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -132,7 +141,7 @@ export class Grafana extends Construct {
         name: 'GF_SECURITY_ADMIN_PASSWORD',
         valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: props.adminSecret.passwordKey } },
       },
-      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? true) },
+      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? GRAFANA_DEFAULTS.anonymousViewer) },
       // Anonymous visitors may look, never edit (seed 1 keeps anonymous-Viewer for public dashboards).
       { name: 'GF_AUTH_ANONYMOUS_ORG_ROLE', value: 'Viewer' },
       { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
@@ -209,7 +218,7 @@ export class Grafana extends Construct {
             ]
           : []),
       ],
-      volumeClaim: { name: 'data', size: props.storageSize ?? '5Gi', storageClassName: props.storageClassName },
+      volumeClaim: { name: 'data', size: props.storageSize ?? GRAFANA_DEFAULTS.storageSize, storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

@@ -11,6 +11,18 @@ import { toYaml } from '../../lib/yaml';
 
 export type TraceStorage = 'badger' | 'memory' | 'opensearch' | 'elasticsearch';
 
+/**
+ * The defaults of JaegerProps and SearchStore, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const JAEGER_DEFAULTS = {
+  storage: 'badger',
+  retention: '7d',
+  maxTraces: 100000,
+  storageSize: '10Gi',
+  searchStore: { indexPrefix: 'jaeger', replicas: 2 },
+} as const;
+
 /** An existing OpenSearch or Elasticsearch cluster that holds the spans. */
 export interface SearchStore {
   readonly serverUrls: readonly string[];
@@ -134,7 +146,7 @@ function searchBackend(storage: TraceStorage, store: SearchStore | undefined): R
     server_urls: [...store.serverUrls],
     // Jaeger's defaults already write daily indices (`<prefix>-jaeger-span-2006-01-02`, rollover_frequency day),
     // so the cluster's lifecycle policy (ISM/ILM) can drop whole days: Jaeger never deletes spans itself.
-    indices: { index_prefix: store.indexPrefix ?? 'jaeger' },
+    indices: { index_prefix: store.indexPrefix ?? JAEGER_DEFAULTS.searchStore.indexPrefix },
     // The password never enters the ConfigMap: the collector-style config expands it from the pod's environment.
     auth: store.credentials
       ? { basic: { username: `\${env:${SEARCH_USERNAME_ENV}}`, password: `\${env:${SEARCH_PASSWORD_ENV}}` } }
@@ -165,8 +177,8 @@ export class Jaeger extends Construct {
   constructor(scope: Construct, id: string, props: JaegerProps) {
     super(scope, id);
     const ns = props.namespace;
-    const storage = props.storage ?? 'badger';
-    const maxTraces = props.maxTraces ?? 100000;
+    const storage = props.storage ?? JAEGER_DEFAULTS.storage;
+    const maxTraces = props.maxTraces ?? JAEGER_DEFAULTS.maxTraces;
     if (!Number.isInteger(maxTraces) || maxTraces < 1) {
       throw new Error(`Jaeger: maxTraces must be a positive whole number, got ${maxTraces}`);
     }
@@ -174,7 +186,7 @@ export class Jaeger extends Construct {
     ({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint } = jaegerEndpoints(ns));
 
     const search = storage === 'opensearch' || storage === 'elasticsearch';
-    const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? '7d', maxTraces, searchStore: props.searchStore }));
+    const configYaml = toYaml(jaegerConfig({ storage, retention: props.retention ?? JAEGER_DEFAULTS.retention, maxTraces, searchStore: props.searchStore }));
     const configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(`${NAME}-config`),
       data: { 'config.yaml': configYaml },
@@ -238,13 +250,13 @@ export class Jaeger extends Construct {
       // The spans live in the search cluster, so Jaeger is stateless: several replicas share the OTLP load and the queries.
       new k8s.KubeDeployment(this, 'deployment', {
         metadata: metadata(NAME),
-        spec: { replicas: props.searchStore?.replicas ?? 2, selector: { matchLabels: selector }, template: podTemplate(pod) },
+        spec: { replicas: props.searchStore?.replicas ?? JAEGER_DEFAULTS.searchStore.replicas, selector: { matchLabels: selector }, template: podTemplate(pod) },
       });
     } else singleReplicaStatefulSet(this, 'statefulset', {
       metadata: metadata(NAME),
       selector,
       ...pod,
-      volumeClaim: storage === 'badger' ? { name: 'data', size: props.storageSize ?? '10Gi', storageClassName: props.storageClassName } : undefined,
+      volumeClaim: storage === 'badger' ? { name: 'data', size: props.storageSize ?? JAEGER_DEFAULTS.storageSize, storageClassName: props.storageClassName } : undefined,
     });
 
     new k8s.KubeService(this, 'service', {

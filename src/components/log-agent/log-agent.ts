@@ -11,6 +11,15 @@ import { alloyConfig, PROMTAIL_POSITIONS_FILE, promtailConfigYaml } from './rend
 
 export type LogAgentKind = 'promtail' | 'alloy';
 
+/**
+ * The defaults of LogAgentProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const LOG_AGENT_DEFAULTS = {
+  agent: 'promtail',
+  postgresApps: ['postgres'],
+} as const;
+
 export interface LogAgentProps {
   /** The node-agents namespace: reading the node's log files needs hostPath, not allowed in the restricted one. */
   readonly namespace: string;
@@ -114,14 +123,14 @@ export class LogAgent extends Construct {
 
   constructor(scope: Construct, id: string, props: LogAgentProps) {
     super(scope, id);
-    this.agent = props.agent ?? 'promtail';
+    this.agent = props.agent ?? LOG_AGENT_DEFAULTS.agent;
     const flavour = FLAVOURS[this.agent];
     if (!flavour) throw new Error(`LogAgent: agent "${String(props.agent)}" is not supported; allowed: ${Object.keys(FLAVOURS).join(', ')}`);
     const name = flavour.name;
     const ns = props.namespace;
     const { labels, selector, metadata } = componentMeta({ name, component: 'log-agent', image: flavour.image }, ns);
 
-    this.stages = logPipeline({ postgresApps: props.postgresApps ?? ['postgres'] });
+    this.stages = logPipeline({ postgresApps: props.postgresApps ?? LOG_AGENT_DEFAULTS.postgresApps });
     this.configText = flavour.config(this.stages, props.pushUrl, AGENT_STATE_DIR, props.tenantId);
     const configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(`${name}-config`),

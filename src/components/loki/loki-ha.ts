@@ -16,7 +16,7 @@ import {
   lokiService,
   lokiServiceAccount,
 } from './common';
-import { DEFAULT_INGESTION_LIMITS, lokiConfig, LokiIngestionLimits } from './loki';
+import { DEFAULT_INGESTION_LIMITS, LOKI_DEFAULTS, lokiConfig, LokiIngestionLimits } from './loki';
 
 export const LOKI_MEMBERLIST_PORT = 7946;
 /** Every line is written to this many ingesters; a write succeeds once a quorum (2) has it. */
@@ -40,6 +40,17 @@ export interface LokiObjectStore {
   readonly credentials: { readonly secretName: string; readonly accessKeyIdKey: string; readonly secretAccessKeyKey: string };
 }
 
+/**
+ * The defaults of LokiHaProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const LOKI_HA_DEFAULTS = {
+  replicas: LOKI_HA_REPLICATION_FACTOR,
+  retention: LOKI_DEFAULTS.retention,
+  // The Stack gives both Loki backends the same volume (logs.storage.size).
+  walStorageSize: LOKI_DEFAULTS.storageSize,
+} as const;
+
 export interface LokiHaProps {
   readonly namespace: string;
   /** At least LOKI_HA_REPLICATION_FACTOR. @default 3 */
@@ -49,11 +60,11 @@ export interface LokiHaProps {
   readonly retention?: string;
   /** @default DEFAULT_INGESTION_LIMITS */
   readonly ingestion?: LokiIngestionLimits;
-  /** Per-replica volume for the WAL and the index cache; chunks live in the bucket. @default '10Gi' */
+  /** Per-replica volume for the WAL and the index cache; chunks live in the bucket. @default '20Gi' */
   readonly walStorageSize?: string;
   /** @default the cluster's default StorageClass */
   readonly storageClassName?: string;
-  /** @default 500m/1Gi requests, 2 CPU/4Gi limits, per replica */
+  /** Per replica. @default 500m/1Gi requests, 2 CPU/4Gi limits */
   readonly resources?: ResourceSpec;
   /** LogQL recording rules, as for the single binary; the replicas share them out over the ring. @default none */
   readonly recordingRules?: readonly RenderedRuleGroup[];
@@ -137,7 +148,7 @@ export class LokiHa extends Construct {
   constructor(scope: Construct, id: string, props: LokiHaProps) {
     super(scope, id);
     const ns = props.namespace;
-    const replicas = props.replicas ?? LOKI_HA_REPLICATION_FACTOR;
+    const replicas = props.replicas ?? LOKI_HA_DEFAULTS.replicas;
     if (replicas < LOKI_HA_REPLICATION_FACTOR) {
       throw new Error(`LokiHa: replicas must be at least ${LOKI_HA_REPLICATION_FACTOR} (the replication factor), got ${replicas}`);
     }
@@ -151,7 +162,7 @@ export class LokiHa extends Construct {
     this.configYaml = toYaml(
       lokiHaConfig({
         namespace: ns,
-        retention: props.retention ?? '14d',
+        retention: props.retention ?? LOKI_HA_DEFAULTS.retention,
         ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
         objectStore: props.objectStore,
         rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
@@ -199,7 +210,7 @@ export class LokiHa extends Construct {
           }),
         }),
         volumeClaimTemplates: [
-          persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? '10Gi', storageClassName: props.storageClassName }),
+          persistentVolumeClaimTemplate({ name: 'data', labels, size: props.walStorageSize ?? LOKI_HA_DEFAULTS.walStorageSize, storageClassName: props.storageClassName }),
         ],
         // One replica at a time: with replication factor 3 a write needs 2 healthy ingesters. A drain is held to one
         // replica at a time by the Stack's PodDisruptionBudget (maxUnavailable 1) for every StatefulSet.

@@ -88,7 +88,7 @@ describe('Loki', () => {
 
   test('fails if the retention is not whole days', () => {
     expect(() => lokiConfig({ retention: '36h', ingestion: DEFAULT_INGESTION_LIMITS })).toThrow(
-      'Loki retention "36h" must be whole days of at least 1d',
+      'Loki retention "36h" is not whole days; Loki deletes logs per 24h index period, so use whole days of at least 1d like "14d"',
     );
     expect(() => lokiConfig({ retention: '12h', ingestion: DEFAULT_INGESTION_LIMITS })).toThrow(/whole days of at least 1d/);
   });

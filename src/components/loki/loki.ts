@@ -31,6 +31,15 @@ export interface LokiIngestionLimits {
   readonly maxStreams: number;
 }
 
+/**
+ * The defaults of LokiProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const LOKI_DEFAULTS = {
+  retention: '14d',
+  storageSize: '20Gi',
+} as const;
+
 export interface LokiProps {
   readonly namespace: string;
   /** limits_config.retention_period, whole days. @default '14d' */
@@ -77,13 +86,22 @@ export const LOKI_DEFAULT_RESOURCES: ResourceSpec = {
   limits: { cpu: '1', memory: '2Gi' },
 };
 
+/**
+ * Why Loki cannot keep logs for `retention`, or undefined when it can. The compactor deletes whole index
+ * tables, one per 24h period (schema_config index.period), so a retention that is not whole days would be
+ * rounded in ways nobody expects. The config check and the construct both ask here.
+ */
+export function lokiRetentionProblem(retention: string): string | undefined {
+  const seconds = durationSeconds(retention);
+  if (seconds >= 86400 && seconds % 86400 === 0) return undefined;
+  return `"${retention}" is not whole days; Loki deletes logs per 24h index period, so use whole days of at least 1d like "14d"`;
+}
+
 /** Loki's `168h`-style duration for a whole number of days. */
 function lokiHours(duration: string): string {
-  const seconds = durationSeconds(duration);
-  if (seconds < 86400 || seconds % 86400 !== 0) {
-    throw new Error(`Loki retention "${duration}" must be whole days of at least 1d (Loki deletes per 24h index period)`);
-  }
-  return `${seconds / 3600}h`;
+  const problem = lokiRetentionProblem(duration);
+  if (problem) throw new Error(`Loki retention ${problem}`);
+  return `${durationSeconds(duration) / 3600}h`;
 }
 
 /** The monolithic Loki configuration: one process, filesystem storage, tsdb index, retention applied by the compactor. */
@@ -201,7 +219,7 @@ export class Loki extends Construct {
     }
     this.configYaml = toYaml(
       lokiConfig({
-        retention: props.retention ?? '14d',
+        retention: props.retention ?? LOKI_DEFAULTS.retention,
         ingestion: props.ingestion ?? DEFAULT_INGESTION_LIMITS,
         rulerRemoteWriteUrl: recordingRules.length > 0 ? props.rulerRemoteWriteUrl : undefined,
         multiTenant: props.tenant !== undefined,
@@ -219,7 +237,7 @@ export class Loki extends Construct {
       metadata: metadata(LOKI_NAME),
       selector,
       ...lokiPod({ serviceAccountName, container, config }),
-      volumeClaim: { name: 'data', size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName },
+      volumeClaim: { name: 'data', size: props.storageSize ?? LOKI_DEFAULTS.storageSize, storageClassName: props.storageClassName },
     });
     lokiService(this, metadata, selector);
 

@@ -5,6 +5,14 @@ import { selectorLabels, standardLabels } from '../../lib/labels';
 import { RelabelConfig, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, restrictedPodSecurity, secureContainer } from '../../lib/workload';
 
+/**
+ * The defaults of NodeExporterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const NODE_EXPORTER_DEFAULTS = {
+  port: 9100,
+} as const;
+
 export interface NodeExporterProps {
   /** The node-agents namespace: host access is not allowed in the restricted one. */
   readonly namespace: string;
@@ -42,7 +50,7 @@ export class NodeExporter extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeExporterProps) {
     super(scope, id);
-    const port = props.port ?? 9100;
+    const port = props.port ?? NODE_EXPORTER_DEFAULTS.port;
     const identity = { name: NAME, component: 'exporter', image: IMAGES.nodeExporter };
     const labels = standardLabels(identity);
     const selector = selectorLabels(identity);

@@ -27,6 +27,15 @@ import {
   samplerConfig,
 } from './collector-config';
 
+/**
+ * The defaults of OtelCollectorProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const OTEL_COLLECTOR_DEFAULTS = {
+  replicas: 1,
+  queueStorageSize: '2Gi',
+} as const;
+
 export interface OtelCollectorProps extends GatewayConfigOptions {
   readonly namespace: string;
   readonly clusterScopedPrefix: string;
@@ -143,7 +152,7 @@ export class OtelCollector extends Construct {
     });
 
     const resources = props.resources ?? DEFAULT_RESOURCES;
-    const replicas = props.replicas ?? 1;
+    const replicas = props.replicas ?? OTEL_COLLECTOR_DEFAULTS.replicas;
     const gatewayPod = (queueVolumes: k8s.Volume[]): k8s.PodTemplateSpec =>
       podTemplate({
         labels,
@@ -163,7 +172,7 @@ export class OtelCollector extends Construct {
         spec: {
           accessModes: ['ReadWriteOnce'],
           storageClassName: props.queueStorageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(props.queueStorageSize ?? '2Gi') } },
+          resources: { requests: { storage: k8s.Quantity.fromString(props.queueStorageSize ?? OTEL_COLLECTOR_DEFAULTS.queueStorageSize) } },
         },
       });
       new k8s.KubeDeployment(this, 'deployment', {
@@ -321,7 +330,7 @@ export class OtelCollector extends Construct {
 }
 
 function queueClaimTemplate(labels: Record<string, string>, size?: string, storageClassName?: string): k8s.PersistentVolumeClaimTemplate {
-  return persistentVolumeClaimTemplate({ name: 'queue', labels, size: size ?? '2Gi', storageClassName });
+  return persistentVolumeClaimTemplate({ name: 'queue', labels, size: size ?? OTEL_COLLECTOR_DEFAULTS.queueStorageSize, storageClassName });
 }
 
 function assertSound(name: string, config: CollectorConfig): void {

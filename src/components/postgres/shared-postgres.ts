@@ -6,6 +6,15 @@ import { selectorLabels, standardLabels } from '../../lib/labels';
 import { persistentVolumeClaimTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
 import type { SecretKey } from './postgres';
 
+/**
+ * The defaults of SharedPostgresProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const SHARED_POSTGRES_DEFAULTS = {
+  name: 'postgres',
+  storageSize: '20Gi',
+} as const;
+
 export interface SharedPostgresProps {
   readonly namespace: string;
   /** @default 'postgres' */
@@ -15,7 +24,7 @@ export interface SharedPostgresProps {
   /** @default '20Gi' */
   readonly storageSize?: string;
   readonly storageClassName?: string;
-  /** @default 250m/512Mi requests, 1/1Gi limits */
+  /** @default 250m/512Mi requests, 1 CPU/1Gi limits */
   readonly resources?: ResourceSpec;
 }
 
@@ -37,7 +46,7 @@ export class SharedPostgres extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedPostgresProps) {
     super(scope, id);
-    const name = props.name ?? 'postgres';
+    const name = props.name ?? SHARED_POSTGRES_DEFAULTS.name;
     const identity = { name, component: 'database', image: IMAGES.postgres };
     const labels = standardLabels(identity);
     const resources = props.resources ?? DEFAULT_RESOURCES;
@@ -99,7 +108,7 @@ export class SharedPostgres extends Construct {
     sts.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/fsGroupChangePolicy', 'OnRootMismatch'));
     sts.addJsonPatch(
       JsonPatch.add('/spec/volumeClaimTemplates', [
-        persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName }),
+        persistentVolumeClaimTemplate({ name: 'data', labels, size: props.storageSize ?? SHARED_POSTGRES_DEFAULTS.storageSize, storageClassName: props.storageClassName }),
       ]),
     );
     sts.addJsonPatch(

@@ -12,6 +12,18 @@ import { contentHash } from '../../lib/hash';
 import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
 
+/**
+ * The defaults of PrometheusProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const PROMETHEUS_DEFAULTS = {
+  scrapeInterval: '15s',
+  evaluationInterval: '30s',
+  retention: '15d',
+  retentionSize: '16Gi',
+  storageSize: '20Gi',
+} as const;
+
 export interface PrometheusProps {
   readonly namespace: string;
   /** Prefix for cluster-scoped objects, so environments can share a cluster. */
@@ -89,13 +101,13 @@ export class Prometheus extends Construct {
     this.remoteWriteUrl = `${this.url}/api/v1/write`;
 
     const config = prometheusConfig({
-      scrapeInterval: props.scrapeInterval ?? '15s',
-      evaluationInterval: props.evaluationInterval ?? '30s',
+      scrapeInterval: props.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval,
+      evaluationInterval: props.evaluationInterval ?? PROMETHEUS_DEFAULTS.evaluationInterval,
       externalLabels: props.externalLabels,
       ruleFilesGlob: `${RULES_DIR}/*.yaml`,
       jobs: [selfJob(PROMETHEUS_PORT), annotatedPodsJob(), cadvisorJob(), kubeletVolumesJob(), ...(props.extraScrapeJobs ?? [])],
       alertmanagers: props.alertmanagers,
-      retention: { time: props.retention ?? '15d', size: prometheusSize(props.retentionSize ?? '16Gi') },
+      retention: { time: props.retention ?? PROMETHEUS_DEFAULTS.retention, size: prometheusSize(props.retentionSize ?? PROMETHEUS_DEFAULTS.retentionSize) },
     });
     const configYaml = toYaml(config);
     const configMap = new k8s.KubeConfigMap(this, 'config', {
@@ -162,7 +174,7 @@ export class Prometheus extends Construct {
       terminationGracePeriodSeconds: 120,
       containers: [container],
       volumes: [configMapVolume('config', configMap.name), ruleVolume],
-      volumeClaim: { name: 'data', size: props.storageSize ?? '20Gi', storageClassName: props.storageClassName },
+      volumeClaim: { name: 'data', size: props.storageSize ?? PROMETHEUS_DEFAULTS.storageSize, storageClassName: props.storageClassName },
     });
 
     new k8s.KubeService(this, 'service', {

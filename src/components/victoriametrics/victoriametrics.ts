@@ -44,6 +44,19 @@ export interface VictoriaMetricsStore {
   readonly scrapeJobs: ScrapeJob[];
 }
 
+/**
+ * The defaults of VictoriaMetricsProps and VictoriaMetricsClusterProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const VICTORIA_METRICS_DEFAULTS = {
+  retention: '30d',
+  storageSize: '50Gi',
+  replicationFactor: 2,
+  vmstorageReplicas: 3,
+  vminsertReplicas: 2,
+  vmselectReplicas: 2,
+} as const;
+
 interface StorageProps {
   readonly namespace: string;
   /** -retentionPeriod, with a unit (VictoriaMetrics reads a bare number as months). @default '30d' */
@@ -67,7 +80,7 @@ function retentionFlag(retention: string): string {
 }
 
 function dataClaim(props: StorageProps): VolumeClaimOptions {
-  return { name: 'data', size: props.storageSize ?? '50Gi', storageClassName: props.storageClassName };
+  return { name: 'data', size: props.storageSize ?? VICTORIA_METRICS_DEFAULTS.storageSize, storageClassName: props.storageClassName };
 }
 
 /** The pod of every VictoriaMetrics workload but its labels: its own token-less account, nobody, one container. */
@@ -139,7 +152,7 @@ export class VictoriaMetrics extends Construct implements VictoriaMetricsStore {
     const container = vmContainer({
       name,
       image: IMAGES.victoriaMetrics,
-      args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? '30d'), `-httpListenAddr=:${VM_PORTS.single}`],
+      args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? VICTORIA_METRICS_DEFAULTS.retention), `-httpListenAddr=:${VM_PORTS.single}`],
       ports: [{ name: 'http', containerPort: VM_PORTS.single }],
       resources: props.resources ?? DEFAULT_STORAGE_RESOURCES,
       mounts: [{ name: 'data', mountPath: STORAGE_DIR }],
@@ -186,8 +199,8 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
   constructor(scope: Construct, id: string, props: VictoriaMetricsClusterProps) {
     super(scope, id);
     const ns = props.namespace;
-    const storageReplicas = props.vmstorageReplicas ?? 3;
-    const replicationFactor = props.replicationFactor ?? 2;
+    const storageReplicas = props.vmstorageReplicas ?? VICTORIA_METRICS_DEFAULTS.vmstorageReplicas;
+    const replicationFactor = props.replicationFactor ?? VICTORIA_METRICS_DEFAULTS.replicationFactor;
     if (replicationFactor > storageReplicas) {
       throw new Error(
         `VictoriaMetricsCluster: replicationFactor ${replicationFactor} needs at least as many vmstorage replicas, got ${storageReplicas}`,
@@ -205,7 +218,7 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
       const container = vmContainer({
         name,
         image: IMAGES.vmstorage,
-        args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? '30d')],
+        args: [`-storageDataPath=${STORAGE_DIR}`, retentionFlag(props.retention ?? VICTORIA_METRICS_DEFAULTS.retention)],
         ports: [
           { name: 'http', containerPort: VM_PORTS.vmstorage },
           { name: 'vminsert', containerPort: VM_PORTS.vmstorageInsert },
@@ -271,14 +284,14 @@ export class VictoriaMetricsCluster extends Construct implements VictoriaMetrics
     };
     stateless(
       'vminsert',
-      props.vminsertReplicas ?? 2,
+      props.vminsertReplicas ?? VICTORIA_METRICS_DEFAULTS.vminsertReplicas,
       [`-storageNode=${storageNodes(VM_PORTS.vmstorageInsert)}`, `-replicationFactor=${replicationFactor}`],
       [],
       [],
     );
     stateless(
       'vmselect',
-      props.vmselectReplicas ?? 2,
+      props.vmselectReplicas ?? VICTORIA_METRICS_DEFAULTS.vmselectReplicas,
       [
         `-storageNode=${storageNodes(VM_PORTS.vmstorageSelect)}`,
         // Answers stay complete with replicationFactor-1 vmstorage nodes down.

@@ -10,6 +10,7 @@ import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { toYaml } from '../../lib/yaml';
 import { sizeBytes } from '../../lib/units';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob } from '../prometheus/scrape-config';
+import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
 
 export const VMAGENT_PORT = 8429;
 const NAME = 'vmagent';
@@ -20,6 +21,16 @@ const DEFAULT_RESOURCES: ResourceSpec = {
   requests: { cpu: '250m', memory: '512Mi' },
   limits: { cpu: '1', memory: '1Gi' },
 };
+
+/**
+ * The defaults of VmAgentProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const VMAGENT_DEFAULTS = {
+  // vmagent runs Prometheus' scrape jobs in its place, at the same interval.
+  scrapeInterval: PROMETHEUS_DEFAULTS.scrapeInterval,
+  bufferSize: '10Gi',
+} as const;
 
 export interface VmAgentProps {
   readonly namespace: string;
@@ -76,7 +87,7 @@ export class VmAgent extends Construct {
 
     this.configYaml = toYaml(
       vmagentScrapeConfig({
-        scrapeInterval: props.scrapeInterval ?? '15s',
+        scrapeInterval: props.scrapeInterval ?? VMAGENT_DEFAULTS.scrapeInterval,
         externalLabels: props.externalLabels,
         jobs: props.extraScrapeJobs ?? [],
       }),
@@ -101,7 +112,7 @@ export class VmAgent extends Construct {
         `-remoteWrite.url=${props.remoteWriteUrl}`,
         `-remoteWrite.tmpDataPath=${BUFFER_DIR}`,
         // Leave room on the volume for the queue's own bookkeeping.
-        `-remoteWrite.maxDiskUsagePerURL=${Math.floor(sizeBytes(props.bufferSize ?? '10Gi') * 0.9)}`,
+        `-remoteWrite.maxDiskUsagePerURL=${Math.floor(sizeBytes(props.bufferSize ?? VMAGENT_DEFAULTS.bufferSize) * 0.9)}`,
         `-httpListenAddr=:${VMAGENT_PORT}`,
         '-loggerFormat=json',
       ],
@@ -127,7 +138,7 @@ export class VmAgent extends Construct {
       containers: [container],
       volumes: [configMapVolume('config', configMap.name)],
       // Only samples not sent yet, no history: the manifest leaves the claim's retention to Kubernetes' default.
-      volumeClaim: { name: 'buffer', size: props.bufferSize ?? '10Gi', storageClassName: props.storageClassName, retain: false },
+      volumeClaim: { name: 'buffer', size: props.bufferSize ?? VMAGENT_DEFAULTS.bufferSize, storageClassName: props.storageClassName, retain: false },
     });
     new k8s.KubeService(this, 'service', {
       metadata: metadata(NAME),

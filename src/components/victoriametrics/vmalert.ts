@@ -7,6 +7,7 @@ import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { ResourceSpec, secureContainer } from '../../lib/workload';
 import { singleReplicaDeployment } from '../../lib/single-replica';
+import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
 
 export const VMALERT_PORT = 8880;
 const NAME = 'vmalert';
@@ -16,6 +17,15 @@ const DEFAULT_RESOURCES: ResourceSpec = {
   requests: { cpu: '100m', memory: '128Mi' },
   limits: { cpu: '500m', memory: '512Mi' },
 };
+
+/**
+ * The defaults of VmAlertProps, written once: the construct falls back to them, and
+ * test/defaults.test.ts holds the config's defaults and every `@default` below to the same values.
+ */
+export const VMALERT_DEFAULTS = {
+  // vmalert evaluates Prometheus' rule groups in its place, at the same interval.
+  evaluationInterval: PROMETHEUS_DEFAULTS.evaluationInterval,
+} as const;
 
 export interface VmAlertProps {
   readonly namespace: string;
@@ -79,7 +89,7 @@ export class VmAlert extends Construct {
         // Restores the `for` state of pending and firing alerts after a restart, so a restart never resets a timer.
         `-remoteRead.url=${props.datasourceUrl}`,
         ...notifier,
-        `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
+        `-evaluationInterval=${props.evaluationInterval ?? VMALERT_DEFAULTS.evaluationInterval}`,
         ...Object.entries(props.externalLabels).map(([k, v]) => `-external.label=${k}=${v}`),
         `-external.url=${this.url}`,
         `-httpListenAddr=:${VMALERT_PORT}`,
