@@ -1,5 +1,5 @@
 import { servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { RuleGroupSpec } from './rule-model';
 import { sloRules } from './slo-rules';
 

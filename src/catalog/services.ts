@@ -1,4 +1,4 @@
-import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from '../config/schema';
+import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from './config';
 
 /**
  * The two HTTP metric vocabularies of the seeds, as query fragments, so a

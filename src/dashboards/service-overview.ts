@@ -1,6 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { BUILD_INFO, HTTP_VOCABULARY, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
-import type { ServiceConfig } from '../config/schema';
+import type { ServiceConfig } from '../catalog/config';
 import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from './presets';
 
 const S1 = HTTP_VOCABULARY.seed1;

@@ -1,6 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { RuleGroupSpec } from '../../alerting/rule-model';
-import type { StackConfig } from '../../config/schema';
+import type { RabbitmqConfig } from './config';
 import { ScrapeJob } from '../../lib/scrape';
 import { rabbitmqDashboard } from './dashboard';
 import { rabbitmqRules } from './rules';
@@ -11,7 +11,7 @@ import { rabbitmqScrapeJob } from './scrape';
  * their own rabbitmq_prometheus endpoint, so this is a scrape job, a rule group
  * and a dashboard.
  */
-export function rabbitmqParts(config: Pick<StackConfig, 'rabbitmq'>): {
+export function rabbitmqParts(config: { rabbitmq?: RabbitmqConfig }): {
   scrapeJobs: ScrapeJob[];
   ruleGroups: RuleGroupSpec[];
   dashboards: DashboardBuilder[];
