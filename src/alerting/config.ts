@@ -40,8 +40,8 @@ export const alertingConfig = z
       .default('prometheus')
       .describe(
         'Who evaluates the alerts and routes notifications: "prometheus" (rule files in Prometheus, routing by an ' +
-          'Alertmanager the stack deploys; seed 2) or "grafana" (Grafana-managed rules, contact points and notification ' +
-          'policy, provisioned from files; seed 1). The rule files are in dist/<environment>/rules/ either way. Default: prometheus.',
+          'Alertmanager the stack deploys) or "grafana" (Grafana-managed rules, contact points and notification ' +
+          'policy, provisioned from files). The rule files are in dist/<environment>/rules/ either way. Default: prometheus.',
       ),
     rules: z
       .record(
@@ -71,7 +71,7 @@ export const alertingConfig = z
           .string()
           .regex(/^#[a-z0-9][a-z0-9._-]*$/, { error: 'expected a Slack channel like "#infra"' })
           .default('#infra')
-          .describe('Channel for warnings (seed 2: Slack #infra). Default: #infra.'),
+          .describe('Slack channel for warnings, like "#infra". Default: #infra.'),
         telegramBotTokenKey: secretKeyRef
           .default('telegram-bot-token')
           .describe('Key of the Telegram bot token. Default: telegram-bot-token.'),
@@ -85,7 +85,7 @@ export const alertingConfig = z
           .number()
           .int({ error: 'expected a Telegram chat id, a whole number like -1001234567890' })
           .optional()
-          .describe('Telegram chat every alert also goes to (seed 1). Default: none, no Telegram notifications.'),
+          .describe('Telegram chat every alert also goes to. Default: none, no Telegram notifications.'),
       })
       .prefault({})
       .describe('Where notifications go: critical to PagerDuty, warning to Slack, everything also to Telegram.'),
@@ -113,13 +113,13 @@ export const alertingConfig = z
             .string()
             .min(1)
             .optional()
-            .describe("PagerDuty shows this channel's alerts with this `source` (seed 2: platform-kernel). Default: the engine's own."),
+            .describe("PagerDuty shows this channel's alerts with this `source`, like \"platform-kernel\". Default: the engine's own."),
         }),
       )
       .default([])
       .describe(
-        "Notification channels for named alerts, in addition to their severity's routes (seed 2: the system.health Notify channel " +
-          'gets CDCLagCritical, WALBloatCritical and VaultUnreachable beside PagerDuty). Default: none.',
+        "Notification channels for named alerts, in addition to their severity's routes (for example a system.health webhook " +
+          'that gets CDCLagCritical, WALBloatCritical and VaultUnreachable beside PagerDuty). Default: none.',
       ),
     alertmanager: alertmanagerConfig,
   })

@@ -24,8 +24,8 @@ const deprecatedLatencyP99Ms = (instead: string) =>
 export const sloConfig = z
   .strictObject({
     latency: latencyObjective({
-      quantile: "Default: each service's httpVocabulary decides (seed1 services p95, seed2 services p99).",
-      thresholdMs: 'Default: 200 (seed 2: gateway p99 < 200 ms).',
+      quantile: "Default: each service's httpVocabulary decides (prometheus-client services p95, opentelemetry-ms services p99).",
+      thresholdMs: 'Default: 200 (an API gateway at p99 < 200 ms, say).',
     }).describe("The latency target of every service without its own (services[].slo.latency). Default: 200 ms at each vocabulary's quantile."),
     latencyP99Ms: deprecatedLatencyP99Ms('slo.latency'),
     errorRatio: z
@@ -33,26 +33,26 @@ export const sloConfig = z
       .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
       .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
       .default(0.001)
-      .describe('Largest allowed share of 5xx responses (seed 2: 5xx < 0.1%). Default: 0.001.'),
+      .describe('Largest allowed share of 5xx responses (0.001 is 0.1%). Default: 0.001.'),
     kafkaLagMessages: z
       .number()
       .int()
       .positive({ error: 'expected a whole number of messages greater than 0' })
       .default(1000)
-      .describe('Largest allowed consumer lag in messages (seed 2: Kafka lag < 1 000). Default: 1000.'),
+      .describe('Largest allowed Kafka consumer lag in messages. Default: 1000.'),
     cdcLagSeconds: z
       .number()
       .positive({ error: 'expected seconds greater than 0' })
       .default(5)
-      .describe('p99 CDC pipeline lag target in seconds (seed 2: Debezium lag < 5 s). Default: 5.'),
+      .describe('p99 lag target of the CDC pipeline (Debezium) in seconds. Default: 5.'),
   })
   .prefault({})
-  .describe("SLO targets; seed 2's SLO table is the default.");
+  .describe('SLO targets of every service, unless the service sets its own (services[].slo).');
 
 const serviceSlo = z
   .strictObject({
     latency: latencyObjective({
-      quantile: 'Default: slo.latency.quantile, else by httpVocabulary (seed1 p95, seed2 p99).',
+      quantile: 'Default: slo.latency.quantile, else by httpVocabulary (prometheus-client p95, opentelemetry-ms p99).',
       thresholdMs: 'Default: slo.latency.thresholdMs.',
     }).describe(
       'The latency target of this service. Default: the top-level slo.latency.',
@@ -62,7 +62,7 @@ const serviceSlo = z
       .string()
       .min(1)
       .optional()
-      .describe('Only this route counts for the latency target (seed 2: IAM login p99 < 300 ms). Default: every route.'),
+      .describe('Only this route counts for the latency target (a login route at p99 < 300 ms, say). Default: every route.'),
     errorRatio: z
       .number()
       .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
@@ -78,19 +78,47 @@ const kafkaConsumer = z.strictObject({
   topics: z.array(z.string().min(1)).min(1, { error: 'expected at least one topic' }).describe('Topics the group consumes.'),
 });
 
-export const HTTP_VOCABULARIES = ['seed1', 'seed2'] as const;
+/**
+ * The HTTP metric conventions a service can follow, named after the instrumentation that emits them
+ * (HTTP_VOCABULARY in ./services.ts holds the metric and label names of each).
+ */
+export const HTTP_VOCABULARIES = ['prometheus-client', 'opentelemetry-ms'] as const;
+export type HttpVocabularyName = (typeof HTTP_VOCABULARIES)[number];
+
+/** The names the conventions had before: still read as the new name, with a deprecation warning (configDeprecations). */
+export const DEPRECATED_HTTP_VOCABULARIES = { seed1: 'prometheus-client', seed2: 'opentelemetry-ms' } as const satisfies Record<
+  string,
+  HttpVocabularyName
+>;
+type DeprecatedHttpVocabulary = keyof typeof DEPRECATED_HTTP_VOCABULARIES;
+
+const oneOfVocabularies = `expected ${HTTP_VOCABULARIES.map((v) => `"${v}"`).join(' or ')}`;
 
 const service = z.strictObject({
-  name: dnsLabel('a service name').describe('Service name: the `app` label of its pods and, for seed2 metrics, the `service` label. Required.'),
+  name: dnsLabel('a service name').describe('Service name: the `app` label of its pods and, for opentelemetry-ms metrics, the `service` label. Required.'),
   namespace: dnsLabel('a namespace name').describe('Namespace the service runs in. Required.'),
   stack: z.enum(['go', 'java', 'python']).describe('Language stack; picks the runtime panels (Go runtime or JVM). Required.'),
   httpVocabulary: z
-    .enum(HTTP_VOCABULARIES)
-    .default('seed1')
+    .union(
+      [
+        z.enum(HTTP_VOCABULARIES, { error: oneOfVocabularies }),
+        z
+          .enum(Object.keys(DEPRECATED_HTTP_VOCABULARIES) as [DeprecatedHttpVocabulary, ...DeprecatedHttpVocabulary[]])
+          .transform((old) => DEPRECATED_HTTP_VOCABULARIES[old])
+          .describe(
+            `Deprecated: ${Object.entries(DEPRECATED_HTTP_VOCABULARIES).map(([old, now]) => `"${old}" is "${now}"`).join(', ')}; ` +
+              'synth warns and reads the new name.',
+          ),
+      ],
+      { error: oneOfVocabularies },
+    )
+    // A prefault, not a default: the JSON Schema drops the default of a field whose parse transforms (the alias).
+    .prefault('prometheus-client')
     .describe(
-      'The HTTP metric names the service emits: "seed1" = http_requests_total / http_request_duration_seconds ' +
-        '(labels method, route, code); "seed2" = http_server_requests_total / http_server_request_duration_ms ' +
-        '(labels service, method, route, status_code). Default: seed1.',
+      'The HTTP metric names the service emits: "prometheus-client" = http_requests_total / http_request_duration_seconds ' +
+        '(labels method, route, code; the Prometheus client libraries\' convention); "opentelemetry-ms" = ' +
+        'http_server_requests_total / http_server_request_duration_ms (labels service, method, route, status_code; ' +
+        'OpenTelemetry metrics in milliseconds). Default: prometheus-client.',
     ),
   grpcClientTargets: z
     .array(dnsLabel('a service name'))
@@ -102,7 +130,7 @@ const service = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
-  saga: z.boolean().default(false).describe('The service records saga_steps_total / saga_step_duration_seconds (seed 1). Default: false.'),
+  saga: z.boolean().default(false).describe('The service records the steps of a saga in saga_steps_total / saga_step_duration_seconds (the saga dashboard and alerts). Default: false.'),
   jmx: z
     .strictObject({
       targetSystems: z
@@ -138,7 +166,7 @@ const service = z.strictObject({
 
 export const servicesConfig = z
   .array(service)
-  .default([])
+  .prefault([]) // like httpVocabulary's: a default would vanish from the JSON Schema, as a service's parse transforms
   .describe('The service catalogue: every application service the platform watches. Dashboards are generated from it. Default: none.');
 
 export type ServiceConfig = z.output<typeof service>;

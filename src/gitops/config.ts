@@ -65,7 +65,7 @@ export const gitopsConfig = z
           .describe('Where the annotation Job reads its Grafana token.'),
       })
       .prefault({})
-      .describe('Deploy annotations in Grafana (seed 1, ADR 10), posted by Argo CD instead of CI.'),
+      .describe('Deploy annotations in Grafana, so every dashboard marks each sync; posted by Argo CD instead of CI.'),
   })
   .prefault({})
   .describe('GitOps with Argo CD: the Applications that deploy dist/<environment>/, and the deploy annotation.');

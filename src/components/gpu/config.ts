@@ -50,7 +50,7 @@ export const gpuConfig = z
       ),
     aiService: z
       .strictObject({
-        name: dnsLabel('a Deployment name').default('ai-service').describe('Deployment of the AI service (seed 1). Default: ai-service.'),
+        name: dnsLabel('a Deployment name').default('ai-service').describe('Deployment of the AI service that runs on the GPU. Default: ai-service.'),
         namespace: dnsLabel('a namespace name').default('go-ai').describe('Namespace of the AI service. Default: go-ai.'),
       })
       .prefault({})

@@ -17,7 +17,7 @@ export const grafanaConfig = z
     anonymousViewer: z
       .boolean()
       .default(true)
-      .describe('Let anonymous visitors view dashboards, with the Viewer role only (seed 1). Default: true.'),
+      .describe('Let anonymous visitors view dashboards without a login, with the Viewer role only (they never edit). Default: true.'),
     ingressNamespaces: z
       .array(dnsLabel('a namespace name'))
       .min(1, { error: 'expected at least one namespace; omit the field to admit every namespace' })

@@ -57,6 +57,6 @@ export const otelCollectorConfig = z
     resources: resources.optional(),
   })
   .prefault({})
-  .describe('The OpenTelemetry Collector gateway that services send OTLP to (seed 2): metrics, logs and traces.');
+  .describe('The OpenTelemetry Collector gateway that services send OTLP to: metrics, logs and traces.');
 
 export type OtelCollectorConfig = z.output<typeof otelCollectorConfig>;

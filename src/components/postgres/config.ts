@@ -36,7 +36,7 @@ export const postgresConfig = z
       .int()
       .min(1, { error: 'expected a whole number of milliseconds >= 1' })
       .default(500)
-      .describe('auto_explain logs the plan of every statement at least this slow; alerts call the same statements slow (seed 1: 500). Default: 500.'),
+      .describe('auto_explain logs the plan of every statement at least this slow; alerts call the same statements slow. Default: 500.'),
     logAnalyze: z
       .boolean()
       .default(false)
@@ -47,12 +47,13 @@ export const postgresConfig = z
       .min(1, { error: 'expected 1 to 500' })
       .max(500, { error: 'expected 1 to 500' })
       .default(50)
-      .describe('Statements the exporter publishes per scrape, by total execution time (seed 1: top 50). Default: 50.'),
+      .describe('Statements the exporter publishes per scrape, the top ones by total execution time. Default: 50.'),
     storage: storage('20Gi').describe('The data volume. Default: 20Gi on the default StorageClass.'),
     resources: resources.optional(),
     exporterResources: resources.optional(),
   })
   .optional()
-  .describe("The seeds' shared PostgreSQL 17, made observable (pg_stat_statements, auto_explain, postgres_exporter). Default: none.");
+  .describe('A PostgreSQL 17 that your services share, deployed by the stack and made observable (pg_stat_statements, auto_explain, ' +
+      'postgres_exporter). Default: none.');
 
 export type PostgresConfig = NonNullable<z.output<typeof postgresConfig>>;

@@ -3,7 +3,7 @@ import { duration, resources, size, storage } from '../../config/fields';
 
 export const prometheusConfig = z
   .strictObject({
-    scrapeInterval: duration('15s').default('15s').describe('How often every target is scraped (seed 1: 15 s). Default: 15s.'),
+    scrapeInterval: duration('15s').default('15s').describe('How often every target is scraped. Default: 15s.'),
     evaluationInterval: duration('30s').default('30s').describe('How often rule groups are evaluated. Default: 30s.'),
     retention: duration('15d').default('15d').describe('How long samples are kept (storage.tsdb.retention.time in prometheus.yml). Default: 15d.'),
     retentionSize: size('16Gi')

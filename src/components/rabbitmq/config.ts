@@ -9,7 +9,7 @@ export const rabbitmqConfig = z
       .regex(/^\/[A-Za-z0-9._\/-]*$/, { error: 'expected a RabbitMQ virtual host starting with "/", like "/" or "/qa"' })
       .default('/')
       .describe(
-        "The environment's virtual host: only its queues are scraped and stored. Give QA its own (seed 1: \"/qa\"); synth refuses " +
+        "The environment's virtual host: only its queues are scraped and stored. Give QA its own (like \"/qa\"); synth refuses " +
           'two environments that watch the same broker and vhost. Default: /.',
       ),
     brokers: z
@@ -42,6 +42,6 @@ export const rabbitmqConfig = z
       .describe(`Regular expression for dead-letter queue names (RabbitMQDeadLetterQueueGrowing). Default: ${DEFAULT_DEAD_LETTER_QUEUES}.`),
   })
   .optional()
-  .describe("The saga's RabbitMQ brokers (seed 1): per-queue metrics, the RabbitMQ dashboard and the dead-letter alerts. Default: none.");
+  .describe('The RabbitMQ brokers your services use (for a saga, say): per-queue metrics, the RabbitMQ dashboard and the dead-letter alerts. Default: none.');
 
 export type RabbitmqConfig = NonNullable<z.output<typeof rabbitmqConfig>>;
