@@ -48,7 +48,7 @@ services:
   - name: gateway
     namespace: platform-services
     stack: go
-    httpVocabulary: seed2
+    httpVocabulary: opentelemetry-ms
   - name: order-service
     namespace: go-ecommerce
     stack: go

@@ -6,6 +6,7 @@ import { main } from '../src/main';
 import { SynthError, synthesize } from '../src/synth';
 import { copyConfig, listFiles, REPO_ROOT, SHIPPED_CONFIG_DIR, shippedConfigOf, shippedConfigs, shippedEnvironments } from './support/synth-fixture';
 import { run } from './support/tools';
+import { DEPRECATED_HTTP_VOCABULARIES } from '../src/catalog/config';
 
 /**
  * Every file in test/fixtures/bad-configs/ is a malformed config whose first
@@ -125,35 +126,85 @@ test('GIVEN a good config directory WHEN synthesized THEN stale environments are
   expect(fs.existsSync(path.join(out.dir, 'prod', 'rules', 'a.yaml'))).toBe(false);
 });
 
-test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command line THEN it warns with file and line and renders the same p99 rules as latency', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-'));
-  // The whole environment at p99 200 ms, once in each form (any per-service target stays as the config has it).
-  fs.mkdirSync(path.join(dir, 'old'));
-  fs.mkdirSync(path.join(dir, 'new'));
-  const qa = shippedConfigOf('qa').file;
-  copyConfig(qa, path.join(dir, 'old', 'qa.yaml'), [[['slo', 'latencyP99Ms'], 200]]);
-  copyConfig(qa, path.join(dir, 'new', 'qa.yaml'), [[['slo', 'latency'], { quantile: 0.99, thresholdMs: 200 }]]);
+/**
+ * Synthesizes a copy of a config twice from the command line, once with the deprecated form (`old`) and once
+ * with its replacement (`new`), into <dir>/out-old and <dir>/out-new. Returns the warnings only one form got
+ * (the config under test may carry warnings of its own: both forms get those), each form's directory written <dir>.
+ */
+function synthesizeBothForms(
+  dir: string,
+  file: string,
+  settings: Record<'old' | 'new', Array<[Array<string | number>, unknown]>>,
+): Record<'old' | 'new', string[]> {
   const errors: Record<'old' | 'new', string[]> = { old: [], new: [] };
   let run: 'old' | 'new' = 'old';
   const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors[run].push(line));
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    expect(main(['--config', path.join(dir, 'old'), '--out', path.join(dir, 'out-old')])).toBe(0);
-    run = 'new';
-    expect(main(['--config', path.join(dir, 'new'), '--out', path.join(dir, 'out-new')])).toBe(0);
+    for (const form of ['old', 'new'] as const) {
+      run = form;
+      fs.mkdirSync(path.join(dir, form));
+      copyConfig(file, path.join(dir, form, path.basename(file)), settings[form]);
+      expect(main(['--config', path.join(dir, form), '--out', path.join(dir, `out-${form}`)])).toBe(0);
+    }
   } finally {
     spy.mockRestore();
     log.mockRestore();
   }
+  const relative = (form: 'old' | 'new') => errors[form].map((e) => e.split(path.join(dir, form)).join('<dir>'));
+  const [oldForm, newForm] = [relative('old'), relative('new')];
+  return { old: oldForm.filter((e) => !newForm.includes(e)), new: newForm.filter((e) => !oldForm.includes(e)) };
+}
+
+test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command line THEN it warns with file and line and renders the same p99 rules as latency', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-'));
+  // The whole environment at p99 200 ms, once in each form (any per-service target stays as the config has it).
+  const only = synthesizeBothForms(dir, shippedConfigOf('qa').file, {
+    old: [[['slo', 'latencyP99Ms'], 200]],
+    new: [[['slo', 'latency'], { quantile: 0.99, thresholdMs: 200 }]],
+  });
   const line = fs.readFileSync(path.join(dir, 'old', 'qa.yaml'), 'utf8').split('\n').findIndex((l) => /^\s+latencyP99Ms: 200$/.test(l)) + 1;
   expect(line).toBeGreaterThan(0);
-  // The config under test may carry warnings of its own (a service still on latencyP99Ms): both forms get those,
-  // and the old form exactly one more.
-  const relative = (which: 'old' | 'new') => errors[which].map((e) => e.split(path.join(dir, which)).join('<dir>'));
-  const [oldForm, newForm] = [relative('old'), relative('new')];
-  expect(newForm.filter((e) => !oldForm.includes(e))).toEqual([]);
-  expect(oldForm.filter((e) => !newForm.includes(e))).toEqual([expect.stringMatching(new RegExp(`^warning: .*qa\\.yaml: slo\\.latencyP99Ms: is deprecated; write latency: \\{quantile: 0\\.99, thresholdMs: 200\\} instead.*\\(line ${line}\\)$`))]);
+  // The old form gets exactly one warning more.
+  expect(only.new).toEqual([]);
+  expect(only.old).toEqual([expect.stringMatching(new RegExp(`^warning: .*qa\\.yaml: slo\\.latencyP99Ms: is deprecated; write latency: \\{quantile: 0\\.99, thresholdMs: 200\\} instead.*\\(line ${line}\\)$`))]);
   const slo = (out: string) => fs.readFileSync(path.join(dir, out, 'qa', 'rules', 'slo.yaml'), 'utf8');
   expect(slo('out-old')).toBe(slo('out-new'));
   expect(slo('out-old')).not.toContain('histogram_quantile(0.95');
+});
+
+test('GIVEN the deprecated httpVocabulary spellings seed1 and seed2 WHEN synthesized from the command line THEN each warns with file, field, line and the new name, and the output is the same as with the new names', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-vocabulary-'));
+  const qa = shippedConfigOf('qa');
+  // The catalogue under test, plus one service of each vocabulary so both old spellings are always read.
+  const services = [
+    ...qa.config.services,
+    { name: 'vocabulary-a', namespace: 'vocabulary-probe', stack: 'go', httpVocabulary: 'prometheus-client' },
+    { name: 'vocabulary-b', namespace: 'vocabulary-probe', stack: 'go', httpVocabulary: 'opentelemetry-ms' },
+  ];
+  const oldName = Object.fromEntries(Object.entries(DEPRECATED_HTTP_VOCABULARIES).map(([old, now]) => [now, old]));
+  const only = synthesizeBothForms(dir, qa.file, {
+    old: [[['services'], services.map((s) => ({ ...s, httpVocabulary: oldName[s.httpVocabulary] }))]],
+    new: [[['services'], services]],
+  });
+  // The old form warns once per service, naming the field and the new value, at the line that spells the old one.
+  const lines = fs.readFileSync(path.join(dir, 'old', 'qa.yaml'), 'utf8').split('\n');
+  expect(only.new).toEqual([]);
+  expect(only.old).toHaveLength(services.length);
+  const warnedLines = services.map((svc, i) => {
+    const [old, now] = [oldName[svc.httpVocabulary], svc.httpVocabulary];
+    const pattern = new RegExp(`^warning: <dir>/qa\\.yaml: services\\[${i}\\]\\.httpVocabulary: "${old}" is deprecated; write "${now}" instead.*\\(line (\\d+)\\)$`);
+    const found = only.old.map((w) => pattern.exec(w)).filter((m) => m !== null);
+    expect(found).toHaveLength(1);
+    const line = Number(found[0]![1]);
+    expect(lines[line - 1].trim()).toBe(`httpVocabulary: ${old}`);
+    return line;
+  });
+  expect(new Set(warnedLines).size).toBe(services.length);
+  // Every file but the deploy annotation, whose source identity hashes the config file's text, which differs by design.
+  const files = (out: string) => listFiles(path.join(dir, out)).filter((f) => !f.endsWith('deploy-annotation.k8s.yaml'));
+  expect(files('out-old')).toEqual(files('out-new'));
+  for (const f of files('out-old')) {
+    expect(`${f}\n${fs.readFileSync(path.join(dir, 'out-old', f), 'utf8')}`).toBe(`${f}\n${fs.readFileSync(path.join(dir, 'out-new', f), 'utf8')}`);
+  }
 });

@@ -31,12 +31,12 @@ function problems(yaml: string): string[] {
 }
 
 describe('the service catalogue in the config', () => {
-  test("GIVEN no slo section THEN seed 2's SLO table is the default", () => {
+  test('GIVEN no slo section THEN the documented SLO defaults apply', () => {
     expect(parseConfig(HEAD, 't.yaml').slo).toStrictEqual({ errorRatio: 0.001, kafkaLagMessages: 1000, cdcLagSeconds: 5 });
   });
 
-  test("GIVEN no latency target THEN each service's vocabulary picks the quantile of the 200 ms default: seed1 p95, seed2 p99", () => {
-    const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2 }\n`, 't.yaml');
+  test("GIVEN no latency target THEN each service's vocabulary picks the quantile of the 200 ms default: prometheus-client p95, opentelemetry-ms p99", () => {
+    const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: opentelemetry-ms }\n`, 't.yaml');
     expect(config.services.map((s) => effectiveSlo(s, config.slo).latency)).toEqual([
       { quantile: 0.95, thresholdMs: 200 },
       { quantile: 0.99, thresholdMs: 200 },
@@ -64,6 +64,20 @@ describe('the service catalogue in the config', () => {
     ]);
   });
 
+  test('GIVEN the deprecated httpVocabulary spellings THEN they are read as the new names and synth gets a warning with the line', () => {
+    const warnings: string[] = [];
+    const config = parseConfig(
+      `${HEAD}services:\n  - name: a\n    namespace: n\n    stack: go\n    httpVocabulary: seed1\n  - name: b\n    namespace: n\n    stack: go\n    httpVocabulary: seed2\n`,
+      't.yaml',
+      warnings,
+    );
+    expect(config.services.map((s) => s.httpVocabulary)).toEqual(['prometheus-client', 'opentelemetry-ms']);
+    expect(warnings).toEqual([
+      't.yaml: services[0].httpVocabulary: "seed1" is deprecated; write "prometheus-client" instead (the same metric names) (line 12)',
+      't.yaml: services[1].httpVocabulary: "seed2" is deprecated; write "opentelemetry-ms" instead (the same metric names) (line 16)',
+    ]);
+  });
+
   test('GIVEN no deprecated field THEN there is no warning', () => {
     const warnings: string[] = [];
     parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go, slo: { latency: { quantile: 0.99 } } }\n`, 't.yaml', warnings);
@@ -82,14 +96,14 @@ describe('the service catalogue in the config', () => {
   test('GIVEN a minimal service THEN the documented defaults apply', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n`, 't.yaml');
     expect(config.services).toStrictEqual([
-      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'seed1', grpcClientTargets: [], kafkaConsumers: [], saga: false, buildInfo: false, webhookEvents: false, slo: {} },
+      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'prometheus-client', grpcClientTargets: [], kafkaConsumers: [], saga: false, buildInfo: false, webhookEvents: false, slo: {} },
     ]);
   });
 
   test('GIVEN a per-service latency target THEN it overrides the default and the error ratio stays default', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: iam, namespace: n, stack: go, slo: { latency: { thresholdMs: 300 } } }\n`, 't.yaml');
     expect(effectiveSlo(config.services[0], config.slo)).toEqual({
-      latency: { quantile: HTTP_VOCABULARY.seed1.sloQuantile, thresholdMs: 300 },
+      latency: { quantile: HTTP_VOCABULARY['prometheus-client'].sloQuantile, thresholdMs: 300 },
       errorRatio: 0.001,
       latencyRoute: undefined,
     });
@@ -110,7 +124,9 @@ describe('the service catalogue in the config', () => {
   test('fails if the HTTP vocabulary or the stack is unknown', () => {
     const found = problems('services:\n  - { name: a, namespace: n, stack: rust, httpVocabulary: otel }\n');
     expect(found).toEqual([expect.stringContaining('services[0].stack'), expect.stringContaining('services[0].httpVocabulary')]);
-    expect(found.join('\n')).toMatch(/seed1.*seed2/);
+    expect(found.join('\n')).toContain('expected "prometheus-client" or "opentelemetry-ms", got "otel"');
+    // The deprecated spellings still load, but an error never proposes them.
+    expect(found.join('\n')).not.toMatch(/seed/);
   });
 
   test('fails if an error ratio is a percentage', () => {
@@ -180,7 +196,7 @@ describe('dashboards follow the catalogue', () => {
   test('GIVEN a second service WHEN added as one entry THEN the SLO overview gains its panels, reading its SLO recordings', () => {
     const one = renderDashboard(platformDashboards(config)[1]).json as any;
     const two = parseConfig(
-      `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: seed2, slo: { latency: { thresholdMs: 300 } } }\n`,
+      `${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n  - { name: b, namespace: n, stack: go, httpVocabulary: opentelemetry-ms, slo: { latency: { thresholdMs: 300 } } }\n`,
       't.yaml',
     );
     const board = renderDashboard(platformDashboards(two)[1]).json as any;

@@ -7,8 +7,8 @@
 
 /** The two HTTP vocabularies (src/catalog/services.ts), as the rules and panels wrote them. */
 const VOCABULARY = {
-  seed1: { requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code', toMs: 1000 },
-  seed2: { requests: 'http_server_requests_total', duration: 'http_server_request_duration_ms', statusLabel: 'status_code', toMs: 1 },
+  'prometheus-client': { requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code', toMs: 1000 },
+  'opentelemetry-ms': { requests: 'http_server_requests_total', duration: 'http_server_request_duration_ms', statusLabel: 'status_code', toMs: 1 },
 };
 
 const RAW_PLATFORM_KERNEL = {
@@ -18,7 +18,7 @@ const RAW_PLATFORM_KERNEL = {
 };
 
 function service(svc, slo) {
-  const v = VOCABULARY[svc.httpVocabulary ?? 'seed1'];
+  const v = VOCABULARY[svc.httpVocabulary ?? 'prometheus-client'];
   const sel = `namespace="${svc.namespace}", app="${svc.name}"`;
   const route = svc.slo?.latencyRoute ? `, route="${svc.slo.latencyRoute}"` : '';
   const errorRatio = svc.slo?.errorRatio ?? slo.errorRatio;

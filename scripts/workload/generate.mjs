@@ -143,7 +143,7 @@ export function writeWorkload(file, opts) {
   // ---- catalogue services ------------------------------------------------------------
   const pods = [];
   for (const svc of catalogue) {
-    const vocabulary = svc.httpVocabulary ?? 'seed1';
+    const vocabulary = svc.httpVocabulary ?? 'prometheus-client';
     const stack = svc.stack;
     const replicaSet = hex(10);
     for (let r = 0; r < 2; r++) {
@@ -155,7 +155,7 @@ export function writeWorkload(file, opts) {
       for (const [method, route] of ROUTES) {
         for (const code of STATUS_CODES) {
           const perSecond = (rps / ROUTES.length) * CODE_SHARE[code];
-          if (vocabulary === 'seed1') {
+          if (vocabulary === 'prometheus-client') {
             counter('http_requests_total', { ...t, method, route, code }, perSecond);
             histogram('http_request_duration_seconds', { ...t, method, route, code }, SECONDS_BUCKETS, perSecond, 0.02 + rand() * 0.08);
           } else {
@@ -171,7 +171,7 @@ export function writeWorkload(file, opts) {
       }
       for (const target of svc.grpcClientTargets ?? []) {
         for (const method of ['Get', 'Reserve']) {
-          if (vocabulary === 'seed1') {
+          if (vocabulary === 'prometheus-client') {
             for (const code of ['OK', 'Unavailable', 'DeadlineExceeded']) counter('grpc_client_requests_total', { ...t, target, method, code }, code === 'OK' ? 10 : 0.01);
             histogram('grpc_client_request_duration_seconds', { ...t, target, method }, SECONDS_BUCKETS, 10, 0.01);
           } else {
@@ -192,7 +192,7 @@ export function writeWorkload(file, opts) {
           }
         }
       }
-      if (vocabulary === 'seed2') {
+      if (vocabulary === 'opentelemetry-ms') {
         if (svc.database) {
           for (const operation of ['select', 'insert', 'update']) {
             for (const table of ['accounts', 'events']) histogram('db_query_duration_ms', { ...t, service: svc.name, operation, table }, MS_BUCKETS, 5, 3);

@@ -1,5 +1,5 @@
 import { servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { RuleGroupSpec } from './rule-model';
 import { sloRules } from './slo-rules';
 
@@ -30,7 +30,7 @@ export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] 
 const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
 
 /**
- * Per-service HTTP rates of the seed-2 vocabulary, aggregated to the labels the
+ * Per-service HTTP rates of the opentelemetry-ms vocabulary, aggregated to the labels the
  * Platform-Kernel alerts and the service panels group by. They sit first in
  * the alerts' own group, so each round the alerts read what was recorded a
  * moment before at the same timestamp: the same values as the raw expressions

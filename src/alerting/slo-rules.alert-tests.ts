@@ -2,7 +2,7 @@ import { AlertTests, counterValues } from './alert-tests';
 
 /**
  * The burn-rate alerts on the services of the shipped configs (config/*.yaml):
- * order-service (seed-1 vocabulary, 99.9% availability), gateway (seed-2
+ * order-service (prometheus-client vocabulary, 99.9% availability), gateway (opentelemetry-ms
  * vocabulary, p99 < 200 ms) and iam (p99 < 300 ms on its login route).
  */
 const ORDER = { namespace: 'go-ecommerce', service: 'order-service' };

@@ -1,5 +1,5 @@
 import { SLO_LABELS, SLO_PERIOD, SLO_RECORD, serviceSlos, SliWindow } from '../catalog/slo';
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec } from './rule-model';
 
 /**

@@ -1,12 +1,13 @@
-import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from '../config/schema';
+import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from './config';
 
 /**
- * The two HTTP metric vocabularies of the seeds, as query fragments, so a
+ * The two HTTP metric vocabularies a service can emit, as query fragments, so a
  * dashboard or an SLO rule is written once for both.
- * - seed 1 (Prometheus client): http_requests_total / http_request_duration_seconds,
- *   labels method, route, code; the service is the pod's `app` label. Its SLOs are on p95.
- * - seed 2 (OpenTelemetry): http_server_requests_total / http_server_request_duration_ms,
- *   labels service, method, route, status_code. Its SLOs are on p99.
+ * - prometheus-client (the Prometheus client libraries' convention): http_requests_total /
+ *   http_request_duration_seconds, labels method, route, code; the service is the pod's `app` label.
+ *   Its SLOs are on p95.
+ * - opentelemetry-ms (OpenTelemetry metrics in milliseconds): http_server_requests_total /
+ *   http_server_request_duration_ms, labels service, method, route, status_code. Its SLOs are on p99.
  */
 export interface HttpVocabulary {
   readonly requests: string;
@@ -28,13 +29,13 @@ export interface HttpVocabulary {
 export type LatencyQuantile = (typeof LATENCY_QUANTILES)[number];
 
 export const HTTP_VOCABULARY: Readonly<Record<ServiceConfig['httpVocabulary'], HttpVocabulary>> = {
-  seed1: {
+  'prometheus-client': {
     requests: 'http_requests_total', duration: 'http_request_duration_seconds', statusLabel: 'code',
     toMs: 1000,
     sloQuantile: 0.95,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   },
-  seed2: {
+  'opentelemetry-ms': {
     requests: 'http_server_requests_total',
     duration: 'http_server_request_duration_ms',
     statusLabel: 'status_code',
@@ -47,7 +48,7 @@ export const HTTP_VOCABULARY: Readonly<Record<ServiceConfig['httpVocabulary'], H
 /**
  * The label matchers that select one service's own series. Both vocabularies
  * are selected by the pod's `app` label (which the instrumentation helper sets
- * to the service name), not seed 2's `service` label, so one matcher fits all.
+ * to the service name), not the opentelemetry-ms `service` label, so one matcher fits all.
  */
 export function serviceMatchers(svc: Pick<ServiceConfig, 'name' | 'namespace'>): string {
   return `namespace="${svc.namespace}", app="${svc.name}"`;
@@ -65,7 +66,7 @@ export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' |
   return `namespace=~"${alt(services.map((s) => s.namespace))}", app=~"${alt(services.map((s) => s.name))}"`;
 }
 
-/** Seed 2's gateway target, the latency threshold of every service the config gives none. */
+/** The latency threshold of every service the config gives none: an API gateway's p99 target. */
 const DEFAULT_LATENCY_THRESHOLD_MS = 200;
 
 export interface LatencyObjective {

@@ -1,4 +1,4 @@
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from './config';
 import { effectiveSlo, HTTP_VOCABULARY, serviceMatchers } from './services';
 
 /**

@@ -6,7 +6,8 @@ import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../alerting/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
 import { lokiRetentionProblem } from '../components/loki/loki';
-import type { StackConfig } from './schema';
+import type { StackConfig, StackConfigInput } from './schema';
+import { DEPRECATED_HTTP_VOCABULARIES } from '../catalog/config';
 
 /**
  * Cross-field rules that a per-field schema cannot express. Each returns the
@@ -239,16 +240,24 @@ function checkLatencyTargets(config: StackConfig): ConfigProblem[] {
 }
 
 /**
- * Fields that still work but will go: synth prints these as warnings with
- * the line, and reads the field as its replacement.
+ * Fields and values that still work but will go: synth prints these as
+ * warnings with the line, and reads them as their replacement. `written` is
+ * the config as the files spell it, for values the schema already renamed.
  */
-export function configDeprecations(config: StackConfig): ConfigProblem[] {
-  return latencyLevels(config)
+export function configDeprecations(config: StackConfig, written: StackConfigInput): ConfigProblem[] {
+  const latency = latencyLevels(config)
     .filter(({ slo }) => slo.latency === undefined && slo.latencyP99Ms !== undefined)
     .map(({ at, slo }) => ({
       path: [...at, 'latencyP99Ms'],
       message: `is deprecated; write latency: {quantile: 0.99, thresholdMs: ${slo.latencyP99Ms}} instead (the same p99 target; without a quantile the service's HTTP vocabulary picks p95 or p99)`,
     }));
+  const vocabularies = (written.services ?? []).flatMap((svc, i) => {
+    const old = svc.httpVocabulary;
+    if (old === undefined || !Object.hasOwn(DEPRECATED_HTTP_VOCABULARIES, old)) return [];
+    const now = DEPRECATED_HTTP_VOCABULARIES[old as keyof typeof DEPRECATED_HTTP_VOCABULARIES];
+    return [{ path: ['services', i, 'httpVocabulary'], message: `"${old}" is deprecated; write "${now}" instead (the same metric names)` }];
+  });
+  return [...latency, ...vocabularies];
 }
 
 function checkAlerting(config: StackConfig): ConfigProblem[] {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
-import { StackConfig, StackConfigSchema } from './schema';
+import { StackConfig, StackConfigInput, StackConfigSchema } from './schema';
 import { checkConfig, configDeprecations } from './checks';
 
 /** Where a problem was found, as a field path in the config. */
@@ -144,7 +144,7 @@ function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
   const located = (p: { path: readonly PropertyKey[]; message: string }) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
   const problems = checkConfig(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems.map(located));
-  return { config: parsed.data, lineOf: (p) => lineOf(p), warnings: configDeprecations(parsed.data).map(located) };
+  return { config: parsed.data, lineOf: (p) => lineOf(p), warnings: configDeprecations(parsed.data, data as StackConfigInput).map(located) };
 }
 
 function formatIssue(

@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { agentLoopDashboard } from './agent-loop';
 import { grpcClientsDashboard } from './grpc-clients';
 import { kafkaConsumersDashboard } from './kafka-consumers';

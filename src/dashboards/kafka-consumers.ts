@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { ServiceConfig } from '../config/schema';
+import type { ServiceConfig } from '../catalog/config';
 import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from './presets';
 
 /**

@@ -1,10 +1,10 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { BUILD_INFO, HTTP_VOCABULARY, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
-import type { ServiceConfig } from '../config/schema';
+import type { ServiceConfig } from '../catalog/config';
 import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from './presets';
 
-const S1 = HTTP_VOCABULARY.seed1;
-const S2 = HTTP_VOCABULARY.seed2;
+const PROM = HTTP_VOCABULARY['prometheus-client'];
+const OTEL = HTTP_VOCABULARY['opentelemetry-ms'];
 // Both vocabularies are queried side by side (targets A and B); a service only
 // ever answers one of them. `app` is the pod label every instrumented service has.
 const SEL = 'namespace=~"$namespace", app=~"$service", route=~"$route"';
@@ -19,10 +19,10 @@ export function serviceOverviewDashboard(
   opts: { webhooks?: readonly ServiceConfig[]; buildInfo?: readonly ServiceConfig[] } = {},
 ): DashboardBuilder {
   const grid = new GridLayout();
-  const errorRatio = (v: typeof S1) =>
+  const errorRatio = (v: typeof PROM) =>
     `sum by (app, route) (rate(${v.requests}{${SEL}, ${v.statusLabel}=~"5.."}[$__rate_interval])) / ` +
     `sum by (app, route) (rate(${v.requests}{${SEL}}[$__rate_interval]))`;
-  const quantile = (q: number, v: typeof S1) =>
+  const quantile = (q: number, v: typeof PROM) =>
     `histogram_quantile(${q}, sum by (le, app, route) (rate(${v.duration}_bucket{${SEL}}[$__rate_interval])))` +
     (v.toMs !== 1 ? ` * ${v.toMs}` : '');
   const board = newDashboard({
@@ -35,14 +35,14 @@ export function serviceOverviewDashboard(
     .withVariable(
       queryVariable({ name: 'service', label: 'Service', query: 'label_values(up{job="kubernetes-pods", namespace=~"$namespace"}, app)' }),
     )
-    .withVariable(queryVariable({ name: 'route', label: 'Route', query: `label_values(${S1.requests}{namespace=~"$namespace", app=~"$service"}, route)` }))
+    .withVariable(queryVariable({ name: 'route', label: 'Route', query: `label_values(${PROM.requests}{namespace=~"$namespace", app=~"$service"}, route)` }))
     .withPanel(
       timeseriesPanel({
         title: 'Requests per second by service',
         unit: 'reqps',
         targets: [
-          { expr: `sum by (app) (rate(${S1.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}}' },
-          { expr: `sum by (app) (rate(${S2.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}}' },
+          { expr: `sum by (app) (rate(${PROM.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}}' },
+          { expr: `sum by (app) (rate(${OTEL.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}}' },
         ],
         gridPos: grid.place(8, 8),
       }),
@@ -52,8 +52,8 @@ export function serviceOverviewDashboard(
         title: '5xx ratio by service and route',
         unit: 'percentunit',
         targets: [
-          { expr: errorRatio(S1), legend: '{{app}} {{route}}' },
-          { expr: errorRatio(S2), legend: '{{app}} {{route}}' },
+          { expr: errorRatio(PROM), legend: '{{app}} {{route}}' },
+          { expr: errorRatio(OTEL), legend: '{{app}} {{route}}' },
         ],
         gridPos: grid.place(8, 8),
       }),
@@ -63,8 +63,8 @@ export function serviceOverviewDashboard(
         title: 'p99 latency by service and route',
         unit: 'ms',
         targets: [
-          { expr: quantile(0.99, S1), legend: '{{app}} {{route}}' },
-          { expr: quantile(0.99, S2), legend: '{{app}} {{route}}' },
+          { expr: quantile(0.99, PROM), legend: '{{app}} {{route}}' },
+          { expr: quantile(0.99, OTEL), legend: '{{app}} {{route}}' },
         ],
         gridPos: grid.place(8, 8),
       }),
@@ -74,9 +74,9 @@ export function serviceOverviewDashboard(
         title: 'Requests per second by route and status',
         unit: 'reqps',
         targets: [
-          { expr: `sum by (app, route, code) (rate(${S1.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}} {{route}} {{code}}' },
+          { expr: `sum by (app, route, code) (rate(${PROM.requests}{${SEL}}[$__rate_interval]))`, legend: '{{app}} {{route}} {{code}}' },
           {
-            expr: `sum by (app, route, status_code) (rate(${S2.requests}{${SEL}}[$__rate_interval]))`,
+            expr: `sum by (app, route, status_code) (rate(${OTEL.requests}{${SEL}}[$__rate_interval]))`,
             legend: '{{app}} {{route}} {{status_code}}',
           },
         ],
@@ -89,20 +89,20 @@ export function serviceOverviewDashboard(
         unit: 'ms',
         targets: [
           {
-            expr: `histogram_quantile(0.5, sum by (le, app) (rate(${S1.duration}_bucket{${SEL}}[$__rate_interval]))) * ${S1.toMs}`,
+            expr: `histogram_quantile(0.5, sum by (le, app) (rate(${PROM.duration}_bucket{${SEL}}[$__rate_interval]))) * ${PROM.toMs}`,
             legend: '{{app}} p50',
           },
           {
-            expr: `histogram_quantile(0.95, sum by (le, app) (rate(${S1.duration}_bucket{${SEL}}[$__rate_interval]))) * ${S1.toMs}`,
+            expr: `histogram_quantile(0.95, sum by (le, app) (rate(${PROM.duration}_bucket{${SEL}}[$__rate_interval]))) * ${PROM.toMs}`,
             legend: '{{app}} p95',
           },
-          { expr: `histogram_quantile(0.5, sum by (le, app) (rate(${S2.duration}_bucket{${SEL}}[$__rate_interval])))`, legend: '{{app}} p50' },
-          { expr: `histogram_quantile(0.95, sum by (le, app) (rate(${S2.duration}_bucket{${SEL}}[$__rate_interval])))`, legend: '{{app}} p95' },
+          { expr: `histogram_quantile(0.5, sum by (le, app) (rate(${OTEL.duration}_bucket{${SEL}}[$__rate_interval])))`, legend: '{{app}} p50' },
+          { expr: `histogram_quantile(0.95, sum by (le, app) (rate(${OTEL.duration}_bucket{${SEL}}[$__rate_interval])))`, legend: '{{app}} p95' },
         ],
         gridPos: grid.place(12, 8),
       }),
     );
-  // "Is my fix deployed?": seed 1's services log their build SHA at startup (`gitSHA` in the JSON line), so
+  // "Is my fix deployed?": services that log their build SHA at startup (`gitSHA` in the JSON line), so
   // each pod's start is one line per SHA; read against the deploy annotations every dashboard shows.
   const startups = '{namespace=~"$namespace", app=~"$service"} |= "gitSHA" | json | gitSHA != ""';
   grid.newRow();

@@ -1,7 +1,7 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { effectiveSlo, quantileName } from '../catalog/services';
 import { SLO_KINDS, SLO_PERIOD_SECONDS, SLO_RECORD, SloKind } from '../catalog/slo';
-import type { ServiceConfig, SloTargets } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { GridLayout, newDashboard, statPanel } from './presets';
 
 /**

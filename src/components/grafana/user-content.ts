@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { StackConfig } from '../../config/schema';
+import type { GrafanaConfig } from './config';
 import { checkDashboardJson, renderDashboard, RenderedDashboard } from '../../dashboards/dashboard';
 import type { GrafanaDatasource } from './grafana';
 
-export type UserDatasourceSpec = StackConfig['grafana']['datasources'][number];
+export type UserDatasourceSpec = GrafanaConfig['datasources'][number];
 
 /**
  * The user's datasources in provisioning form. Each secure field is read by

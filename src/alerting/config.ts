@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { alertmanagerConfig } from '../components/alertmanager/config';
+import { dnsLabel, durationOrZero, secretKeyRef } from '../config/fields';
+import { goTemplateSyntaxError } from '../config/go-template';
+import { promqlSyntaxError } from '../config/promql';
+
+const alertOverride = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('false removes the alert from this environment. Default: true.'),
+    for: durationOrZero('5m').optional().describe("How long the condition must hold before the alert fires. Default: the alert's own."),
+    severity: z
+      .enum(['critical', 'warning', 'info'], { error: 'expected "critical", "warning" or "info"' })
+      .optional()
+      .describe("The alert's severity, which decides its route. Default: the alert's own."),
+    thresholds: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: 'expected a threshold name like "ratio"' }), z.number())
+      .optional()
+      .describe("Values of the alert's named thresholds (see its runbook). Default: the alert's own."),
+  })
+  .describe('Settings of one alert.');
+
+export const alertingConfig = z
+  .strictObject({
+    runbookBaseUrl: z
+      .url({ error: 'expected an absolute URL like "https://git.example.com/org/repo/blob/main/docs/runbooks"' })
+      .optional()
+      .describe(
+        'Where runbooks live; every alert links to <runbookBaseUrl>/<AlertName>.md. ' +
+          'Default: <repository.url>/blob/<repository.revision>/docs/runbooks.',
+      ),
+    paging: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Whether alerts of this environment may page a person (PagerDuty, phone). Set false for QA: its alerts ' +
+          'go to chat only, never to the pager, so a QA experiment never wakes anyone. Default: true.',
+      ),
+    engine: z
+      .enum(['prometheus', 'grafana'], { error: 'expected "prometheus" or "grafana"' })
+      .default('prometheus')
+      .describe(
+        'Who evaluates the alerts and routes notifications: "prometheus" (rule files in Prometheus, routing by an ' +
+          'Alertmanager the stack deploys) or "grafana" (Grafana-managed rules, contact points and notification ' +
+          'policy, provisioned from files). The rule files are in dist/<environment>/rules/ either way. Default: prometheus.',
+      ),
+    rules: z
+      .record(
+        z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "ErrorRateCritical"' }),
+        alertOverride,
+      )
+      .default({})
+      .describe(
+        'Per-alert settings, keyed by alert name: switch an alert off, change its `for`, its severity or one of its named ' +
+          'thresholds. An unknown alert or threshold name is an error that lists the valid ones. Default: every alert as shipped.',
+      ),
+    receivers: z
+      .strictObject({
+        secretName: dnsLabel('the name of an existing Secret')
+          .default('alerting-receivers')
+          .describe(
+            'Existing Secret (in namespaces.monitoring) with the receivers\' credentials, mounted as files; never created ' +
+              'by the stack. Default: alerting-receivers.',
+          ),
+        pagerdutyRoutingKeyKey: secretKeyRef
+          .default('pagerduty-routing-key')
+          .describe('Key of the PagerDuty Events v2 routing key (integration key). Default: pagerduty-routing-key.'),
+        slackWebhookUrlKey: secretKeyRef
+          .default('slack-webhook-url')
+          .describe('Key of the Slack incoming-webhook URL. Default: slack-webhook-url.'),
+        slackChannel: z
+          .string()
+          .regex(/^#[a-z0-9][a-z0-9._-]*$/, { error: 'expected a Slack channel like "#infra"' })
+          .default('#infra')
+          .describe('Slack channel for warnings, like "#infra". Default: #infra.'),
+        telegramBotTokenKey: secretKeyRef
+          .default('telegram-bot-token')
+          .describe('Key of the Telegram bot token. Default: telegram-bot-token.'),
+        deadmanWebhookUrlKey: secretKeyRef
+          .default('deadman-webhook-url')
+          .describe(
+            "Key of the dead man's switch URL (a heartbeat check) that Watchdog is posted to every minute, by Alertmanager " +
+              '(webhook url_file) or Grafana (a webhook contact point). Default: deadman-webhook-url.',
+          ),
+        telegramChatId: z
+          .number()
+          .int({ error: 'expected a Telegram chat id, a whole number like -1001234567890' })
+          .optional()
+          .describe('Telegram chat every alert also goes to. Default: none, no Telegram notifications.'),
+      })
+      .prefault({})
+      .describe('Where notifications go: critical to PagerDuty, warning to Slack, everything also to Telegram.'),
+    channels: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[a-z][a-z0-9._-]*$/, { error: 'expected a receiver name of lower-case letters, digits, ".", "_" and "-", like "system.health"' })
+            .describe(
+              'Name of the receiver (Alertmanager) or contact point (Grafana). Alertmanager regex-quotes it in its payloads ' +
+                '(system.health arrives as system\\.health); tell channels apart by their URL, not that field. Required.',
+            ),
+          alerts: z
+            .array(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "CDCLagCritical"' }))
+            .min(1, { error: 'expected at least one alert name' })
+            .describe('Alerts this channel receives, beside the routes of their severity. Required.'),
+          webhook: z
+            .strictObject({
+              urlKey: secretKeyRef.describe('Key of the webhook URL in alerting.receivers.secretName; a URL can carry a token, so it is read from the file. Required.'),
+            })
+            .optional()
+            .describe("A generic webhook: Alertmanager's (or Grafana's) JSON payload POSTed to the URL. Required, as it is the only kind yet."),
+          pagerdutySource: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("PagerDuty shows this channel's alerts with this `source`, like \"platform-kernel\". Default: the engine's own."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Notification channels for named alerts, in addition to their severity's routes (for example a system.health webhook " +
+          'that gets CDCLagCritical, WALBloatCritical and VaultUnreachable beside PagerDuty). Default: none.',
+      ),
+    alertmanager: alertmanagerConfig,
+  })
+  .prefault({})
+  .describe('Alerting settings shared by every rule.');
+
+// ---- user-defined alert rules -----------------------------------------------------
+
+/**
+ * Text Prometheus expands as a Go template: it must parse, or Prometheus refuses the whole rules file.
+ * Label names are kept to the classic [a-zA-Z_][a-zA-Z0-9_]* so `{{ $labels.x }}` can read them.
+ */
+const alertTemplate = z.string().superRefine((text, ctx) => {
+  const problem = goTemplateSyntaxError(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected a Go template that Prometheus can parse (${problem})` });
+});
+
+const extraAlertRule = z.strictObject({
+  alert: z
+    .string()
+    .regex(/^[A-Z][a-zA-Z0-9]*$/, { error: 'expected a PascalCase alert name like "CheckoutErrorsHigh"' })
+    .describe('Alert name, PascalCase; its runbook is <alerting.runbookBaseUrl>/<alert>.md. Required.'),
+  expr: z
+    .string()
+    .superRefine((expr, ctx) => {
+      const problem = promqlSyntaxError(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected a valid PromQL expression (${problem})` });
+    })
+    .describe('The PromQL condition; checked with the PromQL grammar at synth time. Required.'),
+  for: durationOrZero('5m').default('5m').describe('How long the condition must hold before the alert fires. Default: 5m.'),
+  severity: z.enum(['critical', 'warning', 'info']).describe('critical pages, warning and info go to chat. Required.'),
+  summary: z
+    .string()
+    .min(1)
+    .refine((v) => !v.includes('{{'), { error: 'expected a fixed sentence without {{ }} templates (they belong in description)' })
+    .describe('A fixed sentence, so notifications group well. Required.'),
+  description: alertTemplate
+    .min(1)
+    .describe('What, where and how much; may use {{ $labels.x }} and {{ $value }}, checked as Prometheus parses it. Required.'),
+  labels: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a label name like "team" (letters, digits and "_", not starting with a digit)' })
+        .refine((k) => !k.startsWith('__'), { error: 'expected a label name that does not start with "__" (reserved for Prometheus)' })
+        .refine((k) => !['severity', 'alertname'].includes(k), {
+          error: 'expected a label other than "severity" (set by the severity field) and "alertname" (the alert field)',
+        }),
+      alertTemplate,
+    )
+    .optional()
+    .describe(
+      'Extra labels of the alert, such as a team to route on; values may use the same templates as description. Default: none.',
+    ),
+});
+
+export const extraAlertRulesConfig = z
+  .array(extraAlertRule)
+  .default([])
+  .describe(
+    "Your own alert rules, evaluated by the platform's Prometheus in the group `extra-alert-rules` beside the platform's. " +
+      'Default: none.',
+  );
+
+export type AlertingConfig = z.output<typeof alertingConfig>;
+export type ExtraAlertRulesConfig = z.output<typeof extraAlertRulesConfig>;

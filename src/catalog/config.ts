@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
+import { dnsLabel } from '../config/fields';
+
+export const LATENCY_QUANTILES = [0.95, 0.99] as const;
+
+const latencyMs = z.number().positive({ error: 'expected a latency in milliseconds greater than 0' });
+
+/** One latency objective: a quantile of the HTTP latency histogram and the threshold it must stay under. */
+const latencyObjective = (defaults: { quantile: string; thresholdMs: string }) =>
+  z
+    .strictObject({
+      quantile: z
+        .literal(LATENCY_QUANTILES)
+        .optional()
+        .describe(`Which quantile of the latency histogram the target is for: 0.95 (p95) or 0.99 (p99). ${defaults.quantile}`),
+      thresholdMs: latencyMs.optional().describe(`The quantile must stay below this many milliseconds. ${defaults.thresholdMs}`),
+    })
+    .optional();
+
+const deprecatedLatencyP99Ms = (instead: string) =>
+  latencyMs.optional().describe(`Deprecated: the same as \`${instead}: {quantile: 0.99, thresholdMs: <value>}\`; synth warns and reads it that way.`);
+
+export const sloConfig = z
+  .strictObject({
+    latency: latencyObjective({
+      quantile: "Default: each service's httpVocabulary decides (prometheus-client services p95, opentelemetry-ms services p99).",
+      thresholdMs: 'Default: 200 (an API gateway at p99 < 200 ms, say).',
+    }).describe("The latency target of every service without its own (services[].slo.latency). Default: 200 ms at each vocabulary's quantile."),
+    latencyP99Ms: deprecatedLatencyP99Ms('slo.latency'),
+    errorRatio: z
+      .number()
+      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .default(0.001)
+      .describe('Largest allowed share of 5xx responses (0.001 is 0.1%). Default: 0.001.'),
+    kafkaLagMessages: z
+      .number()
+      .int()
+      .positive({ error: 'expected a whole number of messages greater than 0' })
+      .default(1000)
+      .describe('Largest allowed Kafka consumer lag in messages. Default: 1000.'),
+    cdcLagSeconds: z
+      .number()
+      .positive({ error: 'expected seconds greater than 0' })
+      .default(5)
+      .describe('p99 lag target of the CDC pipeline (Debezium) in seconds. Default: 5.'),
+  })
+  .prefault({})
+  .describe('SLO targets of every service, unless the service sets its own (services[].slo).');
+
+const serviceSlo = z
+  .strictObject({
+    latency: latencyObjective({
+      quantile: 'Default: slo.latency.quantile, else by httpVocabulary (prometheus-client p95, opentelemetry-ms p99).',
+      thresholdMs: 'Default: slo.latency.thresholdMs.',
+    }).describe(
+      'The latency target of this service. Default: the top-level slo.latency.',
+    ),
+    latencyP99Ms: deprecatedLatencyP99Ms('services[].slo.latency'),
+    latencyRoute: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Only this route counts for the latency target (a login route at p99 < 300 ms, say). Default: every route.'),
+    errorRatio: z
+      .number()
+      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+      .optional()
+      .describe('Largest allowed share of 5xx responses of this service. Default: slo.errorRatio.'),
+  })
+  .prefault({})
+  .describe('Targets of this service; omitted ones come from the top-level `slo`.');
+
+const kafkaConsumer = z.strictObject({
+  groupId: z.string().min(1).describe('The consumer group (the `group_id` label of kafka_consumer_lag).'),
+  topics: z.array(z.string().min(1)).min(1, { error: 'expected at least one topic' }).describe('Topics the group consumes.'),
+});
+
+/**
+ * The HTTP metric conventions a service can follow, named after the instrumentation that emits them
+ * (HTTP_VOCABULARY in ./services.ts holds the metric and label names of each).
+ */
+export const HTTP_VOCABULARIES = ['prometheus-client', 'opentelemetry-ms'] as const;
+export type HttpVocabularyName = (typeof HTTP_VOCABULARIES)[number];
+
+/** The names the conventions had before: still read as the new name, with a deprecation warning (configDeprecations). */
+export const DEPRECATED_HTTP_VOCABULARIES = { seed1: 'prometheus-client', seed2: 'opentelemetry-ms' } as const satisfies Record<
+  string,
+  HttpVocabularyName
+>;
+type DeprecatedHttpVocabulary = keyof typeof DEPRECATED_HTTP_VOCABULARIES;
+
+const oneOfVocabularies = `expected ${HTTP_VOCABULARIES.map((v) => `"${v}"`).join(' or ')}`;
+
+const service = z.strictObject({
+  name: dnsLabel('a service name').describe('Service name: the `app` label of its pods and, for opentelemetry-ms metrics, the `service` label. Required.'),
+  namespace: dnsLabel('a namespace name').describe('Namespace the service runs in. Required.'),
+  stack: z.enum(['go', 'java', 'python']).describe('Language stack; picks the runtime panels (Go runtime or JVM). Required.'),
+  httpVocabulary: z
+    .union(
+      [
+        z.enum(HTTP_VOCABULARIES, { error: oneOfVocabularies }),
+        z
+          .enum(Object.keys(DEPRECATED_HTTP_VOCABULARIES) as [DeprecatedHttpVocabulary, ...DeprecatedHttpVocabulary[]])
+          .transform((old) => DEPRECATED_HTTP_VOCABULARIES[old])
+          .describe(
+            `Deprecated: ${Object.entries(DEPRECATED_HTTP_VOCABULARIES).map(([old, now]) => `"${old}" is "${now}"`).join(', ')}; ` +
+              'synth warns and reads the new name.',
+          ),
+      ],
+      { error: oneOfVocabularies },
+    )
+    // A prefault, not a default: the JSON Schema drops the default of a field whose parse transforms (the alias).
+    .prefault('prometheus-client')
+    .describe(
+      'The HTTP metric names the service emits: "prometheus-client" = http_requests_total / http_request_duration_seconds ' +
+        '(labels method, route, code; the Prometheus client libraries\' convention); "opentelemetry-ms" = ' +
+        'http_server_requests_total / http_server_request_duration_ms (labels service, method, route, status_code; ' +
+        'OpenTelemetry metrics in milliseconds). Default: prometheus-client.',
+    ),
+  grpcClientTargets: z
+    .array(dnsLabel('a service name'))
+    .default([])
+    .describe('Services this one calls over gRPC (the `target` label of grpc_client_requests_total). Default: none.'),
+  kafkaConsumers: z.array(kafkaConsumer).default([]).describe('Kafka consumer groups of the service and their topics. Default: none.'),
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
+    .optional()
+    .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
+  saga: z.boolean().default(false).describe('The service records the steps of a saga in saga_steps_total / saga_step_duration_seconds (the saga dashboard and alerts). Default: false.'),
+  jmx: z
+    .strictObject({
+      targetSystems: z
+        .array(z.enum(Object.keys(JMX_TARGET_SYSTEMS) as [JmxTargetSystem, ...JmxTargetSystem[]]))
+        .min(1, { error: 'name at least one target system' })
+        .describe(`What to read over JMX: ${Object.keys(JMX_TARGET_SYSTEMS).join(', ')}. Required.`),
+      debezium: z
+        .boolean()
+        .default(false)
+        .describe('The service runs Debezium\'s PostgreSQL connector: its MBeans become the debezium_source_connector_* series. Default: false.'),
+    })
+    .optional()
+    .describe(
+      'A Java service whose JMX metrics the platform collects: instrument() runs the OpenTelemetry Java agent in its JVM, ' +
+        'which sends them over OTLP to the collector. Default: none.',
+    ),
+  buildInfo: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service exports build_info{version, revision} = 1 (the Prometheus version collector\'s labels; revision is the ' +
+        'commit SHA): the service overview then shows which revision each pod runs. Default: false (the gitSHA startup log line only).',
+    ),
+  webhookEvents: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The service receives webhooks (a payment provider\'s, say) and counts each in webhook_events_total{provider, ' +
+        'event_type, status}, status being the HTTP status it answered. Drives the webhook panels and WebhookServerErrors. Default: false.',
+    ),
+  slo: serviceSlo,
+});
+
+export const servicesConfig = z
+  .array(service)
+  .prefault([]) // like httpVocabulary's: a default would vanish from the JSON Schema, as a service's parse transforms
+  .describe('The service catalogue: every application service the platform watches. Dashboards are generated from it. Default: none.');
+
+export type ServiceConfig = z.output<typeof service>;
+export type SloTargets = z.output<typeof sloConfig>;
