@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { dashboardSvg } from '../src/dashboards/preview';
+import { dashboardSvg } from '../src/kit/preview';
 import { expectedPreviews, PREVIEW_DIR } from '../src/dashboards/previews';
 
 describe('SVG previews in docs/dashboards', () => {

@@ -8,7 +8,7 @@ import { rabbitmqRules } from '../components/rabbitmq/rules';
 import { selfMonitoringRules } from '../components/prometheus/rules';
 import type { StackConfig } from '../config/schema';
 import { platformRuleGroups } from './platform-rules';
-import { RuleGroupSpec } from './rule-model';
+import { RuleGroupSpec } from '../kit/rule-model';
 
 /** The namespaces PodNotReady watches: every catalogue service's and the stack's own. */
 export function watchedNamespaces(config: StackConfig): string[] {

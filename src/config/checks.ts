@@ -3,7 +3,7 @@ import { durationSeconds, sizeBytes } from '../lib/units';
 import { formatPath } from './errors';
 import type { ConfigProblem } from './loader';
 import { everyRuleGroup } from '../alerting/catalogue';
-import { overrideProblems } from '../alerting/rule-model';
+import { overrideProblems } from '../kit/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
 import type { StackConfig } from './schema';
 

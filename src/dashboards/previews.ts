@@ -2,7 +2,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { loadConfigFile } from '../config/loader';
 import { Stack } from '../stack';
-import { dashboardSvg } from './preview';
+import { dashboardSvg } from '../kit/preview';
 
 const ROOT = path.join(__dirname, '..', '..');
 export const PREVIEW_DIR = path.join(ROOT, 'docs', 'dashboards');

@@ -1,7 +1,7 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { BUILD_INFO, HTTP_VOCABULARY, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig } from '../config/schema';
-import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from './presets';
+import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from '../kit/presets';
 
 const S1 = HTTP_VOCABULARY.seed1;
 const S2 = HTTP_VOCABULARY.seed2;

@@ -1,4 +1,4 @@
-import { DATASOURCE } from '../../dashboards/datasources';
+import { DATASOURCE } from '../../kit/datasources';
 import type { GrafanaDatasource } from './grafana';
 
 /**

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { GrafanaDatasource } from '../grafana/grafana';
-import { postgresDatasource } from '../../dashboards/datasources';
+import { postgresDatasource } from '../../kit/datasources';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { checkName } from '../../lib/names';

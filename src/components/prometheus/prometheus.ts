@@ -15,7 +15,7 @@ import {
   secureContainer,
 } from '../../lib/workload';
 import { contentHash } from '../../lib/hash';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { RenderedRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
 
 export interface PrometheusProps {

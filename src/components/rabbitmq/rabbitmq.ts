@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 import type { StackConfig } from '../../config/schema';
 import { ScrapeJob } from '../../lib/scrape';
 import { rabbitmqDashboard } from './dashboard';
