@@ -1,7 +1,6 @@
 import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
 import { durationSeconds, sizeBytes } from '../lib/units';
-import { formatPath } from './errors';
-import type { ConfigProblem } from './loader';
+import { ConfigProblem, formatPath } from './errors';
 import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../kit/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';

@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { StackConfig } from '../../config/schema';
 import { checkDashboardJson, renderDashboard, RenderedDashboard } from '../../kit/dashboard';
-import type { GrafanaDatasource } from './grafana';
+import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 
 export type UserDatasourceSpec = StackConfig['grafana']['datasources'][number];
 

@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { GrafanaDatasource } from '../grafana/grafana';
+import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 import { postgresDatasource } from '../../kit/datasources';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
