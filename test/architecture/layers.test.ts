@@ -12,7 +12,10 @@ import * as ts from 'typescript';
 const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   // Plain helpers, the shared config field types and the generated Kubernetes API types (imports/, outside src/):
   // know nothing of the platform.
-  { name: 'lib', paths: ['imports/', 'src/lib/', 'src/config/fields.ts', 'src/config/errors.ts', 'src/config/promql.ts', 'src/config/go-template.ts'] },
+  {
+    name: 'lib',
+    paths: ['imports/', 'src/lib/', 'src/config/fields.ts', 'src/config/errors.ts', 'src/config/promql.ts', 'src/config/go-template.ts'],
+  },
   // Building blocks that know no component: rule model, alert-test kit, dashboard presets, lint and renderer,
   // datasource uids, metric-catalogue types.
   { name: 'kit', paths: ['src/kit/'] },
@@ -24,7 +27,7 @@ const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
     name: 'platform',
     paths: ['src/alerting/', 'src/catalog/', 'src/dashboards/', 'src/security/', 'src/gitops/', 'src/topology/', 'src/instrumentation/'],
   },
-  // Composes the config from the slices, and loads and checks it.
+  // Composes the config from the slices, and loads and checks it: every src/config/ file the lib layer does not claim.
   { name: 'config', paths: ['src/config/'] },
   // The Stack: builds every component from a loaded config.
   { name: 'stack', paths: ['src/stack.ts', 'src/stack/'] },
@@ -131,6 +134,11 @@ function importGraph(files: readonly string[]): Edge[] {
     }
   }
   return [...edges.values()];
+}
+
+/** The violations the allowlist does not excuse, and the allowlist entries that no violation matches any more. */
+export function againstAllowlist(violations: readonly string[], allowed: readonly string[]): { unexpected: string[]; stale: string[] } {
+  return { unexpected: violations.filter((v) => !allowed.includes(v)), stale: allowed.filter((a) => !violations.includes(a)) };
 }
 
 /** Files that no layer claims. */
@@ -265,6 +273,11 @@ describe('the checker', () => {
     expect(unplacedFiles(['src/low/a.ts', 'src/high.ts', 'src/new/x.ts'], layers)).toEqual(['src/new/x.ts']);
   });
 
+  it('reports a new upward import, and an allowed one that is fixed', () => {
+    const allowed = ['a -> b', 'c -> d'];
+    expect(againstAllowlist(['a -> b', 'e -> f'], allowed)).toEqual({ unexpected: ['e -> f'], stale: ['c -> d'] });
+  });
+
   it('accepts a tree that only points down', () => {
     const edges: Edge[] = [
       { from: 'src/high.ts', to: 'src/low/a.ts' },
@@ -289,13 +302,14 @@ describe('the source tree', () => {
     expect(unplacedFiles(files)).toEqual([]);
   });
 
+  const upward = againstAllowlist(upwardImports(edges), KNOWN_UPWARD);
+
   it('imports only from its own layer or below', () => {
-    expect(upwardImports(edges).filter((v) => !KNOWN_UPWARD.includes(v))).toEqual([]);
+    expect(upward.unexpected).toEqual([]);
   });
 
-  it('lists only upward imports that still exist', () => {
-    const found = new Set(upwardImports(edges));
-    expect(KNOWN_UPWARD.filter((v) => !found.has(v))).toEqual([]);
+  it('allows only upward imports that still exist (take a fixed one off KNOWN_UPWARD)', () => {
+    expect(upward.stale).toEqual([]);
   });
 
   it('has no import cycle', () => {
