@@ -2,7 +2,7 @@
 // plus an index. test/dashboard-previews.test.ts fails when they are stale.
 import * as fs from 'fs';
 import * as path from 'path';
-import { expectedPreviews, PREVIEW_DIR } from '../src/dashboards/previews';
+import { expectedPreviews, PREVIEW_DIR } from './previews';
 
 const files = expectedPreviews();
 fs.mkdirSync(PREVIEW_DIR, { recursive: true });

@@ -22,9 +22,9 @@ export { requestGpu } from './components/gpu/request-gpu';
 export type { RequestGpuOptions } from './components/gpu/request-gpu';
 
 // Alerts and dashboards as code.
-export { renderRuleGroup } from './alerting/rule-model';
-export type { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec, Severity } from './alerting/rule-model';
-export type { AlertTests, AlertTestCase } from './alerting/alert-tests';
-export { GrafanaDashboard } from './dashboards/grafana-dashboard';
-export type { GrafanaDashboardProps } from './dashboards/grafana-dashboard';
-export { newDashboard, timeseriesPanel, statPanel, GridLayout } from './dashboards/presets';
+export { renderRuleGroup } from './kit/rule-model';
+export type { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec, Severity } from './kit/rule-model';
+export type { AlertTests, AlertTestCase } from './kit/alert-tests';
+export { GrafanaDashboard } from './kit/grafana-dashboard';
+export type { GrafanaDashboardProps } from './kit/grafana-dashboard';
+export { newDashboard, timeseriesPanel, statPanel, GridLayout } from './kit/presets';

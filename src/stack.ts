@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { platformGroups } from './alerting/catalogue';
 import { alertEvaluation } from './alerting/evaluation';
-import { applyOverrides, RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './alerting/rule-model';
+import { applyOverrides, RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './kit/rule-model';
 import { defaultLatencyThresholdMs } from './catalog/services';
 import { grafana } from './components/grafana/module';
 import type { UserDatasourceSpec } from './components/grafana/user-content';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AlertTests, promtoolTestFile } from '../src/alerting/alert-tests';
+import { AlertTests, promtoolTestFile } from '../src/kit/alert-tests';
 import { toYaml } from '../src/lib/yaml';
 import { RuleFile, ruleFiles } from './support/dist-files';
 import { promqlErrors } from './support/query-parsers';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Testing } from 'cdk8s';
 import { Grafana } from '../src/components/grafana/grafana';
-import { DATASOURCE } from '../src/dashboards/datasources';
+import { DATASOURCE } from '../src/kit/datasources';
 import { logqlErrors } from './support/query-parsers';
 import { metricsBackend } from './support/metrics-backend';
 import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { dashboardSvg } from '../src/dashboards/preview';
-import { expectedPreviews, PREVIEW_DIR } from '../src/dashboards/previews';
+import { dashboardSvg } from '../src/kit/preview';
+import { expectedPreviews, PREVIEW_DIR } from '../scripts/previews';
 
 describe('SVG previews in docs/dashboards', () => {
   const expected = expectedPreviews();

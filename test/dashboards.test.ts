@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import * as fs from 'fs';
-import { renderDashboard } from '../src/dashboards/dashboard';
-import { lintDashboard } from '../src/dashboards/lint';
-import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/dashboards/presets';
+import { renderDashboard } from '../src/kit/dashboard';
+import { lintDashboard } from '../src/kit/lint';
+import { DEPLOY_ANNOTATION_TAG, GridLayout, newDashboard, timeseriesPanel } from '../src/kit/presets';
 import { dashboards } from './support/dist-files';
 import { logqlErrors, promqlErrors } from './support/query-parsers';
 import { environments, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';

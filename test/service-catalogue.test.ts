@@ -5,7 +5,7 @@ import { parseConfig } from '../src/config/loader';
 import { platformDashboards } from '../src/dashboards';
 import { effectiveSlo, HTTP_VOCABULARY } from '../src/catalog/services';
 import { SLO_RECORD } from '../src/catalog/slo';
-import { renderDashboard } from '../src/dashboards/dashboard';
+import { renderDashboard } from '../src/kit/dashboard';
 import { shippedConfigs, synthesizedShippedConfigs } from './support/synth-fixture';
 import { promqlCatalogueProblems } from './support/metric-check';
 import { seriesCatalogue } from '../src/catalog/metrics';

@@ -1,16 +1,24 @@
 import { COMPONENT_MODULES } from '../components/modules';
 import { prometheusRules } from '../components/prometheus/rules';
-import type { StackConfig } from '../config/schema';
+import type { ServiceConfig, SloTargets } from '../catalog/config';
+import type { ComponentsConfig } from '../components/modules';
 import { platformRuleGroups } from './platform-rules';
-import { RuleGroupSpec } from './rule-model';
+import { RuleGroupSpec } from '../kit/rule-model';
+
+/** The config sections the alert catalogue reads. */
+type Sections = {
+  readonly services: readonly ServiceConfig[];
+  readonly slo: SloTargets;
+  readonly namespaces: { readonly monitoring: string; readonly nodeAgents: string };
+};
 
 /** The namespaces PodNotReady watches: every catalogue service's and the stack's own. */
-export function watchedNamespaces(config: StackConfig): string[] {
+export function watchedNamespaces(config: Sections): string[] {
   return [...new Set([...config.services.map((s) => s.namespace), config.namespaces.monitoring, config.namespaces.nodeAgents])];
 }
 
 /** The platform-level groups of an environment (the component groups come from the components). */
-export function platformGroups(config: StackConfig): RuleGroupSpec[] {
+export function platformGroups(config: Sections): RuleGroupSpec[] {
   return platformRuleGroups({ services: config.services, slo: config.slo, namespaces: watchedNamespaces(config) });
 }
 
@@ -20,6 +28,6 @@ export function platformGroups(config: StackConfig): RuleGroupSpec[] {
  * An override for the GPU alerts in an environment without GPUs is therefore
  * allowed (and does nothing), while a misspelt name is an error.
  */
-export function everyRuleGroup(config: StackConfig): RuleGroupSpec[] {
+export function everyRuleGroup(config: Sections & ComponentsConfig): RuleGroupSpec[] {
   return [prometheusRules(), ...COMPONENT_MODULES.flatMap((m) => m.rules?.(config) ?? []), ...platformGroups(config)];
 }

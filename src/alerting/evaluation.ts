@@ -1,10 +1,11 @@
-import { alertmanager, alertRouting } from '../components/alertmanager/module';
-import type { StackConfig } from '../config/schema';
-import { DATASOURCE } from '../dashboards/datasources';
-import type { BuildContext } from '../kit/module';
+import { Alertmanager } from '../components/alertmanager/alertmanager';
+import type { PrometheusConfig } from '../components/prometheus/config';
+import { DATASOURCE } from '../kit/datasources';
+import { BuildContext, SyncWave } from '../kit/module';
 import { toYaml } from '../lib/yaml';
+import type { AlertingConfig } from './config';
 import { grafanaAlerting } from './grafana-provisioning';
-import { RenderedRuleGroup } from './rule-model';
+import { RenderedRuleGroup } from '../kit/rule-model';
 
 /** Where the rules are evaluated and the alerts routed. */
 export interface AlertEvaluation {
@@ -27,7 +28,7 @@ export interface AlertEvaluation {
  */
 export function alertEvaluation(
   ctx: BuildContext,
-  config: Pick<StackConfig, 'alerting' | 'prometheus'>,
+  config: { readonly alerting: AlertingConfig; readonly prometheus: PrometheusConfig },
   groups: RenderedRuleGroup[],
 ): AlertEvaluation {
   const a = config.alerting;
@@ -68,4 +69,31 @@ export function alertEvaluation(
     grafana: { files: yamlFiles, secretName: r.secretName, secretDir },
     files: new Map(Object.entries(yamlFiles).map(([name, text]) => [`grafana-alerting/${name}`, text])),
   };
+}
+
+/** The Alertmanager that alerting.engine "prometheus" notifies, with the config's routing and receivers. */
+function alertmanager(ctx: BuildContext, alerting: AlertingConfig): Alertmanager {
+  const ns = ctx.namespaces.monitoring;
+  const r = alerting.receivers;
+  return new Alertmanager(ctx.chart('alertmanager', ns, SyncWave.BACKENDS), 'alertmanager', {
+    namespace: ns,
+    ...alertRouting(alerting),
+    secret: {
+      name: r.secretName,
+      pagerdutyRoutingKeyKey: r.pagerdutyRoutingKeyKey,
+      slackWebhookUrlKey: r.slackWebhookUrlKey,
+      telegramBotTokenKey: r.telegramBotTokenKey,
+      deadmanWebhookUrlKey: r.deadmanWebhookUrlKey,
+    },
+    retention: alerting.alertmanager.retention,
+    storageSize: alerting.alertmanager.storage.size,
+    storageClassName: alerting.alertmanager.storage.storageClassName,
+    resources: alerting.alertmanager.resources,
+  });
+}
+
+/** The routing both engines share (src/components/alertmanager/routing.ts). */
+function alertRouting(alerting: AlertingConfig) {
+  const r = alerting.receivers;
+  return { paging: alerting.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId, channels: alerting.channels };
 }

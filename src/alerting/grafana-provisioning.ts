@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { GROUP_BY, pagerdutySourceTemplate, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from '../components/alertmanager/routing';
-import { RenderedRuleGroup } from './rule-model';
+import { RenderedRuleGroup } from '../kit/rule-model';
 
 /**
  * The rule model rendered for Grafana unified alerting, in Grafana's

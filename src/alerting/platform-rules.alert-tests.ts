@@ -1,4 +1,4 @@
-import { AlertTests } from './alert-tests';
+import { AlertTests } from '../kit/alert-tests';
 
 const PS = 'platform-services';
 

@@ -1,6 +1,6 @@
 import { servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
-import { RuleGroupSpec } from './rule-model';
+import { RuleGroupSpec } from '../kit/rule-model';
 import { sloRules } from './slo-rules';
 
 /**

@@ -1,4 +1,4 @@
-import { AlertTests, counterValues } from './alert-tests';
+import { AlertTests, counterValues } from '../kit/alert-tests';
 
 /**
  * The burn-rate alerts on the services of the shipped configs (config/*.yaml):

@@ -1,6 +1,6 @@
 import { SLO_LABELS, SLO_PERIOD, SLO_RECORD, serviceSlos, SliWindow } from '../catalog/slo';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
-import { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec } from './rule-model';
+import { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec } from '../kit/rule-model';
 
 /**
  * The catalogue's SLOs as error budgets, in the shape of the SRE workbook

@@ -14,6 +14,7 @@ import { GATEWAY_K8S_METADATA } from '../components/otel-collector/collector-con
 import { JAVA_AGENT_RESOURCE_ATTRIBUTES } from '../instrumentation/jmx';
 import { RABBITMQ_METRICS, rabbitmqScrapeJob } from '../components/rabbitmq/scrape';
 import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '../lib/scrape';
+import type { MetricSpec, MetricType, ScrapeSource, SeriesSpec } from '../kit/metric-catalogue';
 
 /**
  * The metric catalogue: every metric that the stack's components and the
@@ -25,37 +26,6 @@ import { componentScrapeJob, POD_LEVEL_TARGET_LABELS, POD_TARGET_LABELS } from '
  * Labels are what the exporter emits; the labels Prometheus attaches at scrape
  * time come from the scrape job (`TARGET_LABELS`), so they are declared once.
  */
-
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
-
-/** How a metric reaches Prometheus; decides the target labels it carries. */
-export type ScrapeSource =
-  | 'prometheus'
-  | 'annotated-pods'
-  | 'kubelet-cadvisor'
-  | 'kubelet'
-  | 'kube-state-metrics'
-  | 'node-exporter'
-  | 'loki'
-  | 'log-agent'
-  | 'jaeger'
-  | 'otel-collector'
-  | 'gpu-exporter'
-  | 'rabbitmq'
-  | 'loki-ruler'
-  | 'llm-spans'
-  | 'java-agent';
-
-export interface MetricSpec {
-  readonly name: string;
-  readonly type: MetricType;
-  /** Labels the emitter sets, without target labels. */
-  readonly labels: readonly string[];
-  /** Several when more than one job scrapes the same metric (the collector and Jaeger v2 share `otelcol_*`). */
-  readonly source: ScrapeSource | readonly ScrapeSource[];
-  /** Who emits it (a component or a seed's services), for readers. */
-  readonly emitter: string;
-}
 
 const podTargetLabels = POD_TARGET_LABELS.map((r) => r.target_label!).filter(Boolean);
 const podLevelTargetLabels = POD_LEVEL_TARGET_LABELS.map((r) => r.target_label!).filter(Boolean);
@@ -371,11 +341,6 @@ export const METRICS: readonly MetricSpec[] = [
 
 /** Series every scrape produces, for every job. */
 const SCRAPE_SERIES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped'];
-
-export interface SeriesSpec {
-  readonly metric: string;
-  readonly labels: ReadonlySet<string>;
-}
 
 /**
  * Every series name a query may select, with the labels it may use: the

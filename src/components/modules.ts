@@ -1,5 +1,13 @@
-import type { StackConfig } from '../config/schema';
 import type { ComponentModule } from '../kit/module';
+import type { EventExporterConfig } from './event-exporter/config';
+import type { GpuConfig } from './gpu/config';
+import type { JaegerConfig } from './jaeger/config';
+import type { KubeStateMetricsConfig } from './kube-state-metrics/config';
+import type { LogsConfig } from './loki/config';
+import type { NodeExporterConfig } from './node-exporter/config';
+import type { OtelCollectorConfig } from './otel-collector/config';
+import type { PostgresConfig } from './postgres/config';
+import type { RabbitmqConfig } from './rabbitmq/config';
 import { eventExporterModule } from './event-exporter/module';
 import { gpuModule } from './gpu/module';
 import { jaegerModule } from './jaeger/module';
@@ -18,7 +26,19 @@ import { rabbitmqModule } from './rabbitmq/module';
  * module here; the consumers (Prometheus or VictoriaMetrics, Alertmanager,
  * Grafana) are built after them by the Stack.
  */
-export const COMPONENT_MODULES: readonly ComponentModule<StackConfig>[] = [
+/** The config sections the modules read: the whole config satisfies it. */
+export interface ComponentsConfig {
+  readonly kubeStateMetrics: KubeStateMetricsConfig;
+  readonly nodeExporter: NodeExporterConfig;
+  readonly gpu: GpuConfig;
+  readonly traces: JaegerConfig;
+  readonly otelCollector: OtelCollectorConfig;
+  readonly logs: LogsConfig & { readonly eventExporter: EventExporterConfig };
+  readonly postgres?: PostgresConfig;
+  readonly rabbitmq?: RabbitmqConfig;
+}
+
+export const COMPONENT_MODULES: readonly ComponentModule<ComponentsConfig>[] = [
   kubeStateMetricsModule,
   nodeExporterModule,
   gpuModule,

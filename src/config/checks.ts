@@ -1,9 +1,8 @@
 import { EXPORTER_GPU_REQUEST_NEEDS_TIME_SLICING } from '../components/gpu/gpu-exporter';
 import { durationSeconds, sizeBytes } from '../lib/units';
-import { formatPath } from './errors';
-import type { ConfigProblem } from './loader';
+import { ConfigProblem, formatPath } from './errors';
 import { everyRuleGroup } from '../alerting/catalogue';
-import { overrideProblems } from '../alerting/rule-model';
+import { overrideProblems } from '../kit/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
 import { lokiRetentionProblem } from '../components/loki/loki';
 import type { StackConfig, StackConfigInput } from './schema';

@@ -9,6 +9,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where a problem was found, as a field path in the config. */
+export interface ConfigProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
 /** `['prometheus', 'storage', 'size']` becomes `prometheus.storage.size`; indexes become `[0]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

@@ -6,12 +6,6 @@ import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigInput, StackConfigSchema } from './schema';
 import { checkConfig, configDeprecations } from './checks';
 
-/** Where a problem was found, as a field path in the config. */
-export interface ConfigProblem {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
-
 /** A loaded config, and the place in its file of any field path: ` (line N)`, or "" for a default. */
 export interface LoadedConfig {
   readonly config: StackConfig;

@@ -1,6 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { GEN_AI, LLM_METRICS, promLabel, STATUS_ERROR, STATUS_LABEL } from '../components/otel-collector/llm-metrics';
-import { GridLayout, jaegerSearchPanel, logsPanel, lokiTimeseriesPanel, newDashboard, timeseriesPanel } from './presets';
+import { GridLayout, jaegerSearchPanel, logsPanel, lokiTimeseriesPanel, newDashboard, timeseriesPanel } from '../kit/presets';
 
 /**
  * The fields of the AI service's JSON logs this dashboard reads. Seed 1 names

@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, queryVariable, timeseriesPanel } from './presets';
+import { GridLayout, newDashboard, queryVariable, timeseriesPanel } from '../kit/presets';
 
 const SEL = 'namespace=~"$namespace", app=~"$service", target=~"$target"';
 

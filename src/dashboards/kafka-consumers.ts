@@ -1,6 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { ServiceConfig } from '../catalog/config';
-import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from './presets';
+import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from '../kit/presets';
 
 /**
  * Consumer lag of every catalogue consumer group, per group, topic and

@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from './presets';
+import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } from '../kit/presets';
 
 const NS = 'namespace=~"$namespace"';
 // Pseudo-filesystems have no disk to fill.

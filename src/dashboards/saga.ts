@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, statPanel, timeseriesPanel } from './presets';
+import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../kit/presets';
 
 /**
  * The order saga (seed 1): step rate and duration, and orders stalled after

@@ -1,7 +1,7 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { BUILD_INFO, HTTP_VOCABULARY, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig } from '../catalog/config';
-import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from './presets';
+import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard, queryVariable, timeseriesPanel } from '../kit/presets';
 
 const PROM = HTTP_VOCABULARY['prometheus-client'];
 const OTEL = HTTP_VOCABULARY['opentelemetry-ms'];

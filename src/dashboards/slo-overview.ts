@@ -2,7 +2,7 @@ import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { effectiveSlo, quantileName } from '../catalog/services';
 import { SLO_KINDS, SLO_PERIOD_SECONDS, SLO_RECORD, SloKind } from '../catalog/slo';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
-import { GridLayout, newDashboard, statPanel } from './presets';
+import { GridLayout, newDashboard, statPanel } from '../kit/presets';
 
 /**
  * Every catalogue service's two SLOs (availability, latency) as error

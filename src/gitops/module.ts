@@ -1,7 +1,7 @@
 import type { App } from 'cdk8s';
-import type { StackConfig } from '../config/schema';
 import { BuildContext, SyncWave } from '../kit/module';
 import { EnvironmentApplications } from './applications';
+import type { GitopsConfig } from './config';
 import { DeployAnnotation } from './deploy-annotation';
 
 /**
@@ -12,7 +12,7 @@ import { DeployAnnotation } from './deploy-annotation';
  */
 export function gitOps(
   ctx: BuildContext,
-  config: Pick<StackConfig, 'gitops' | 'repository'>,
+  config: { readonly gitops: GitopsConfig; readonly repository: { readonly url: string; readonly revision: string } },
   options: { readonly argocd: App; readonly sourceIdentity: string; readonly grafanaUrl: string | undefined },
 ): void {
   const gitops = config.gitops;

@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { newDashboard } from '../dashboards/presets';
-import { GrafanaDashboard } from '../dashboards/grafana-dashboard';
+import { newDashboard } from '../kit/presets';
+import { GrafanaDashboard } from '../kit/grafana-dashboard';
 import { applySyncWaves, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWaveOf, SyncWave } from './sync-waves';
 
 /** Waves as three components would declare them for their charts. */

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { GrafanaDashboard } from '../dashboards/grafana-dashboard';
+import { GrafanaDashboard } from '../kit/grafana-dashboard';
 import { SyncWave } from '../kit/module';
 
 /**

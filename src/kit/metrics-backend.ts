@@ -1,4 +1,4 @@
-import type { RenderedRuleGroup } from '../alerting/rule-model';
+import type { RenderedRuleGroup } from './rule-model';
 import type { ScrapeJob } from '../lib/scrape';
 import type { Flow } from './flows';
 

@@ -1,7 +1,7 @@
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Chart } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
-import type { RuleGroupSpec } from '../alerting/rule-model';
+import type { RuleGroupSpec } from './rule-model';
 import type { ScrapeJob } from '../lib/scrape';
 import type { Flow } from './flows';
 import type { GrafanaDatasource } from './grafana-datasource';

@@ -1,4 +1,10 @@
-import type { StackConfig } from '../config/schema';
+import type { AlertingConfig } from '../alerting/config';
+import type { GrafanaConfig } from '../components/grafana/config';
+import type { LogsConfig } from '../components/loki/config';
+import type { OtelCollectorConfig } from '../components/otel-collector/config';
+import type { PostgresConfig } from '../components/postgres/config';
+import type { GitopsConfig } from '../gitops/config';
+import type { LinkSections } from '../topology/links';
 import type { Flow } from '../kit/flows';
 import type { MetricsBackend } from '../kit/metrics-backend';
 import type { GrafanaDatasource } from '../kit/grafana-datasource';
@@ -15,7 +21,15 @@ import { NetworkPolicies } from './network-policies';
  */
 export function networkPolicies(
   ctx: BuildContext,
-  config: StackConfig,
+  config: LinkSections & {
+    readonly namespaces: { readonly nodeAgents: string };
+    readonly grafana: GrafanaConfig;
+    readonly logs: LogsConfig;
+    readonly otelCollector: OtelCollectorConfig;
+    readonly gitops: GitopsConfig;
+    readonly alerting: AlertingConfig;
+    readonly postgres?: PostgresConfig;
+  },
   metrics: MetricsBackend,
   grafanaDatasources: readonly GrafanaDatasource[],
   componentFlows: readonly Flow[],

@@ -2,9 +2,9 @@ import { LOKI_HTTP_PORT } from '../components/loki/common';
 import { LOKI_MEMBERLIST_PORT } from '../components/loki/loki-ha';
 import { COLLECTOR_PORTS } from '../components/otel-collector/collector-config';
 import { VM_PORTS } from '../components/victoriametrics/victoriametrics';
-import type { StackConfig } from '../config/schema';
+import type { LogsConfig } from '../components/loki/config';
 import { Flow, FlowSource, urlFlow } from '../security/network-policies';
-import type { TelemetryLinks } from './links';
+import type { LinkSections, TelemetryLinks } from './links';
 
 
 /**
@@ -17,7 +17,7 @@ import type { TelemetryLinks } from './links';
  *   controller in `topology.ingressNamespaces` (any namespace when unset,
  *   like Grafana's users).
  */
-export function scalingFlows(config: StackConfig, links: TelemetryLinks): Flow[] {
+export function scalingFlows(config: LinkSections & { readonly logs: Pick<LogsConfig, 'backend'> }, links: TelemetryLinks): Flow[] {
   if (!links.runsBackends) return [];
   const ns = config.namespaces.monitoring;
   const at = (app: string) => ({ namespace: ns, app });

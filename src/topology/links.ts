@@ -2,14 +2,15 @@ import { jaegerEndpoints } from '../components/jaeger/jaeger';
 import { LOKI_PUSH_PATH, lokiEndpoints } from '../components/loki/common';
 import { prometheusUrl } from '../components/prometheus/prometheus';
 import { victoriaMetricsClusterEndpoints, victoriaMetricsEndpoints } from '../components/victoriametrics/victoriametrics';
-import type { StackConfig } from '../config/schema';
+import type { MetricsConfig } from '../components/victoriametrics/config';
 import type { TelemetryLinks } from '../kit/module';
+import type { TopologyConfig } from './config';
 
 export { LOKI_PUSH_PATH };
 export type { TelemetryLinks };
 
 /** The in-cluster remote-write URL of the chosen metrics backend. */
-export function localMetricsWriteUrl(backend: StackConfig['metrics']['backend'], namespace: string): string {
+export function localMetricsWriteUrl(backend: MetricsConfig['backend'], namespace: string): string {
   switch (backend) {
     case 'prometheus':
       return `${prometheusUrl(namespace)}/api/v1/write`;
@@ -20,7 +21,15 @@ export function localMetricsWriteUrl(backend: StackConfig['metrics']['backend'],
   }
 }
 
-export function telemetryLinks(config: StackConfig): TelemetryLinks {
+/** The config sections the links follow from. */
+export interface LinkSections {
+  readonly cluster: string;
+  readonly namespaces: { readonly monitoring: string };
+  readonly metrics: Pick<MetricsConfig, 'backend'>;
+  readonly topology: TopologyConfig;
+}
+
+export function telemetryLinks(config: LinkSections): TelemetryLinks {
   const { role, central, tenants } = config.topology;
   if (role === 'agent') {
     if (!central) throw new Error('topology.role "agent" needs topology.central (checked in src/config/checks.ts)');

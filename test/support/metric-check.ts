@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { seriesCatalogue, SeriesSpec } from '../../src/catalog/metrics';
+import { seriesCatalogue } from '../../src/catalog/metrics';
+import type { SeriesSpec } from '../../src/kit/metric-catalogue';
 import { dashboards, ruleFiles } from './dist-files';
 import { groupingLabels, metricSelectors } from './query-parsers';
 

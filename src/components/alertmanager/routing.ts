@@ -1,4 +1,4 @@
-import type { Severity } from '../../alerting/rule-model';
+import type { Severity } from '../../kit/rule-model';
 
 /**
  * The one routing policy of the platform, shared by both engines

@@ -1,4 +1,4 @@
-import type { StackConfig } from '../../config/schema';
+import type { EventExporterConfig } from './config';
 import { urlFlow } from '../../kit/flows';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { EventExporter, LEADER_ELECTION_ID } from './event-exporter';
@@ -7,7 +7,7 @@ import { eventExporterRules } from './rules';
 const NAME = 'kube-event-exporter';
 
 /** The Kubernetes event exporter: Warning events to Loki, when logs.eventExporter.enabled. */
-export const eventExporterModule: ComponentModule<Pick<StackConfig, 'logs'>> = {
+export const eventExporterModule: ComponentModule<{ readonly logs: { readonly eventExporter: EventExporterConfig } }> = {
   name: 'event-exporter',
   rules: () => [eventExporterRules()],
   rbacWrites: {

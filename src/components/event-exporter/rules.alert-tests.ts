@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 const up = (pod: string) => `up{job="kube-event-exporter", namespace="monitoring", pod="${pod}", instance="${pod}:2112"}`;
 

@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 
 /** Kubernetes Warning events stop reaching Loki when no exporter replica runs. */
 export function eventExporterRules(): RuleGroupSpec {

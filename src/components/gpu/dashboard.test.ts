@@ -1,5 +1,5 @@
 import { metricSelectors, promqlErrors } from '../../../test/support/query-parsers';
-import { renderDashboard } from '../../dashboards/dashboard';
+import { renderDashboard } from '../../kit/dashboard';
 import { gpuDashboard } from './dashboard';
 import { GPU_EXPORTERS } from './metrics';
 

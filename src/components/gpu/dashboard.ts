@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../../dashboards/presets';
+import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../../kit/presets';
 import { GPU_METRICS, GpuExporterKind } from './metrics';
 
 export interface GpuDashboardOptions {

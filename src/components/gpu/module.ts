@@ -1,11 +1,11 @@
-import type { StackConfig } from '../../config/schema';
+import type { GpuConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { gpuDashboard } from './dashboard';
 import { NvidiaDevicePlugin } from './device-plugin';
 import { GpuExporter } from './gpu-exporter';
 import { gpuRules } from './rules';
 
-type GpuSection = Pick<StackConfig, 'gpu'>;
+type GpuSection = { readonly gpu: GpuConfig };
 
 function gpuRuleGroup(config: GpuSection) {
   const gpu = config.gpu;

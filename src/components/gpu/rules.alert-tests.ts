@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 /**
  * Unit tests of the `gpu` group as the shipped configs render it: the default

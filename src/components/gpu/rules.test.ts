@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { requireTool, run } from '../../../test/support/tools';
-import { AlertTests, promtoolTestFile } from '../../alerting/alert-tests';
-import { renderRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { AlertTests, promtoolTestFile } from '../../kit/alert-tests';
+import { renderRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { gpuRules } from './rules';
 
 /**

@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 import { GPU_EXPORTER_NAME } from './gpu-exporter';
 import { GPU_METRICS, GpuExporterKind } from './metrics';
 

@@ -1,5 +1,5 @@
-import { DATASOURCE } from '../../dashboards/datasources';
-import type { GrafanaDatasource } from './grafana';
+import { DATASOURCE } from '../../kit/datasources';
+import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 
 /**
  * The datasource settings that turn seed 1's investigation path (metric spike

@@ -1,9 +1,10 @@
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { k8s } from 'cdk8s-plus-28';
-import type { StackConfig } from '../../config/schema';
-import { renderDashboard } from '../../dashboards/dashboard';
-import { DATASOURCE } from '../../dashboards/datasources';
-import { GrafanaDashboard } from '../../dashboards/grafana-dashboard';
+import type { PrometheusConfig } from '../prometheus/config';
+import type { GrafanaConfig } from './config';
+import { renderDashboard } from '../../kit/dashboard';
+import { DATASOURCE } from '../../kit/datasources';
+import { GrafanaDashboard } from '../../kit/grafana-dashboard';
 import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 import { BuildContext, SyncWave } from '../../kit/module';
 import { standardLabels } from '../../lib/labels';
@@ -38,7 +39,7 @@ export interface GrafanaInput {
  */
 export function grafana(
   ctx: BuildContext,
-  config: Pick<StackConfig, 'grafana' | 'prometheus'>,
+  config: { readonly grafana: GrafanaConfig; readonly prometheus: PrometheusConfig },
   input: GrafanaInput,
 ): { url: string; builtInDatasources: GrafanaDatasource[]; files: Map<string, string> } {
   const ns = ctx.namespaces.monitoring;

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { GrafanaConfig } from './config';
-import { checkDashboardJson, renderDashboard, RenderedDashboard } from '../../dashboards/dashboard';
+import { checkDashboardJson, renderDashboard, RenderedDashboard } from '../../kit/dashboard';
 import type { GrafanaDatasource } from './grafana';
 
 export type UserDatasourceSpec = GrafanaConfig['datasources'][number];

@@ -1,10 +1,10 @@
-import type { StackConfig } from '../../config/schema';
+import type { JaegerConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { jaegerDatasource } from '../grafana/correlation';
 import { Jaeger } from './jaeger';
 
 /** Jaeger v2 and its Grafana datasource. An agent cluster keeps no traces: its gateway ships them to the central collector. */
-export const jaegerModule: ComponentModule<Pick<StackConfig, 'traces'>> = {
+export const jaegerModule: ComponentModule<{ readonly traces: JaegerConfig }> = {
   name: 'jaeger',
   build(ctx, config) {
     if (!ctx.links.runsBackends) return {};

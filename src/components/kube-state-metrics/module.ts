@@ -1,8 +1,8 @@
-import type { StackConfig } from '../../config/schema';
+import type { KubeStateMetricsConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { KubeStateMetrics } from './kube-state-metrics';
 
-export const kubeStateMetricsModule: ComponentModule<Pick<StackConfig, 'kubeStateMetrics'>> = {
+export const kubeStateMetricsModule: ComponentModule<{ readonly kubeStateMetrics: KubeStateMetricsConfig }> = {
   name: 'kube-state-metrics',
   build(ctx, config) {
     const ns = ctx.namespaces.monitoring;

@@ -1,10 +1,10 @@
-import type { StackConfig } from '../../config/schema';
+import type { LogsConfig } from '../loki/config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { LogAgent } from './log-agent';
 import { logAgentRules } from './rules';
 
 /** The node log agent (Promtail or Alloy, per logs.agent), pushing every pod's lines to Loki. */
-export const logAgentModule: ComponentModule<Pick<StackConfig, 'logs'>> = {
+export const logAgentModule: ComponentModule<{ readonly logs: LogsConfig }> = {
   name: 'log-agent',
   rules: () => [logAgentRules()],
   build(ctx, config) {

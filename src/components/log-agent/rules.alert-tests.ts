@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 export const logAgentAlertTests: AlertTests = {
   group: 'log-agent',

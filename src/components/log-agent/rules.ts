@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 
 /**
  * The log agent losing lines. Each expression covers both agents, Promtail

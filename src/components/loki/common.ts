@@ -5,7 +5,7 @@ import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';
 import { componentScrapeJob, ScrapeJob } from '../../lib/scrape';
 import { configMapVolume, PodTemplateOptions, ResourceSpec, scratchVolume, secureContainer } from '../../lib/workload';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { RenderedRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 
 /**
  * What the single binary (loki.ts) and the HA replicas (loki-ha.ts) share: both run the monolithic target

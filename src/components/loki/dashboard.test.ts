@@ -1,5 +1,5 @@
 import { logqlErrors } from '../../../test/support/query-parsers';
-import { DATASOURCE } from '../../dashboards/datasources';
+import { DATASOURCE } from '../../kit/datasources';
 import { logsDashboard } from './dashboard';
 import { LOGQL } from './queries';
 

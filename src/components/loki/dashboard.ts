@@ -1,6 +1,6 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { DATASOURCE } from '../../dashboards/datasources';
-import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard } from '../../dashboards/presets';
+import { DATASOURCE } from '../../kit/datasources';
+import { GridLayout, logsPanel, lokiTimeseriesPanel, newDashboard } from '../../kit/presets';
 import { EVENTS_JOB } from '../event-exporter/event-exporter';
 import { POD_LOGS_JOB } from '../log-agent/pipeline';
 

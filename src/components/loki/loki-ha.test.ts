@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { renderRuleGroup } from '../../alerting/rule-model';
+import { renderRuleGroup } from '../../kit/rule-model';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { autoExplainLokiRules } from '../postgres/rules';
 import { LokiHa, LokiHaProps } from './loki-ha';

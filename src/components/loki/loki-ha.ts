@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ScrapeJob } from '../../lib/scrape';
 import { toYaml } from '../../lib/yaml';
 import { persistentVolumeClaimTemplate, podTemplate, ResourceSpec, RETAIN_VOLUMES } from '../../lib/workload';
-import { RenderedRuleGroup } from '../../alerting/rule-model';
+import { RenderedRuleGroup } from '../../kit/rule-model';
 import {
   LOKI_DATA_DIR,
   LOKI_NAME,

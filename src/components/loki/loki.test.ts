@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { renderRuleGroup } from '../../alerting/rule-model';
+import { renderRuleGroup } from '../../kit/rule-model';
 import { logqlErrors } from '../../../test/support/query-parsers';
 import { autoExplainLokiRules } from '../postgres/rules';
 import { DEFAULT_INGESTION_LIMITS, Loki, lokiConfig } from './loki';

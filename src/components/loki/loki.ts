@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ScrapeJob } from '../../lib/scrape';
 import { durationSeconds } from '../../lib/units';
 import { toYaml } from '../../lib/yaml';
-import { RenderedRuleGroup } from '../../alerting/rule-model';
+import { RenderedRuleGroup } from '../../kit/rule-model';
 import {
   LOKI_DATA_DIR,
   LOKI_GRPC_PORT,

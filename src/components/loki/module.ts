@@ -1,5 +1,6 @@
-import type { StackConfig } from '../../config/schema';
-import { renderRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import type { PostgresConfig } from '../postgres/config';
+import type { LogsConfig } from './config';
+import { renderRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { lokiDatasource } from '../grafana/correlation';
 import { autoExplainLokiRules } from '../postgres/rules';
@@ -14,7 +15,7 @@ import { lokiRules } from './rules';
  * cluster runs no Loki: its agent and event exporter push to the central one
  * under the cluster's tenant.
  */
-export const lokiModule: ComponentModule<Pick<StackConfig, 'logs' | 'postgres'>> = {
+export const lokiModule: ComponentModule<{ readonly logs: LogsConfig; readonly postgres?: PostgresConfig }> = {
   name: 'loki',
   rules: () => [lokiRules()],
   build(ctx, config) {

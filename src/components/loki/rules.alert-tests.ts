@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 const requests = (route: string, code: string) =>
   `loki_request_duration_seconds_count{namespace="monitoring", job="loki", route="${route}", status_code="${code}"}`;

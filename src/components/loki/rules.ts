@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 
 /** Loki failing queries or pushes, and Loki refusing lines it was sent. */
 export function lokiRules(): RuleGroupSpec {

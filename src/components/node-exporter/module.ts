@@ -1,8 +1,8 @@
-import type { StackConfig } from '../../config/schema';
+import type { NodeExporterConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { NodeExporter } from './node-exporter';
 
-export const nodeExporterModule: ComponentModule<Pick<StackConfig, 'nodeExporter'>> = {
+export const nodeExporterModule: ComponentModule<{ readonly nodeExporter: NodeExporterConfig }> = {
   name: 'node-exporter',
   build(ctx, config) {
     const ns = ctx.namespaces.nodeAgents;

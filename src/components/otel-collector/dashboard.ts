@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, PromTarget, statPanel, timeseriesPanel } from '../../dashboards/presets';
+import { GridLayout, newDashboard, PromTarget, statPanel, timeseriesPanel } from '../../kit/presets';
 
 /** The collector's own jobs; Jaeger exposes the same otelcol_* metrics under job "jaeger". */
 const COLLECTOR = 'job=~"otel-collector|otel-collector-agent"';

@@ -1,4 +1,4 @@
-import type { StackConfig } from '../../config/schema';
+import type { OtelCollectorConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { telemetryPipelineDashboard } from './dashboard';
 import { OtelCollector } from './otel-collector';
@@ -9,7 +9,7 @@ import { telemetryPipelineRules } from './rules';
  * tail-sampling tier): OTLP in from the services, metrics to the metrics store,
  * logs to Loki's OTLP endpoint, traces to Jaeger or the central collector.
  */
-export const otelCollectorModule: ComponentModule<Pick<StackConfig, 'otelCollector'>> = {
+export const otelCollectorModule: ComponentModule<{ readonly otelCollector: OtelCollectorConfig }> = {
   name: 'otel-collector',
   rules: () => [telemetryPipelineRules()],
   build(ctx, config) {

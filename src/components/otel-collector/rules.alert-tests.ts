@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 const gw = 'job="otel-collector", namespace="monitoring", pod="otel-collector-a"';
 const gwB = 'job="otel-collector", namespace="monitoring", pod="otel-collector-b"';

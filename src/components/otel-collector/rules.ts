@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 
 /** The collector's own jobs (gateway and agent); Jaeger exposes otelcol_* metrics too, under job "jaeger". */
 const COLLECTOR = 'job=~"otel-collector|otel-collector-agent"';

@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, queryVariable, logsPanel, newDashboard, statPanel, timeseriesPanel } from '../../dashboards/presets';
+import { GridLayout, queryVariable, logsPanel, newDashboard, statPanel, timeseriesPanel } from '../../kit/presets';
 import { CLIENT_CONNECTIONS, MEAN_10M, SLOW_CALLS_RATE, STATEMENT_CALLS, STATEMENT_SECONDS, USABLE_CONNECTIONS, withStatementText } from './rules';
 
 export interface QueryPerformanceOptions {

@@ -1,4 +1,4 @@
-import type { StackConfig } from '../../config/schema';
+import type { PostgresConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { queryPerformanceDashboard } from './dashboard';
 import { ObservablePostgres } from './postgres';
@@ -13,7 +13,7 @@ const GRAFANA_READER_PASSWORD_ENV = 'POSTGRES_GRAFANA_READER_PASSWORD';
  * the applications' namespace, rules and the Query Performance dashboard for
  * the monitoring side, one Grafana datasource per database.
  */
-export const postgresModule: ComponentModule<Pick<StackConfig, 'postgres'>> = {
+export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig }> = {
   name: 'postgres',
   rules: (config) => postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs }),
   build(ctx, config) {

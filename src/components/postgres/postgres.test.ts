@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { promqlErrors, logqlErrors } from '../../../test/support/query-parsers';
 import { parseConfig } from '../../config/loader';
-import { renderDashboard } from '../../dashboards/dashboard';
+import { renderDashboard } from '../../kit/dashboard';
 import { queryPerformanceDashboard } from './dashboard';
 import { initSql } from './init-sql';
 import { databaseUrlEnv, ObservablePostgres, ObservablePostgresProps } from './postgres';

@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 const pod = 'namespace="java-tasks", pod="postgres-0"';
 const slowQ = `${pod}, queryid="101", datname="tasks", user="tasks"`;

@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 import { DEFAULT_SLOW_STATEMENT_THRESHOLD_MS } from './settings';
 
 /**

@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../../dashboards/presets';
+import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../../kit/presets';
 
 /** Stack health: is every target up, how long scrapes take, TSDB size and rule failures. */
 export function stackHealthDashboard(): DashboardBuilder {

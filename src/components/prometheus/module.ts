@@ -1,10 +1,10 @@
-import type { StackConfig } from '../../config/schema';
+import type { PrometheusConfig } from './config';
 import { BuildContext, SyncWave } from '../../kit/module';
 import { MetricsBackend, MetricsBackendInput } from '../../kit/metrics-backend';
 import { Prometheus } from './prometheus';
 
 /** The default metrics backend: one Prometheus scrapes every job, stores, evaluates the rules and receives remote writes. */
-export function prometheusBackend(ctx: BuildContext, config: Pick<StackConfig, 'prometheus'>, input: MetricsBackendInput): MetricsBackend {
+export function prometheusBackend(ctx: BuildContext, config: { readonly prometheus: PrometheusConfig }, input: MetricsBackendInput): MetricsBackend {
   const ns = ctx.namespaces.monitoring;
   const p = config.prometheus;
   const prometheus = new Prometheus(ctx.chart('prometheus', ns, SyncWave.BACKENDS), 'prometheus', {

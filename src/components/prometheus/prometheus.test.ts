@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { renderRuleGroup } from '../../alerting/rule-model';
+import { renderRuleGroup } from '../../kit/rule-model';
 import { Prometheus } from './prometheus';
 import { prometheusRules } from './rules';
 

@@ -9,7 +9,7 @@ import { prometheusSize } from '../../lib/units';
 import { configMapVolume, ResourceSpec, secureContainer } from '../../lib/workload';
 import { singleReplicaStatefulSet } from '../../lib/single-replica';
 import { contentHash } from '../../lib/hash';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { RenderedRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { annotatedPodsJob, cadvisorJob, DISCOVERY_RULES, kubeletVolumesJob, prometheusConfig, selfJob } from './scrape-config';
 
 /**

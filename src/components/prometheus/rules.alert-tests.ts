@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 export const selfMonitoringAlertTests: AlertTests = {
   group: 'stack-self-monitoring',

@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 
 /**
  * The stack watching itself: the alert path works (Watchdog), every target is

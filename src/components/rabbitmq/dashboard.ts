@@ -1,5 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, queryVariable, timeseriesPanel } from '../../dashboards/presets';
+import { GridLayout, newDashboard, queryVariable, timeseriesPanel } from '../../kit/presets';
 import { RABBITMQ_METRICS as M } from './scrape';
 
 /**

@@ -1,4 +1,4 @@
-import type { StackConfig } from '../../config/schema';
+import type { RabbitmqConfig } from './config';
 import { ComponentModule } from '../../kit/module';
 import { rabbitmqDashboard } from './dashboard';
 import { rabbitmqRules } from './rules';
@@ -9,7 +9,7 @@ import { rabbitmqScrapeJob } from './scrape';
  * their own rabbitmq_prometheus endpoint, so this is a scrape job, a rule group
  * and a dashboard.
  */
-export const rabbitmqModule: ComponentModule<Pick<StackConfig, 'rabbitmq'>> = {
+export const rabbitmqModule: ComponentModule<{ readonly rabbitmq?: RabbitmqConfig }> = {
   name: 'rabbitmq',
   rules: (config) => [rabbitmqRules({ deadLetterQueues: config.rabbitmq?.deadLetterQueues })],
   build(_ctx, config) {

@@ -1,4 +1,4 @@
-import { AlertTests } from '../../alerting/alert-tests';
+import { AlertTests } from '../../kit/alert-tests';
 
 const NS = 'go-ecommerce';
 const q = (metric: string, queue: string, vhost = '/') => `${metric}{namespace="${NS}", job="rabbitmq", vhost="${vhost}", queue="${queue}"}`;

@@ -1,4 +1,4 @@
-import { RuleGroupSpec } from '../../alerting/rule-model';
+import { RuleGroupSpec } from '../../kit/rule-model';
 import { RABBITMQ_METRICS as M } from './scrape';
 import { DEFAULT_DEAD_LETTER_QUEUES } from './settings';
 

@@ -1,4 +1,5 @@
-import type { StackConfig } from '../../config/schema';
+import type { PrometheusConfig } from '../prometheus/config';
+import type { MetricsConfig } from './config';
 import { FlowSource, urlFlow } from '../../kit/flows';
 import { MetricsBackend, MetricsBackendInput } from '../../kit/metrics-backend';
 import { BuildContext, SyncWave } from '../../kit/module';
@@ -7,7 +8,7 @@ import { VictoriaMetrics, VictoriaMetricsCluster, VictoriaMetricsStore } from '.
 import { VmAgent } from './vmagent';
 import { VmAlert } from './vmalert';
 
-type Sections = Pick<StackConfig, 'prometheus' | 'metrics'>;
+type Sections = { readonly prometheus: PrometheusConfig; readonly metrics: MetricsConfig };
 
 /** vmagent scrapes every job and remote-writes to `remoteWriteUrl` with the cluster's external labels. */
 function vmAgent(ctx: BuildContext, config: Sections, remoteWriteUrl: string, jobs: readonly ScrapeJob[]): void {

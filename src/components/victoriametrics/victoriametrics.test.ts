@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { renderRuleGroup } from '../../alerting/rule-model';
+import { renderRuleGroup } from '../../kit/rule-model';
 import { prometheusRules } from '../prometheus/rules';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { VictoriaMetrics, VictoriaMetricsCluster } from './victoriametrics';

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { RenderedRuleGroup, ruleFileYaml } from '../../alerting/rule-model';
+import { RenderedRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { contentHash } from '../../lib/hash';
 import { IMAGES } from '../../lib/images';
 import { componentMeta } from '../../lib/labels';

@@ -1,10 +1,10 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { loadConfigFile } from '../config/loader';
-import { Stack } from '../stack';
-import { dashboardSvg } from './preview';
+import { loadConfigFile } from '../src/config/loader';
+import { Stack } from '../src/stack';
+import { dashboardSvg } from '../src/kit/preview';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..');
 export const PREVIEW_DIR = path.join(ROOT, 'docs', 'dashboards');
 /** Previews show production's dashboards: the catalogue with every kind of service. */
 const PREVIEW_CONFIG = path.join(ROOT, 'config', 'prod.yaml');
