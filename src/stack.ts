@@ -99,6 +99,9 @@ export class Stack extends Construct {
       links,
       runbookBaseUrl:
         config.alerting.runbookBaseUrl ?? `${config.repository.url.replace(/\/+$/, '')}/blob/${config.repository.revision}/docs/runbooks`,
+      // The deprecated prometheus.* spellings, when written, win: synth has warned about them.
+      scrapeInterval: config.prometheus.scrapeInterval ?? config.metrics.scrapeInterval,
+      evaluationInterval: config.prometheus.evaluationInterval ?? config.metrics.evaluationInterval,
       slowTraceThresholdMs: defaultLatencyThresholdMs(config.slo),
       chart,
     };

@@ -173,6 +173,42 @@ test('GIVEN the deprecated slo.latencyP99Ms WHEN synthesized from the command li
   expect(slo('out-old')).not.toContain('histogram_quantile(0.95');
 });
 
+test('GIVEN the deprecated prometheus.scrapeInterval and evaluationInterval WHEN synthesized THEN each warns with the metrics.* spelling and line, and the output is the same as with metrics.*', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-intervals-'));
+  const only = synthesizeBothForms(dir, shippedConfigOf('qa').file, {
+    old: [
+      [['metrics', 'scrapeInterval'], undefined],
+      [['metrics', 'evaluationInterval'], undefined],
+      [['prometheus', 'scrapeInterval'], '20s'],
+      [['prometheus', 'evaluationInterval'], '40s'],
+    ],
+    new: [
+      [['prometheus', 'scrapeInterval'], undefined],
+      [['prometheus', 'evaluationInterval'], undefined],
+      [['metrics', 'scrapeInterval'], '20s'],
+      [['metrics', 'evaluationInterval'], '40s'],
+    ],
+  });
+  const lines = fs.readFileSync(path.join(dir, 'old', 'qa.yaml'), 'utf8').split('\n');
+  const lineOf = (text: string) => lines.findIndex((l) => l.trim() === text) + 1;
+  expect(only.new).toEqual([]);
+  expect(only.old.sort()).toEqual(
+    [
+      `warning: <dir>/qa.yaml: prometheus.evaluationInterval: is deprecated; write metrics.evaluationInterval: 40s instead (every metrics backend shares it) (line ${lineOf('evaluationInterval: 40s')})`,
+      `warning: <dir>/qa.yaml: prometheus.scrapeInterval: is deprecated; write metrics.scrapeInterval: 20s instead (every metrics backend shares it) (line ${lineOf('scrapeInterval: 20s')})`,
+    ].sort(),
+  );
+  const files = (out: string) => listFiles(path.join(dir, out)).filter((f) => !f.endsWith('deploy-annotation.k8s.yaml'));
+  expect(files('out-old')).toEqual(files('out-new'));
+  for (const f of files('out-old')) {
+    expect(`${f}\n${fs.readFileSync(path.join(dir, 'out-old', f), 'utf8')}`).toBe(`${f}\n${fs.readFileSync(path.join(dir, 'out-new', f), 'utf8')}`);
+  }
+  // The intervals are really read: the scraper's global interval and the Grafana datasource's time interval.
+  const manifests = (out: string) => listFiles(path.join(dir, out, 'qa')).map((f) => fs.readFileSync(path.join(dir, out, 'qa', f), 'utf8')).join('\n');
+  expect(manifests('out-new')).toMatch(/scrape_interval: 20s|scrapeInterval=20s|timeInterval: 20s/);
+  expect(manifests('out-new')).toMatch(/evaluation_interval: 40s|evaluationInterval=40s|interval: 40s/);
+});
+
 test('GIVEN the deprecated httpVocabulary spellings seed1 and seed2 WHEN synthesized from the command line THEN each warns with file, field, line and the new name, and the output is the same as with the new names', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deprecated-vocabulary-'));
   const qa = shippedConfigOf('qa');

@@ -131,8 +131,8 @@ const FROM_CONFIG: Record<string, FromConfig> = {
   'SharedPostgresProps.storageSize': { path: 'postgres.storage.size', fallback: SHARED_POSTGRES_DEFAULTS.storageSize },
   'SharedPostgresProps.resources': { path: 'postgres.resources' },
 
-  'PrometheusProps.scrapeInterval': { path: 'prometheus.scrapeInterval', fallback: PROMETHEUS_DEFAULTS.scrapeInterval },
-  'PrometheusProps.evaluationInterval': { path: 'prometheus.evaluationInterval', fallback: PROMETHEUS_DEFAULTS.evaluationInterval },
+  'PrometheusProps.scrapeInterval': { path: 'metrics.scrapeInterval', fallback: PROMETHEUS_DEFAULTS.scrapeInterval },
+  'PrometheusProps.evaluationInterval': { path: 'metrics.evaluationInterval', fallback: PROMETHEUS_DEFAULTS.evaluationInterval },
   'PrometheusProps.retention': { path: 'prometheus.retention', fallback: PROMETHEUS_DEFAULTS.retention },
   'PrometheusProps.retentionSize': { path: 'prometheus.retentionSize', fallback: PROMETHEUS_DEFAULTS.retentionSize },
   'PrometheusProps.storageSize': { path: 'prometheus.storage.size', fallback: PROMETHEUS_DEFAULTS.storageSize },
@@ -151,9 +151,9 @@ const FROM_CONFIG: Record<string, FromConfig> = {
   'VictoriaMetricsClusterProps.vminsertReplicas': { path: 'metrics.victoriaMetrics.vminsert', fallback: VICTORIA_METRICS_DEFAULTS.vminsertReplicas },
   'VictoriaMetricsClusterProps.vmselectReplicas': { path: 'metrics.victoriaMetrics.vmselect', fallback: VICTORIA_METRICS_DEFAULTS.vmselectReplicas },
   // vmagent and vmalert take Prometheus' scrape and evaluation settings: they run the same jobs and rules.
-  'VmAgentProps.scrapeInterval': { path: 'prometheus.scrapeInterval', fallback: VMAGENT_DEFAULTS.scrapeInterval },
+  'VmAgentProps.scrapeInterval': { path: 'metrics.scrapeInterval', fallback: VMAGENT_DEFAULTS.scrapeInterval },
   'VmAgentProps.storageClassName': { path: 'prometheus.storage.storageClassName' },
-  'VmAlertProps.evaluationInterval': { path: 'prometheus.evaluationInterval', fallback: VMALERT_DEFAULTS.evaluationInterval },
+  'VmAlertProps.evaluationInterval': { path: 'metrics.evaluationInterval', fallback: VMALERT_DEFAULTS.evaluationInterval },
 };
 
 /** Every prop with a `@default` that no config field sets, and why. */

@@ -193,7 +193,8 @@ describe.each(PROMETHEUS_ENVS.map((d): [string, string] => [path.basename(d), d]
   test('scrapes annotated pods, every exporter and backend of the stack, the kubelet (cAdvisor, volume stats) and itself at the configured interval', () => {
     const config = parse(text);
     const configured = shippedConfig(env);
-    expect(config.global.scrape_interval).toBe(configured.prometheus.scrapeInterval);
+    // metrics.scrapeInterval, or its deprecated spelling prometheus.scrapeInterval when a config still writes that.
+    expect(config.global.scrape_interval).toBe(configured.prometheus.scrapeInterval ?? configured.metrics.scrapeInterval);
     expect(config.scrape_configs.map((j: any) => j.job_name).sort()).toEqual(
       [
         ...(configured.gpu.enabled ? ['gpu-exporter'] : []),

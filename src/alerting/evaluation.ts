@@ -1,5 +1,4 @@
 import { Alertmanager } from '../components/alertmanager/alertmanager';
-import type { PrometheusConfig } from '../components/prometheus/config';
 import { DATASOURCE } from '../kit/datasources';
 import { BuildContext, SyncWave } from '../kit/module';
 import { toYaml } from '../lib/yaml';
@@ -28,7 +27,7 @@ export interface AlertEvaluation {
  */
 export function alertEvaluation(
   ctx: BuildContext,
-  config: { readonly alerting: AlertingConfig; readonly prometheus: PrometheusConfig },
+  config: { readonly alerting: AlertingConfig },
   groups: RenderedRuleGroup[],
 ): AlertEvaluation {
   const a = config.alerting;
@@ -45,7 +44,7 @@ export function alertEvaluation(
   const files = grafanaAlerting(groups, {
     datasourceUid: DATASOURCE.prometheus.uid,
     folder: 'Platform alerts',
-    interval: config.prometheus.evaluationInterval,
+    interval: ctx.evaluationInterval,
     routing: alertRouting(a),
     secretDir,
     keys: {

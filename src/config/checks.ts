@@ -12,8 +12,18 @@ import { DEPRECATED_HTTP_VOCABULARIES } from '../catalog/config';
  * Cross-field rules that a per-field schema cannot express. Each returns the
  * field path it blames, so the message points at the line to change.
  */
-export function checkConfig(config: StackConfig): ConfigProblem[] {
+export function checkConfig(config: StackConfig, written: StackConfigInput = {} as StackConfigInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+
+  // The shared intervals have one home; the deprecated Prometheus spelling is only read when it is the only one.
+  for (const field of ['scrapeInterval', 'evaluationInterval'] as const) {
+    if (written.prometheus?.[field] !== undefined && written.metrics?.[field] !== undefined) {
+      problems.push({
+        path: ['prometheus', field],
+        message: `is the deprecated spelling of metrics.${field}, which is also set; keep only metrics.${field}`,
+      });
+    }
+  }
 
   // Prometheus needs room beyond its retention bound: compaction writes a new
   // block before deleting the old ones, and the WAL grows between checkpoints.
@@ -256,7 +266,12 @@ export function configDeprecations(config: StackConfig, written: StackConfigInpu
     const now = DEPRECATED_HTTP_VOCABULARIES[old as keyof typeof DEPRECATED_HTTP_VOCABULARIES];
     return [{ path: ['services', i, 'httpVocabulary'], message: `"${old}" is deprecated; write "${now}" instead (the same metric names)` }];
   });
-  return [...latency, ...vocabularies];
+  const intervals = (['scrapeInterval', 'evaluationInterval'] as const).flatMap((field) =>
+    written.prometheus?.[field] === undefined
+      ? []
+      : [{ path: ['prometheus', field], message: `is deprecated; write metrics.${field}: ${config.prometheus[field]} instead (every metrics backend shares it)` }],
+  );
+  return [...latency, ...vocabularies, ...intervals];
 }
 
 function checkAlerting(config: StackConfig): ConfigProblem[] {

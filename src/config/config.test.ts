@@ -15,9 +15,8 @@ grafana:
 
 test('GIVEN a minimal config WHEN loaded THEN every documented default is applied', () => {
   const config = parseConfig(MINIMAL, 'dev.yaml');
+  expect(config.metrics).toMatchObject({ scrapeInterval: '15s', evaluationInterval: '30s' });
   expect(config.prometheus).toEqual({
-    scrapeInterval: '15s',
-    evaluationInterval: '30s',
     retention: '15d',
     retentionSize: '16Gi',
     storage: { size: '20Gi' },

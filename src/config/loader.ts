@@ -136,7 +136,7 @@ function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
     throw new ConfigError(parsed.error.issues.flatMap((issue) => formatIssue(issue, displayName, lineOf)));
   }
   const located = (p: { path: readonly PropertyKey[]; message: string }) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
-  const problems = checkConfig(parsed.data);
+  const problems = checkConfig(parsed.data, data as StackConfigInput);
   if (problems.length > 0) throw new ConfigError(problems.map(located));
   return { config: parsed.data, lineOf: (p) => lineOf(p), warnings: configDeprecations(parsed.data, data as StackConfigInput).map(located) };
 }

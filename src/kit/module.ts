@@ -66,6 +66,10 @@ export interface BuildContext {
   readonly links: TelemetryLinks;
   /** Base URL of the runbooks every alert links to. */
   readonly runbookBaseUrl: string;
+  /** How often every target is scraped (metrics.scrapeInterval), whichever backend scrapes. */
+  readonly scrapeInterval: string;
+  /** How often rule groups are evaluated (metrics.evaluationInterval), whichever engine evaluates. */
+  readonly evaluationInterval: string;
   /** Latency above which a trace counts as slow: the services' default latency objective. */
   readonly slowTraceThresholdMs: number;
   /**

@@ -49,7 +49,11 @@ export function copyConfig(file: string, target: string, settings: Array<[Array<
   const doc = parseDocument(fs.readFileSync(file, 'utf8'));
   const base = doc.get('extends');
   if (typeof base === 'string') doc.set('extends', path.resolve(path.dirname(file), base));
-  for (const [at, value] of settings) doc.setIn(at, value);
+  // `undefined` removes the setting, so a test can take a field out of whatever the config under test has.
+  for (const [at, value] of settings) {
+    if (value !== undefined) doc.setIn(at, value);
+    else if (doc.hasIn(at.slice(0, -1))) doc.deleteIn(at);
+  }
   fs.writeFileSync(target, doc.toString());
 }
 

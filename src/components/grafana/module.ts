@@ -1,6 +1,5 @@
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { k8s } from 'cdk8s-plus-28';
-import type { PrometheusConfig } from '../prometheus/config';
 import type { GrafanaConfig } from './config';
 import { renderDashboard } from '../../kit/dashboard';
 import { DATASOURCE } from '../../kit/datasources';
@@ -39,7 +38,7 @@ export interface GrafanaInput {
  */
 export function grafana(
   ctx: BuildContext,
-  config: { readonly grafana: GrafanaConfig; readonly prometheus: PrometheusConfig },
+  config: { readonly grafana: GrafanaConfig },
   input: GrafanaInput,
 ): { url: string; builtInDatasources: GrafanaDatasource[]; files: Map<string, string> } {
   const ns = ctx.namespaces.monitoring;
@@ -55,7 +54,7 @@ export function grafana(
       access: 'proxy',
       isDefault: true,
       editable: false,
-      jsonData: { timeInterval: config.prometheus.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
+      jsonData: { timeInterval: ctx.scrapeInterval, httpMethod: 'POST', ...prometheusCorrelation() },
     },
     ...input.datasources,
   ];

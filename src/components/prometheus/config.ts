@@ -3,8 +3,12 @@ import { duration, resources, size, storage } from '../../config/fields';
 
 export const prometheusConfig = z
   .strictObject({
-    scrapeInterval: duration('15s').default('15s').describe('How often every target is scraped. Default: 15s.'),
-    evaluationInterval: duration('30s').default('30s').describe('How often rule groups are evaluated. Default: 30s.'),
+    scrapeInterval: duration('15s')
+      .optional()
+      .describe('Deprecated: the same as metrics.scrapeInterval, which every backend shares; synth warns and reads it that way.'),
+    evaluationInterval: duration('30s')
+      .optional()
+      .describe('Deprecated: the same as metrics.evaluationInterval, which every backend shares; synth warns and reads it that way.'),
     retention: duration('15d').default('15d').describe('How long samples are kept (storage.tsdb.retention.time in prometheus.yml). Default: 15d.'),
     retentionSize: size('16Gi')
       .default('16Gi')

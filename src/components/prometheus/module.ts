@@ -10,8 +10,8 @@ export function prometheusBackend(ctx: BuildContext, config: { readonly promethe
   const prometheus = new Prometheus(ctx.chart('prometheus', ns, SyncWave.BACKENDS), 'prometheus', {
     namespace: ns,
     clusterScopedPrefix: ctx.clusterScopedPrefix,
-    scrapeInterval: p.scrapeInterval,
-    evaluationInterval: p.evaluationInterval,
+    scrapeInterval: ctx.scrapeInterval,
+    evaluationInterval: ctx.evaluationInterval,
     retention: p.retention,
     retentionSize: p.retentionSize,
     storageSize: p.storage.size,

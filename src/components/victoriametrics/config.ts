@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, replicaCount, resources, storage } from '../../config/fields';
+import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
 
 export const metricsConfig = z
   .strictObject({
@@ -9,9 +10,21 @@ export const metricsConfig = z
       .describe(
         'The metrics store: "prometheus" (one Prometheus on a volume, the single-node default); "victoriametrics" (one ' +
           'VictoriaMetrics node) or "victoriametrics-cluster" (vminsert, vmselect, vmstorage). With VictoriaMetrics, vmagent ' +
-          'scrapes the same jobs (prometheus.scrapeInterval) and vmalert evaluates the same rules (prometheus.evaluationInterval), ' +
+          'scrapes the same jobs (metrics.scrapeInterval) and vmalert evaluates the same rules (metrics.evaluationInterval), ' +
           'sending alerts to the Alertmanager of alerting.engine "prometheus". ' +
           'Default: prometheus.',
+      ),
+    scrapeInterval: duration('15s')
+      .default(PROMETHEUS_DEFAULTS.scrapeInterval)
+      .describe(
+        "How often every target is scraped, by Prometheus or vmagent; also Grafana's minimum query step. " +
+          `Default: ${PROMETHEUS_DEFAULTS.scrapeInterval}.`,
+      ),
+    evaluationInterval: duration('30s')
+      .default(PROMETHEUS_DEFAULTS.evaluationInterval)
+      .describe(
+        'How often rule groups are evaluated, by Prometheus, vmalert or Grafana (alerting.engine "grafana"). ' +
+          `Default: ${PROMETHEUS_DEFAULTS.evaluationInterval}.`,
       ),
     victoriaMetrics: z
       .strictObject({

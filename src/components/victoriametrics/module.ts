@@ -16,8 +16,7 @@ function vmAgent(ctx: BuildContext, config: Sections, remoteWriteUrl: string, jo
   new VmAgent(ctx.chart('vmagent', ns, SyncWave.COLLECTORS), 'vmagent', {
     namespace: ns,
     clusterScopedPrefix: ctx.clusterScopedPrefix,
-    // The scrape interval is the platform's, whichever backend scrapes.
-    scrapeInterval: config.prometheus.scrapeInterval,
+    scrapeInterval: ctx.scrapeInterval,
     externalLabels: { cluster: ctx.cluster, environment: ctx.environment },
     extraScrapeJobs: [...jobs],
     remoteWriteUrl,
@@ -72,7 +71,7 @@ export function victoriaMetricsBackend(ctx: BuildContext, config: Sections, inpu
     datasourceUrl: store.queryUrl,
     remoteWriteUrl: store.vmalertWriteUrl,
     alertmanagerUrl,
-    evaluationInterval: config.prometheus.evaluationInterval,
+    evaluationInterval: ctx.evaluationInterval,
     externalLabels: { cluster: ctx.cluster, environment: ctx.environment },
   });
   const jobs = [...input.scrapeJobs, ...store.scrapeJobs, vmalert.scrapeJob];
