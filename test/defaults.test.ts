@@ -55,18 +55,10 @@ const FROM_CONFIG: Record<string, FromConfig> = {
   'EventExporterProps.replicas': { path: 'logs.eventExporter.replicas', fallback: EVENT_EXPORTER_DEFAULTS.replicas },
   'EventExporterProps.resources': { path: 'logs.eventExporter.resources' },
 
-  'NvidiaDevicePluginProps.runtimeClassName': {
-    path: 'gpu.runtimeClassName',
-    knownMismatch:
-      'the config says "nvidia" and null for none; the Stack turns null into undefined, which the construct reads as none, ' +
-      'so its default can only become "nvidia" once the Stack passes null through',
-  },
+  'NvidiaDevicePluginProps.runtimeClassName': { path: 'gpu.runtimeClassName', fallback: DEFAULT_GPU_RUNTIME_CLASS },
   'NvidiaDevicePluginProps.timeSlicingReplicas': { path: 'gpu.timeSlicing' },
   'GpuExporterProps.exporter': { path: 'gpu.exporter', fallback: GPU_EXPORTER_DEFAULTS.exporter },
-  'GpuExporterProps.runtimeClassName': {
-    path: 'gpu.runtimeClassName',
-    knownMismatch: 'as NvidiaDevicePluginProps.runtimeClassName: the Stack turns the config\'s null into undefined',
-  },
+  'GpuExporterProps.runtimeClassName': { path: 'gpu.runtimeClassName', fallback: DEFAULT_GPU_RUNTIME_CLASS },
   'GpuExporterProps.requestGpu': { path: 'gpu.exporterRequestsGpu', fallback: GPU_EXPORTER_DEFAULTS.requestGpu },
   'GpuExporterProps.timeSlicingReplicas': { path: 'gpu.timeSlicing' },
   // requestGpu() is for the user's own workloads: they must land where the config's GPU agents run.

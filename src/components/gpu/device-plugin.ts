@@ -15,10 +15,11 @@ export interface NvidiaDevicePluginProps {
   /** Labels that mark GPU nodes; the plugin runs there only. */
   readonly nodeSelector: Readonly<Record<string, string>>;
   /**
-   * RuntimeClass that injects the NVIDIA driver and devices into the container.
-   * @default none: the node's default runtime is the NVIDIA runtime
+   * RuntimeClass that injects the NVIDIA driver and devices into the container; null when the node's default
+   * runtime is the NVIDIA runtime.
+   * @default 'nvidia'
    */
-  readonly runtimeClassName?: string;
+  readonly runtimeClassName?: string | null;
   /**
    * Advertise each GPU this many times, so that many pods can share it (time-slicing).
    * @default none: one pod per GPU

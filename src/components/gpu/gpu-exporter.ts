@@ -25,10 +25,11 @@ export interface GpuExporterProps {
   /** @default 'nvidia-smi' */
   readonly exporter?: GpuExporterKind;
   /**
-   * RuntimeClass that injects the driver, nvidia-smi and the devices.
-   * @default none: the node's default runtime is the NVIDIA runtime
+   * RuntimeClass that injects the driver, nvidia-smi and the devices; null when the node's default runtime is
+   * the NVIDIA runtime.
+   * @default 'nvidia'
    */
-  readonly runtimeClassName?: string;
+  readonly runtimeClassName?: string | null;
   /**
    * Request one `nvidia.com/gpu` through the device plugin instead of seeing
    * every GPU through the runtime. Only allowed together with time-slicing.

@@ -1,3 +1,4 @@
+import { DEFAULT_GPU_RUNTIME_CLASS } from './request-gpu';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { parseConfig } from '../../config/loader';
@@ -7,7 +8,7 @@ import { GPU_METRICS } from './metrics';
 
 const NODE = { 'nvidia.com/gpu.present': 'true' };
 
-function devicePlugin(props: { timeSlicingReplicas?: number; runtimeClassName?: string } = {}) {
+function devicePlugin(props: { timeSlicingReplicas?: number; runtimeClassName?: string | null } = {}) {
   const chart = Testing.chart();
   new NvidiaDevicePlugin(chart, 'dp', { namespace: 'monitoring-agents', priorityClassName: 'node-agent', nodeSelector: NODE, ...props });
   return Testing.synth(chart) as any[];
@@ -31,7 +32,9 @@ describe('NvidiaDevicePlugin', () => {
     const spec = objects.find((o) => o.kind === 'DaemonSet').spec.template.spec;
     expect(spec.nodeSelector).toEqual(NODE);
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-    expect(spec.runtimeClassName).toBeUndefined();
+    // The default RuntimeClass is the config's default, the one the NVIDIA GPU operator installs.
+    expect(spec.runtimeClassName).toBe(DEFAULT_GPU_RUNTIME_CLASS);
+    expect(devicePlugin({ runtimeClassName: null }).find((o) => o.kind === 'DaemonSet').spec.template.spec.runtimeClassName).toBeUndefined();
     expect(spec.volumes).toEqual([{ name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }]);
     expect(spec.containers[0].volumeMounts).toEqual([{ name: 'device-plugins', mountPath: '/var/lib/kubelet/device-plugins' }]);
     expect(spec.containers[0].securityContext).toEqual(

@@ -29,7 +29,7 @@ export const gpuModule: ComponentModule<GpuSection> = {
     if (!gpu.enabled) return {};
     const namespace = ctx.namespaces.nodeAgents;
     const chart = ctx.chart('gpu', namespace, SyncWave.COLLECTORS);
-    const runtimeClassName = gpu.runtimeClassName ?? undefined;
+    const runtimeClassName = gpu.runtimeClassName;
     const timeSlicingReplicas = gpu.timeSlicing?.replicas;
     const priorityClassName = ctx.nodeAgentPriorityClass;
     new NvidiaDevicePlugin(chart, 'device-plugin', {

@@ -15,13 +15,15 @@ export const GPU_TOLERATION: k8s.Toleration = { key: GPU_RESOURCE, operator: 'Ex
 export function gpuNodePlacement(props: {
   readonly priorityClassName: string;
   readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly runtimeClassName?: string;
+  /** @default DEFAULT_GPU_RUNTIME_CLASS; null: none, the node's default runtime is the NVIDIA runtime */
+  readonly runtimeClassName?: string | null;
 }): Pick<k8s.PodSpec, 'priorityClassName' | 'nodeSelector' | 'tolerations' | 'runtimeClassName'> {
+  const runtimeClassName = props.runtimeClassName === undefined ? DEFAULT_GPU_RUNTIME_CLASS : props.runtimeClassName;
   return {
     priorityClassName: props.priorityClassName,
     nodeSelector: { ...props.nodeSelector },
     tolerations: [GPU_TOLERATION],
-    runtimeClassName: props.runtimeClassName,
+    runtimeClassName: runtimeClassName ?? undefined,
   };
 }
 
