@@ -1,9 +1,9 @@
 import { logqlErrors } from '../../../test/support/query-parsers';
 import { DATASOURCE } from '../../kit/datasources';
-import { logsDashboard } from './dashboard';
+import { lokiDashboard } from './dashboard';
 import { LOGQL } from './queries';
 
-const model = logsDashboard().build();
+const model = lokiDashboard().build();
 const panels = (model.panels ?? []) as any[];
 const targets = panels.flatMap((p) => (p.targets ?? []).map((t: any) => ({ panel: p.title as string, expr: t.expr as string, ds: t.datasource })));
 

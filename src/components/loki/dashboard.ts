@@ -12,7 +12,7 @@ const EVENTS = `{job="${EVENTS_JOB}"} | json | namespace=~"$namespace"`;
  * Logs: error rate and volume by namespace and app, the latest error lines,
  * and Kubernetes Warning events by reason, kind and namespace.
  */
-export function logsDashboard(): dashboard.DashboardBuilder {
+export function lokiDashboard(): dashboard.DashboardBuilder {
   const grid = new GridLayout();
   return newDashboard({
     uid: 'logs',

@@ -4,7 +4,7 @@ import { renderRuleGroup, ruleFileYaml } from '../../kit/rule-model';
 import { ComponentModule, SyncWave } from '../../kit/module';
 import { lokiDatasource } from '../grafana/correlation';
 import { autoExplainLokiRules } from '../postgres/rules';
-import { logsDashboard } from './dashboard';
+import { lokiDashboard } from './dashboard';
 import { Loki } from './loki';
 import { LokiHa } from './loki-ha';
 import { lokiRules } from './rules';
@@ -61,7 +61,7 @@ export const lokiModule: ComponentModule<{ readonly logs: LogsConfig; readonly p
     return {
       scrapeJobs: [loki.scrapeJob],
       ruleGroups: [lokiRules()],
-      dashboards: [logsDashboard()],
+      dashboards: [lokiDashboard()],
       datasources: [
         links.grafanaLokiTenants.length === 0
           ? datasource

@@ -1,11 +1,11 @@
 import { metricSelectors, promqlErrors } from '../../../test/support/query-parsers';
-import { telemetryPipelineDashboard } from './dashboard';
-import { telemetryPipelineRules } from './rules';
+import { otelCollectorDashboard } from './dashboard';
+import { otelCollectorRules } from './rules';
 
-const dashboard = telemetryPipelineDashboard().build();
+const dashboard = otelCollectorDashboard().build();
 const panels: any[] = dashboard.panels as any[];
 const exprs: string[] = panels.flatMap((p) => (p.targets ?? []).map((t: any) => t.expr));
-const ruleExprs = telemetryPipelineRules().rules.map((r) => r.expr);
+const ruleExprs = otelCollectorRules().rules.map((r) => r.expr);
 
 /**
  * Jaeger v2 is itself a collector build and exposes the same otelcol_* names

@@ -20,7 +20,7 @@ const perSignal = (counter: (metric: string) => string, by = ''): PromTarget[] =
  * signal, how full its exporter queues are and how often they fail, and what
  * the backends (Jaeger, Loki) actually ingest.
  */
-export function telemetryPipelineDashboard(): DashboardBuilder {
+export function otelCollectorDashboard(): DashboardBuilder {
   const grid = new GridLayout();
   const builder = newDashboard({
     uid: 'telemetry-pipeline',

@@ -1,8 +1,8 @@
 import type { OtelCollectorConfig } from './config';
 import { ComponentModule, SyncWave } from '../../kit/module';
-import { telemetryPipelineDashboard } from './dashboard';
+import { otelCollectorDashboard } from './dashboard';
 import { OtelCollector } from './otel-collector';
-import { telemetryPipelineRules } from './rules';
+import { otelCollectorRules } from './rules';
 
 /**
  * The OpenTelemetry Collector gateway (and, when configured, its node agent and
@@ -11,7 +11,7 @@ import { telemetryPipelineRules } from './rules';
  */
 export const otelCollectorModule: ComponentModule<{ readonly otelCollector: OtelCollectorConfig }> = {
   name: 'otel-collector',
-  rules: () => [telemetryPipelineRules()],
+  rules: () => [otelCollectorRules()],
   build(ctx, config) {
     const ns = ctx.namespaces;
     const links = ctx.links;
@@ -47,6 +47,6 @@ export const otelCollectorModule: ComponentModule<{ readonly otelCollector: Otel
         ? { namespace: ns.nodeAgents, priorityClassName: ctx.nodeAgentPriorityClass, resources: c.agent.resources }
         : undefined,
     });
-    return { scrapeJobs: collector.scrapeJobs, ruleGroups: [telemetryPipelineRules()], dashboards: [telemetryPipelineDashboard()] };
+    return { scrapeJobs: collector.scrapeJobs, ruleGroups: [otelCollectorRules()], dashboards: [otelCollectorDashboard()] };
   },
 };

@@ -19,7 +19,7 @@ function allSignalsRate(metric: (signal: string) => string, by: string): string 
  * The telemetry pipeline watching itself: the collector refusing or dropping
  * data, its exporter queues filling, exporters failing, and Jaeger gone.
  */
-export function telemetryPipelineRules(): RuleGroupSpec {
+export function otelCollectorRules(): RuleGroupSpec {
   return {
     name: 'telemetry-pipeline',
     rules: [
