@@ -92,6 +92,10 @@ export const VARIANTS: readonly Variant[] = [
       for (const doc of docs.values()) {
         doc.setIn(['alerting', 'engine'], get(doc, ['alerting', 'engine'], 'prometheus') === 'prometheus' ? 'grafana' : 'prometheus');
         doc.setIn(['metrics', 'backend'], 'victoriametrics');
+        // Prometheus' own settings would be refused with VictoriaMetrics, as they would be for a user.
+        for (const field of [['retention'], ['retentionSize'], ['resources'], ['storage', 'size']]) {
+          if (doc.hasIn(['prometheus', ...field])) doc.deleteIn(['prometheus', ...field]);
+        }
         doc.setIn(['traces', 'storage'], 'memory');
       }
     },

@@ -1,3 +1,4 @@
+import { backendSwitch } from './support/metrics-backend';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,7 +27,7 @@ function synthesizedWithAlerting(engine: 'prometheus' | 'grafana', paging: boole
     [['alerting', 'engine'], engine],
     [['alerting', 'paging'], paging],
     // These tests are about Prometheus' side of alerting (rule files, where it sends alerts).
-    [['metrics', 'backend'], 'prometheus'],
+    ...backendSwitch('prometheus'),
     [['alerting', 'receivers', 'telegramChatId'], TELEGRAM_CHAT],
   ]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `alerting-${engine}-`));

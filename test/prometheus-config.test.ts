@@ -1,3 +1,4 @@
+import { backendSwitch } from './support/metrics-backend';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -38,7 +39,7 @@ const SHIPPED_PROMETHEUS_ENVS = ENV_DIRS.filter((d) => fs.existsSync(path.join(d
 function prometheusVariant(): string {
   const { file, config } = shippedConfigs()[0];
   const variantOut = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-variant-'));
-  synthesize({ config: configVariant(file, config.environment, [[['metrics', 'backend'], 'prometheus']]), out: variantOut });
+  synthesize({ config: configVariant(file, config.environment, backendSwitch('prometheus')), out: variantOut });
   return path.join(variantOut, config.environment);
 }
 const PROMETHEUS_ENVS = SHIPPED_PROMETHEUS_ENVS.length > 0 ? SHIPPED_PROMETHEUS_ENVS : [prometheusVariant()];

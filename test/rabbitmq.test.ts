@@ -4,6 +4,7 @@
  * /metrics/detailed as recorded from RabbitMQ 3.10.8 (test/fixtures/rabbitmq/README.md), keeps only the
  * environment's vhost, and the saga alerts evaluate on what it stored.
  */
+import { backendSwitch } from './support/metrics-backend';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -97,7 +98,7 @@ const withBrokers = environments(out)
 function prometheusEnvDir(env: string, file: string, backend: string): string {
   if (backend === 'prometheus') return path.join(out, env);
   const variantOut = fs.mkdtempSync(path.join(os.tmpdir(), 'rabbitmq-prometheus-'));
-  synthesize({ config: configVariant(file, env, [[['metrics', 'backend'], 'prometheus']]), out: variantOut });
+  synthesize({ config: configVariant(file, env, backendSwitch('prometheus')), out: variantOut });
   return path.join(variantOut, env);
 }
 /** The environments whose vhost the recording covers: the broker answers only what was recorded. */

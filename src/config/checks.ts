@@ -15,6 +15,8 @@ import { DEPRECATED_HTTP_VOCABULARIES } from '../catalog/config';
 export function checkConfig(config: StackConfig, written: StackConfigInput = {} as StackConfigInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
 
+  problems.push(...unusedBackendSettings(config, written));
+
   // The shared intervals have one home; the deprecated Prometheus spelling is only read when it is the only one.
   for (const field of ['scrapeInterval', 'evaluationInterval'] as const) {
     if (written.prometheus?.[field] !== undefined && written.metrics?.[field] !== undefined) {
@@ -439,6 +441,37 @@ export function checkEnvironmentIsolation(inputs: readonly IsolationInput[], bla
           `is also ${formatPath(theirs.path)} of environment "${theirs.input.config.environment}" (${theirs.input.file}${where(theirs).replace(/^ \(/, ', ').replace(/\)$/, '')}); ${why}`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * Settings of a metrics store this environment does not run are refused, not silently ignored: Prometheus'
+ * retention, volume size and resources with VictoriaMetrics or on an agent cluster (which runs only vmagent), and
+ * the VictoriaMetrics settings with Prometheus. Only what the config writes is checked: defaults never clash.
+ * (`prometheus.storage.storageClassName` stays allowed everywhere: vmagent's buffer volume uses it too.)
+ */
+function unusedBackendSettings(config: StackConfig, written: StackConfigInput): ConfigProblem[] {
+  const agent = config.topology.role === 'agent';
+  const backend = config.metrics.backend;
+  const problems: ConfigProblem[] = [];
+  if (agent || backend !== 'prometheus') {
+    const why = agent
+      ? 'an agent cluster runs no Prometheus (vmagent ships every series to the central store), so it would be ignored'
+      : `metrics.backend "${backend}" runs no Prometheus, so it would be ignored; set metrics.victoriaMetrics instead`;
+    const p = written.prometheus ?? {};
+    for (const field of ['retention', 'retentionSize', 'resources'] as const) {
+      if (p[field] !== undefined) problems.push({ path: ['prometheus', field], message: `applies to Prometheus only: ${why}` });
+    }
+    if (p.storage?.size !== undefined) problems.push({ path: ['prometheus', 'storage', 'size'], message: `applies to Prometheus only: ${why}` });
+  }
+  if ((agent || backend === 'prometheus') && written.metrics?.victoriaMetrics !== undefined) {
+    problems.push({
+      path: ['metrics', 'victoriaMetrics'],
+      message: agent
+        ? 'applies to a VictoriaMetrics store, and an agent cluster runs none (vmagent ships to the central store), so it would be ignored'
+        : 'applies to metrics.backend "victoriametrics" or "victoriametrics-cluster", not "prometheus", so it would be ignored',
+    });
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import { backendSwitch } from '../support/metrics-backend';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -42,7 +43,7 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** config/<env>.yaml with metrics.backend "victoriametrics", comments and all else kept. */
 function singleNodeVariant(env: string): string {
   const file = path.join(work, `${env}-victoriametrics.yaml`);
-  copyConfig(path.join(REPO_ROOT, 'config', `${env}.yaml`), file, [[['metrics', 'backend'], 'victoriametrics']]);
+  copyConfig(path.join(REPO_ROOT, 'config', `${env}.yaml`), file, backendSwitch('victoriametrics'));
   return file;
 }
 

@@ -47,3 +47,17 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
       };
   }
 }
+
+/**
+ * The settings that switch a config to `backend`, as a user would: the other store's settings go too, since synth
+ * refuses settings of a store the environment does not run (`undefined` removes a field in copyConfig).
+ */
+export function backendSwitch(backend: StackConfig['metrics']['backend']): Array<[Array<string | number>, unknown]> {
+  const prometheusOnly: Array<[Array<string | number>, unknown]> = [
+    [['prometheus', 'retention'], undefined],
+    [['prometheus', 'retentionSize'], undefined],
+    [['prometheus', 'resources'], undefined],
+    [['prometheus', 'storage', 'size'], undefined],
+  ];
+  return [[['metrics', 'backend'], backend], ...(backend === 'prometheus' ? [[['metrics', 'victoriaMetrics'], undefined] as [string[], unknown]] : prometheusOnly)];
+}
