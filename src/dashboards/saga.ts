@@ -3,7 +3,7 @@ import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../kit/pre
 
 /**
  * The order saga: step rate and duration, and orders stalled after
- * PAYMENT_CREATED, the signal of the "order failed, cart still full" incident.
+ * PAYMENT_CREATED, the signal of an order that failed while its cart stayed full.
  */
 export function sagaDashboard(opts: { namespaces: readonly string[] }): DashboardBuilder {
   const grid = new GridLayout();
