@@ -1,7 +1,7 @@
 /**
  * Example: a GPU workload of your own, with the typed helper.
  *
- * Seed 1's AI service (`ai-service` in `go-ai`) answers with a local LLM served
+ * An AI service (like `ai-service` in `go-ai`) answers with a local LLM served
  * by Ollama. This chart runs that Ollama server on a GPU node: one call to
  * `requestGpu` adds the `nvidia.com/gpu` limit, the GPU-node toleration, the
  * `nvidia` RuntimeClass and the node affinity.

@@ -319,7 +319,7 @@ describe('Alertmanager (engine prometheus, prod)', () => {
   });
 });
 
-describe('rule files against vmalert (seed 2 is MetricsQL-land)', () => {
+describe('rule files against vmalert (the rules are also valid MetricsQL)', () => {
   test.each(environments(out).filter((e) => fs.existsSync(path.join(out, e, 'rules'))))('vmalert -dryRun accepts every rule file of %s', (env) => {
     const files = ruleFiles(path.join(out, env)).map((f) => f.file);
     const result = run(requireTool('vmalert'), ['-dryRun', ...files.map((f) => `-rule=${f}`)]);

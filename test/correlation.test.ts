@@ -9,7 +9,7 @@ import { metricsBackend } from './support/metrics-backend';
 import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 
 /**
- * Seed 1's investigation path, metric -> logs -> trace, depends on datasource
+ * The investigation path, metric -> logs -> trace, depends on datasource
  * links by uid. These tests read the synthesized Grafana provisioning and
  * check that every hop points at a datasource that exists and matches what
  * the services actually write.
@@ -65,13 +65,13 @@ describe.each(environments(out))('correlation in %s', (env) => {
     }
   });
 
-  test('hop 2, log line -> trace: the derived fields find the trace ID in seed 1 and seed 2 JSON lines and link to Jaeger', () => {
+  test('hop 2, log line -> trace: the derived fields find the trace ID in Go slog and OpenTelemetry-style JSON lines and link to Jaeger', () => {
     const fields: any[] = byUid.loki.jsonData.derivedFields;
     const regexField = fields.find((f) => f.matcherType === 'regex');
     expect(regexField).toEqual(expect.objectContaining({ datasourceUid: 'jaeger', url: '$${__value.raw}' }));
     const re = new RegExp(regexField.matcherRegex);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    // seed 1: Go slog with tracing.NewLogHandler(); seed 2: Platform-Kernel's documented log format.
+    // Go slog with tracing.NewLogHandler(), then Platform-Kernel's documented log format.
     expect(re.exec(`{"time":"2026-04-22T17:00:00Z","level":"ERROR","msg":"llm call failed","traceID":"${traceId}"}`)?.[1]).toBe(traceId);
     expect(re.exec(`{"level":"INFO","msg":"user created","service":"iam","trace_id": "${traceId}","tenant_id":"x"}`)?.[1]).toBe(traceId);
     expect(re.exec(`{"level":"INFO","msg":"no trace here","request_id":"${traceId}"}`)).toBeNull();

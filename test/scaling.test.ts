@@ -168,7 +168,7 @@ describe('examples/ha.yaml: the central cluster on distributed backends', () => 
     const sampler = configData(objects, 'otel-collector-sampler-config', 'config.yaml');
     expect(sampler.service.pipelines.traces.processors).toEqual(['memory_limiter', 'tail_sampling']);
     expect(sampler.processors.tail_sampling.policies.map((p: any) => p.type)).toEqual(['status_code', 'latency', 'probabilistic']);
-    // seed 2's latency SLO (the slo.latency.thresholdMs default) decides what counts as slow.
+    // The latency SLO (the slo.latency.thresholdMs default) decides what counts as slow.
     expect(sampler.processors.tail_sampling.policies[1].latency.threshold_ms).toBe(200);
     expect(sampler.exporters['otlp_grpc/jaeger'].endpoint).toBe(`jaeger.${ns}.svc:4317`);
   });

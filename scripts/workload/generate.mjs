@@ -161,7 +161,7 @@ export function writeWorkload(file, opts) {
           } else {
             counter('http_server_requests_total', { ...t, service: svc.name, method, route, status_code: code }, perSecond);
             for (let k = 0; k < tenants; k++) {
-              // Seed 2's tenant ids are UUIDv7s; a handful stand for the platform's tenants.
+              // Platform-Kernel's tenant ids are UUIDv7s; a handful stand for the platform's tenants.
               const tenant_id = `018f${String(k).padStart(4, '0')}-5678-7abc-def0-123456789abc`;
               const labels = { ...t, service: svc.name, method, route, status_code: code, tenant_id };
               histogram('http_server_request_duration_ms', labels, MS_BUCKETS, perSecond / tenants, 20 + rand() * 80);
@@ -215,7 +215,7 @@ export function writeWorkload(file, opts) {
     }
   }
 
-  // ---- PostgreSQL: the exporter of the seeds' shared database ---------------------------
+  // ---- PostgreSQL: the exporter of the applications' shared database ---------------------
   const pg = podTargets('postgres', 'java-tasks', 'postgres-0', 'postgres-exporter', 9187);
   const databases = ['tasks', 'orders', 'payments'];
   up(pg);

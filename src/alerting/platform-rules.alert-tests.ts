@@ -72,7 +72,7 @@ export const platformKernelAlertTests: AlertTests = {
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="true"}`, values: '1x2 0x10' },
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="false"}`, values: '0x2 1x10' },
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="unknown"}`, values: '0x12' },
-        // Healthy: the seed's `kube_pod_status_ready == 0` would fire on its false and unknown series.
+        // Healthy: a plain `kube_pod_status_ready == 0` would fire on its false and unknown series.
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="true"}`, values: '1x12' },
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="false"}`, values: '0x12' },
         { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="unknown"}`, values: '0x12' },

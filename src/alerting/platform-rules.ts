@@ -50,8 +50,8 @@ const platformKernelRecordings = [
 ];
 
 /**
- * Seed 2's rules (Platform-Kernel), with its exact names and thresholds. The
- * seed wrote them in MetricsQL; every expression here is also plain PromQL.
+ * Platform-Kernel's rules, with their exact names and thresholds. They were
+ * written in MetricsQL; every expression here is also plain PromQL.
  */
 export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpec {
   return {
@@ -61,7 +61,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       {
         alert: 'ErrorRateCritical',
         expr: `${PK_RECORD.errors} / ${PK_RECORD.requests} > %{ratio}`,
-        // Seed 2: one minute above 1% is already many failed requests at gateway volume.
+        // One minute above 1% is already many failed requests at gateway volume.
         for: '1m',
         severity: 'critical',
         thresholds: { ratio: { value: 0.01, description: 'share of 5xx responses over 1 minute, 0-1' } },
@@ -83,7 +83,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
         // The lag comes from the Java agent in the connector's JVM, through the collector: the pod's namespace is
         // k8s_namespace_name, the job is <namespace>/<service>, and `server` names the connector.
         expr: 'max by (k8s_namespace_name, job, server) (debezium_source_connector_lag_seconds) > %{seconds}',
-        // Seed 2: a minute past the SLA rules out a single slow batch.
+        // A minute past the SLA rules out a single slow batch.
         for: '1m',
         severity: 'critical',
         thresholds: { seconds: { value: 60, description: 'Debezium source lag in seconds' } },
@@ -102,12 +102,12 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       },
       {
         alert: 'PodNotReady',
-        // kube-state-metrics exports one series per condition (true/false/unknown): the seed's `== 0` on all of them
+        // kube-state-metrics exports one series per condition (true/false/unknown): a plain `== 0` on all of them
         // matches the false/unknown series of every healthy pod. Not ready = the condition="true" series is 0.
         // Finished Job pods are never ready and are not an outage.
         expr: `kube_pod_status_ready{condition="true", namespace=~"${regexAlternatives(namespaces)}"} == 0
   unless on (namespace, pod) (kube_pod_status_phase{phase="Succeeded"} == 1)`,
-        // Seed 2: 2 minutes covers a normal rollout's readiness delay.
+        // 2 minutes covers a normal rollout's readiness delay.
         for: '2m',
         severity: 'critical',
         summary: 'A pod is not ready.',
@@ -123,7 +123,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       },
       {
         alert: 'KafkaConsumerLagHigh',
-        // Both seeds' consumers (seed 2's services, seed 1's projector and analytics consumer) use this vocabulary.
+        // Platform-Kernel's services, an order projector and an analytics consumer all use this vocabulary.
         expr: 'sum by (namespace, group_id, topic) (kafka_consumer_lag) > %{messages}',
         // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
         for: '5m',
@@ -143,7 +143,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
       {
         alert: 'HoldWorkerHeartbeatMissed',
         expr: 'time() - max by (namespace, service) (money_hold_worker_last_heartbeat_seconds) > %{seconds}',
-        // The threshold is itself the grace period (seed 2: 120 s).
+        // The threshold is itself the grace period.
         severity: 'warning',
         thresholds: { seconds: { value: 120, description: 'seconds since the last heartbeat' } },
         summary: 'The Money hold cleanup worker missed its heartbeat.',
@@ -153,7 +153,7 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
   };
 }
 
-/** Seed 1's Kubernetes group. */
+/** The Kubernetes group: OOM kills, restart storms, memory and disk pressure, volumes filling up, stuck deployments. */
 export function kubernetesRules(): RuleGroupSpec {
   const container = 'namespace, pod, container';
   return {
@@ -223,7 +223,7 @@ export function kubernetesRules(): RuleGroupSpec {
   };
 }
 
-/** Seed 1's saga group, for the catalogue services that record saga steps. */
+/** The saga group, for the catalogue services that record saga steps. */
 export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
   const saga = services.filter((s) => s.saga);
   if (saga.length === 0) return [];
@@ -238,7 +238,7 @@ export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
           // A missing COMPLETED series (never incremented) counts as no progress.
           expr: `sum by (namespace) (increase(saga_steps_total{${sel}, step="PAYMENT_CREATED"}[30m])) > 0
   unless on (namespace) (sum by (namespace) (increase(saga_steps_total{${sel}, step=~"COMPLETED|COMPENSATION_COMPLETE"}[30m])) > 0)`,
-          // No `for`: the 30-minute window is the grace period the seed sets.
+          // No `for`: the 30-minute window is the grace period.
           severity: 'critical',
           summary: 'Orders are paid but no saga completes.',
           description: '{{ $value | humanize }} payments were created in {{ $labels.namespace }} in the last 30 minutes, but no saga reached COMPLETED or COMPENSATION_COMPLETE.',
@@ -249,9 +249,9 @@ export function sagaRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
 }
 
 /**
- * Seed 1 lost a payment webhook to a silent 500: any webhook answered with a
- * 5xx is worth a look, since the provider's retries may run out before anyone
- * notices.
+ * A payment webhook answered with a 500 can be lost without a trace: any
+ * webhook answered with a 5xx is worth a look, since the provider's retries
+ * may run out before anyone notices.
  */
 export function webhookRules(services: readonly ServiceConfig[]): RuleGroupSpec[] {
   const receivers = services.filter((s) => s.webhookEvents);

@@ -49,7 +49,7 @@ const componentJobTargetLabels = [
  */
 export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = {
   prometheus: ['job', 'instance'],
-  // `app` comes from app.kubernetes.io/name or app (seed 1's `{app="ai-service"}`).
+  // `app` comes from app.kubernetes.io/name or app (so `{app="ai-service"}` selects the AI service).
   'annotated-pods': ['job', 'instance', 'app', ...podLevelTargetLabels],
   'kubelet-cadvisor': ['job', 'instance', 'node'],
   kubelet: ['job', 'instance', 'node'],
@@ -159,7 +159,7 @@ export const METRICS: readonly MetricSpec[] = [
   m('prometheus', 'prometheus', 'counter', 'prometheus_rule_evaluation_failures_total', ['rule_group']),
   m('prometheus', 'prometheus', 'gauge', 'prometheus_rule_group_last_duration_seconds', ['rule_group']),
 
-  // ---- node-exporter (seed 1: CPU, memory and disk) -----------------------------
+  // ---- node-exporter (CPU, memory and disk) ------------------------------------
   m('node-exporter', 'node-exporter', 'counter', 'node_cpu_seconds_total', ['cpu', 'mode']),
   m('node-exporter', 'node-exporter', 'gauge', 'node_memory_MemAvailable_bytes'),
   m('node-exporter', 'node-exporter', 'gauge', 'node_memory_MemTotal_bytes'),
@@ -167,7 +167,7 @@ export const METRICS: readonly MetricSpec[] = [
   m('node-exporter', 'node-exporter', 'gauge', 'node_filesystem_size_bytes', ['device', 'fstype', 'mountpoint']),
   m('node-exporter', 'node-exporter', 'gauge', 'node_load1'),
 
-  // ---- kube-state-metrics (seed 1: pod status and deployment health) ------------
+  // ---- kube-state-metrics (pod status and deployment health) -------------------
   m('kube-state-metrics', 'kube-state-metrics', 'counter', 'kube_pod_container_status_restarts_total', ['namespace', 'pod', 'container', 'uid']),
   m('kube-state-metrics', 'kube-state-metrics', 'gauge', 'kube_pod_container_status_last_terminated_reason', [
     'namespace',
@@ -288,29 +288,29 @@ export const METRICS: readonly MetricSpec[] = [
   // autoExplainLokiRules() in src/components/postgres/rules.ts: `sum by (namespace) (count_over_time(...))`.
   m('loki-ruler', 'Loki ruler (postgres auto_explain plans)', 'gauge', PLANS_COUNT, ['namespace']),
 
-  // ---- seed 1 services (Prometheus client vocabulary) ---------------------------
-  m(SERVICE, 'seed 1 services', 'counter', 'http_requests_total', ['method', 'route', 'code']),
-  m(SERVICE, 'seed 1 services', 'histogram', 'http_request_duration_seconds', ['method', 'route', 'code']),
-  m(SERVICE, 'seed 1 grpcmetrics interceptor', 'counter', 'grpc_client_requests_total', ['target', 'method', 'code']),
-  m(SERVICE, 'seed 1 grpcmetrics interceptor', 'histogram', 'grpc_client_request_duration_seconds', ['target', 'method']),
-  m(SERVICE, 'seed 1 saga (order, payment)', 'counter', 'saga_steps_total', ['step']),
-  m(SERVICE, 'seed 1 saga (order, payment)', 'histogram', 'saga_step_duration_seconds', ['step']),
+  // ---- services instrumented with the Prometheus client (`prometheus-client`) ----
+  m(SERVICE, 'services (prometheus-client)', 'counter', 'http_requests_total', ['method', 'route', 'code']),
+  m(SERVICE, 'services (prometheus-client)', 'histogram', 'http_request_duration_seconds', ['method', 'route', 'code']),
+  m(SERVICE, 'services (grpcmetrics interceptor)', 'counter', 'grpc_client_requests_total', ['target', 'method', 'code']),
+  m(SERVICE, 'services (grpcmetrics interceptor)', 'histogram', 'grpc_client_request_duration_seconds', ['target', 'method']),
+  m(SERVICE, 'saga services (order, payment)', 'counter', 'saga_steps_total', ['step']),
+  m(SERVICE, 'saga services (order, payment)', 'histogram', 'saga_step_duration_seconds', ['step']),
   // Services with `buildInfo: true`: always 1, the build in its labels.
   m(SERVICE, 'services with buildInfo', 'gauge', BUILD_INFO, ['version', 'revision']),
   // Services with `webhookEvents: true`: one count per webhook received, by the HTTP status answered.
-  m(SERVICE, 'seed 1 payment webhooks', 'counter', WEBHOOK_EVENTS, ['provider', 'event_type', 'status']),
+  m(SERVICE, 'services with webhookEvents (payment webhooks)', 'counter', WEBHOOK_EVENTS, ['provider', 'event_type', 'status']),
 
-  // ---- seed 2 services (OpenTelemetry vocabulary, all 12 Platform-Kernel services) ---
-  m(SERVICE, 'seed 2 services', 'histogram', 'http_server_request_duration_ms', ['service', 'method', 'route', 'status_code', 'tenant_id']),
-  m(SERVICE, 'seed 2 services', 'counter', 'http_server_requests_total', ['service', 'method', 'route', 'status_code']),
-  m(SERVICE, 'seed 2 services', 'histogram', 'grpc_server_request_duration_ms', ['service', 'method', 'status_code']),
-  m(SERVICE, 'seed 2 services', 'histogram', 'grpc_client_request_duration_ms', ['service', 'target_service', 'method']),
-  m(SERVICE, 'seed 2 services', 'histogram', 'db_query_duration_ms', ['service', 'operation', 'table']),
-  m(SERVICE, 'seed 2 services', 'histogram', 'valkey_operation_duration_ms', ['service', 'command']),
+  // ---- services instrumented with OpenTelemetry in milliseconds (`opentelemetry-ms`, e.g. Platform-Kernel) ---
+  m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'http_server_request_duration_ms', ['service', 'method', 'route', 'status_code', 'tenant_id']),
+  m(SERVICE, 'services (opentelemetry-ms)', 'counter', 'http_server_requests_total', ['service', 'method', 'route', 'status_code']),
+  m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'grpc_server_request_duration_ms', ['service', 'method', 'status_code']),
+  m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'grpc_client_request_duration_ms', ['service', 'target_service', 'method']),
+  m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'db_query_duration_ms', ['service', 'operation', 'table']),
+  m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'valkey_operation_duration_ms', ['service', 'command']),
   // 0 = closed, 1 = half-open, 2 = open.
-  m(SERVICE, 'seed 2 services', 'gauge', 'circuit_breaker_state', ['service', 'target']),
-  // Seed 2 lists it with the Debezium metrics, but no Debezium MBean carries a WAL size: nothing produces it yet.
-  m(SERVICE, 'seed 2 Debezium (JMX)', 'counter', 'debezium_source_connector_wal_bytes_total'),
+  m(SERVICE, 'services (opentelemetry-ms)', 'gauge', 'circuit_breaker_state', ['service', 'target']),
+  // Platform-Kernel's CDC lists it with the Debezium metrics, but no Debezium MBean carries a WAL size: nothing produces it yet.
+  m(SERVICE, 'Debezium (JMX)', 'counter', 'debezium_source_connector_wal_bytes_total'),
   // From Debezium's PostgreSQL connector MBeans through the Java agent (src/instrumentation/jmx.ts); `server`
   // is the connector's topic prefix.
   m('java-agent', 'Debezium PostgreSQL connector (JMX, Java agent)', 'counter', 'debezium_source_connector_events_read_total', ['server']),
@@ -321,12 +321,12 @@ export const METRICS: readonly MetricSpec[] = [
   m('llm-spans', 'collector gateway spanmetrics (LLM call spans)', 'histogram', LLM_METRICS.duration, [...LLM_SPAN_LABELS, ...SPANMETRICS_LABELS, SPANMETRICS_COLLECTOR_LABEL]),
   m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.inputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
   m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.outputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
-  m(SERVICE, 'seed 2 IAM, Domain Resolver', 'gauge', 'vault_health_check_failed', ['service']),
-  m(SERVICE, 'seed 2 Money', 'gauge', 'money_hold_worker_last_heartbeat_seconds', ['service']),
+  m(SERVICE, 'IAM, Domain Resolver (Platform-Kernel)', 'gauge', 'vault_health_check_failed', ['service']),
+  m(SERVICE, 'Money (Platform-Kernel)', 'gauge', 'money_hold_worker_last_heartbeat_seconds', ['service']),
 
-  // ---- both seeds -----------------------------------------------------------------
-  // Seed 2 names the labels; seed 1's projector and analytics consumer use the same vocabulary.
-  m(SERVICE, 'Kafka consumers of both seeds', 'gauge', 'kafka_consumer_lag', ['service', 'group_id', 'topic', 'partition']),
+  // ---- Kafka consumers, whatever their HTTP vocabulary ----------------------------
+  // Platform-Kernel's services, an order projector and an analytics consumer all use these labels.
+  m(SERVICE, 'Kafka consumers', 'gauge', 'kafka_consumer_lag', ['service', 'group_id', 'topic', 'partition']),
 
   // ---- runtimes: Go (client_golang) and the JVM (Micrometer) ---------------------
   m(SERVICE, 'Go services and components', 'gauge', 'go_goroutines'),

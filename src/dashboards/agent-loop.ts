@@ -3,8 +3,8 @@ import { GEN_AI, LLM_METRICS, promLabel, STATUS_ERROR, STATUS_LABEL } from '../c
 import { GridLayout, jaegerSearchPanel, logsPanel, lokiTimeseriesPanel, newDashboard, timeseriesPanel } from '../kit/presets';
 
 /**
- * The fields of the AI service's JSON logs this dashboard reads. Seed 1 names
- * the six layers (HTTP handler, agent loop, LLM clients, cache, guardrails,
+ * The fields of the AI service's JSON logs this dashboard reads. The service has
+ * six layers (HTTP handler, agent loop, LLM clients, cache, guardrails,
  * tools) and the `traceID` field, but not the field names of the layer and
  * outcomes; these are the platform's convention, kept in one place so a
  * service that logs differently changes one line.
@@ -16,7 +16,7 @@ export const AGENT_LOG_FIELDS = {
   guardrailOutcome: 'outcome',
 } as const;
 
-/** Seed 1's agent loop: requests and LLM round-trips, tool calls, cache and guardrails from Loki, provider spans from Jaeger. */
+/** The AI service's agent loop: requests and LLM round-trips, tool calls, cache and guardrails from Loki, provider spans from Jaeger. */
 export function agentLoopDashboard(opts: { service: string; namespace: string }): DashboardBuilder {
   const grid = new GridLayout();
   const F = AGENT_LOG_FIELDS;
@@ -49,7 +49,7 @@ export function agentLoopDashboard(opts: { service: string; namespace: string })
     .withPanel(
       lokiTimeseriesPanel({
         title: 'LLM round-trips',
-        description: 'One log line per LLM client call; a request makes 3-8 of them (seed 1).',
+        description: 'One log line per LLM client call; a request typically makes 3-8 of them.',
         targets: [{ expr: count('llm'), legend: 'round-trips' }],
         gridPos: grid.place(12, 8),
       }),
@@ -136,7 +136,7 @@ export function agentLoopDashboard(opts: { service: string; namespace: string })
     .withPanel(
       logsPanel({
         title: 'Agent errors',
-        description: 'Every line carries the OTel traceID; `| traceID="..."` on this stream shows one request end to end (seed 1).',
+        description: 'Every line carries the OTel traceID; `| traceID="..."` on this stream shows one request end to end.',
         targets: [{ expr: `${stream} | level=~"(?i)error"` }],
         gridPos: grid.place(24, 10),
       }),

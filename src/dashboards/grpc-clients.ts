@@ -4,9 +4,10 @@ import { GridLayout, newDashboard, queryVariable, timeseriesPanel } from '../kit
 const SEL = 'namespace=~"$namespace", app=~"$service", target=~"$target"';
 
 /**
- * Outbound gRPC calls (seed 1's grpcmetrics interceptor): rate, non-OK codes and
- * latency by target, method and code. A hung handshake shows as latency pinned at
- * the 30 s deadline with DeadlineExceeded codes.
+ * Outbound gRPC calls (the grpcmetrics interceptor of services instrumented with
+ * the Prometheus client): rate, non-OK codes and latency by target, method and
+ * code. A hung handshake shows as latency pinned at the 30 s deadline with
+ * DeadlineExceeded codes.
  */
 export function grpcClientsDashboard(): DashboardBuilder {
   const grid = new GridLayout();
@@ -14,7 +15,7 @@ export function grpcClientsDashboard(): DashboardBuilder {
     uid: 'grpc-clients',
     title: 'gRPC clients',
     tags: ['services', 'grpc'],
-    description: 'grpc_client_requests_total and grpc_client_request_duration_seconds by target, method and code; seed 2 outbound latency.',
+    description: 'grpc_client_requests_total and grpc_client_request_duration_seconds by target, method and code; outbound latency of services instrumented with OpenTelemetry in milliseconds.',
   })
     .withVariable(queryVariable({ name: 'namespace', label: 'Namespace', query: 'label_values(grpc_client_requests_total, namespace)' }))
     .withVariable(
@@ -56,7 +57,7 @@ export function grpcClientsDashboard(): DashboardBuilder {
       timeseriesPanel({
         title: 'p99 latency by target and method',
         unit: 's',
-        // All gRPC calls have 30 s deadlines (seed 1): a line at 30 s is a hung call.
+        // With 30 s call deadlines, a line at 30 s is a hung call.
         redFrom: 30,
         targets: [
           {

@@ -9,7 +9,7 @@ import { sagaDashboard } from './saga';
 import { serviceOverviewDashboard } from './service-overview';
 import { sloOverviewDashboard } from './slo-overview';
 
-/** The AI service of seed 1, whose agent loop gets its own dashboard. */
+/** The AI service, whose agent loop gets its own dashboard. */
 export const AGENT_SERVICE = 'ai-service';
 
 /**

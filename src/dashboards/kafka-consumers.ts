@@ -5,7 +5,7 @@ import { GridLayout, newDashboard, queryVariable, statPanel, timeseriesPanel } f
 /**
  * Consumer lag of every catalogue consumer group, per group, topic and
  * partition. The order projector and the analytics consumer share one
- * vocabulary (seed 1), so one panel covers both.
+ * vocabulary, so one panel covers both.
  */
 export function kafkaConsumersDashboard(opts: { services: readonly ServiceConfig[]; lagTargetMessages: number }): DashboardBuilder {
   const grid = new GridLayout();

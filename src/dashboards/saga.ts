@@ -2,13 +2,13 @@ import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../kit/presets';
 
 /**
- * The order saga (seed 1): step rate and duration, and orders stalled after
- * PAYMENT_CREATED, the signal of the "order failed, cart still full" incident.
+ * The order saga: step rate and duration, and orders stalled after
+ * PAYMENT_CREATED, the signal of an order that failed while its cart stayed full.
  */
 export function sagaDashboard(opts: { namespaces: readonly string[] }): DashboardBuilder {
   const grid = new GridLayout();
   const ns = `namespace=~"${opts.namespaces.join('|') || '.+'}"`;
-  // Payment created but neither completed nor compensated within 30 minutes (seed 1's saga-order-stalled rule).
+  // Payment created but neither completed nor compensated within 30 minutes (the SagaOrderStalled rule).
   const stalled =
     `clamp_min(sum(increase(saga_steps_total{${ns}, step="PAYMENT_CREATED"}[30m])) - ` +
     `sum(increase(saga_steps_total{${ns}, step=~"COMPLETED|COMPENSATION_COMPLETE"}[30m])), 0)`;

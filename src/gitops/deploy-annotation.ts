@@ -38,7 +38,7 @@ export function deployAnnotationTags(props: Pick<DeployAnnotationProps, 'environ
 }
 
 /**
- * Seed 1's deploy annotations (ADR 10), GitOps-native: instead of CI posting
+ * Deploy annotations on every dashboard, GitOps-native: instead of CI posting
  * at rollout, an Argo CD PostSync hook posts to Grafana's `/api/annotations`
  * once every object of the sync is healthy, so the annotation marks the moment
  * the new version actually runs.

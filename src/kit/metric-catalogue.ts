@@ -31,7 +31,7 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Several when more than one job scrapes the same metric (the collector and Jaeger v2 share `otelcol_*`). */
   readonly source: ScrapeSource | readonly ScrapeSource[];
-  /** Who emits it (a component or a seed's services), for readers. */
+  /** Who emits it (a component or a group of services), for readers. */
   readonly emitter: string;
 }
 

@@ -130,7 +130,7 @@ export function newDashboard(opts: { uid: string; title: string; tags: string[];
 
 /**
  * The tag every CI rollout puts on its Grafana annotation (beside the namespace
- * and the short SHA, seed 1), so every dashboard marks the deploy that preceded
+ * and the short SHA), so every dashboard marks the deploy that preceded
  * a change.
  */
 export const DEPLOY_ANNOTATION_TAG = 'deploy';

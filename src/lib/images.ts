@@ -39,7 +39,7 @@ export const IMAGES = {
   // Unmaintained since 2024; the OpenTelemetry Collector's k8sobjects receiver is the maintained alternative.
   // v1.6.1 is the newest release published as a Go module, so the tested binary equals the image.
   kubeEventExporter: { repository: 'ghcr.io/resmoio/kubernetes-event-exporter', tag: 'v1.6.1' },
-  // The seeds' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
+  // The applications' shared database is PostgreSQL 17; pin the minor so a restart never upgrades it.
   postgres: { repository: 'docker.io/library/postgres', tag: '17.6' },
   // v0.19.1 is the newest release the Go module proxy serves, so the tested binary equals the image.
   postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.19.1' },

@@ -39,7 +39,7 @@ const POD_NAME_LABEL = '__meta_kubernetes_pod_label_app_kubernetes_io_name';
 
 /**
  * The `app` label of a pod's metrics and logs alike: its plain `app` label
- * when it has one (what the seeds' workloads carry, and what their queries use:
+ * when it has one (what many workloads carry, and what their queries use:
  * `{app="ai-service"}`), else `app.kubernetes.io/name`. Prometheus and the log
  * agent both use these rules, so a dashboard and a log query agree on `app`.
  */

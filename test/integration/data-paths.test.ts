@@ -154,7 +154,7 @@ function serviceTracer(exporter: SpanExporter): { tracer: Tracer; counts: Counti
   return { tracer: provider.getTracer('data-paths'), counts, provider };
 }
 
-/** The seed services' request-duration histogram, by the name the dashboards and rules read. */
+/** The request-duration histogram of services instrumented with OpenTelemetry in milliseconds, by the name the dashboards and rules read. */
 const HISTOGRAM = 'http_server_request_duration_ms';
 
 /** The resource attributes prod's Loki turns into index labels (`limits_config.otlp_config`, action index_label). */
@@ -328,7 +328,7 @@ describe("prod's data paths", () => {
   test('a histogram reaches Prometheus under the name and labels the dashboards and rules read, with an exemplar whose trace Jaeger holds', async () => {
     const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://${otlpHttp}/v1/metrics` }), exportIntervalMillis: 1_000 });
     const provider = new MeterProvider({ resource: resourceFromAttributes(SERVICE.resource), readers: [reader] });
-    // The seed services' histogram, as their SDK records it: milliseconds, labelled service/method/route/status_code/tenant_id.
+    // The histogram as an OpenTelemetry SDK records it: milliseconds, labelled service/method/route/status_code/tenant_id.
     const histogram = provider.getMeter('data-paths').createHistogram(HISTOGRAM, { unit: 'ms' });
     const labels = { service: SERVICE.resource['service.name'], method: 'GET', route: '/checkout', status_code: '200', tenant_id: 'acme' };
     for (const v of [12, 48, 230]) histogram.record(v, labels);

@@ -46,7 +46,7 @@ const CONFIG_DIR = '/etc/alertmanager/config';
 const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } };
 
 /**
- * Alertmanager (seed 2's routing): one replica, silences and the notification
+ * Alertmanager: one replica, silences and the notification
  * log on a PersistentVolumeClaim so a restart neither forgets silences nor
  * re-sends what was already sent. Prometheus reaches it through `url`.
  */

@@ -5,8 +5,8 @@ import type { Severity } from '../../kit/rule-model';
  * (Alertmanager and Grafana's notification policy):
  * - critical goes to PagerDuty, where paging is allowed; else to Slack;
  * - warning goes to Slack (#infra);
- * - every alert also goes to Telegram (seed 1);
- * - the alerts a notification channel lists also go to it (seed 2's
+ * - every alert also goes to Telegram;
+ * - the alerts a notification channel lists also go to it (like
  *   system.health), beside the routes above;
  * - Watchdog goes only to the dead man's switch;
  * - a critical alert inhibits its warning twin.
@@ -33,7 +33,7 @@ export interface NotificationChannel {
   readonly alerts: readonly string[];
   /** A generic webhook (Alertmanager's JSON payload); its URL is a key of the receivers' Secret. */
   readonly webhook?: { readonly urlKey: string };
-  /** PagerDuty shows the channel's alerts with this `source` (seed 2: platform-kernel). @default the engine's own */
+  /** PagerDuty shows the channel's alerts with this `source` (like `platform-kernel`). @default the engine's own */
   readonly pagerdutySource?: string;
 }
 

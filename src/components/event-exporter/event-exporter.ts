@@ -29,7 +29,7 @@ export interface EventExporterProps {
   readonly resources?: ResourceSpec;
 }
 
-/** The Loki stream of Kubernetes events (seed 1: `{job="kube-event-exporter"}`). */
+/** The Loki stream of Kubernetes events (`{job="kube-event-exporter"}`). */
 export const EVENTS_JOB = 'kube-event-exporter';
 const NAME = 'kube-event-exporter';
 const METRICS_PORT = 2112;
@@ -98,7 +98,7 @@ export function eventExporterConfig(lokiPushUrl: string, lokiTenant?: string): R
 }
 
 /**
- * kubernetes-event-exporter (the resmoio fork the seed uses) shipping only
+ * kubernetes-event-exporter (the maintained resmoio fork) shipping only
  * Warning events (OOM kills, probe failures, evictions) to Loki, where they
  * outlive the API server's one-hour event TTL.
  *

@@ -139,7 +139,7 @@ describe('GpuExporter', () => {
     expect(container.livenessProbe.httpGet.path).toBe('/health');
   });
 
-  test('the metric table names the seed metric for the default exporter and DCGM fields for dcgm', () => {
+  test('the metric table names the default exporter metric and DCGM fields for dcgm', () => {
     expect(GPU_METRICS['nvidia-smi'].temperatureCelsius).toBe('nvidia_smi_temperature_gpu');
     expect(GPU_METRICS.dcgm.temperatureCelsius).toBe('DCGM_FI_DEV_GPU_TEMP');
     expect(GPU_METRICS['nvidia-smi'].perPod).toBeUndefined();

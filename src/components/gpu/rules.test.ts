@@ -80,7 +80,7 @@ test('the dcgm cases can fail: expecting silence while GPU-a is above the thresh
   expect(promtool(wrong).test.code).not.toBe(0);
 });
 
-test('every alert of seed 1\'s GPU group is there, with its threshold from the options', () => {
+test('every alert of the GPU group is there, with its threshold from the options', () => {
   const rules = gpuRules({ exporter: 'nvidia-smi', aiService: { name: 'ai-service', namespace: 'go-ai' }, temperatureCelsius: 83, memoryUsedRatio: 0.8 });
   // Rendered: the thresholds are named placeholders in the spec, filled with their values here.
   const rendered = renderRuleGroup(rules, { runbookBaseUrl: 'https://example.test/runbooks' });

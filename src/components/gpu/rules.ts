@@ -4,14 +4,14 @@ import { GPU_METRICS, GpuExporterKind } from './metrics';
 
 export interface GpuRulesOptions {
   readonly exporter: GpuExporterKind;
-  /** The Deployment of the AI service (seed 1: `ai-service`, running a local LLM on the GPU). */
+  /** The Deployment of the AI service (like `ai-service`, running a local LLM on the GPU). */
   readonly aiService: { readonly name: string; readonly namespace: string };
   readonly temperatureCelsius: number;
   /** Used VRAM as a share of total, 0-1. */
   readonly memoryUsedRatio: number;
 }
 
-/** Seed 1's GPU alert group: exporter health, AI service readiness, GPU temperature and VRAM usage. */
+/** The GPU alert group: exporter health, AI service readiness, GPU temperature and VRAM usage. */
 export function gpuRules(opts: GpuRulesOptions): RuleGroupSpec {
   const m = GPU_METRICS[opts.exporter];
   const perGpu = `node, ${m.gpuLabel}`;

@@ -2,7 +2,7 @@ import { DATASOURCE } from '../../kit/datasources';
 import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 
 /**
- * The datasource settings that turn seed 1's investigation path (metric spike
+ * The datasource settings that turn the investigation path (metric spike
  * -> filtered logs -> distributed trace -> root cause) into clicks:
  *
  * - Prometheus `exemplarTraceIdDestinations`: an exemplar's `trace_id` label
@@ -21,8 +21,8 @@ import type { GrafanaDatasource } from '../../kit/grafana-datasource';
 const TRACE_ID_VALUE = '$${__value.raw}';
 
 /**
- * A trace ID as the seed services log it: slog's JSON handler writes `"traceID":"…"` (seed 1),
- * Platform-Kernel writes `"trace_id":"…"` (seed 2). W3C trace IDs are 32 hex digits.
+ * A trace ID as services log it: Go's slog JSON handler writes `"traceID":"…"`,
+ * Platform-Kernel writes `"trace_id":"…"`. W3C trace IDs are 32 hex digits.
  */
 export const TRACE_ID_IN_JSON_LINE = '"(?:traceID|traceId|trace_id)"\\s*:\\s*"([0-9a-fA-F]{32})"';
 

@@ -142,7 +142,7 @@ export class Grafana extends Construct {
         valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: props.adminSecret.passwordKey } },
       },
       { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: String(props.anonymousViewer ?? GRAFANA_DEFAULTS.anonymousViewer) },
-      // Anonymous visitors may look, never edit (seed 1 keeps anonymous-Viewer for public dashboards).
+      // Anonymous visitors may look, never edit (anonymous Viewer serves public dashboards).
       { name: 'GF_AUTH_ANONYMOUS_ORG_ROLE', value: 'Viewer' },
       { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
       // Behind an Ingress, Grafana builds redirects and links (alert notifications, share links) from its public URL.

@@ -207,7 +207,7 @@ describe('the pipeline on sample lines', () => {
         'Query Identifier': -3519224012473921052,
       },
     });
-    // The seed's query: |= "auto_explain" | json | query_id=~"..."
+    // The plan viewer's query: |= "auto_explain" | json | query_id=~"..."
     expect(out[0].line).toContain('auto_explain');
     expect(out[0].labels).toEqual({ ...targets('postgres', 'java-tasks'), level: 'info' });
     expect(out[1].line).toBe('2026-04-22 17:00:03.000 UTC [43] ERROR:  relation "nope" does not exist');

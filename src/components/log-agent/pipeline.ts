@@ -6,7 +6,7 @@ import { APP_LABEL_RELABEL, RelabelConfig } from '../../lib/scrape';
  * switching `logs.agent` never changes what reaches Loki. The same data drives
  * the TypeScript simulation in `simulate.ts` that the tests run sample lines through.
  *
- * Label discipline (seed 1: "Loki indexes only labels — namespace, pod, level"):
+ * Label discipline (Loki indexes only labels, so they stay few: namespace, pod, level and the like):
  * every stream label comes from STREAM_LABELS, and the last stage keeps only
  * those, whatever an earlier stage or the agent itself (`filename`, `stream`)
  * added. A trace id is per request, so it goes to structured metadata, never
@@ -93,7 +93,7 @@ function levelTemplate(): string {
 const PLAN_MARKER = ' ms  plan:';
 
 /**
- * The line an auto_explain plan becomes: one JSON document, so the seed's
+ * The line an auto_explain plan becomes: one JSON document, so the plan viewer's
  * `|= "auto_explain" | json | query_id=~"$queryid"` works on it as written.
  * query_id stays a string: it is a signed 64-bit integer that a JSON number
  * (a double) would round.

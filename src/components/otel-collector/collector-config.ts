@@ -49,7 +49,7 @@ const QUEUE_STORAGE = 'file_storage/queue';
 /**
  * A persistent sending queue on the file_storage extension (the collector's default bound of 1000 requests), so
  * a long outage is held on disk instead of in memory, and a restart resumes where it stopped. It batches too
- * (seed 2's 1000 items or 10 s): batching after the queue keeps every item on disk until its batch is exported.
+ * (1000 items or 10 s, whichever comes first): batching after the queue keeps every item on disk until its batch is exported.
  * A batch processor in front of it would acknowledge items it holds only in memory, and a collector killed
  * (OOM, node loss) would lose up to 10 s of them.
  */
@@ -101,13 +101,13 @@ function telemetry() {
 const memoryLimiter = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
 
 /**
- * Seed 2 batches 1000 items or 10 s, whichever comes first: as a processor only in front of the remote-write
+ * Batches of 1000 items or 10 s, whichever comes first: as a processor only in front of the remote-write
  * exporter, which has no sending queue to batch in (see `persistentQueue` for the others).
  */
 const batch = { timeout: '10s', send_batch_size: 1000 };
 
 export interface GatewayConfigOptions {
-  /** Value of `deployment.environment` on every item (seed 2 sets it per environment). */
+  /** Value of `deployment.environment` on every item (one value per environment, like `prod` or `qa`). */
   readonly environment: string;
   /** Prometheus remote-write URL (`.../api/v1/write`), or VictoriaMetrics' when that backend is chosen. */
   readonly metricsRemoteWriteUrl: string;
@@ -195,8 +195,8 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     endpoint: opts.metricsRemoteWriteUrl,
     // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
     resource_to_telemetry_conversion: { enabled: true },
-    // Names as the services' SDKs give them (dots to underscores, nothing appended): the seed services name their
-    // metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
+    // Names as the services' SDKs give them (dots to underscores, nothing appended): services instrumented with
+    // OpenTelemetry in milliseconds name their metrics with the unit already in (http_server_request_duration_ms, unit "ms"), and the default strategy
     // would append it again (…_ms_milliseconds), which no dashboard or rule reads.
     translation_strategy: 'UnderscoreEscapingWithoutSuffixes',
     // One request at a time: the default 5 in parallel reorders one series' samples (the WAL sends up to

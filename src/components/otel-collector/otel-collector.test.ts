@@ -82,7 +82,7 @@ describe.each([
   });
 });
 
-describe('the gateway pipelines follow seed 2', () => {
+describe('the gateway pipelines batch, queue and export as configured', () => {
   const config = gateway();
   test('metrics go to Prometheus by remote write, logs to Loki over OTLP, traces to Jaeger over OTLP', () => {
     expect(config.service.pipelines.metrics.exporters).toEqual(['prometheus_remote_write']);

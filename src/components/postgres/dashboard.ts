@@ -13,11 +13,11 @@ const Q = '{queryid=~"$queryid"}';
 const perQuery = (metric: string) => `sum by (namespace, pod, queryid, datname) (rate(${metric}${Q}[$__rate_interval]))`;
 
 /**
- * PostgreSQL Query Performance (seed 1): which statements are slow, drifting
+ * PostgreSQL Query Performance: which statements are slow, drifting
  * or eating the database, their plans, and who holds the connections.
  *
  * pg_stat_statements keeps sums and a lifetime mean per statement, no
- * histogram: where the seed says "p95 per queryid" this dashboard shows the
+ * histogram: where one would want "p95 per queryid" this dashboard shows the
  * mean per queryid over each interval, and says so in the panel.
  */
 export function queryPerformanceDashboard(opts: QueryPerformanceOptions): DashboardBuilder {
@@ -95,7 +95,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
         title: 'Mean latency per queryid (not p95: pg_stat_statements has no percentiles)',
         description:
           'Mean execution time per call in each interval. pg_stat_statements keeps sums, not distributions, so no percentile can be computed; ' +
-          'a rising mean with a steady call rate is the regression signal. Client-side percentiles come from db_query_duration_ms (seed 2).',
+          'a rising mean with a steady call rate is the regression signal. Client-side percentiles come from db_query_duration_ms, for services instrumented with OpenTelemetry in milliseconds.',
         unit: 's',
         targets: [
           {
@@ -133,7 +133,7 @@ export function queryPerformanceDashboard(opts: QueryPerformanceOptions): Dashbo
     .withPanel(
       timeseriesPanel({
         title: 'Connections by Service',
-        description: 'Open connections by application_name, which every service sets in its DATABASE_URL (seed ADR 10); "unknown" has none.',
+        description: 'Open connections by application_name, which every service sets in its DATABASE_URL; "unknown" has none.',
         targets: [
           {
             // A connection without application_name has an empty label, which Prometheus drops: name it "unknown".

@@ -19,7 +19,7 @@
  *   by `pg_stat_archiver_last_archive_age`, empty until a first WAL file is archived, and by failures.
  */
 
-/** Statements the exporter publishes per scrape (seed 1: the top 50), by total execution time. */
+/** Statements the exporter publishes per scrape (the top ones), by total execution time. */
 export const TOP_STATEMENTS = 50;
 
 /** The exporter's configuration file (auth modules for multi-target probes, none here). */

@@ -293,7 +293,7 @@ describe('Query Performance dashboard and plan counting', () => {
   const dashboard = renderDashboard(queryPerformanceDashboard({ namespace: 'java-tasks', app: 'postgres' }));
   const panels = dashboard.json.panels as any[];
 
-  test('THEN it has the seed title, the queryid variable and the panels the seed names', () => {
+  test('THEN it has its title, the queryid variable and the panels for slow, drifting and heavy statements, plans and connections', () => {
     expect(dashboard.title).toBe('PostgreSQL Query Performance');
     expect((dashboard.json as any).templating.list.map((v: any) => v.name)).toEqual(['queryid']);
     expect(panels.map((p) => p.title)).toEqual(
@@ -305,7 +305,7 @@ describe('Query Performance dashboard and plan counting', () => {
     expect(panels.find((p) => /Mean latency per queryid/.test(p.title)).title).toMatch(/not p95/);
   });
 
-  test('THEN the plan viewer runs the seed query over Loki', () => {
+  test('THEN the plan viewer runs the auto_explain query over Loki', () => {
     const viewer = panels.find((p) => p.type === 'logs');
     expect(viewer.datasource).toEqual({ type: 'loki', uid: 'loki' });
     expect(viewer.targets[0].expr).toBe('{namespace="java-tasks", app="postgres"} |= "auto_explain" | json | query_id=~"$queryid"');
@@ -325,7 +325,7 @@ describe('Query Performance dashboard and plan counting', () => {
 });
 
 describe('the shared PostgreSQL 17', () => {
-  test('GIVEN the seeds database THEN it runs restricted with its data on a claim and keeps it when deleted', () => {
+  test('GIVEN the shared database THEN it runs restricted with its data on a claim and keeps it when deleted', () => {
     const chart = Testing.chart();
     const pg = new SharedPostgres(chart, 'pg', { namespace: 'java-tasks', superuserPassword: { secretName: 'su', key: 'pw' } });
     new ObservablePostgres(chart, 'obs', { statefulSet: pg.statefulSet, ...secrets });

@@ -2,7 +2,7 @@ import { RuleGroupSpec } from '../../kit/rule-model';
 import { DEFAULT_SLOW_STATEMENT_THRESHOLD_MS } from './settings';
 
 /**
- * Query-level and system-level PostgreSQL alerts (seed 1), over the series of
+ * Query-level and system-level PostgreSQL alerts, over the series of
  * postgres_exporter's built-in collectors (see `exporter.ts`).
  *
  * pg_stat_statements counters are cumulative, so a lifetime mean hardly moves
@@ -79,7 +79,7 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
           alert: 'PostgresQueryTooSlow',
           expr: withStatementText(`${MEAN_10M} > %{seconds}`),
           thresholds: { seconds: { value: 1, description: 'mean execution time per call over 10 minutes, in seconds' } },
-          // Seed 1's hard ceiling: a statement averaging over 1 s for 10 minutes is not a blip.
+          // A hard ceiling: a statement averaging over 1 s for 10 minutes is not a blip.
           for: '10m',
           severity: 'warning',
           summary: 'A PostgreSQL statement averages more than 1 second.',
@@ -196,7 +196,7 @@ export function postgresRules(opts: PostgresRulesOptions = {}): RuleGroupSpec[] 
 
 /**
  * The Loki ruler's recording rule that counts plans, for PostgresAutoExplainStalled.
- * It uses the seed's plan-viewer selector, so "a plan the dashboard can show"
+ * It uses the dashboard's plan-viewer selector, so "a plan the dashboard can show"
  * and "a plan counted" are the same thing. Loki's ruler remote-writes the result
  * to Prometheus.
  */
@@ -212,7 +212,7 @@ export function autoExplainLokiRules(opts: { readonly namespace: string; readonl
   };
 }
 
-/** The seed's plan selector: `{namespace="java-tasks", app="postgres"} |= "auto_explain"`. */
+/** The plan viewer's selector, like `{namespace="java-tasks", app="postgres"} |= "auto_explain"`. */
 export function planSelector(opts: { readonly namespace: string; readonly app: string }): string {
   return `{namespace="${opts.namespace}", app="${opts.app}"} |= "auto_explain"`;
 }

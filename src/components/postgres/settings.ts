@@ -7,7 +7,7 @@
 
 export interface ServerSettingsOptions {
   /**
-   * Statements at least this slow get their plan logged by auto_explain (seed 1: 500 ms).
+   * Statements at least this slow get their plan logged by auto_explain.
    * @default 500
    */
   readonly slowStatementThresholdMs?: number;

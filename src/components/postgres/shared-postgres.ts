@@ -33,7 +33,7 @@ const POSTGRES_UID = 999;
 const DEFAULT_RESOURCES: ResourceSpec = { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
 /**
- * The seeds' shared PostgreSQL 17 (namespace `java-tasks` in production),
+ * The applications' shared PostgreSQL 17 (namespace `java-tasks` in production),
  * written as a user would write their own database: a plain cdk8s-plus
  * StatefulSet. `ObservablePostgres` is then applied to it like to any
  * user-owned one. It runs under the restricted Pod Security profile: the
@@ -58,7 +58,7 @@ export class SharedPostgres extends Construct {
     });
     this.statefulSet = new kplus.StatefulSet(this, 'statefulset', {
       metadata: { name, namespace: props.namespace, labels },
-      // `app` is what the seed's log queries select on: {namespace="java-tasks", app="postgres"}.
+      // `app` is what the plan viewer's log queries select on: {namespace="java-tasks", app="postgres"}.
       podMetadata: { labels: { ...labels, app: name } },
       service,
       replicas: 1,

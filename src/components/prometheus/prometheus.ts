@@ -28,7 +28,7 @@ export interface PrometheusProps {
   readonly namespace: string;
   /** Prefix for cluster-scoped objects, so environments can share a cluster. */
   readonly clusterScopedPrefix: string;
-  /** @default '15s' (seed 1) */
+  /** @default '15s' */
   readonly scrapeInterval?: string;
   /** @default '30s' */
   readonly evaluationInterval?: string;

@@ -5,7 +5,7 @@ import { APP_LABEL_RELABEL, POD_LEVEL_TARGET_LABELS, ScrapeJob } from '../../lib
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
- * Every pod annotated `prometheus.io/scrape: "true"` (seed 1), with the port,
+ * Every pod annotated `prometheus.io/scrape: "true"`, with the port,
  * path and scheme taken from `prometheus.io/port`, `prometheus.io/path` and
  * `prometheus.io/scheme`.
  */
@@ -27,7 +27,7 @@ export function annotatedPodsJob(): ScrapeJob {
         target_label: '__address__',
         replacement: '$1:$2',
       },
-      // `app` is what dashboards and log queries filter on (seed 1: `{app="ai-service"}`).
+      // `app` is what dashboards and log queries filter on (like `{app="ai-service"}`).
       ...APP_LABEL_RELABEL,
       ...POD_LEVEL_TARGET_LABELS,
     ],

@@ -8,7 +8,7 @@ const QUEUE = 'namespace, vhost, queue';
 const promqlString = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /**
- * The saga's broker (seed 1): a stuck order shows up on RabbitMQ before it
+ * The saga's broker: a stuck order shows up on RabbitMQ before it
  * shows up anywhere else, as dead letters piling up, a queue nobody consumes,
  * or consumers that cannot keep up.
  */

@@ -37,7 +37,7 @@ const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export interface RabbitmqScrapeOptions {
   readonly brokers: ReadonlyArray<{ readonly name: string; readonly namespace: string }>;
-  /** The environment's vhost: only its queues are kept (seed 1: QA has its own `/qa`). */
+  /** The environment's vhost: only its queues are kept (like QA's own `/qa`). */
   readonly vhost: string;
 }
 
