@@ -1,17 +1,15 @@
 import { z } from 'zod';
-import { dnsLabel } from '../../config/fields';
+import { dnsLabel, withDefault } from '../../config/fields';
 import { DEFAULT_DEAD_LETTER_QUEUES } from './settings';
 
 export const rabbitmqConfig = z
   .strictObject({
-    vhost: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._\/-]*$/, { error: 'expected a RabbitMQ virtual host starting with "/", like "/" or "/qa"' })
-      .default('/')
-      .describe(
-        "The environment's virtual host: only its queues are scraped and stored. Give QA its own (like \"/qa\"); synth refuses " +
-          'two environments that watch the same broker and vhost. Default: /.',
-      ),
+    vhost: withDefault(
+      z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, { error: 'expected a RabbitMQ virtual host starting with "/", like "/" or "/qa"' }),
+      '/',
+      "The environment's virtual host: only its queues are scraped and stored. Give QA its own (like \"/qa\"); synth refuses " +
+        'two environments that watch the same broker and vhost.',
+    ),
     brokers: z
       .array(
         z.strictObject({
