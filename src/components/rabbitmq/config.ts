@@ -22,22 +22,24 @@ export const rabbitmqConfig = z
         'RabbitMQ brokers to scrape through the rabbitmq_prometheus plugin: pods declaring container port 15692 ' +
           '(the Cluster Operator and the Bitnami chart do). Required.',
       ),
-    deadLetterQueues: z
-      .string()
-      .min(1)
-      .refine(
-        (re) => {
-          try {
-            new RegExp(`^(?:${re})$`);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { error: 'expected a regular expression of queue names, like ".+\\.dlq"' },
-      )
-      .default(DEFAULT_DEAD_LETTER_QUEUES)
-      .describe(`Regular expression for dead-letter queue names (RabbitMQDeadLetterQueueGrowing). Default: ${DEFAULT_DEAD_LETTER_QUEUES}.`),
+    deadLetterQueues: withDefault(
+      z
+        .string()
+        .min(1)
+        .refine(
+          (re) => {
+            try {
+              new RegExp(`^(?:${re})$`);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { error: 'expected a regular expression of queue names, like ".+\\.dlq"' },
+        ),
+      DEFAULT_DEAD_LETTER_QUEUES,
+      'Regular expression for dead-letter queue names (RabbitMQDeadLetterQueueGrowing).',
+    ),
   })
   .optional()
   .describe('The RabbitMQ brokers your services use (for a saga, say): per-queue metrics, the RabbitMQ dashboard and the dead-letter alerts. Default: none.');
