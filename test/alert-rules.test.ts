@@ -60,13 +60,14 @@ function promtoolTest(envDir: string, tests: AlertTests) {
   const groups = all
     .map((g) => ({ ...g, rules: g.name === tests.group ? g.rules : g.rules.filter((rule) => rule.record && needed.has(rule.record)) }))
     .filter((g) => g.rules.length > 0)
-    // promtool evaluates the groups one after the other at each step, in file order. The group under test goes
-    // last, so the recordings it reads from other groups are as fresh as in Prometheus, where every group runs
+    // promtool evaluates the groups one after the other at each step, in the test file's group_eval_order (without
+    // one, in Go map order, which differs from run to run). The group under test goes last, so the recordings it reads from other groups are as fresh as in Prometheus, where every group runs
     // on its own (a 5-minute group reading an every-round group's recording sees one at most a round old).
     .sort((a, b) => Number(a.name === tests.group) - Number(b.name === tests.group));
   const withoutAnnotations = { groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })) };
   fs.writeFileSync(path.join(work, `${tests.group}.yaml`), toYaml(withoutAnnotations));
-  fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests));
+  // The recordings' groups first, the tested group last, every run in that order.
+  fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests, groups.map((g) => g.name)));
   // Cases simulate up to days of samples (the SLO windows): on a loaded, shared machine that can take over a minute.
   return run(requireTool('promtool'), ['test', 'rules', 'test.yaml'], { cwd: work, timeoutMs: 240_000 });
 }

@@ -34,11 +34,17 @@ export interface AlertTests {
   readonly cases: readonly AlertTestCase[];
 }
 
-/** The promtool unit-test file for one group, whose rule file sits beside it. */
-export function promtoolTestFile(tests: AlertTests, evaluationInterval = tests.evaluationInterval ?? '1m'): string {
+/**
+ * The promtool unit-test file for one group, whose rule file sits beside it. When the rule file holds more
+ * than one group (the recordings the tested group reads), `groupEvalOrder` names every group in the order they
+ * must be evaluated at each step: without it promtool takes them in Go map order, which changes from run to run,
+ * and an alert may read a recording of the same timestamp or of the step before.
+ */
+export function promtoolTestFile(tests: AlertTests, groupEvalOrder: readonly string[] = []): string {
   return toYaml({
     rule_files: [`${tests.group}.yaml`],
-    evaluation_interval: evaluationInterval,
+    evaluation_interval: tests.evaluationInterval ?? '1m',
+    ...(groupEvalOrder.length > 1 ? { group_eval_order: [...groupEvalOrder] } : {}),
     tests: tests.cases.map((c) => ({
       name: c.name,
       interval: c.interval ?? '1m',
