@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AlertTests, promtoolTestFile } from '../src/kit/alert-tests';
+import { AlertTests, ConfiguredAlertTests, promtoolTestFile } from '../src/kit/alert-tests';
+import { StackConfig } from '../src/config/schema';
 import { toYaml } from '../src/lib/yaml';
 import { RuleFile, ruleFiles } from './support/dist-files';
 import { promqlErrors } from './support/query-parsers';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 /** Alerts that fire by design at all times, so they have no silent case. */
@@ -13,23 +14,35 @@ const ALWAYS_FIRING: Record<string, string> = { Watchdog: 'the dead man\'s switc
 
 const out = synthesizedShippedConfigs();
 
-/** Every `*.alert-tests.ts` module under src/, each exporting AlertTests. */
-function allAlertTests(): AlertTests[] {
+/**
+ * Every `*.alert-tests.ts` module under src/, each exporting AlertTests, or ConfiguredAlertTests whose cases
+ * are written for the config under test.
+ */
+function allAlertTests(): { fixed: AlertTests[]; configured: ConfiguredAlertTests<StackConfig>[] } {
   const found: AlertTests[] = [];
+  const configured: ConfiguredAlertTests<StackConfig>[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith('.alert-tests.ts')) {
-        found.push(...(Object.values(require(full)) as AlertTests[]).filter((v) => v && Array.isArray(v.cases)));
+        const exported = Object.values(require(full)) as Array<AlertTests | ConfiguredAlertTests<StackConfig>>;
+        found.push(...exported.filter((v): v is AlertTests => v && 'cases' in v && Array.isArray(v.cases)));
+        configured.push(...exported.filter((v): v is ConfiguredAlertTests<StackConfig> => v && 'forConfig' in v && typeof v.forConfig === 'function'));
       }
     }
   };
   walk(path.join(REPO_ROOT, 'src'));
-  return found;
+  return { fixed: found, configured };
 }
 
-const alertTests = allAlertTests();
+const allTests = allAlertTests();
+
+/** The unit tests of one environment: the fixed ones and those written for its config. */
+const alertTestsOf = (env: string): AlertTests[] => [
+  ...allTests.fixed,
+  ...allTests.configured.map((t) => t.forConfig(shippedConfigOf(env).config)),
+];
 
 /** The recordings that the rules of `group` read, and those they read in turn. */
 function recordingsRead(groups: RuleFile['groups'], group: string): Set<string> {
@@ -75,6 +88,7 @@ describe.each(environments(out))('rule files of %s', (env) => {
   const envDir = path.join(out, env);
   const files: RuleFile[] = ruleFiles(envDir);
   const alerts = files.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.alert)));
+  const alertTests = alertTestsOf(env);
 
   test('promtool check rules accepts every file', () => {
     expect(files.length).toBeGreaterThan(0);
@@ -121,6 +135,7 @@ describe.each(environments(out))('rule files of %s', (env) => {
   });
 
   test.each(alertTests.map((t) => [t.group, t] as const))('promtool test rules passes for group %s', (_group, tests) => {
+    expect(tests.cases.length).toBeGreaterThan(0);
     const result = promtoolTest(envDir, tests);
     expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
     expect(result.stdout).toMatch(/SUCCESS/);
@@ -129,7 +144,7 @@ describe.each(environments(out))('rule files of %s', (env) => {
 
 describe('the alert harness can fail', () => {
   test('a wrong expectation makes promtool test rules fail', () => {
-    const tests = alertTests[0];
+    const tests = allTests.fixed[0];
     const c = tests.cases.find((x) => x.checks.some((k) => k.firing.length > 0))!;
     const wrong: AlertTests = {
       group: tests.group,

@@ -34,6 +34,16 @@ export interface AlertTests {
   readonly cases: readonly AlertTestCase[];
 }
 
+/**
+ * Unit tests of a group whose rules the config shapes (which alerts exist, which series they select): the
+ * cases are written for the config under test, so they hold for any catalogue, not only the shipped one.
+ */
+export interface ConfiguredAlertTests<Config> {
+  /** The rule group under test, i.e. `rules/<group>.yaml`. */
+  readonly group: string;
+  readonly forConfig: (config: Config) => AlertTests;
+}
+
 /** The promtool unit-test file for one group, whose rule file sits beside it. */
 export function promtoolTestFile(tests: AlertTests, evaluationInterval = tests.evaluationInterval ?? '1m'): string {
   return toYaml({
