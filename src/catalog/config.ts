@@ -116,7 +116,7 @@ const serviceSignals = z
       .describe('A background worker of the service reports a heartbeat: WorkerHeartbeatMissed watches its age. Default: none.'),
   })
   .prefault({})
-  .describe('Signals the service emits that the platform has alerts for. Default: none.');
+  .describe('Signals the service emits that the platform has alerts for; none unless set here.');
 
 const kafkaConsumer = z.strictObject({
   groupId: z.string().min(1).describe('The consumer group (the `group_id` label of kafka_consumer_lag).'),
