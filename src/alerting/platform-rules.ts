@@ -64,6 +64,16 @@ export function declaredSignals(services: readonly ServiceConfig[]) {
   };
 }
 
+/**
+ * A consumer group id as a literal inside a PromQL regex string: unlike the DNS-label names, a group id may hold
+ * regex characters (`.`) or a quote, which would widen the match or break the expression.
+ */
+const literalInRegex = (value: string) =>
+  value
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"');
+
 /** `time() - <last heartbeat>` above its bound, for each metric and bound the catalogue declares. */
 function heartbeatAgeExpr(services: readonly ServiceConfig[]): string {
   const byBound = new Map<string, ServiceConfig[]>();
@@ -169,7 +179,7 @@ export function platformKernelRules(services: readonly ServiceConfig[], namespac
           alert: 'KafkaConsumerLagHigh',
           // The consumer groups the catalogue declares, in their services' namespaces.
           expr: `sum by (namespace, group_id, topic) (kafka_consumer_lag{namespace=~"${namespacesOf(owners)}", group_id=~"${regexAlternatives(
-            owners.flatMap((s) => s.kafkaConsumers.map((c) => c.groupId)),
+            owners.flatMap((s) => s.kafkaConsumers.map((c) => literalInRegex(c.groupId))),
           )}"}) > %{messages}`,
           // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
           for: '5m',
