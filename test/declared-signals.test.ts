@@ -6,11 +6,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { platformKernelAlertTests } from '../src/alerting/platform-rules.alert-tests';
 import { declaredSignals, kubernetesRules } from '../src/alerting/platform-rules';
 import { loadConfigFile } from '../src/config/loader';
 import { StackConfig } from '../src/config/schema';
 import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
+import { promtoolTest } from './support/promtool-alert-tests';
 import { configVariant, shippedConfigOf, shippedEnvironments } from './support/synth-fixture';
 
 /** The alerts of each declaration, by what declares it. */
@@ -24,16 +26,24 @@ const PACKS: Record<keyof ReturnType<typeof declaredSignals>, readonly string[]>
 };
 const PACK_ALERTS = Object.values(PACKS).flat();
 
-/** Synthesizes one config file and returns its rule groups. */
-function groupsOf(file: string): Array<{ name: string; alerts: Array<{ alert: string; expr: string }> }> {
+/** Synthesizes one config file and returns its environment's directory. */
+function synthesized(file: string): string {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'declared-signals-'));
   const [summary] = synthesize({ config: file, out });
-  return ruleFiles(path.join(out, summary.environment)).flatMap((f) =>
+  return path.join(out, summary.environment);
+}
+
+/** Synthesizes one config file and returns its rule groups. */
+function groupsOf(file: string): Array<{ name: string; alerts: Array<{ alert: string; expr: string }> }> {
+  return ruleFiles(synthesized(file)).flatMap((f) =>
     f.groups.map((g) => ({ name: g.name, alerts: g.rules.filter((r) => r.alert).map((r) => ({ alert: r.alert!, expr: r.expr })) })),
   );
 }
 const alertNames = (groups: ReturnType<typeof groupsOf>) => new Set(groups.flatMap((g) => g.alerts.map((a) => a.alert)));
 const minus = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)).sort();
+
+/** A config with only the required fields. */
+const MINIMAL = ['environment: minimal', 'cluster: minimal', 'repository:', '  url: https://github.com/example-org/platform', 'grafana:', '  adminCredentials:', '    secretName: grafana-admin', ''];
 
 /** The pack alerts a catalogue's declarations imply. */
 function declaredPackAlerts(config: StackConfig): string[] {
@@ -47,10 +57,7 @@ function declaredPackAlerts(config: StackConfig): string[] {
 describe('a minimal config (environment, cluster, repository, Grafana credentials; no services)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minimal-config-'));
   const file = path.join(dir, 'minimal.yaml');
-  fs.writeFileSync(
-    file,
-    ['environment: minimal', 'cluster: minimal', 'repository:', '  url: https://github.com/example-org/platform', 'grafana:', '  adminCredentials:', '    secretName: grafana-admin', ''].join('\n'),
-  );
+  fs.writeFileSync(file, MINIMAL.join('\n'));
   const groups = groupsOf(file);
   const alerts = alertNames(groups);
 
@@ -76,6 +83,35 @@ describe('a minimal config (environment, cluster, repository, Grafana credential
       .filter((a) => /vault|heartbeat|debezium|cdc|wal_bytes|circuit|kafka/i.test(`${a.alert} ${a.expr}`))
       .map((a) => a.alert);
     expect(naming).toEqual([]);
+  });
+});
+
+describe('a catalogue with two workers whose heartbeats have different gauges and bounds, and declarations in two namespaces', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'two-workers-'));
+  const file = path.join(dir, 'workers.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      ...MINIMAL,
+      'services:',
+      '  - { name: billing, namespace: payments, stack: go, dependencies: [vault], signals: { heartbeat: { metric: billing_run_last_seconds, maxAgeSeconds: 300 } } }',
+      '  - name: mailer',
+      '    namespace: mail',
+      '    stack: python',
+      '    dependencies: [vault]',
+      '    signals: { circuitBreaker: true, heartbeat: { metric: mailer_queue_heartbeat_seconds, maxAgeSeconds: 90 } }',
+      '    kafkaConsumers: [{ groupId: mail.outbox, topics: [mail.outbox] }]',
+      '',
+    ].join('\n'),
+  );
+  const config = loadConfigFile(file);
+
+  test('gets the packs it declares and the cases written for it pass promtool, each worker at its own bound', () => {
+    expect(declaredPackAlerts(config)).toEqual(['CircuitBreakerOpen', 'KafkaConsumerLagHigh', 'VaultUnreachable', 'WorkerHeartbeatMissed']);
+    const tests = platformKernelAlertTests.forConfig(config);
+    expect(tests.cases.filter((c) => c.checks.some((k) => k.alert === 'WorkerHeartbeatMissed')).length).toBe(4);
+    const result = promtoolTest(synthesized(file), tests);
+    expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
   });
 });
 
