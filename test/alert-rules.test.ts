@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { AlertTests, promtoolTestFile } from '../src/kit/alert-tests';
-import { toYaml } from '../src/lib/yaml';
+import { AlertTests, ConfiguredAlertTests } from '../src/kit/alert-tests';
+import { promtoolTest } from './support/promtool-alert-tests';
+import { StackConfig } from '../src/config/schema';
 import { RuleFile, ruleFiles } from './support/dist-files';
 import { promqlErrors } from './support/query-parsers';
-import { environments, REPO_ROOT, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, REPO_ROOT, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 /** Alerts that fire by design at all times, so they have no silent case. */
@@ -13,69 +13,41 @@ const ALWAYS_FIRING: Record<string, string> = { Watchdog: 'the dead man\'s switc
 
 const out = synthesizedShippedConfigs();
 
-/** Every `*.alert-tests.ts` module under src/, each exporting AlertTests. */
-function allAlertTests(): AlertTests[] {
+/**
+ * Every `*.alert-tests.ts` module under src/, each exporting AlertTests, or ConfiguredAlertTests whose cases
+ * are written for the config under test.
+ */
+function allAlertTests(): { fixed: AlertTests[]; configured: ConfiguredAlertTests<StackConfig>[] } {
   const found: AlertTests[] = [];
+  const configured: ConfiguredAlertTests<StackConfig>[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith('.alert-tests.ts')) {
-        found.push(...(Object.values(require(full)) as AlertTests[]).filter((v) => v && Array.isArray(v.cases)));
+        const exported = Object.values(require(full)) as Array<AlertTests | ConfiguredAlertTests<StackConfig>>;
+        found.push(...exported.filter((v): v is AlertTests => v && 'cases' in v && Array.isArray(v.cases)));
+        configured.push(...exported.filter((v): v is ConfiguredAlertTests<StackConfig> => v && 'forConfig' in v && typeof v.forConfig === 'function'));
       }
     }
   };
   walk(path.join(REPO_ROOT, 'src'));
-  return found;
+  return { fixed: found, configured };
 }
 
-const alertTests = allAlertTests();
+const allTests = allAlertTests();
 
-/** The recordings that the rules of `group` read, and those they read in turn. */
-function recordingsRead(groups: RuleFile['groups'], group: string): Set<string> {
-  const records = new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
-  const reads = (expr: string) => [...records].filter((name) => new RegExp(`(^|[^\\w:])${name}($|[^\\w:])`).test(expr));
-  const needed = new Set<string>();
-  const queue = groups.filter((g) => g.name === group).flatMap((g) => g.rules.flatMap((r) => reads(r.expr)));
-  while (queue.length > 0) {
-    const name = queue.pop()!;
-    if (needed.has(name)) continue;
-    needed.add(name);
-    for (const r of groups.flatMap((g) => g.rules)) if (r.record === name) queue.push(...reads(r.expr));
-  }
-  return needed;
-}
-
-/** Runs promtool's unit tests for one group against the synthesized rule file. */
-function promtoolTest(envDir: string, tests: AlertTests) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alert-tests-'));
-  const files = ruleFiles(envDir);
-  if (!files.some((f) => f.groups.some((g) => g.name === tests.group))) throw new Error(`no synthesized rule group "${tests.group}" in ${envDir}`);
-  // The group under test, plus the recording rules of other groups that it reads (directly or through other
-  // recordings), as in Prometheus: an alert may use another group's recordings (a 1h-interval baseline group,
-  // the SLO windows). Everything else is left out; evaluating it at every step of every case would only cost time.
-  // Annotations are templates checked by `promtool check rules`; the unit tests compare labels.
-  const all = files.flatMap((f) => f.groups);
-  const needed = recordingsRead(all, tests.group);
-  const groups = all
-    .map((g) => ({ ...g, rules: g.name === tests.group ? g.rules : g.rules.filter((rule) => rule.record && needed.has(rule.record)) }))
-    .filter((g) => g.rules.length > 0)
-    // promtool evaluates the groups one after the other at each step, in the test file's group_eval_order (without
-    // one, in Go map order, which differs from run to run). The group under test goes last, so the recordings it reads from other groups are as fresh as in Prometheus, where every group runs
-    // on its own (a 5-minute group reading an every-round group's recording sees one at most a round old).
-    .sort((a, b) => Number(a.name === tests.group) - Number(b.name === tests.group));
-  const withoutAnnotations = { groups: groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...rule }) => rule) })) };
-  fs.writeFileSync(path.join(work, `${tests.group}.yaml`), toYaml(withoutAnnotations));
-  // The recordings' groups first, the tested group last, every run in that order.
-  fs.writeFileSync(path.join(work, 'test.yaml'), promtoolTestFile(tests, groups.map((g) => g.name)));
-  // Cases simulate up to days of samples (the SLO windows): on a loaded, shared machine that can take over a minute.
-  return run(requireTool('promtool'), ['test', 'rules', 'test.yaml'], { cwd: work, timeoutMs: 240_000 });
-}
+/** The unit tests of one environment: the fixed ones and those written for its config. */
+const alertTestsOf = (env: string): AlertTests[] => [
+  ...allTests.fixed,
+  ...allTests.configured.map((t) => t.forConfig(shippedConfigOf(env).config)),
+];
 
 describe.each(environments(out))('rule files of %s', (env) => {
   const envDir = path.join(out, env);
   const files: RuleFile[] = ruleFiles(envDir);
   const alerts = files.flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r) => r.alert)));
+  const alertTests = alertTestsOf(env);
 
   test('promtool check rules accepts every file', () => {
     expect(files.length).toBeGreaterThan(0);
@@ -122,6 +94,7 @@ describe.each(environments(out))('rule files of %s', (env) => {
   });
 
   test.each(alertTests.map((t) => [t.group, t] as const))('promtool test rules passes for group %s', (_group, tests) => {
+    expect(tests.cases.length).toBeGreaterThan(0);
     const result = promtoolTest(envDir, tests);
     expect({ code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ code: 0, output: '' });
     expect(result.stdout).toMatch(/SUCCESS/);
@@ -130,7 +103,7 @@ describe.each(environments(out))('rule files of %s', (env) => {
 
 describe('the alert harness can fail', () => {
   test('a wrong expectation makes promtool test rules fail', () => {
-    const tests = alertTests[0];
+    const tests = allTests.fixed[0];
     const c = tests.cases.find((x) => x.checks.some((k) => k.firing.length > 0))!;
     const wrong: AlertTests = {
       group: tests.group,

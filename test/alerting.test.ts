@@ -50,6 +50,7 @@ services:
     namespace: platform-services
     stack: go
     httpVocabulary: opentelemetry-ms
+    dependencies: [vault, debezium]
   - name: order-service
     namespace: go-ecommerce
     stack: go
@@ -485,7 +486,7 @@ describe('per-alert settings from the config', () => {
   });
 
   test('fails if an override names a threshold the alert does not have, listing its thresholds', () => {
-    expect(() => parseConfig(`${BASE}alerting:\n  rules:\n    KafkaConsumerLagHigh:\n      thresholds:\n        lag: 5\n`, 'test.yaml')).toThrow(
+    expect(() => parseConfig(`${BASE}    kafkaConsumers: [{ groupId: orders, topics: [ecommerce.orders] }]\nalerting:\n  rules:\n    KafkaConsumerLagHigh:\n      thresholds:\n        lag: 5\n`, 'test.yaml')).toThrow(
       /alerting\.rules\.KafkaConsumerLagHigh\.thresholds\.lag: alert "KafkaConsumerLagHigh" has no threshold "lag"; its thresholds: messages/,
     );
   });

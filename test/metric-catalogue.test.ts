@@ -2,13 +2,14 @@ import * as path from 'path';
 import { METRICS, seriesCatalogue } from '../src/catalog/metrics';
 import { dashboards, ruleFiles } from './support/dist-files';
 import { dashboardPromQueries, FoundQuery, promqlCatalogueProblems, queryProblems, withRecordingRules } from './support/metric-check';
-import { environments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
 
 const out = synthesizedShippedConfigs();
 
-function envQueries(envDir: string) {
+function envQueries(env: string) {
+  const envDir = path.join(out, env);
   const rules = ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name }))));
-  const { catalogue, problems } = withRecordingRules(seriesCatalogue(), rules as any);
+  const { catalogue, problems } = withRecordingRules(seriesCatalogue(shippedConfigOf(env).config.services), rules as any);
   const queries: FoundQuery[] = [
     ...rules.map((r: any) => ({ where: `rule group ${r.group} ${r.alert ?? r.record}`, expr: r.expr as string })),
     ...dashboards(envDir).flatMap((d) => dashboardPromQueries(d.json)),
@@ -17,7 +18,7 @@ function envQueries(envDir: string) {
 }
 
 describe.each(environments(out))('every query of %s against the metric catalogue', (env) => {
-  const { catalogue, problems: ruleNameProblems, queries } = envQueries(path.join(out, env));
+  const { catalogue, problems: ruleNameProblems, queries } = envQueries(env);
 
   test('GIVEN the synthesized rules and dashboards WHEN each PromQL query is parsed THEN every metric and label is in the catalogue', () => {
     // The synthesized output holds well over a hundred queries; fewer means the walker lost some.
@@ -30,6 +31,13 @@ describe.each(environments(out))('every query of %s against the metric catalogue
 
 describe('the catalogue check can fail', () => {
   const catalogue = seriesCatalogue();
+
+  test('knows a heartbeat gauge only once a service declares it (services[].signals.heartbeat.metric)', () => {
+    const query = 'time() - max by (service) (worker_last_seen_seconds{service="a"})';
+    expect(promqlCatalogueProblems(query, catalogue)).toEqual([expect.stringContaining('unknown metric "worker_last_seen_seconds"')]);
+    const declared = seriesCatalogue([{ signals: { circuitBreaker: false, heartbeat: { metric: 'worker_last_seen_seconds', maxAgeSeconds: 60 } } }]);
+    expect(promqlCatalogueProblems(query, declared)).toEqual([]);
+  });
 
   test('fails if a metric name has a typo (http_request_total)', () => {
     expect(promqlCatalogueProblems('sum(rate(http_request_total[5m]))', catalogue)).toEqual([

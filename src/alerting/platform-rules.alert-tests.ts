@@ -1,146 +1,201 @@
-import { AlertTests } from '../kit/alert-tests';
+import type { ServiceConfig } from '../catalog/config';
+import { AlertTestCase, AlertTests, ConfiguredAlertTests } from '../kit/alert-tests';
+import { declaredSignals } from './platform-rules';
 
-const PS = 'platform-services';
+/** A service no catalogue declares: its series must never fire a declared pack's alert. */
+const UNDECLARED = { name: 'not-in-the-catalogue', namespace: 'elsewhere' };
 
-export const platformKernelAlertTests: AlertTests = {
+/**
+ * Platform-Kernel's cases, written for the services the config under test declares (declaredSignals):
+ * the firing series carry a declaring service's labels, and a pack no service declares has no rule and no
+ * case. The same series from a service outside the catalogue stay silent: the packs read only their owners'.
+ */
+export const platformKernelAlertTests: ConfiguredAlertTests<{ readonly services: readonly ServiceConfig[] }> = {
   group: 'platform-kernel',
-  cases: [
-    {
-      name: 'ErrorRateCritical: 1.5% 5xx fires after its minute, 0.5% never does (the boundary is 1%)',
-      interval: '15s',
-      series: [
-        { series: `http_server_requests_total{namespace="${PS}", service="gateway", status_code="200"}`, values: '0+985x40' },
-        { series: `http_server_requests_total{namespace="${PS}", service="gateway", status_code="500"}`, values: '0+15x40' },
-        { series: `http_server_requests_total{namespace="${PS}", service="money", status_code="200"}`, values: '0+995x40' },
-        { series: `http_server_requests_total{namespace="${PS}", service="money", status_code="503"}`, values: '0+5x40' },
-      ],
-      checks: [
-        // True from the second sample (15s): pending until 1m15s.
-        { at: '45s', alert: 'ErrorRateCritical', firing: [] },
-        { at: '3m', alert: 'ErrorRateCritical', firing: [{ severity: 'critical', namespace: PS, service: 'gateway' }] },
-      ],
-    },
-    {
-      name: 'P99LatencyWarning fires when the p99 is above 200 ms for 5 minutes, not for a fast service',
-      series: [
-        ...['100', '200'].map((le) => ({ series: `http_server_request_duration_ms_bucket{namespace="${PS}", service="gateway", le="${le}"}`, values: '0x30' })),
-        ...['500', '+Inf'].map((le) => ({ series: `http_server_request_duration_ms_bucket{namespace="${PS}", service="gateway", le="${le}"}`, values: '0+10x30' })),
-        ...['100', '200', '500', '+Inf'].map((le) => ({
-          series: `http_server_request_duration_ms_bucket{namespace="${PS}", service="money", le="${le}"}`,
-          values: '0+10x30',
-        })),
-      ],
-      checks: [
-        { at: '4m', alert: 'P99LatencyWarning', firing: [] },
-        { at: '8m', alert: 'P99LatencyWarning', firing: [{ severity: 'warning', namespace: PS, service: 'gateway' }] },
-      ],
-    },
-    {
-      name: 'CDCLagCritical fires after a minute above 60 s, not at 5 s',
-      series: [
-        // As the Java agent's series arrive through the collector (labels of src/catalog/metrics.ts, source java-agent).
-        { series: `debezium_source_connector_lag_seconds{k8s_namespace_name="${PS}", job="${PS}/debezium-connect", server="orders", instance="5d7fc534"}`, values: '5x3 90x10' },
-        { series: `debezium_source_connector_lag_seconds{k8s_namespace_name="${PS}", job="${PS}/debezium-connect", server="ledger", instance="5d7fc534"}`, values: '5x13' },
-      ],
-      checks: [
-        { at: '4m', alert: 'CDCLagCritical', firing: [] },
+  forConfig: ({ services }) => {
+    const declared = declaredSignals(services);
+    const cases: AlertTestCase[] = [];
+    if (declared.http.length > 0) {
+      const [hot, calm = UNDECLARED] = declared.http;
+      cases.push(
         {
-          at: '6m',
-          alert: 'CDCLagCritical',
-          firing: [{ severity: 'critical', k8s_namespace_name: PS, job: `${PS}/debezium-connect`, server: 'orders' }],
+          name: `ErrorRateCritical: 1.5% 5xx of ${hot.name} fires after its minute; 0.5% never does (the boundary is 1%), nor 50% of a service outside the catalogue`,
+          interval: '15s',
+          series: [
+            { series: `http_server_requests_total{namespace="${hot.namespace}", service="${hot.name}", status_code="200"}`, values: '0+985x40' },
+            { series: `http_server_requests_total{namespace="${hot.namespace}", service="${hot.name}", status_code="500"}`, values: '0+15x40' },
+            { series: `http_server_requests_total{namespace="${calm.namespace}", service="${calm.name}", status_code="200"}`, values: '0+995x40' },
+            { series: `http_server_requests_total{namespace="${calm.namespace}", service="${calm.name}", status_code="503"}`, values: '0+5x40' },
+            { series: `http_server_requests_total{namespace="${UNDECLARED.namespace}", service="${UNDECLARED.name}", status_code="500"}`, values: '0+500x40' },
+            { series: `http_server_requests_total{namespace="${UNDECLARED.namespace}", service="${UNDECLARED.name}", status_code="200"}`, values: '0+500x40' },
+          ],
+          checks: [
+            // True from the second sample (15s): pending until 1m15s.
+            { at: '45s', alert: 'ErrorRateCritical', firing: [] },
+            { at: '3m', alert: 'ErrorRateCritical', firing: [{ severity: 'critical', namespace: hot.namespace, service: hot.name }] },
+          ],
         },
-      ],
-    },
-    {
-      name: 'WALBloatCritical fires after 5 minutes above 10 GiB, not at 5 GiB',
-      series: [
-        { series: `debezium_source_connector_wal_bytes_total{namespace="${PS}", job="annotated-pods", instance="debezium-1:8080"}`, values: '1073741824x2 16106127360x15' },
-        { series: `debezium_source_connector_wal_bytes_total{namespace="${PS}", job="annotated-pods", instance="debezium-2:8080"}`, values: '5368709120x17' },
-      ],
-      checks: [
-        { at: '5m', alert: 'WALBloatCritical', firing: [] },
         {
-          at: '8m',
-          alert: 'WALBloatCritical',
-          firing: [{ severity: 'critical', namespace: PS, job: 'annotated-pods', instance: 'debezium-1:8080' }],
+          name: `P99LatencyWarning fires when the p99 of ${hot.name} is above 200 ms for 5 minutes, not for a fast service`,
+          series: [
+            ...['100', '200'].map((le) => ({ series: `http_server_request_duration_ms_bucket{namespace="${hot.namespace}", service="${hot.name}", le="${le}"}`, values: '0x30' })),
+            ...['500', '+Inf'].map((le) => ({ series: `http_server_request_duration_ms_bucket{namespace="${hot.namespace}", service="${hot.name}", le="${le}"}`, values: '0+10x30' })),
+            ...['100', '200', '500', '+Inf'].map((le) => ({
+              series: `http_server_request_duration_ms_bucket{namespace="${calm.namespace}", service="${calm.name}", le="${le}"}`,
+              values: '0+10x30',
+            })),
+          ],
+          checks: [
+            { at: '4m', alert: 'P99LatencyWarning', firing: [] },
+            { at: '8m', alert: 'P99LatencyWarning', firing: [{ severity: 'warning', namespace: hot.namespace, service: hot.name }] },
+          ],
         },
-      ],
-    },
-    {
+      );
+    }
+    if (declared.debezium.length > 0) {
+      const ns = declared.debezium[0].namespace;
+      cases.push(
+        {
+          name: `CDCLagCritical fires after a minute above 60 s in ${ns}, not at 5 s, nor for a connector in a namespace no service depends on`,
+          series: [
+            // As the Java agent's series arrive through the collector (labels of src/catalog/metrics.ts, source java-agent).
+            { series: `debezium_source_connector_lag_seconds{k8s_namespace_name="${ns}", job="${ns}/debezium-connect", server="orders", instance="5d7fc534"}`, values: '5x3 90x10' },
+            { series: `debezium_source_connector_lag_seconds{k8s_namespace_name="${ns}", job="${ns}/debezium-connect", server="ledger", instance="5d7fc534"}`, values: '5x13' },
+            { series: `debezium_source_connector_lag_seconds{k8s_namespace_name="${UNDECLARED.namespace}", job="${UNDECLARED.namespace}/debezium-connect", server="orders", instance="1"}`, values: '90x13' },
+          ],
+          checks: [
+            { at: '4m', alert: 'CDCLagCritical', firing: [] },
+            {
+              at: '6m',
+              alert: 'CDCLagCritical',
+              firing: [{ severity: 'critical', k8s_namespace_name: ns, job: `${ns}/debezium-connect`, server: 'orders' }],
+            },
+          ],
+        },
+        {
+          name: `WALBloatCritical fires after 5 minutes above 10 GiB in ${ns}, not at 5 GiB`,
+          series: [
+            { series: `debezium_source_connector_wal_bytes_total{namespace="${ns}", job="annotated-pods", instance="debezium-1:8080"}`, values: '1073741824x2 16106127360x15' },
+            { series: `debezium_source_connector_wal_bytes_total{namespace="${ns}", job="annotated-pods", instance="debezium-2:8080"}`, values: '5368709120x17' },
+            { series: `debezium_source_connector_wal_bytes_total{namespace="${UNDECLARED.namespace}", job="annotated-pods", instance="debezium-3:8080"}`, values: '16106127360x17' },
+          ],
+          checks: [
+            { at: '5m', alert: 'WALBloatCritical', firing: [] },
+            {
+              at: '8m',
+              alert: 'WALBloatCritical',
+              firing: [{ severity: 'critical', namespace: ns, job: 'annotated-pods', instance: 'debezium-1:8080' }],
+            },
+          ],
+        },
+      );
+    }
+    const ns = services[0]?.namespace ?? 'monitoring';
+    cases.push({
       name: "PodNotReady fires for a pod whose condition=\"true\" series is 0 for 2 minutes; never for a healthy pod's false/unknown series, a finished Job pod, or a namespace outside the platform",
       series: [
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="true"}`, values: '1x2 0x10' },
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="false"}`, values: '0x2 1x10' },
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-1", uid="u1", condition="unknown"}`, values: '0x12' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-1", uid="u1", condition="true"}`, values: '1x2 0x10' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-1", uid="u1", condition="false"}`, values: '0x2 1x10' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-1", uid="u1", condition="unknown"}`, values: '0x12' },
         // Healthy: a plain `kube_pod_status_ready == 0` would fire on its false and unknown series.
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="true"}`, values: '1x12' },
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="false"}`, values: '0x12' },
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="gateway-2", uid="u2", condition="unknown"}`, values: '0x12' },
-        { series: `kube_pod_status_ready{namespace="${PS}", pod="migrate-1", uid="u3", condition="true"}`, values: '0x12' },
-        { series: `kube_pod_status_phase{namespace="${PS}", pod="migrate-1", uid="u3", phase="Succeeded"}`, values: '1x12' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-2", uid="u2", condition="true"}`, values: '1x12' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-2", uid="u2", condition="false"}`, values: '0x12' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="gateway-2", uid="u2", condition="unknown"}`, values: '0x12' },
+        { series: `kube_pod_status_ready{namespace="${ns}", pod="migrate-1", uid="u3", condition="true"}`, values: '0x12' },
+        { series: `kube_pod_status_phase{namespace="${ns}", pod="migrate-1", uid="u3", phase="Succeeded"}`, values: '1x12' },
         { series: 'kube_pod_status_ready{namespace="someone-else", pod="x-1", uid="u4", condition="true"}', values: '0x12' },
       ],
       checks: [
         { at: '1m', alert: 'PodNotReady', firing: [] },
         { at: '3m', alert: 'PodNotReady', firing: [] },
-        { at: '5m', alert: 'PodNotReady', firing: [{ severity: 'critical', namespace: PS, pod: 'gateway-1', uid: 'u1', condition: 'true' }] },
+        { at: '5m', alert: 'PodNotReady', firing: [{ severity: 'critical', namespace: ns, pod: 'gateway-1', uid: 'u1', condition: 'true' }] },
       ],
-    },
-    {
-      name: 'VaultUnreachable fires at once when a health check fails, not while it passes',
-      series: [
-        { series: `vault_health_check_failed{namespace="${PS}", service="iam"}`, values: '0x2 1x5' },
-        { series: `vault_health_check_failed{namespace="${PS}", service="domain-resolver"}`, values: '0x7' },
-      ],
-      checks: [
-        { at: '1m', alert: 'VaultUnreachable', firing: [] },
-        { at: '3m', alert: 'VaultUnreachable', firing: [{ severity: 'critical', namespace: PS, service: 'iam' }] },
-      ],
-    },
-    {
-      name: 'KafkaConsumerLagHigh sums partitions: 2 x 6000 fires after 5 minutes, a group at 500 does not',
-      series: [
-        ...['0', '1'].map((p) => ({
-          series: `kafka_consumer_lag{namespace="go-ecommerce", service="analytics-service", group_id="analytics-consumer", topic="ecommerce.orders", partition="${p}"}`,
-          values: '100x2 6000x15',
-        })),
-        { series: 'kafka_consumer_lag{namespace="go-ecommerce", service="order-projector", group_id="order-projector", topic="ecommerce.orders", partition="0"}', values: '500x17' },
-      ],
-      checks: [
-        { at: '5m', alert: 'KafkaConsumerLagHigh', firing: [] },
+    });
+    if (declared.vault.length > 0) {
+      const [failing, passing = UNDECLARED] = declared.vault;
+      cases.push({
+        name: `VaultUnreachable fires at once when the health check of ${failing.name} fails, not while it passes, nor for a service outside the catalogue`,
+        series: [
+          { series: `vault_health_check_failed{namespace="${failing.namespace}", service="${failing.name}"}`, values: '0x2 1x5' },
+          { series: `vault_health_check_failed{namespace="${passing.namespace}", service="${passing.name}"}`, values: '0x7' },
+          { series: `vault_health_check_failed{namespace="${UNDECLARED.namespace}", service="${UNDECLARED.name}"}`, values: '1x7' },
+        ],
+        checks: [
+          { at: '1m', alert: 'VaultUnreachable', firing: [] },
+          { at: '3m', alert: 'VaultUnreachable', firing: [{ severity: 'critical', namespace: failing.namespace, service: failing.name }] },
+        ],
+      });
+    }
+    if (declared.kafkaConsumers.length > 0) {
+      const behind = declared.kafkaConsumers[0];
+      const group = behind.kafkaConsumers[0];
+      const other = declared.kafkaConsumers.flatMap((s) => s.kafkaConsumers.map((c) => ({ s, c }))).find(({ c }) => c.groupId !== group.groupId);
+      cases.push({
+        name: `KafkaConsumerLagHigh sums partitions: ${group.groupId} at 2 x 6000 fires after 5 minutes; a group at 500 does not, nor a group outside the catalogue`,
+        series: [
+          ...['0', '1'].map((p) => ({
+            series: `kafka_consumer_lag{namespace="${behind.namespace}", service="${behind.name}", group_id="${group.groupId}", topic="${group.topics[0]}", partition="${p}"}`,
+            values: '100x2 6000x15',
+          })),
+          ...(other
+            ? [{ series: `kafka_consumer_lag{namespace="${other.s.namespace}", service="${other.s.name}", group_id="${other.c.groupId}", topic="${other.c.topics[0]}", partition="0"}`, values: '500x17' }]
+            : []),
+          { series: `kafka_consumer_lag{namespace="${UNDECLARED.namespace}", group_id="${UNDECLARED.name}", topic="t", partition="0"}`, values: '50000x17' },
+        ],
+        checks: [
+          { at: '5m', alert: 'KafkaConsumerLagHigh', firing: [] },
+          {
+            at: '8m',
+            alert: 'KafkaConsumerLagHigh',
+            firing: [{ severity: 'critical', namespace: behind.namespace, group_id: group.groupId, topic: group.topics[0] }],
+          },
+        ],
+      });
+    }
+    if (declared.circuitBreaker.length > 0) {
+      const caller = declared.circuitBreaker[0];
+      cases.push({
+        name: `CircuitBreakerOpen fires on state 2 (open) of ${caller.name}, not on 1 (half-open), nor for a service outside the catalogue`,
+        series: [
+          { series: `circuit_breaker_state{namespace="${caller.namespace}", service="${caller.name}", target="upstream-a"}`, values: '0x2 2x5' },
+          { series: `circuit_breaker_state{namespace="${caller.namespace}", service="${caller.name}", target="upstream-b"}`, values: '1x7' },
+          { series: `circuit_breaker_state{namespace="${UNDECLARED.namespace}", service="${UNDECLARED.name}", target="upstream-a"}`, values: '2x7' },
+        ],
+        checks: [
+          { at: '1m', alert: 'CircuitBreakerOpen', firing: [] },
+          { at: '4m', alert: 'CircuitBreakerOpen', firing: [{ severity: 'warning', namespace: caller.namespace, service: caller.name, target: 'upstream-a' }] },
+        ],
+      });
+    }
+    for (const worker of declared.heartbeat) {
+      const { metric, maxAgeSeconds } = worker.signals.heartbeat!;
+      const series = (values: string) => [{ series: `${metric}{namespace="${worker.namespace}", service="${worker.name}"}`, values }];
+      // The worker reports every minute for 5 minutes (timestamps 0..300), then stops: the age passes the bound
+      // between its last report + bound and the next evaluation.
+      const stale = 5 * 60 + maxAgeSeconds;
+      const after = (seconds: number) => `${Math.ceil(seconds / 60)}m`;
+      cases.push(
         {
-          at: '8m',
-          alert: 'KafkaConsumerLagHigh',
-          firing: [{ severity: 'critical', namespace: 'go-ecommerce', group_id: 'analytics-consumer', topic: 'ecommerce.orders' }],
+          name: `WorkerHeartbeatMissed is silent while ${worker.name} reports every minute (bound ${maxAgeSeconds} s)`,
+          series: series(`0+60x${Math.ceil(maxAgeSeconds / 60) + 20}`),
+          checks: [{ at: after(maxAgeSeconds + 15 * 60), alert: 'WorkerHeartbeatMissed', firing: [] }],
         },
-      ],
-    },
-    {
-      name: 'CircuitBreakerOpen fires on state 2 (open), not on 1 (half-open)',
-      series: [
-        { series: `circuit_breaker_state{namespace="${PS}", service="gateway", target="iam"}`, values: '0x2 2x5' },
-        { series: `circuit_breaker_state{namespace="${PS}", service="gateway", target="domain-resolver"}`, values: '1x7' },
-      ],
-      checks: [
-        { at: '1m', alert: 'CircuitBreakerOpen', firing: [] },
-        { at: '4m', alert: 'CircuitBreakerOpen', firing: [{ severity: 'warning', namespace: PS, service: 'gateway', target: 'iam' }] },
-      ],
-    },
-    {
-      name: 'HoldWorkerHeartbeatMissed is silent while the worker reports every minute',
-      series: [{ series: `money_hold_worker_last_heartbeat_seconds{namespace="${PS}", service="money"}`, values: '0+60x20' }],
-      checks: [{ at: '15m', alert: 'HoldWorkerHeartbeatMissed', firing: [] }],
-    },
-    {
-      name: 'HoldWorkerHeartbeatMissed fires once the last heartbeat is more than 120 s old',
-      // The worker reports until 5m (timestamp 300), then stops.
-      series: [{ series: `money_hold_worker_last_heartbeat_seconds{namespace="${PS}", service="money"}`, values: '0+60x5 300x15' }],
-      checks: [
-        { at: '7m', alert: 'HoldWorkerHeartbeatMissed', firing: [] },
-        { at: '10m', alert: 'HoldWorkerHeartbeatMissed', firing: [{ severity: 'warning', namespace: PS, service: 'money' }] },
-      ],
-    },
-  ],
+        {
+          name: `WorkerHeartbeatMissed fires once the last heartbeat of ${worker.name} is more than ${maxAgeSeconds} s old`,
+          series: [
+            ...series(`0+60x5 300x${Math.ceil(maxAgeSeconds / 60) + 10}`),
+            // The same metric from a service outside the catalogue, stale from the start.
+            { series: `${metric}{namespace="${UNDECLARED.namespace}", service="${UNDECLARED.name}"}`, values: `0x${Math.ceil(maxAgeSeconds / 60) + 15}` },
+          ],
+          checks: [
+            { at: after(stale - 60), alert: 'WorkerHeartbeatMissed', firing: [] },
+            { at: after(stale + 60), alert: 'WorkerHeartbeatMissed', firing: [{ severity: 'warning', namespace: worker.namespace, service: worker.name }] },
+          ],
+        },
+      );
+    }
+    return { group: 'platform-kernel', cases };
+  },
 };
 
 const AI = { namespace: 'go-ai', pod: 'ai-service-1' };

@@ -1,4 +1,4 @@
-import { servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
+import { regexAlternatives, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/services';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { RuleGroupSpec } from '../kit/rule-model';
 import { sloRules } from './slo-rules';
@@ -19,15 +19,13 @@ export interface PlatformRulesOptions {
 
 export function platformRuleGroups(opts: PlatformRulesOptions): RuleGroupSpec[] {
   return [
-    platformKernelRules(opts.namespaces),
+    platformKernelRules(opts.services, opts.namespaces),
     kubernetesRules(),
     ...sloRules(opts.services, opts.slo),
     ...sagaRules(opts.services),
     ...webhookRules(opts.services),
   ];
 }
-
-const regexAlternatives = (values: readonly string[]) => [...new Set(values)].sort().join('|');
 
 /**
  * Per-service HTTP rates of the opentelemetry-ms vocabulary, aggregated to the labels the
@@ -43,63 +41,116 @@ export const PK_RECORD = {
   latencyBuckets: 'namespace_service_le:http_server_request_duration_ms_bucket:rate5m',
 } as const;
 
-const platformKernelRecordings = [
-  { record: PK_RECORD.requests, expr: 'sum by (namespace, service) (rate(http_server_requests_total[1m]))' },
-  { record: PK_RECORD.errors, expr: 'sum by (namespace, service) (rate(http_server_requests_total{status_code=~"5.."}[1m]))' },
-  { record: PK_RECORD.latencyBuckets, expr: 'sum by (namespace, service, le) (rate(http_server_request_duration_ms_bucket[5m]))' },
+const platformKernelRecordings = (sel: string) => [
+  { record: PK_RECORD.requests, expr: `sum by (namespace, service) (rate(http_server_requests_total{${sel}}[1m]))` },
+  { record: PK_RECORD.errors, expr: `sum by (namespace, service) (rate(http_server_requests_total{${sel}, status_code=~"5.."}[1m]))` },
+  { record: PK_RECORD.latencyBuckets, expr: `sum by (namespace, service, le) (rate(http_server_request_duration_ms_bucket{${sel}}[5m]))` },
 ];
 
 /**
- * Platform-Kernel's rules, with their exact names and thresholds. They were
- * written in MetricsQL; every expression here is also plain PromQL.
+ * The catalogue services behind each of the declared packs of `platform-kernel`: a pack is generated only
+ * when some service declares what it watches, and selects only those services' series.
  */
-export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpec {
+export function declaredSignals(services: readonly ServiceConfig[]) {
+  return {
+    /** The opentelemetry-ms HTTP vocabulary: ErrorRateCritical, P99LatencyWarning. */
+    http: services.filter((s) => s.httpVocabulary === 'opentelemetry-ms'),
+    /** A Debezium connector in their namespace: CDCLagCritical, WALBloatCritical. */
+    debezium: services.filter((s) => s.dependencies.includes('debezium') || s.jmx?.debezium),
+    vault: services.filter((s) => s.dependencies.includes('vault')),
+    kafkaConsumers: services.filter((s) => s.kafkaConsumers.length > 0),
+    circuitBreaker: services.filter((s) => s.signals.circuitBreaker),
+    heartbeat: services.filter((s) => s.signals.heartbeat),
+  };
+}
+
+/**
+ * A consumer group id as a literal inside a PromQL regex string: unlike the DNS-label names, a group id may hold
+ * regex characters (`.`) or a quote, which would widen the match or break the expression.
+ */
+const literalInRegex = (value: string) =>
+  value
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"');
+
+/** `time() - <last heartbeat>` above its bound, for each metric and bound the catalogue declares. */
+function heartbeatAgeExpr(services: readonly ServiceConfig[]): string {
+  const byBound = new Map<string, ServiceConfig[]>();
+  for (const s of services) {
+    const key = `${s.signals.heartbeat!.metric} ${s.signals.heartbeat!.maxAgeSeconds}`;
+    byBound.set(key, [...(byBound.get(key) ?? []), s]);
+  }
+  return [...byBound]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, owners]) => {
+      const [metric, seconds] = key.split(' ');
+      return `time() - max by (namespace, service) (${metric}{${servicesMatchers(owners, 'service')}}) > ${seconds}`;
+    })
+    .join('\nor\n');
+}
+
+/**
+ * Platform-Kernel's rules, with their exact names and thresholds. They were
+ * written in MetricsQL; every expression here is also plain PromQL. Only
+ * PodNotReady is always there; every other pack comes with the catalogue
+ * services that declare what it watches (declaredSignals) and reads only theirs.
+ */
+export function platformKernelRules(services: readonly ServiceConfig[], namespaces: readonly string[]): RuleGroupSpec {
+  const declared = declaredSignals(services);
+  const namespacesOf = (owners: readonly ServiceConfig[]) => regexAlternatives(owners.map((s) => s.namespace));
+  const when = <T>(owners: readonly ServiceConfig[], rules: (owners: readonly ServiceConfig[]) => T[]): T[] => (owners.length > 0 ? rules(owners) : []);
   return {
     name: 'platform-kernel',
     rules: [
-      ...platformKernelRecordings,
-      {
-        alert: 'ErrorRateCritical',
-        expr: `${PK_RECORD.errors} / ${PK_RECORD.requests} > %{ratio}`,
-        // One minute above 1% is already many failed requests at gateway volume.
-        for: '1m',
-        severity: 'critical',
-        thresholds: { ratio: { value: 0.01, description: 'share of 5xx responses over 1 minute, 0-1' } },
-        summary: 'The HTTP 5xx error rate is above its limit.',
-        description: '{{ $value | humanizePercentage }} of the requests of {{ $labels.service }} ({{ $labels.namespace }}) failed with 5xx over the last minute (limit %{ratio}).',
-      },
-      {
-        alert: 'P99LatencyWarning',
-        expr: `histogram_quantile(0.99, ${PK_RECORD.latencyBuckets}) > %{milliseconds}`,
-        // A short burst (a cold cache, a GC pause) is not a trend; 5 minutes is.
-        for: '5m',
-        severity: 'warning',
-        thresholds: { milliseconds: { value: 200, description: 'p99 latency in milliseconds over 5 minutes' } },
-        summary: 'HTTP p99 latency is above its limit.',
-        description: 'The p99 latency of {{ $labels.service }} ({{ $labels.namespace }}) has been {{ $value | humanize }} ms for %{for} (limit %{milliseconds} ms).',
-      },
-      {
-        alert: 'CDCLagCritical',
-        // The lag comes from the Java agent in the connector's JVM, through the collector: the pod's namespace is
-        // k8s_namespace_name, the job is <namespace>/<service>, and `server` names the connector.
-        expr: 'max by (k8s_namespace_name, job, server) (debezium_source_connector_lag_seconds) > %{seconds}',
-        // A minute past the SLA rules out a single slow batch.
-        for: '1m',
-        severity: 'critical',
-        thresholds: { seconds: { value: 60, description: 'Debezium source lag in seconds' } },
-        summary: 'The CDC pipeline lags behind the database.',
-        description: 'Debezium connector {{ $labels.server }} ({{ $labels.job }}) is {{ $value | humanize }}s behind the WAL (limit %{seconds}s); check the Kafka brokers and the connector status.',
-      },
-      {
-        alert: 'WALBloatCritical',
-        expr: 'max by (namespace, job, instance) (debezium_source_connector_wal_bytes_total) > %{bytes}',
-        // WAL grows steadily when the slot is stuck; 5 minutes filters a checkpoint in flight.
-        for: '5m',
-        severity: 'critical',
-        thresholds: { bytes: { value: 10 * 2 ** 30, description: 'retained WAL in bytes (default 10 GiB)' } },
-        summary: 'PostgreSQL WAL retained for CDC is too large.',
-        description: 'WAL retained for Debezium on {{ $labels.instance }} is {{ $value | humanize1024 }}B (limit %{bytes} bytes); the consumer has stalled or the replication slot is stuck, and the disk fills.',
-      },
+      ...when(declared.http, (owners) => [
+        ...platformKernelRecordings(servicesMatchers(owners, 'service')),
+        {
+          alert: 'ErrorRateCritical',
+          expr: `${PK_RECORD.errors} / ${PK_RECORD.requests} > %{ratio}`,
+          // One minute above 1% is already many failed requests at gateway volume.
+          for: '1m',
+          severity: 'critical' as const,
+          thresholds: { ratio: { value: 0.01, description: 'share of 5xx responses over 1 minute, 0-1' } },
+          summary: 'The HTTP 5xx error rate is above its limit.',
+          description: '{{ $value | humanizePercentage }} of the requests of {{ $labels.service }} ({{ $labels.namespace }}) failed with 5xx over the last minute (limit %{ratio}).',
+        },
+        {
+          alert: 'P99LatencyWarning',
+          expr: `histogram_quantile(0.99, ${PK_RECORD.latencyBuckets}) > %{milliseconds}`,
+          // A short burst (a cold cache, a GC pause) is not a trend; 5 minutes is.
+          for: '5m',
+          severity: 'warning' as const,
+          thresholds: { milliseconds: { value: 200, description: 'p99 latency in milliseconds over 5 minutes' } },
+          summary: 'HTTP p99 latency is above its limit.',
+          description: 'The p99 latency of {{ $labels.service }} ({{ $labels.namespace }}) has been {{ $value | humanize }} ms for %{for} (limit %{milliseconds} ms).',
+        },
+      ]),
+      ...when(declared.debezium, (owners) => [
+        {
+          alert: 'CDCLagCritical',
+          // The lag comes from the Java agent in the connector's JVM, through the collector: the pod's namespace is
+          // k8s_namespace_name, the job is <namespace>/<service>, and `server` names the connector. The connector is
+          // not itself a catalogue service, so the namespaces of the services that depend on it scope it.
+          expr: `max by (k8s_namespace_name, job, server) (debezium_source_connector_lag_seconds{k8s_namespace_name=~"${namespacesOf(owners)}"}) > %{seconds}`,
+          // A minute past the SLA rules out a single slow batch.
+          for: '1m',
+          severity: 'critical' as const,
+          thresholds: { seconds: { value: 60, description: 'Debezium source lag in seconds' } },
+          summary: 'The CDC pipeline lags behind the database.',
+          description: 'Debezium connector {{ $labels.server }} ({{ $labels.job }}) is {{ $value | humanize }}s behind the WAL (limit %{seconds}s); check the Kafka brokers and the connector status.',
+        },
+        {
+          alert: 'WALBloatCritical',
+          expr: `max by (namespace, job, instance) (debezium_source_connector_wal_bytes_total{namespace=~"${namespacesOf(owners)}"}) > %{bytes}`,
+          // WAL grows steadily when the slot is stuck; 5 minutes filters a checkpoint in flight.
+          for: '5m',
+          severity: 'critical' as const,
+          thresholds: { bytes: { value: 10 * 2 ** 30, description: 'retained WAL in bytes (default 10 GiB)' } },
+          summary: 'PostgreSQL WAL retained for CDC is too large.',
+          description: 'WAL retained for Debezium on {{ $labels.instance }} is {{ $value | humanize1024 }}B (limit %{bytes} bytes); the consumer has stalled or the replication slot is stuck, and the disk fills.',
+        },
+      ]),
       {
         alert: 'PodNotReady',
         // kube-state-metrics exports one series per condition (true/false/unknown): a plain `== 0` on all of them
@@ -113,42 +164,54 @@ export function platformKernelRules(namespaces: readonly string[]): RuleGroupSpe
         summary: 'A pod is not ready.',
         description: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} has not been ready for %{for}; it receives no traffic.',
       },
-      {
-        alert: 'VaultUnreachable',
-        expr: 'max by (namespace, service) (vault_health_check_failed) > 0',
-        // No `for`: IAM and Domain Resolver reject every request while Vault is unreachable.
-        severity: 'critical',
-        summary: 'Vault health checks are failing.',
-        description: '{{ $labels.service }} ({{ $labels.namespace }}) cannot reach Vault; IAM and Domain Resolver reject all requests.',
-      },
-      {
-        alert: 'KafkaConsumerLagHigh',
-        // Platform-Kernel's services, an order projector and an analytics consumer all use this vocabulary.
-        expr: 'sum by (namespace, group_id, topic) (kafka_consumer_lag) > %{messages}',
-        // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
-        for: '5m',
-        severity: 'critical',
-        thresholds: { messages: { value: 10000, description: 'consumer lag in messages, summed over partitions' } },
-        summary: 'A Kafka consumer group is falling behind.',
-        description: 'Group {{ $labels.group_id }} is {{ $value | humanize }} messages behind on topic {{ $labels.topic }} (limit %{messages}).',
-      },
-      {
-        alert: 'CircuitBreakerOpen',
-        expr: 'max by (namespace, service, target) (circuit_breaker_state) == 2',
-        // No `for`: an open breaker already failed fast on every call; the breaker itself debounces.
-        severity: 'warning',
-        summary: 'A circuit breaker is open.',
-        description: 'The circuit breaker from {{ $labels.service }} to {{ $labels.target }} is OPEN; calls to {{ $labels.target }} fail fast.',
-      },
-      {
-        alert: 'HoldWorkerHeartbeatMissed',
-        expr: 'time() - max by (namespace, service) (money_hold_worker_last_heartbeat_seconds) > %{seconds}',
-        // The threshold is itself the grace period.
-        severity: 'warning',
-        thresholds: { seconds: { value: 120, description: 'seconds since the last heartbeat' } },
-        summary: 'The Money hold cleanup worker missed its heartbeat.',
-        description: 'The hold expiration worker of {{ $labels.service }} last reported {{ $value | humanizeDuration }} ago (limit %{seconds}s); expired holds may not be released.',
-      },
+      ...when(declared.vault, (owners) => [
+        {
+          alert: 'VaultUnreachable',
+          expr: `max by (namespace, service) (vault_health_check_failed{${servicesMatchers(owners, 'service')}}) > 0`,
+          // No `for`: a service that reads its secrets from Vault rejects every request while Vault is unreachable.
+          severity: 'critical' as const,
+          summary: 'Vault health checks are failing.',
+          description: '{{ $labels.service }} ({{ $labels.namespace }}) cannot reach Vault; it rejects the requests that need its secrets.',
+        },
+      ]),
+      ...when(declared.kafkaConsumers, (owners) => [
+        {
+          alert: 'KafkaConsumerLagHigh',
+          // The consumer groups the catalogue declares, in their services' namespaces.
+          expr: `sum by (namespace, group_id, topic) (kafka_consumer_lag{namespace=~"${namespacesOf(owners)}", group_id=~"${regexAlternatives(
+            owners.flatMap((s) => s.kafkaConsumers.map((c) => literalInRegex(c.groupId))),
+          )}"}) > %{messages}`,
+          // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
+          for: '5m',
+          severity: 'critical' as const,
+          thresholds: { messages: { value: 10000, description: 'consumer lag in messages, summed over partitions' } },
+          summary: 'A Kafka consumer group is falling behind.',
+          description: 'Group {{ $labels.group_id }} is {{ $value | humanize }} messages behind on topic {{ $labels.topic }} (limit %{messages}).',
+        },
+      ]),
+      ...when(declared.circuitBreaker, (owners) => [
+        {
+          alert: 'CircuitBreakerOpen',
+          expr: `max by (namespace, service, target) (circuit_breaker_state{${servicesMatchers(owners, 'service')}}) == 2`,
+          // No `for`: an open breaker already failed fast on every call; the breaker itself debounces.
+          severity: 'warning' as const,
+          summary: 'A circuit breaker is open.',
+          description: 'The circuit breaker from {{ $labels.service }} to {{ $labels.target }} is OPEN; calls to {{ $labels.target }} fail fast.',
+        },
+      ]),
+      ...when(declared.heartbeat, (owners) => [
+        {
+          alert: 'WorkerHeartbeatMissed',
+          // Each service's bound is its own (services[].signals.heartbeat.maxAgeSeconds), so it sits in the
+          // expression rather than in one threshold; the bound is itself the grace period.
+          expr: heartbeatAgeExpr(owners),
+          severity: 'warning' as const,
+          summary: 'A background worker missed its heartbeat.',
+          description:
+            'The worker of {{ $labels.service }} ({{ $labels.namespace }}) last reported {{ $value | humanizeDuration }} ago, beyond the bound ' +
+            'its catalogue entry sets (signals.heartbeat.maxAgeSeconds); the work it does on a schedule may have stopped.',
+        },
+      ]),
     ],
   };
 }

@@ -80,6 +80,51 @@ const serviceSlo = z
   .prefault({})
   .describe('Targets of this service; omitted ones come from the top-level `slo`.');
 
+/**
+ * What a service can depend on that the platform has alerts for, and the series each implies. Kafka
+ * consumption is declared with `kafkaConsumers`, PostgreSQL with `database`.
+ */
+export const SERVICE_DEPENDENCIES = {
+  vault:
+    'the service reads its secrets from Vault and exports the gauge vault_health_check_failed{service} ' +
+    '(1 while its Vault health check fails): VaultUnreachable',
+  debezium:
+    "the service depends on Debezium's change data capture from PostgreSQL; the connector runs in the service's " +
+    'namespace and reports debezium_source_connector_lag_seconds (through the Java agent, labels k8s_namespace_name, job) ' +
+    'and debezium_source_connector_wal_bytes_total: CDCLagCritical and WALBloatCritical, for the connectors of those namespaces',
+} as const;
+export type ServiceDependency = keyof typeof SERVICE_DEPENDENCIES;
+
+/** A Prometheus metric name, as a service exports it. */
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'expected a Prometheus metric name (letters, digits, "_" and ":")' });
+
+const serviceSignals = z
+  .strictObject({
+    circuitBreaker: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The service exports circuit_breaker_state{service, target}, one gauge per dependency it calls through a breaker ' +
+          '(0 closed, 1 half-open, 2 open): CircuitBreakerOpen. Default: false.',
+      ),
+    heartbeat: z
+      .strictObject({
+        metric: metricName.describe(
+          'The gauge holding the Unix time in seconds of the last heartbeat, with the label service=<name> ' +
+            '(money_hold_worker_last_heartbeat_seconds, say). Required.',
+        ),
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .positive({ error: 'expected whole seconds greater than 0' })
+          .describe('WorkerHeartbeatMissed fires once the last heartbeat is older than this (120, say). Required.'),
+      })
+      .optional()
+      .describe('A background worker of the service reports a heartbeat: WorkerHeartbeatMissed watches its age. Default: none.'),
+  })
+  .prefault({})
+  .describe('Signals the service emits that the platform has alerts for; none unless set here.');
+
 const kafkaConsumer = z.strictObject({
   groupId: z.string().min(1).describe('The consumer group (the `group_id` label of kafka_consumer_lag).'),
   topics: z.array(z.string().min(1)).min(1, { error: 'expected at least one topic' }).describe('Topics the group consumes.'),
@@ -132,7 +177,18 @@ const service = z.strictObject({
     .array(dnsLabel('a service name'))
     .default([])
     .describe('Services this one calls over gRPC (the `target` label of grpc_client_requests_total). Default: none.'),
-  kafkaConsumers: z.array(kafkaConsumer).default([]).describe('Kafka consumer groups of the service and their topics. Default: none.'),
+  kafkaConsumers: z.array(kafkaConsumer).default([]).describe(
+    'Kafka consumer groups of the service and their topics; their kafka_consumer_lag{group_id, topic} drives KafkaConsumerLagHigh. Default: none.',
+  ),
+  dependencies: z
+    .array(z.enum(Object.keys(SERVICE_DEPENDENCIES) as [ServiceDependency, ...ServiceDependency[]]))
+    .default([])
+    .describe(
+      `What the service depends on that the platform has alerts for: ${Object.entries(SERVICE_DEPENDENCIES)
+        .map(([name, implies]) => `"${name}": ${implies}`)
+        .join('; ')}. Default: none.`,
+    ),
+  signals: serviceSignals,
   database: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })

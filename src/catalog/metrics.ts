@@ -1,3 +1,4 @@
+import type { ServiceConfig } from './config';
 import { BUILD_INFO, WEBHOOK_EVENTS } from './services';
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
 import { PLANS_COUNT } from '../components/postgres/rules';
@@ -307,8 +308,8 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'grpc_client_request_duration_ms', ['service', 'target_service', 'method']),
   m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'db_query_duration_ms', ['service', 'operation', 'table']),
   m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'valkey_operation_duration_ms', ['service', 'command']),
-  // 0 = closed, 1 = half-open, 2 = open.
-  m(SERVICE, 'services (opentelemetry-ms)', 'gauge', 'circuit_breaker_state', ['service', 'target']),
+  // Services with `signals.circuitBreaker: true`. 0 = closed, 1 = half-open, 2 = open.
+  m(SERVICE, 'services with signals.circuitBreaker', 'gauge', 'circuit_breaker_state', ['service', 'target']),
   // Platform-Kernel's CDC lists it with the Debezium metrics, but no Debezium MBean carries a WAL size: nothing produces it yet.
   m(SERVICE, 'Debezium (JMX)', 'counter', 'debezium_source_connector_wal_bytes_total'),
   // From Debezium's PostgreSQL connector MBeans through the Java agent (src/instrumentation/jmx.ts); `server`
@@ -321,8 +322,7 @@ export const METRICS: readonly MetricSpec[] = [
   m('llm-spans', 'collector gateway spanmetrics (LLM call spans)', 'histogram', LLM_METRICS.duration, [...LLM_SPAN_LABELS, ...SPANMETRICS_LABELS, SPANMETRICS_COLLECTOR_LABEL]),
   m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.inputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
   m('llm-spans', 'collector gateway signal_to_metrics (span token attributes)', 'counter', LLM_METRICS.outputTokens, [...LLM_SPAN_LABELS, TOKENS_COLLECTOR_LABEL]),
-  m(SERVICE, 'IAM, Domain Resolver (Platform-Kernel)', 'gauge', 'vault_health_check_failed', ['service']),
-  m(SERVICE, 'Money (Platform-Kernel)', 'gauge', 'money_hold_worker_last_heartbeat_seconds', ['service']),
+  m(SERVICE, 'services with dependencies: [vault]', 'gauge', 'vault_health_check_failed', ['service']),
 
   // ---- Kafka consumers, whatever their HTTP vocabulary ----------------------------
   // Platform-Kernel's services, an order projector and an analytics consumer all use these labels.
@@ -346,15 +346,18 @@ const SCRAPE_SERIES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped'
  * Every series name a query may select, with the labels it may use: the
  * metrics above with their target labels, the `_bucket`/`_sum`/`_count` series
  * of histograms and summaries (`le` on buckets, `quantile` on summaries), and
- * the per-job scrape series.
+ * the per-job scrape series; and the series the catalogue's services name themselves.
  */
-export function seriesCatalogue(): Map<string, SeriesSpec> {
+export function seriesCatalogue(services: readonly Pick<ServiceConfig, 'signals'>[] = []): Map<string, SeriesSpec> {
   const out = new Map<string, SeriesSpec>();
   const add = (metric: string, labels: Iterable<string>) => {
     if (out.has(metric)) throw new Error(`metric catalogue: "${metric}" is declared twice`);
     out.set(metric, { metric, labels: new Set(labels) });
   };
-  for (const spec of METRICS) {
+  // The heartbeat gauges are named by the catalogue (services[].signals.heartbeat.metric), not by the platform.
+  const heartbeats = [...new Set(services.flatMap((s) => (s.signals.heartbeat ? [s.signals.heartbeat.metric] : [])))];
+  const declared = heartbeats.map((name) => m(SERVICE, 'services with signals.heartbeat', 'gauge', name, ['service']));
+  for (const spec of [...METRICS, ...declared]) {
     const sources: readonly ScrapeSource[] = typeof spec.source === 'string' ? [spec.source] : spec.source;
     const labels = [...new Set([...spec.labels, ...sources.flatMap((source) => TARGET_LABELS[source])])];
     if (spec.type === 'histogram') {

@@ -60,10 +60,16 @@ export const BUILD_INFO = 'build_info';
 /** Counted by services with `webhookEvents: true`, one per webhook received; `status` is the HTTP status answered. */
 export const WEBHOOK_EVENTS = 'webhook_events_total';
 
-/** The selector of the given services' own series (several services: one regex per label). */
-export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' | 'namespace'>[]): string {
-  const alt = (values: string[]) => [...new Set(values)].sort().join('|');
-  return `namespace=~"${alt(services.map((s) => s.namespace))}", app=~"${alt(services.map((s) => s.name))}"`;
+/** A regex alternative of the values, each once, sorted (stable output whatever the catalogue's order). */
+export const regexAlternatives = (values: readonly string[]): string => [...new Set(values)].sort().join('|');
+
+/**
+ * The selector of the given services' own series (several services: one regex per label). The name is
+ * matched on the pod's `app` label by default; `service` matches the label the series themselves carry
+ * (the opentelemetry-ms vocabulary and the catalogue's signals), where no `app` label is promised.
+ */
+export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' | 'namespace'>[], nameLabel: 'app' | 'service' = 'app'): string {
+  return `namespace=~"${regexAlternatives(services.map((s) => s.namespace))}", ${nameLabel}=~"${regexAlternatives(services.map((s) => s.name))}"`;
 }
 
 export interface LatencyObjective {

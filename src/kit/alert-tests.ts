@@ -35,6 +35,16 @@ export interface AlertTests {
 }
 
 /**
+ * Unit tests of a group whose rules the config shapes (which alerts exist, which series they select): the
+ * cases are written for the config under test, so they hold for any catalogue, not only the shipped one.
+ */
+export interface ConfiguredAlertTests<Config> {
+  /** The rule group under test, i.e. `rules/<group>.yaml`. */
+  readonly group: string;
+  readonly forConfig: (config: Config) => AlertTests;
+}
+
+/**
  * The promtool unit-test file for one group, whose rule file sits beside it. When the rule file holds more
  * than one group (the recordings the tested group reads), `groupEvalOrder` names every group in the order they
  * must be evaluated at each step: without it promtool takes them in Go map order, which changes from run to run,
