@@ -40,3 +40,10 @@ export function catalogueOf(file) {
   if (config.services) return config.services;
   return config.extends ? catalogueOf(resolve(dirname(file), config.extends)) : [];
 }
+
+/** A top-level section of a config (`rabbitmq`, ...): its own, else that of the file it extends. */
+export function sectionOf(file, key) {
+  const config = parse(readFileSync(file, 'utf8'));
+  if (config[key] !== undefined) return config[key];
+  return config.extends ? sectionOf(resolve(dirname(file), config.extends), key) : undefined;
+}

@@ -2,15 +2,14 @@
 // Prometheus TSDB with promtool at the image's version:
 //
 //   node scripts/workload/cli.mjs --out /tmp/w.om [--config config/prod.yaml | --services 200]
-//        [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--tsdb /tmp/tsdb]
+//        [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--statement-days 7] [--end <unix seconds>] [--tsdb /tmp/tsdb]
 //
 // Start Prometheus (or point a Grafana at it) on the TSDB to see dashboards with data.
 import { spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parseArgs } from 'util';
 import { parse } from 'yaml';
-import { ROOT, scaledConfig } from './catalogue.mjs';
+import { catalogueOf, ROOT, scaledConfig, sectionOf } from './catalogue.mjs';
 import { writeWorkload } from './generate.mjs';
 
 const { values } = parseArgs({
@@ -22,24 +21,29 @@ const { values } = parseArgs({
     step: { type: 'string', default: '30' },
     seed: { type: 'string', default: '12' },
     'postgres-week': { type: 'boolean', default: false },
+    'statement-days': { type: 'string', default: '7' },
+    end: { type: 'string' },
     tsdb: { type: 'string' },
   },
 });
 if (!values.out) {
-  console.error('usage: node scripts/workload/cli.mjs --out <file.om> [--config <file> | --services <n>] [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--tsdb <dir>]');
+  console.error('usage: node scripts/workload/cli.mjs --out <file.om> [--config <file> | --services <n>] [--minutes 15] [--step 30] [--seed 12] [--postgres-week] [--statement-days 7] [--end <unix seconds>] [--tsdb <dir>]');
   process.exit(2);
 }
+const configFile = values.config ?? join(ROOT, 'config', 'prod.yaml');
 const catalogue = values.services
   ? parse(scaledConfig(Number(values.services))).services
-  : parse(readFileSync(values.config ?? join(ROOT, 'config', 'prod.yaml'), 'utf8')).services ?? [];
-const end = Math.floor(Date.now() / 60000) * 60 - 60;
+  : catalogueOf(configFile);
+const end = values.end ? Number(values.end) : Math.floor(Date.now() / 60000) * 60 - 60;
 const data = writeWorkload(values.out, {
   end,
   services: catalogue,
+  rabbitmq: sectionOf(configFile, 'rabbitmq'),
   shortMinutes: Number(values.minutes),
   shortStep: Number(values.step),
   seed: Number(values.seed),
   postgresWeek: values['postgres-week'],
+  statementDays: Number(values['statement-days']),
 });
 console.log(`${values.out}: ${data.series} series, ${data.samples} samples, ${catalogue.length} catalogue services, ending ${new Date(end * 1000).toISOString()}`);
 if (values.tsdb) {

@@ -1,6 +1,8 @@
 // The workload generator: synthetic OpenMetrics for the platform's metrics,
 // driven by a service catalogue, for `promtool tsdb create-blocks-from
-// openmetrics`. The benchmark backfills it to time rules and panels; the same
+// openmetrics`. The benchmark backfills it to time rules and panels;
+// test/dashboards-with-data.test.ts proves on it that every dashboard panel
+// shows data, so a panel that reads a series gets that series here; the same
 // data gives dashboards something to show (`node scripts/workload/cli.mjs`).
 //
 // Windows, so the backfill stays small:
@@ -9,7 +11,7 @@
 //   depend on the depth, and no rule reads raw series further back than 5m;
 // - optionally (`postgresWeek`) the pg_stat_statements series that
 //   PostgresQueryRegression's 7-day baseline reads, and the baseline's hourly
-//   recording, over 7 days;
+//   recording, over 7 days (or `statementDays`, when a shorter window does);
 // - optionally (`sloHistory`) what the SLO recording rules would have
 //   recorded over their longest windows, so the rules that read those
 //   recordings over days read as many samples as in a cluster that has run
@@ -77,6 +79,10 @@ const ROUTES = [
   ['PUT', '/api/v1/items/{id}'],
   ['DELETE', '/api/v1/items/{id}'],
 ];
+/** The routes a service serves: the common ones, and the route its latency SLO names (`slo.latencyRoute`). */
+const routesOf = (svc) => (svc.slo?.latencyRoute ? [...ROUTES, ['POST', svc.slo.latencyRoute]] : ROUTES);
+// The order saga's events as the services count them (saga_steps_total{step}); COMPENSATION_COMPLETE ends a failed one.
+const SAGA_STEPS = [['ORDER_CREATED', 1], ['PAYMENT_CREATED', 0.98], ['COMPLETED', 0.97], ['COMPENSATION_COMPLETE', 0.01]];
 const STATUS_CODES = ['200', '400', '404', '500'];
 const CODE_SHARE = { 200: 0.95, 400: 0.03, 404: 0.019, 500: 0.001 };
 
@@ -86,12 +92,12 @@ const CODE_SHARE = { 200: 0.95, 400: 0.03, 404: 0.019, 500: 0.001 };
  * `services`, as parsed YAML).
  */
 export function writeWorkload(file, opts) {
-  const { end, services: catalogue, longStep = 30, shortStep = 30, shortMinutes = 15, statementsPerDatabase = 50, seed = 12, postgresWeek = true } = opts;
+  const { end, services: catalogue, agentService = 'ai-service', rabbitmq, longStep = 30, shortStep = 30, shortMinutes = 15, statementsPerDatabase = 50, seed = 12, postgresWeek = true } = opts;
   const topStatements = opts.topStatements ?? 50;
   const tenants = opts.tenants ?? 3;
   const rand = prng(seed);
   const w = new OpenMetricsWriter(file);
-  const longStart = end - 7 * 86400;
+  const longStart = end - Math.round((opts.statementDays ?? 7) * 86400);
   const shortStart = end - shortMinutes * 60;
   const families = new Map();
   const count = (name, n = 1) => families.set(name, (families.get(name) ?? 0) + n);
@@ -126,6 +132,20 @@ export function writeWorkload(file, opts) {
     series(`${name}_count`, labels, (t) => Math.floor(at(t)));
   };
 
+  /** Two counters of the same flow, `outgoing` never ahead of `incoming` (a processor drops a few). */
+  const counterPair = (perSecond) => {
+    let incoming = Math.floor(rand() * 1e6 * perSecond);
+    let outgoing = incoming;
+    const steps = new Map();
+    for (let t = shortStart; t <= end; t += shortStep) {
+      const n = perSecond * shortStep * daily(t) * (0.9 + 0.2 * rand());
+      incoming += n;
+      outgoing += n * 0.999;
+      steps.set(t, [incoming, outgoing]);
+    }
+    return { incoming: (t) => steps.get(t)[0], outgoing: (t) => steps.get(t)[1] };
+  };
+
   // Pod-level target labels as the kubernetes-pods job writes them.
   const nodes = Array.from({ length: 6 }, (_, i) => `node-${i + 1}`);
   const hex = (n) => Array.from({ length: n }, () => 'bcdfghjklmnpqrstvwxz2456789'[Math.floor(rand() * 27)]).join('');
@@ -138,7 +158,11 @@ export function writeWorkload(file, opts) {
     container,
     node: nodes[Math.floor(rand() * nodes.length)],
   });
-  const up = (labels) => series('up', labels, () => 1);
+  const up = (labels) => {
+    series('up', labels, () => 1);
+    const phase = rand() * 6.28;
+    series('scrape_duration_seconds', labels, (t) => 0.05 * (1 + 0.3 * Math.sin(t / 600 + phase)));
+  };
 
   // ---- catalogue services ------------------------------------------------------------
   const pods = [];
@@ -152,9 +176,10 @@ export function writeWorkload(file, opts) {
       pods.push({ svc, pod, node: t.node, uid: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}` });
       up(t);
       const rps = 5 + rand() * 50;
-      for (const [method, route] of ROUTES) {
+      const routes = routesOf(svc);
+      for (const [method, route] of routes) {
         for (const code of STATUS_CODES) {
-          const perSecond = (rps / ROUTES.length) * CODE_SHARE[code];
+          const perSecond = (rps / routes.length) * CODE_SHARE[code];
           if (vocabulary === 'prometheus-client') {
             counter('http_requests_total', { ...t, method, route, code }, perSecond);
             histogram('http_request_duration_seconds', { ...t, method, route, code }, SECONDS_BUCKETS, perSecond, 0.02 + rand() * 0.08);
@@ -180,10 +205,33 @@ export function writeWorkload(file, opts) {
         }
       }
       if (svc.saga) {
-        for (const step of ['reserve', 'charge', 'confirm', 'compensate']) {
-          counter('saga_steps_total', { ...t, step }, 2);
-          histogram('saga_step_duration_seconds', { ...t, step }, SECONDS_BUCKETS, 2, 0.05);
+        for (const [step, share] of SAGA_STEPS) {
+          counter('saga_steps_total', { ...t, step }, 2 * share);
+          histogram('saga_step_duration_seconds', { ...t, step }, SECONDS_BUCKETS, 2 * share, 0.05);
         }
+      }
+      if (svc.webhookEvents) {
+        for (const event_type of ['payment.succeeded', 'payment.failed', 'refund.created']) {
+          for (const [status, share] of [['200', 0.998], ['500', 0.002]]) counter('webhook_events_total', { ...t, provider: 'stripe', event_type, status }, (event_type === 'payment.succeeded' ? 3 : 0.3) * share);
+        }
+      }
+      if (svc.name === agentService) {
+        // The LLM spans as the collector's spanmetrics connector counts them (src/components/otel-collector/llm-metrics.ts).
+        for (const [gen_ai_provider_name, gen_ai_request_model] of [['openai', 'gpt-4o-mini'], ['anthropic', 'claude-sonnet-4'], ['vllm', 'llama-3.1-8b']]) {
+          const llm = { ...t, service_name: svc.name, span_name: 'chat', span_kind: 'SPAN_KIND_CLIENT', gen_ai_provider_name, gen_ai_request_model };
+          for (const [status_code, share] of [['STATUS_CODE_UNSET', 0.98], ['STATUS_CODE_ERROR', 0.02]]) {
+            counter('llm_calls_total', { ...llm, status_code }, 0.5 * share);
+            histogram('llm_duration_seconds', { ...llm, status_code }, SECONDS_BUCKETS, 0.5 * share, 1.5);
+          }
+          counter('llm_input_tokens_total', llm, 0.5 * 900);
+          counter('llm_output_tokens_total', llm, 0.5 * 250);
+        }
+      }
+      if (svc.jmx?.debezium) {
+        // The connector's MBeans through the Java agent (src/instrumentation/jmx.ts): `server` is its topic prefix.
+        const cdc = { ...t, k8s_namespace_name: svc.namespace, server: svc.name };
+        gauge('debezium_source_connector_lag_seconds', cdc, 0.8, 0.5);
+        counter('debezium_source_connector_events_read_total', cdc, 20);
       }
       for (const consumer of svc.kafkaConsumers ?? []) {
         for (const topic of consumer.topics) {
@@ -202,6 +250,10 @@ export function writeWorkload(file, opts) {
       }
       gauge('process_resident_memory_bytes', t, 6e7 + rand() * 2e8);
       if (stack === 'go') {
+        // A summary: the GC pause quantiles client_golang exports.
+        for (const [quantile, pause] of [['0', 2e-5], ['0.25', 5e-5], ['0.5', 8e-5], ['0.75', 1.5e-4], ['1', 1e-3]]) gauge('go_gc_duration_seconds', { ...t, quantile }, pause, 0.3);
+        counter('go_gc_duration_seconds_sum', t, 0.5 * 1e-4);
+        counter('go_gc_duration_seconds_count', t, 0.5);
         gauge('go_goroutines', t, 20 + rand() * 200, 0.2);
         gauge('go_memstats_heap_alloc_bytes', t, 2e7 + rand() * 1e8, 0.3);
       }
@@ -211,6 +263,7 @@ export function writeWorkload(file, opts) {
           gauge('jvm_memory_max_bytes', { ...t, area, id }, 5e8, 0);
         }
         gauge('jvm_threads_live_threads', t, 40 + rand() * 40, 0.1);
+        histogram('jvm_gc_pause_seconds', { ...t, action: 'end of minor GC', cause: 'G1 Evacuation Pause' }, SECONDS_BUCKETS, 0.2, 0.01);
       }
     }
   }
@@ -225,7 +278,11 @@ export function writeWorkload(file, opts) {
   gauge('pg_settings_max_connections', server, 200, 0);
   gauge('pg_settings_superuser_reserved_connections', server, 3, 0);
   for (const datname of databases) {
-    counter('pg_stat_database_deadlocks', { ...pg, datid: String(16384 + databases.indexOf(datname)), datname }, 0);
+    const db = { ...pg, datid: String(16384 + databases.indexOf(datname)), datname };
+    counter('pg_stat_database_deadlocks', db, 0);
+    // Blocks read from shared buffers and from disk: a 99% hit ratio.
+    counter('pg_stat_database_blks_hit', db, 5000);
+    counter('pg_stat_database_blks_read', db, 50);
     for (const svc of catalogue.filter((s) => s.database).slice(0, 5)) {
       for (const state of ['active', 'idle', 'idle in transaction']) {
         const activity = { ...server, application_name: svc.name, datname, state, usename: svc.name, backend_type: 'client backend' };
@@ -387,6 +444,7 @@ export function writeWorkload(file, opts) {
     const c = { job: 'kubelet-cadvisor', instance: `${node}:10250`, node, namespace: svc.namespace, pod, container: svc.name, id: `/kubepods/burstable/pod${hex(8)}/${hex(16)}`, image: `registry.example.org/${svc.name}:1.4.2`, name: hex(16) };
     gauge('container_memory_working_set_bytes', c, 1e8 + rand() * 3e8, 0.1);
     counter('container_cpu_usage_seconds_total', { ...c, cpu: 'total' }, 0.1 + rand() * 0.4);
+    counter('container_oom_events_total', c, 0);
   }
 
   // ---- the stack's own components ------------------------------------------------------------
@@ -395,6 +453,8 @@ export function writeWorkload(file, opts) {
   up(gpu);
   const gpuLabels = { ...gpu, uuid: 'GPU-8f3a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c', name: 'NVIDIA L4' };
   gauge('nvidia_smi_temperature_gpu', gpuLabels, 62, 0.1);
+  gauge('nvidia_smi_utilization_gpu_ratio', gpuLabels, 0.55, 0.4);
+  gauge('nvidia_smi_power_draw_watts', gpuLabels, 48, 0.3);
   gauge('nvidia_smi_memory_used_bytes', gpuLabels, 1.6e10, 0.2);
   gauge('nvidia_smi_memory_total_bytes', gpuLabels, 2.4e10, 0);
   const loki = component('loki', 'monitoring', 'loki-0', 3100);
@@ -402,6 +462,7 @@ export function writeWorkload(file, opts) {
   for (const route of ['loki_api_v1_push', 'loki_api_v1_query_range', 'loki_api_v1_query', 'loki_api_v1_labels']) {
     for (const status_code of ['200', '204', '400', '500']) counter('loki_request_duration_seconds_count', { ...loki, route, status_code, method: 'POST' }, status_code === '500' ? 0.001 : 5);
   }
+  counter('loki_distributor_lines_received_total', { ...loki, tenant: 'fake' }, 800);
   for (const reason of ['rate_limited', 'line_too_long', 'greater_than_max_sample_age']) counter('loki_discarded_samples_total', { ...loki, reason, tenant: 'fake' }, 0);
   for (const node of nodes) {
     const p = component('promtail', 'monitoring-agents', `promtail-${hex(5)}`, 3101, node);
@@ -413,8 +474,18 @@ export function writeWorkload(file, opts) {
     for (let r = 0; r < replicas; r++) {
       const o = component(job, 'monitoring', `${job}-${hex(5)}`, 8888, nodes[r % nodes.length]);
       up(o);
+      const perSignal = { spans: 300, metric_points: 2000, log_records: 500 };
+      for (const processor of ['memory_limiter', 'batch']) {
+        for (const [signal, otel_signal] of [['spans', 'traces'], ['metric_points', 'metrics'], ['log_records', 'logs']]) {
+          const flow = counterPair(perSignal[signal]);
+          series('otelcol_processor_incoming_items_total', { ...o, processor, otel_signal }, flow.incoming);
+          series('otelcol_processor_outgoing_items_total', { ...o, processor, otel_signal }, flow.outgoing);
+        }
+      }
       for (const signal of ['spans', 'metric_points', 'log_records']) {
+        counter(`otelcol_receiver_accepted_${signal}_total`, { ...o, receiver: 'otlp', transport: 'grpc' }, perSignal[signal]);
         counter(`otelcol_receiver_refused_${signal}_total`, { ...o, receiver: 'otlp', transport: 'grpc' }, 0);
+        for (const exporter of ['otlp/jaeger', 'prometheusremotewrite', 'otlphttp/loki']) counter(`otelcol_exporter_sent_${signal}_total`, { ...o, exporter }, perSignal[signal] / 3);
         for (const exporter of ['otlp/jaeger', 'prometheusremotewrite', 'otlphttp/loki']) {
           counter(`otelcol_exporter_enqueue_failed_${signal}_total`, { ...o, exporter }, 0);
           counter(`otelcol_exporter_send_failed_${signal}_total`, { ...o, exporter }, 0);
@@ -426,7 +497,45 @@ export function writeWorkload(file, opts) {
       }
     }
   }
-  up(component('jaeger', 'monitoring', 'jaeger-0', 8888));
+  const jaeger = component('jaeger', 'monitoring', 'jaeger-0', 8888);
+  up(jaeger);
+  // Jaeger v2 is a collector: its own otelcol_* series, under job="jaeger".
+  counter('otelcol_receiver_accepted_spans_total', { ...jaeger, receiver: 'otlp', transport: 'grpc' }, 600);
+  counter('otelcol_exporter_sent_spans_total', { ...jaeger, exporter: 'jaeger_storage_exporter' }, 600);
+  counter('otelcol_exporter_send_failed_spans_total', { ...jaeger, exporter: 'jaeger_storage_exporter' }, 0);
+
+  // ---- Prometheus itself, scraped by its own job ---------------------------------------
+  const prom = component('prometheus', 'monitoring', 'prometheus-0', 9090);
+  up(prom);
+  gauge('prometheus_tsdb_head_series', prom, 4e5, 0.05);
+  counter('prometheus_tsdb_head_samples_appended_total', { ...prom, type: 'float' }, 25000);
+  gauge('prometheus_tsdb_storage_blocks_bytes', prom, 3.2e10, 0.02);
+  gauge('prometheus_tsdb_retention_limit_bytes', prom, 9e10, 0);
+  for (const rule_group of ['/etc/prometheus/rules/slo.yaml;slo', '/etc/prometheus/rules/kubernetes.yaml;kubernetes']) {
+    counter('prometheus_rule_evaluation_failures_total', { ...prom, rule_group }, 0);
+    gauge('prometheus_rule_group_last_duration_seconds', { ...prom, rule_group }, 0.02, 0.3);
+  }
+
+  // ---- RabbitMQ's detailed endpoint, for the config's brokers ---------------------------------
+  for (const broker of rabbitmq?.brokers ?? []) {
+    const b = { ...podTargets(broker.name, broker.namespace, `${broker.name}-0`, broker.name, 15692), job: 'rabbitmq' };
+    up(b);
+    const vhost = rabbitmq.vhost ?? '/';
+    for (const [queue, rate] of [['orders', 20], ['payments', 15], ['orders.dlq', 0]]) {
+      const q = { ...b, vhost, queue };
+      gauge('rabbitmq_detailed_queue_messages_ready', q, rate * 2, 0.5);
+      gauge('rabbitmq_detailed_queue_messages_unacked', q, rate / 2, 0.5);
+      gauge('rabbitmq_detailed_queue_messages', q, rate * 2.5, 0.5);
+      gauge('rabbitmq_detailed_queue_consumers', q, rate > 0 ? 2 : 0, 0);
+      gauge('rabbitmq_detailed_queue_consumer_utilisation', q, rate > 0 ? 0.9 : 0, 0.05);
+      // This family names the queue's vhost `queue_vhost` (src/components/rabbitmq/scrape.ts).
+      counter('rabbitmq_detailed_queue_messages_published_total', { ...b, queue_vhost: vhost, queue, exchange: 'saga', channel: '<0.1234.0>' }, rate);
+      const ch = { ...q, channel: '<0.1234.0>' };
+      counter('rabbitmq_detailed_channel_messages_delivered_ack_total', ch, rate);
+      counter('rabbitmq_detailed_channel_messages_delivered_total', ch, 0);
+      counter('rabbitmq_detailed_channel_messages_acked_total', ch, rate);
+    }
+  }
   up(component('kube-event-exporter', 'monitoring', `kube-event-exporter-${hex(5)}`, 2112));
 
   // ---- what the SLO recording rules would have recorded --------------------------------

@@ -93,8 +93,9 @@ function fasterThan(histogram: string, sel: string, limit: number, buckets: read
  * the client printed it (`le="250"`).
  */
 function leValues(le: number): string {
-  // An unescaped "." matches itself too; no other bound of one histogram can match it by accident.
-  return Number.isInteger(le) ? `${le}|${le}.0` : String(le);
+  // The added ".0" escaped (`\\.` in the PromQL string): unescaped, `100.0` also matches the bound 10000, which
+  // OpenTelemetry's default millisecond buckets have beside 100. A fractional bound ("0.25") has no such twin.
+  return Number.isInteger(le) ? `${le}|${le}\\\\.0` : String(le);
 }
 
 function round(n: number): number {

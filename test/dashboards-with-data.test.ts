@@ -1,0 +1,332 @@
+/**
+ * Every panel returns data: the seeded workload (scripts/workload/) for the config's catalogue, backfilled
+ * into a TSDB with promtool, read by the real Prometheus; the synthesized recording rules' results backfilled
+ * over the same window with `promtool tsdb create-blocks-from rules`; then every Prometheus target of every
+ * synthesized dashboard evaluated over the dashboard's default range, with its template variables set to the
+ * first value Prometheus has for them, as Grafana would pick.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { ServiceConfig } from '../src/catalog/config';
+import { toYaml } from '../src/lib/yaml';
+import { freePort, RunningProcess, startProcess, stopAll, tempDir } from './support/process';
+import { REPO_ROOT, shippedConfigOf, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { requireTool, run } from './support/tools';
+
+/** Hours of workload: enough for every range vector the panels and rules read (the longest is 1h). */
+const WORKLOAD_HOURS = 2;
+const STEP_SECONDS = 30;
+
+/**
+ * Panels that show nothing on a healthy system, by dashboard uid and panel title, each with why. An entry
+ * that shows data anyway, or names no panel any more, fails the test, so the list cannot rot.
+ */
+const MAY_BE_EMPTY: ReadonlyArray<{ uid: string; title: string; reason: string; when?: (services: readonly ServiceConfig[]) => boolean }> = [
+  {
+    uid: 'slo-overview',
+    title: 'CDC lag (target < 5 s)',
+    reason: 'reads Debezium\'s connector lag, which only a catalogue service with jmx.debezium exports',
+    when: (services) => !services.some((s) => s.jmx?.debezium),
+  },
+  { uid: 'kubernetes', title: 'Restarts by pod', reason: 'lists pods that restarted (`> 0`): none on a healthy system' },
+  { uid: 'kubernetes', title: 'OOM kills by container', reason: 'lists containers OOM-killed (`> 0`): none on a healthy system' },
+  { uid: 'kubernetes', title: 'Not-ready pods by namespace', reason: 'counts pods not ready (`== 0`): none on a healthy system' },
+];
+
+const PROMETHEUS_TYPES = new Set(['prometheus']);
+
+interface Target {
+  readonly uid: string;
+  readonly title: string;
+  readonly refId: string;
+  readonly expr: string;
+  /** Why it shows nothing; undefined when it returned a value. */
+  empty?: string;
+}
+
+/** A panel shows data when one of its targets does (a panel may have one target per HTTP vocabulary). */
+interface Panel {
+  readonly uid: string;
+  readonly title: string;
+  readonly targets: Target[];
+}
+
+/** Grafana's interval rounding (rangeutil.roundInterval), for the ranges a dashboard defaults to. */
+function roundInterval(ms: number): number {
+  const steps: Array<[number, number]> = [
+    [15, 10], [35, 20], [75, 50], [150, 100], [350, 200], [750, 500], [1_500, 1_000], [3_500, 2_000], [7_500, 5_000],
+    [12_500, 10_000], [17_500, 15_000], [25_000, 20_000], [45_000, 30_000], [90_000, 60_000], [210_000, 120_000],
+    [450_000, 300_000], [750_000, 600_000], [1_050_000, 900_000], [1_500_000, 1_200_000], [2_700_000, 1_800_000],
+    [5_400_000, 3_600_000], [9_000_000, 7_200_000], [16_200_000, 10_800_000], [32_400_000, 21_600_000],
+    [86_400_000, 43_200_000], [604_800_000, 86_400_000],
+  ];
+  for (const [below, value] of steps) if (ms < below) return value;
+  return 604_800_000;
+}
+
+/** `now-6h` → seconds. */
+function relativeSeconds(from: string): number {
+  const m = /^now-(\d+)([smhdw])$/.exec(from);
+  if (!m) throw new Error(`dashboard time range from "${from}" is not now-<n><unit>`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's']!;
+}
+
+function durationSeconds(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not a duration`);
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's']!;
+}
+
+async function api(base: string, pathAndQuery: string, form?: Record<string, string>): Promise<any> {
+  const res = await fetch(`${base}${pathAndQuery}`, form ? { method: 'POST', body: new URLSearchParams(form) } : {});
+  const body = (await res.json()) as any;
+  if (body.status !== 'success') throw new Error(`${pathAndQuery} ${JSON.stringify(form ?? {})}: ${body.errorType}: ${body.error}`);
+  return body.data;
+}
+
+/** Every panel, rows' nested panels included. */
+function panelsOf(dashboard: any): any[] {
+  const out: any[] = [];
+  const walk = (panels: any[] | undefined) => {
+    for (const p of panels ?? []) {
+      out.push(p);
+      walk(p.panels);
+    }
+  };
+  walk(dashboard.panels);
+  return out;
+}
+
+const typeOf = (panel: any, target: any): string => target.datasource?.type ?? panel.datasource?.type ?? 'unknown';
+
+/** Replaces `$var`, `${var}`, `${var:opt}` and `[[var]]` as Grafana does for one selected value. */
+function interpolate(text: string, values: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (whole, a, b, c) => {
+    const name = a ?? b ?? c;
+    return name in values ? values[name] : whole;
+  });
+}
+
+/** Escapes a value for a `=~` matcher, as Grafana's Prometheus data source does for a single value. */
+const regexEscape = (v: string): string => v.replace(/[\\^$*+?.()|{}[\]]/g, '\\$&');
+
+/** The dashboard's template variables set to the first value their query finds, in order. */
+async function variableValues(base: string, dashboard: any, start: number, end: number): Promise<{ values: Record<string, string>; empty: string[] }> {
+  const values: Record<string, string> = {};
+  const empty: string[] = [];
+  for (const v of dashboard.templating?.list ?? []) {
+    if (v.type === 'custom') {
+      values[v.name] = String(v.options?.[0]?.value ?? String(v.query).split(',')[0]);
+      continue;
+    }
+    if (v.type !== 'query' || v.datasource?.type !== 'prometheus') throw new Error(`${dashboard.uid}: variable ${v.name} is a ${v.type} on ${v.datasource?.type}: not handled here`);
+    const query = interpolate(typeof v.query === 'string' ? v.query : v.query.query, values);
+    const m = /^label_values\((?:(.*),\s*)?(\w+)\)$/.exec(query.trim());
+    if (!m) throw new Error(`${dashboard.uid}: variable ${v.name} query "${query}" is not label_values(...)`);
+    const params = new URLSearchParams({ start: String(start), end: String(end) });
+    if (m[1]) params.append('match[]', m[1]);
+    const found: string[] = await api(base, `/api/v1/label/${m[2]}/values?${params}`);
+    if (found.length === 0) {
+      empty.push(`${v.name} (${query})`);
+      values[v.name] = '__no_value__';
+    } else values[v.name] = regexEscape(found[0]);
+  }
+  return { values, empty };
+}
+
+/** Recording rules in dependency order: depth 0 reads raw series only, depth k a recording of depth k-1. */
+function rulesByDepth(ruleFiles: string[]): Array<Array<{ group: string; rule: any }>> {
+  const rules = ruleFiles.flatMap((f) =>
+    (parse(fs.readFileSync(f, 'utf8')).groups ?? []).flatMap((g: any) => (g.rules ?? []).filter((r: any) => r.record).map((rule: any) => ({ group: `${path.basename(f, '.yaml')}/${g.name}`, rule }))),
+  );
+  const recorded = new Set(rules.map((r) => r.rule.record as string));
+  const reads = (expr: string) => [...recorded].filter((name) => new RegExp(`(^|[^\\w:])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w:])`).test(expr));
+  const depth = new Map<string, number>();
+  const depthOf = (name: string, seen: string[] = []): number => {
+    if (depth.has(name)) return depth.get(name)!;
+    if (seen.includes(name)) throw new Error(`recording rules read each other in a cycle: ${[...seen, name].join(' → ')}`);
+    const d = Math.max(0, ...rules.filter((r) => r.rule.record === name).flatMap((r) => reads(r.rule.expr).map((n) => depthOf(n, [...seen, name]) + 1)));
+    depth.set(name, d);
+    return d;
+  };
+  const out: Array<Array<{ group: string; rule: any }>> = [];
+  for (const r of rules) (out[depthOf(r.rule.record)] ??= []).push(r);
+  return out;
+}
+
+describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboards returns data from the workload', (environment) => {
+  const envDir = path.join(synthesizedShippedConfigs(), environment);
+  const { file: configFile, config } = shippedConfigOf(environment);
+  const mayBeEmpty = MAY_BE_EMPTY.filter((e) => e.when?.(config.services) ?? true);
+  const work = tempDir(`panels-data-${environment}-`);
+  const dataDir = path.join(work, 'data');
+  // The workload ends on a whole minute in the past, as a live Prometheus's data would.
+  const end = Math.floor(Date.now() / 60_000) * 60 - 120;
+  const start = end - WORKLOAD_HOURS * 3600;
+  let prometheus: RunningProcess | undefined;
+  let base = '';
+  const panels: Panel[] = [];
+  const other: Record<string, number> = {};
+  const hasData = (p: Panel) => p.targets.some((t) => t.empty === undefined);
+  /** Panels empty for the variables' first values that show data at "All". */
+  const readAtAll: string[] = [];
+  // The scrape interval Grafana's Prometheus data source is told (`timeInterval`): the floor of $__interval.
+  const grafana = fs.readFileSync(path.join(envDir, 'grafana.k8s.yaml'), 'utf8');
+  const scrapeSeconds = durationSeconds(/timeInterval: (\w+)/.exec(grafana)?.[1] ?? '15s');
+
+  const startPrometheus = async (ruleFiles: string[]) => {
+    await prometheus?.stop();
+    const port = await freePort();
+    const configPath = path.join(work, 'prometheus.yml');
+    fs.writeFileSync(configPath, toYaml({ global: { evaluation_interval: `${STEP_SECONDS}s` }, rule_files: ruleFiles }));
+    prometheus = startProcess(`prometheus (${environment} workload)`, requireTool('prometheus'), [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${dataDir}`,
+      // The backfilled blocks lie in the past; the default 15 days keeps them, this says so.
+      '--storage.tsdb.retention.time=30d',
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    base = `http://127.0.0.1:${port}`;
+    await prometheus.waitForHttp(`${base}/-/ready`, 60_000);
+  };
+
+  beforeAll(async () => {
+    const began = Date.now();
+    const promtool = requireTool('promtool');
+    const workload = path.join(work, 'workload.om');
+    const generated = run(process.execPath, [
+      path.join(REPO_ROOT, 'scripts', 'workload', 'cli.mjs'),
+      `--out=${workload}`,
+      `--config=${configFile}`,
+      `--minutes=${WORKLOAD_HOURS * 60}`,
+      `--step=${STEP_SECONDS}`,
+      '--postgres-week',
+      `--statement-days=${WORKLOAD_HOURS / 24}`,
+      `--end=${end}`,
+    ], { timeoutMs: 300_000 });
+    if (generated.code !== 0) throw new Error(`workload generator failed:\n${generated.stderr}`);
+    const generatedAt = Date.now();
+    const backfill = run(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', workload, dataDir], { timeoutMs: 300_000 });
+    if (backfill.code !== 0) throw new Error(`promtool backfill failed:\n${backfill.stdout}${backfill.stderr}`);
+    fs.rmSync(workload);
+    const backfilledAt = Date.now();
+
+    // The synthesized rule files, loaded as they are (Prometheus refuses a bad one), and their recordings
+    // backfilled over the window pass by pass: promtool evaluates each rule against what the TSDB held
+    // when the pass began, so a rule reading another recording waits for the pass after that one's.
+    const ruleDir = path.join(envDir, 'rules');
+    const ruleFiles = fs.readdirSync(ruleDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ruleDir, f));
+    await startPrometheus(ruleFiles);
+    const depths = rulesByDepth(ruleFiles);
+    for (const [d, rules] of depths.entries()) {
+      const passFile = path.join(work, `rules-depth-${d}.yaml`);
+      const groups = new Map<string, any[]>();
+      for (const r of rules ?? []) groups.set(r.group, [...(groups.get(r.group) ?? []), r.rule]);
+      fs.writeFileSync(passFile, toYaml({ groups: [...groups].map(([name, rs]) => ({ name, rules: rs })) }));
+      const out = path.join(work, `recorded-${d}`);
+      const r = run(promtool, ['tsdb', 'create-blocks-from', 'rules', `--start=${start}`, `--end=${end}`, `--url=${base}`, `--eval-interval=${STEP_SECONDS}s`, `--output-dir=${out}`, passFile], { timeoutMs: 600_000 });
+      if (r.code !== 0) throw new Error(`promtool rule backfill (depth ${d}) failed:\n${r.stdout}${r.stderr}`);
+      for (const block of fs.readdirSync(out)) fs.renameSync(path.join(out, block), path.join(dataDir, block));
+      // Prometheus opens new blocks when it starts (or a minute later): restart it so the next pass reads these.
+      await startPrometheus(ruleFiles);
+    }
+    const ready = Date.now();
+    console.log(
+      `${environment}: data step ${((ready - began) / 1000).toFixed(1)} s (generate ${((generatedAt - began) / 1000).toFixed(1)} s, ` +
+        `backfill ${((backfilledAt - generatedAt) / 1000).toFixed(1)} s, recording rules in ${depths.length} passes ${((ready - backfilledAt) / 1000).toFixed(1)} s)`,
+    );
+
+    const dashDir = path.join(envDir, 'dashboards');
+    for (const file of fs.readdirSync(dashDir).filter((f) => f.endsWith('.json')).sort()) {
+      const dashboard = JSON.parse(fs.readFileSync(path.join(dashDir, file), 'utf8'));
+      const rangeSeconds = relativeSeconds(dashboard.time.from);
+      if (dashboard.time.to !== 'now') throw new Error(`${dashboard.uid}: time range ends at ${dashboard.time.to}, not now`);
+      const from = end - rangeSeconds;
+      // A dashboard with no Prometheus target (the logs dashboard) has its variables on another data source.
+      const readsPrometheus = panelsOf(dashboard).some((p) => (p.targets ?? []).some((t: any) => PROMETHEUS_TYPES.has(typeOf(p, t))));
+      const { values, empty: emptyVariables } = readsPrometheus ? await variableValues(base, dashboard, from, end) : { values: {}, empty: [] };
+      // Grafana opens these dashboards with each variable at "All" (the first option when includeAll is set).
+      const allValues = Object.fromEntries(
+        (dashboard.templating?.list ?? []).filter((v: any) => v.includeAll).map((v: any) => [v.name, v.allValue ?? '.*']),
+      );
+      const evaluate = async (panel: any, chosen: Record<string, string>, unset: string[]): Promise<Target[]> => {
+        const out: Target[] = [];
+        for (const target of panel.targets ?? []) {
+          if (!PROMETHEUS_TYPES.has(typeOf(panel, target))) continue;
+          // Grafana's interval: the range over the panel's data points (its width in pixels at most), never
+          // below the data source's scrape interval nor the panel's own minimum.
+          const minInterval = Math.max(scrapeSeconds, durationSeconds(panel.interval ?? target.interval ?? '1s'));
+          const interval = Math.max(minInterval, roundInterval((rangeSeconds * 1000) / (panel.maxDataPoints ?? 1000)) / 1000);
+          const rateInterval = Math.max(interval + scrapeSeconds, 4 * scrapeSeconds);
+          const expr = interpolate(target.expr, {
+            ...chosen,
+            __rate_interval: `${rateInterval}s`,
+            __interval: `${interval}s`,
+            __interval_ms: String(interval * 1000),
+            __range: `${rangeSeconds}s`,
+            __range_s: String(rangeSeconds),
+            __range_ms: String(rangeSeconds * 1000),
+          });
+          const t: Target = { uid: dashboard.uid, title: panel.title, refId: target.refId, expr };
+          out.push(t);
+          if (unset.length > 0) {
+            t.empty = `variables without a value: ${unset.join(', ')}`;
+            continue;
+          }
+          const data = await api(base, '/api/v1/query_range', { query: expr, start: String(from), end: String(end), step: String(interval) });
+          const series = data.result as Array<{ values: Array<[number, string]> }>;
+          if (series.length === 0) t.empty = 'no series';
+          else if (series.every((s) => s.values.every(([, v]) => v === 'NaN'))) t.empty = `${series.length} series, only NaN`;
+        }
+        return out;
+      };
+      for (const panel of panelsOf(dashboard)) {
+        for (const target of panel.targets ?? []) {
+          const type = typeOf(panel, target);
+          if (!PROMETHEUS_TYPES.has(type)) other[type] = (other[type] ?? 0) + 1;
+        }
+        let evaluated: Panel = { uid: dashboard.uid, title: panel.title, targets: await evaluate(panel, values, emptyVariables) };
+        if (evaluated.targets.length === 0) continue;
+        // A panel for another stack or vocabulary than the first service's (a JVM panel when the first service
+        // is in Go) is empty for that service by design: it is then read as Grafana first shows it, at "All".
+        if (!hasData(evaluated) && Object.keys(allValues).length > 0) {
+          const atAll: Panel = { uid: dashboard.uid, title: panel.title, targets: await evaluate(panel, { ...values, ...allValues }, []) };
+          if (hasData(atAll)) {
+            evaluated = atAll;
+            readAtAll.push(`${dashboard.uid} / ${panel.title}`);
+          }
+        }
+        panels.push(evaluated);
+      }
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    const targets = panels.flatMap((p) => p.targets);
+    console.log(
+      `${environment}: ${panels.length} panels (${targets.length} Prometheus targets) evaluated, ${panels.filter(hasData).length} panels ` +
+        `(${targets.filter((t) => t.empty === undefined).length} targets) with data; ` +
+        `not evaluated here: ${Object.entries(other).map(([k, n]) => `${n} ${k} targets`).join(', ') || 'none'}; ` +
+        `read at "All" (empty for the variables' first values): ${readAtAll.join('; ') || 'none'}`,
+    );
+    await stopAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const declared = (p: Panel) => mayBeEmpty.some((e) => e.uid === p.uid && e.title === p.title);
+
+  it('every panel returns a series with a value, unless it is declared as possibly empty', () => {
+    expect(panels.length).toBeGreaterThan(0);
+    const failures = panels
+      .filter((p) => !hasData(p) && !declared(p))
+      .map((p) => `${p.uid} / ${p.title}:\n${p.targets.map((t) => `    [${t.refId}] ${t.empty}: ${t.expr}`).join('\n')}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('every panel declared as possibly empty exists and is empty', () => {
+    const stale = mayBeEmpty.filter((e) => !panels.some((p) => p.uid === e.uid && p.title === e.title)).map((e) => `${e.uid} / ${e.title}: no such panel`);
+    const full = mayBeEmpty.filter((e) => panels.some((p) => p.uid === e.uid && p.title === e.title && hasData(p))).map((e) => `${e.uid} / ${e.title}: returns data (${e.reason})`);
+    expect([...stale, ...full]).toEqual([]);
+  });
+});
