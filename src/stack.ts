@@ -116,7 +116,9 @@ export class Stack extends Construct {
     };
 
     const contributions = COMPONENT_MODULES.map((module) => module.build(ctx, config));
-    const all = <K extends keyof Contribution>(key: K) => contributions.flatMap((c) => [...((c[key] ?? []) as Iterable<never>)]);
+    // Every module's entries of one kind, in module order.
+    const all = <K extends Exclude<keyof Contribution, 'files'>>(key: K) =>
+      contributions.flatMap((c): ReadonlyArray<NonNullable<Contribution[K]>[number]> => c[key] ?? []);
     for (const c of contributions) for (const [file, text] of c.files ?? []) this.files.set(file, text);
 
     // An agent cluster evaluates no rules and draws no dashboards: the central cluster does, over every cluster's series.

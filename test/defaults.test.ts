@@ -28,6 +28,11 @@ import { VMALERT_DEFAULTS } from '../src/components/victoriametrics/vmalert';
  * to their `*_DEFAULTS`; the config schema sets its own default and says it in the field's description
  * ("Default: X."). The Stack passes the config's value, so a component default that differs from the
  * config's only bites a library user, silently. This test holds the four to one value.
+ *
+ * The config slices now read the components' constants and make the "Default: X." sentence from them
+ * (withDefault in src/config/fields.ts), so for those fields the fallback and the description agree with
+ * the config by construction: those checks stay to catch a slice that goes back to a literal or a
+ * hand-written sentence. The `@default` text is still written by hand, and is what can drift today.
  */
 
 const COMPONENTS = path.join(__dirname, '..', 'src', 'components');

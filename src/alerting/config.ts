@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { alertmanagerConfig } from '../components/alertmanager/config';
-import { dnsLabel, durationOrZero, secretKeyRef } from '../config/fields';
+import { dnsLabel, durationOrZero, secretKeyRef, withDefault } from '../config/fields';
 import { goTemplateSyntaxError } from '../config/go-template';
 import { promqlSyntaxError } from '../config/promql';
 
 const alertOverride = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('false removes the alert from this environment. Default: true.'),
+    enabled: withDefault(z.boolean(), true, 'false removes the alert from this environment.'),
     for: durationOrZero('5m').optional().describe("How long the condition must hold before the alert fires. Default: the alert's own."),
     severity: z
       .enum(['critical', 'warning', 'info'], { error: 'expected "critical", "warning" or "info"' })
@@ -28,21 +28,19 @@ export const alertingConfig = z
         'Where runbooks live; every alert links to <runbookBaseUrl>/<AlertName>.md. ' +
           'Default: <repository.url>/blob/<repository.revision>/docs/runbooks.',
       ),
-    paging: z
-      .boolean()
-      .default(true)
-      .describe(
-        'Whether alerts of this environment may page a person (PagerDuty, phone). Set false for QA: its alerts ' +
-          'go to chat only, never to the pager, so a QA experiment never wakes anyone. Default: true.',
-      ),
-    engine: z
-      .enum(['prometheus', 'grafana'], { error: 'expected "prometheus" or "grafana"' })
-      .default('prometheus')
-      .describe(
-        'Who evaluates the alerts and routes notifications: "prometheus" (rule files in Prometheus, routing by an ' +
-          'Alertmanager the stack deploys) or "grafana" (Grafana-managed rules, contact points and notification ' +
-          'policy, provisioned from files). The rule files are in dist/<environment>/rules/ either way. Default: prometheus.',
-      ),
+    paging: withDefault(
+      z.boolean(),
+      true,
+      'Whether alerts of this environment may page a person (PagerDuty, phone). Set false for QA: its alerts ' +
+        'go to chat only, never to the pager, so a QA experiment never wakes anyone.',
+    ),
+    engine: withDefault(
+      z.enum(['prometheus', 'grafana'], { error: 'expected "prometheus" or "grafana"' }),
+      'prometheus',
+      'Who evaluates the alerts and routes notifications: "prometheus" (rule files in Prometheus, routing by an ' +
+        'Alertmanager the stack deploys) or "grafana" (Grafana-managed rules, contact points and notification ' +
+        'policy, provisioned from files). The rule files are in dist/<environment>/rules/ either way.',
+    ),
     rules: z
       .record(
         z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'expected an alert name in PascalCase, like "ErrorRateCritical"' }),
@@ -55,32 +53,26 @@ export const alertingConfig = z
       ),
     receivers: z
       .strictObject({
-        secretName: dnsLabel('the name of an existing Secret')
-          .default('alerting-receivers')
-          .describe(
-            'Existing Secret (in namespaces.monitoring) with the receivers\' credentials, mounted as files; never created ' +
-              'by the stack. Default: alerting-receivers.',
-          ),
-        pagerdutyRoutingKeyKey: secretKeyRef
-          .default('pagerduty-routing-key')
-          .describe('Key of the PagerDuty Events v2 routing key (integration key). Default: pagerduty-routing-key.'),
-        slackWebhookUrlKey: secretKeyRef
-          .default('slack-webhook-url')
-          .describe('Key of the Slack incoming-webhook URL. Default: slack-webhook-url.'),
-        slackChannel: z
-          .string()
-          .regex(/^#[a-z0-9][a-z0-9._-]*$/, { error: 'expected a Slack channel like "#infra"' })
-          .default('#infra')
-          .describe('Slack channel for warnings, like "#infra". Default: #infra.'),
-        telegramBotTokenKey: secretKeyRef
-          .default('telegram-bot-token')
-          .describe('Key of the Telegram bot token. Default: telegram-bot-token.'),
-        deadmanWebhookUrlKey: secretKeyRef
-          .default('deadman-webhook-url')
-          .describe(
-            "Key of the dead man's switch URL (a heartbeat check) that Watchdog is posted to every minute, by Alertmanager " +
-              '(webhook url_file) or Grafana (a webhook contact point). Default: deadman-webhook-url.',
-          ),
+        secretName: withDefault(
+          dnsLabel('the name of an existing Secret'),
+          'alerting-receivers',
+          'Existing Secret (in namespaces.monitoring) with the receivers\' credentials, mounted as files; never created ' +
+            'by the stack.',
+        ),
+        pagerdutyRoutingKeyKey: withDefault(secretKeyRef, 'pagerduty-routing-key', 'Key of the PagerDuty Events v2 routing key (integration key).'),
+        slackWebhookUrlKey: withDefault(secretKeyRef, 'slack-webhook-url', 'Key of the Slack incoming-webhook URL.'),
+        slackChannel: withDefault(
+          z.string().regex(/^#[a-z0-9][a-z0-9._-]*$/, { error: 'expected a Slack channel like "#infra"' }),
+          '#infra',
+          'Slack channel for warnings, like "#infra".',
+        ),
+        telegramBotTokenKey: withDefault(secretKeyRef, 'telegram-bot-token', 'Key of the Telegram bot token.'),
+        deadmanWebhookUrlKey: withDefault(
+          secretKeyRef,
+          'deadman-webhook-url',
+          "Key of the dead man's switch URL (a heartbeat check) that Watchdog is posted to every minute, by Alertmanager " +
+            '(webhook url_file) or Grafana (a webhook contact point).',
+        ),
         telegramChatId: z
           .number()
           .int({ error: 'expected a Telegram chat id, a whole number like -1001234567890' })
@@ -149,7 +141,7 @@ const extraAlertRule = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', message: `expected a valid PromQL expression (${problem})` });
     })
     .describe('The PromQL condition; checked with the PromQL grammar at synth time. Required.'),
-  for: durationOrZero('5m').default('5m').describe('How long the condition must hold before the alert fires. Default: 5m.'),
+  for: withDefault(durationOrZero('5m'), '5m', 'How long the condition must hold before the alert fires.'),
   severity: z.enum(['critical', 'warning', 'info']).describe('critical pages, warning and info go to chat. Required.'),
   summary: z
     .string()

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
-import { dnsLabel } from '../config/fields';
+import { defaultSentence, dnsLabel, withDefault } from '../config/fields';
 
 export const LATENCY_QUANTILES = [0.95, 0.99] as const;
+
+/** The latency threshold of every service the config gives none: an API gateway's p99 target. */
+export const DEFAULT_LATENCY_THRESHOLD_MS = 200;
 
 const latencyMs = z.number().positive({ error: 'expected a latency in milliseconds greater than 0' });
 
@@ -25,26 +28,30 @@ export const sloConfig = z
   .strictObject({
     latency: latencyObjective({
       quantile: "Default: each service's httpVocabulary decides (prometheus-client services p95, opentelemetry-ms services p99).",
-      thresholdMs: 'Default: 200 (an API gateway at p99 < 200 ms, say).',
-    }).describe("The latency target of every service without its own (services[].slo.latency). Default: 200 ms at each vocabulary's quantile."),
+      thresholdMs: defaultSentence(DEFAULT_LATENCY_THRESHOLD_MS, '(an API gateway at p99 < 200 ms, say)'),
+    }).describe(
+      'The latency target of every service without its own (services[].slo.latency). ' +
+        defaultSentence(DEFAULT_LATENCY_THRESHOLD_MS, "ms at each vocabulary's quantile"),
+    ),
     latencyP99Ms: deprecatedLatencyP99Ms('slo.latency'),
-    errorRatio: z
-      .number()
-      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
-      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
-      .default(0.001)
-      .describe('Largest allowed share of 5xx responses (0.001 is 0.1%). Default: 0.001.'),
-    kafkaLagMessages: z
-      .number()
-      .int()
-      .positive({ error: 'expected a whole number of messages greater than 0' })
-      .default(1000)
-      .describe('Largest allowed Kafka consumer lag in messages. Default: 1000.'),
-    cdcLagSeconds: z
-      .number()
-      .positive({ error: 'expected seconds greater than 0' })
-      .default(5)
-      .describe('p99 lag target of the CDC pipeline (Debezium) in seconds. Default: 5.'),
+    errorRatio: withDefault(
+      z
+        .number()
+        .gt(0, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
+        .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' }),
+      0.001,
+      'Largest allowed share of 5xx responses (0.001 is 0.1%).',
+    ),
+    kafkaLagMessages: withDefault(
+      z.number().int().positive({ error: 'expected a whole number of messages greater than 0' }),
+      1000,
+      'Largest allowed Kafka consumer lag in messages.',
+    ),
+    cdcLagSeconds: withDefault(
+      z.number().positive({ error: 'expected seconds greater than 0' }),
+      5,
+      'p99 lag target of the CDC pipeline (Debezium) in seconds.',
+    ),
   })
   .prefault({})
   .describe('SLO targets of every service, unless the service sets its own (services[].slo).');
@@ -84,6 +91,7 @@ const kafkaConsumer = z.strictObject({
  */
 export const HTTP_VOCABULARIES = ['prometheus-client', 'opentelemetry-ms'] as const;
 export type HttpVocabularyName = (typeof HTTP_VOCABULARIES)[number];
+const DEFAULT_HTTP_VOCABULARY: HttpVocabularyName = 'prometheus-client';
 
 /** The names the conventions had before: still read as the new name, with a deprecation warning (configDeprecations). */
 export const DEPRECATED_HTTP_VOCABULARIES = { seed1: 'prometheus-client', seed2: 'opentelemetry-ms' } as const satisfies Record<
@@ -113,12 +121,12 @@ const service = z.strictObject({
       { error: oneOfVocabularies },
     )
     // A prefault, not a default: the JSON Schema drops the default of a field whose parse transforms (the alias).
-    .prefault('prometheus-client')
+    .prefault(DEFAULT_HTTP_VOCABULARY)
     .describe(
       'The HTTP metric names the service emits: "prometheus-client" = http_requests_total / http_request_duration_seconds ' +
         '(labels method, route, code; the Prometheus client libraries\' convention); "opentelemetry-ms" = ' +
         'http_server_requests_total / http_server_request_duration_ms (labels service, method, route, status_code; ' +
-        'OpenTelemetry metrics in milliseconds). Default: prometheus-client.',
+        `OpenTelemetry metrics in milliseconds). ${defaultSentence(DEFAULT_HTTP_VOCABULARY)}`,
     ),
   grpcClientTargets: z
     .array(dnsLabel('a service name'))
@@ -130,37 +138,41 @@ const service = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
-  saga: z.boolean().default(false).describe('The service records the steps of a saga in saga_steps_total / saga_step_duration_seconds (the saga dashboard and alerts). Default: false.'),
+  saga: withDefault(
+    z.boolean(),
+    false,
+    'The service records the steps of a saga in saga_steps_total / saga_step_duration_seconds (the saga dashboard and alerts).',
+  ),
   jmx: z
     .strictObject({
       targetSystems: z
         .array(z.enum(Object.keys(JMX_TARGET_SYSTEMS) as [JmxTargetSystem, ...JmxTargetSystem[]]))
         .min(1, { error: 'name at least one target system' })
         .describe(`What to read over JMX: ${Object.keys(JMX_TARGET_SYSTEMS).join(', ')}. Required.`),
-      debezium: z
-        .boolean()
-        .default(false)
-        .describe('The service runs Debezium\'s PostgreSQL connector: its MBeans become the debezium_source_connector_* series. Default: false.'),
+      debezium: withDefault(
+        z.boolean(),
+        false,
+        'The service runs Debezium\'s PostgreSQL connector: its MBeans become the debezium_source_connector_* series.',
+      ),
     })
     .optional()
     .describe(
       'A Java service whose JMX metrics the platform collects: instrument() runs the OpenTelemetry Java agent in its JVM, ' +
         'which sends them over OTLP to the collector. Default: none.',
     ),
-  buildInfo: z
-    .boolean()
-    .default(false)
-    .describe(
-      'The service exports build_info{version, revision} = 1 (the Prometheus version collector\'s labels; revision is the ' +
-        'commit SHA): the service overview then shows which revision each pod runs. Default: false (the gitSHA startup log line only).',
-    ),
-  webhookEvents: z
-    .boolean()
-    .default(false)
-    .describe(
-      'The service receives webhooks (a payment provider\'s, say) and counts each in webhook_events_total{provider, ' +
-        'event_type, status}, status being the HTTP status it answered. Drives the webhook panels and WebhookServerErrors. Default: false.',
-    ),
+  buildInfo: withDefault(
+    z.boolean(),
+    false,
+    'The service exports build_info{version, revision} = 1 (the Prometheus version collector\'s labels; revision is the ' +
+      'commit SHA): the service overview then shows which revision each pod runs.',
+    '(the gitSHA startup log line only)',
+  ),
+  webhookEvents: withDefault(
+    z.boolean(),
+    false,
+    'The service receives webhooks (a payment provider\'s, say) and counts each in webhook_events_total{provider, ' +
+      'event_type, status}, status being the HTTP status it answered. Drives the webhook panels and WebhookServerErrors.',
+  ),
   slo: serviceSlo,
 });
 

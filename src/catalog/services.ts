@@ -1,4 +1,4 @@
-import type { LATENCY_QUANTILES, ServiceConfig, SloTargets } from './config';
+import { DEFAULT_LATENCY_THRESHOLD_MS, type LATENCY_QUANTILES, type ServiceConfig, type SloTargets } from './config';
 
 /**
  * The two HTTP metric vocabularies a service can emit, as query fragments, so a
@@ -65,9 +65,6 @@ export function servicesMatchers(services: readonly Pick<ServiceConfig, 'name' |
   const alt = (values: string[]) => [...new Set(values)].sort().join('|');
   return `namespace=~"${alt(services.map((s) => s.namespace))}", app=~"${alt(services.map((s) => s.name))}"`;
 }
-
-/** The latency threshold of every service the config gives none: an API gateway's p99 target. */
-const DEFAULT_LATENCY_THRESHOLD_MS = 200;
 
 export interface LatencyObjective {
   readonly quantile: LatencyQuantile;

@@ -43,17 +43,39 @@ export const resources = z
   })
   .describe('CPU and memory requests and limits. Default: sized per component for a small single-node cluster.');
 
-export const storage = (defaultSize: string) =>
+/** A default as a description shows it: text and numbers bare, a list or map as JSON with a space after each "," and ":". */
+function shown(value: unknown): string {
+  const inside = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : shown(v));
+  if (Array.isArray(value)) return `[${value.map(inside).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inside(v)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+/**
+ * The sentence a field's description ends with, "Default: X." (with an optional note after the value), made
+ * from the value the field defaults to: the default is written once, and the description cannot drift from it.
+ */
+export const defaultSentence = (value: unknown, note?: string) => `Default: ${shown(value)}${note ? ` ${note}` : ''}.`;
+
+/** A field that defaults to `value` and says so at the end of its description. */
+export const withDefault = <T extends z.ZodType>(schema: T, value: z.util.NoUndefined<z.output<T>>, description: string, note?: string) =>
+  schema.default(value).describe(`${description} ${defaultSentence(value, note)}`);
+
+/** A volume: its size defaults to `defaultSize`, which the description states (with an optional note after it). */
+export const storage = (defaultSize: string, description: string, note?: string) =>
   z
     .strictObject({
-      size: size(defaultSize).default(defaultSize).describe(`Size of the PersistentVolumeClaim. Default: ${defaultSize}.`),
+      size: withDefault(size(defaultSize), defaultSize, 'Size of the PersistentVolumeClaim.'),
       storageClassName: z
         .string()
         .min(1)
         .optional()
         .describe("StorageClass of the PersistentVolumeClaim. Default: the cluster's default StorageClass."),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`${description} ${defaultSentence(defaultSize, note)}`);
 
 export const secretKeyRef = z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: 'expected a Secret key (letters, digits, "-", "_" and ".")' });
 
@@ -77,12 +99,11 @@ export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, {
   error: 'expected a lower-case SQL identifier (letters, digits and "_", at most 63, not starting with a digit)',
 });
 
-export const replicaCount = (what: string, min: number, max: number, def: number) =>
+export const replicaCount = (what: string, min: number, max: number) =>
   z
     .number()
     .int()
     .min(min, { error: `expected ${min} to ${max} ${what} replicas` })
-    .max(max, { error: `expected ${min} to ${max} ${what} replicas` })
-    .default(def);
+    .max(max, { error: `expected ${min} to ${max} ${what} replicas` });
 
 export type ResourcesConfig = z.output<typeof resources>;

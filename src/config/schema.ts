@@ -14,7 +14,7 @@ import { rabbitmqConfig } from '../components/rabbitmq/config';
 import { metricsConfig } from '../components/victoriametrics/config';
 import { gitopsConfig } from '../gitops/config';
 import { topologyConfig } from '../topology/config';
-import { dnsLabel } from './fields';
+import { dnsLabel, withDefault } from './fields';
 
 /**
  * The stack config, defined once. The TypeScript types, the defaults, the
@@ -47,20 +47,22 @@ export const StackConfigSchema = z
     repository: z
       .strictObject({
         url: z.url({ error: 'expected the https URL of this repository' }).describe('The Git repository that holds this project.'),
-        revision: z.string().min(1).default('main').describe('Branch or tag that environments follow. Default: main.'),
+        revision: withDefault(z.string().min(1), 'main', 'Branch or tag that environments follow.'),
       })
       .describe('This project\'s own repository, for runbook links and GitOps.'),
     namespaces: z
       .strictObject({
-        monitoring: dnsLabel('a namespace name')
-          .default('monitoring')
-          .describe('Namespace of the backends and Grafana; enforces the restricted Pod Security level. Default: monitoring.'),
-        nodeAgents: dnsLabel('a namespace name')
-          .default('monitoring-agents')
-          .describe(
-            'Namespace of the node agents that need host access (node-exporter, log agent, GPU exporter); ' +
-              'kept apart so the main namespace can stay restricted. Default: monitoring-agents.',
-          ),
+        monitoring: withDefault(
+          dnsLabel('a namespace name'),
+          'monitoring',
+          'Namespace of the backends and Grafana; enforces the restricted Pod Security level.',
+        ),
+        nodeAgents: withDefault(
+          dnsLabel('a namespace name'),
+          'monitoring-agents',
+          'Namespace of the node agents that need host access (node-exporter, log agent, GPU exporter); ' +
+            'kept apart so the main namespace can stay restricted.',
+        ),
       })
       .prefault({})
       .describe("The stack's own namespaces. Give each environment its own when environments share a cluster."),

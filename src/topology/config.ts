@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import { dnsLabel } from '../config/fields';
+import { dnsLabel, withDefault } from '../config/fields';
 
 export const topologyConfig = z
   .strictObject({
-    role: z
-      .enum(['all-in-one', 'agent', 'central'])
-      .default('all-in-one')
-      .describe(
-        'What this cluster runs: "all-in-one" (collectors, backends and Grafana, the single-cluster default); "agent" (only ' +
-          'collectors and exporters, shipping everything to topology.central); "central" (backends and Grafana for itself and ' +
-          'its agents, with multi-tenant Loki). Default: all-in-one.',
-      ),
+    role: withDefault(
+      z.enum(['all-in-one', 'agent', 'central']),
+      'all-in-one',
+      'What this cluster runs: "all-in-one" (collectors, backends and Grafana, the single-cluster default); "agent" (only ' +
+        'collectors and exporters, shipping everything to topology.central); "central" (backends and Grafana for itself and ' +
+        'its agents, with multi-tenant Loki).',
+    ),
     central: z
       .strictObject({
         remoteWriteUrl: z

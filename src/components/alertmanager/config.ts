@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { duration, resources, storage } from '../../config/fields';
+import { duration, resources, storage, withDefault } from '../../config/fields';
+import { ALERTMANAGER_DEFAULTS } from './alertmanager';
 
 export const alertmanagerConfig = z
   .strictObject({
-    storage: storage('1Gi').describe("Alertmanager's volume for silences and the notification log. Default: 1Gi."),
-    retention: duration('120h')
-      .default('120h')
-      .describe('How long silences and notification-log entries are kept (--data.retention). Default: 120h.'),
+    storage: storage(ALERTMANAGER_DEFAULTS.storageSize, "Alertmanager's volume for silences and the notification log."),
+    retention: withDefault(
+      duration(ALERTMANAGER_DEFAULTS.retention),
+      ALERTMANAGER_DEFAULTS.retention,
+      'How long silences and notification-log entries are kept (--data.retention).',
+    ),
     resources: resources.optional(),
   })
   .prefault({})

@@ -1,16 +1,19 @@
 import { z } from 'zod';
-import { resources } from '../../config/fields';
+import { resources, withDefault } from '../../config/fields';
+import { EVENT_EXPORTER_DEFAULTS } from './event-exporter';
 
 export const eventExporterConfig = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Ship Kubernetes Warning events to Loki. Default: true.'),
-    replicas: z
-      .number()
-      .int({ error: 'expected 1 or 2 replicas' })
-      .min(1, { error: 'expected 1 or 2 replicas' })
-      .max(2, { error: 'expected 1 or 2 replicas' })
-      .default(2)
-      .describe('Replicas; with 2 a standby takes over through leader election. Default: 2.'),
+    enabled: withDefault(z.boolean(), true, 'Ship Kubernetes Warning events to Loki.'),
+    replicas: withDefault(
+      z
+        .number()
+        .int({ error: 'expected 1 or 2 replicas' })
+        .min(1, { error: 'expected 1 or 2 replicas' })
+        .max(2, { error: 'expected 1 or 2 replicas' }),
+      EVENT_EXPORTER_DEFAULTS.replicas,
+      'Replicas; with 2 a standby takes over through leader election.',
+    ),
     resources: resources.optional(),
   })
   .prefault({})

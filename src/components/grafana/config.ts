@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dnsLabel, resources, secretKeyRef, storage } from '../../config/fields';
+import { dnsLabel, resources, secretKeyRef, storage, withDefault } from '../../config/fields';
+import { GRAFANA_DEFAULTS } from './grafana';
 
 export const grafanaConfig = z
   .strictObject({
@@ -8,16 +9,15 @@ export const grafanaConfig = z
         secretName: dnsLabel('the name of an existing Secret').describe(
           'Existing Secret holding the admin user and password. Never created by the stack, so no password is ever in dist/.',
         ),
-        userKey: secretKeyRef.default('admin-user').describe('Key of the admin user name in the Secret. Default: admin-user.'),
-        passwordKey: secretKeyRef
-          .default('admin-password')
-          .describe('Key of the admin password in the Secret. Default: admin-password.'),
+        userKey: withDefault(secretKeyRef, 'admin-user', 'Key of the admin user name in the Secret.'),
+        passwordKey: withDefault(secretKeyRef, 'admin-password', 'Key of the admin password in the Secret.'),
       })
       .describe('Where Grafana reads its admin credentials. Required: there is no default password.'),
-    anonymousViewer: z
-      .boolean()
-      .default(true)
-      .describe('Let anonymous visitors view dashboards without a login, with the Viewer role only (they never edit). Default: true.'),
+    anonymousViewer: withDefault(
+      z.boolean(),
+      GRAFANA_DEFAULTS.anonymousViewer,
+      'Let anonymous visitors view dashboards without a login, with the Viewer role only (they never edit).',
+    ),
     ingressNamespaces: z
       .array(dnsLabel('a namespace name'))
       .min(1, { error: 'expected at least one namespace; omit the field to admit every namespace' })
@@ -27,7 +27,7 @@ export const grafanaConfig = z
           'and the stack\'s own clients only). A host-network ingress controller comes from node addresses, which no namespace ' +
           'names: leave this unset for it. Default: every namespace, on Grafana\'s port only.',
       ),
-    storage: storage('5Gi').describe("Grafana's database volume (annotations, users, alert state). Default: 5Gi."),
+    storage: storage(GRAFANA_DEFAULTS.storageSize, "Grafana's database volume (annotations, users, alert state)."),
     resources: resources.optional(),
     ingress: z
       .strictObject({

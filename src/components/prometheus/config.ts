@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, resources, size, storage } from '../../config/fields';
+import { duration, resources, size, storage, withDefault } from '../../config/fields';
+import { PROMETHEUS_DEFAULTS } from './prometheus';
 
 export const prometheusConfig = z
   .strictObject({
@@ -9,14 +10,18 @@ export const prometheusConfig = z
     evaluationInterval: duration('30s')
       .optional()
       .describe('Deprecated: the same as metrics.evaluationInterval, which every backend shares; synth warns and reads it that way.'),
-    retention: duration('15d').default('15d').describe('How long samples are kept (storage.tsdb.retention.time in prometheus.yml). Default: 15d.'),
-    retentionSize: size('16Gi')
-      .default('16Gi')
-      .describe(
-        'Upper bound on the TSDB size (storage.tsdb.retention.size in prometheus.yml), so a full disk can never happen. ' +
-          'Must leave at least 20% of storage.size free for compaction. Default: 16Gi.',
-      ),
-    storage: storage('20Gi').describe('The TSDB volume. Default: 20Gi on the default StorageClass.'),
+    retention: withDefault(
+      duration(PROMETHEUS_DEFAULTS.retention),
+      PROMETHEUS_DEFAULTS.retention,
+      'How long samples are kept (storage.tsdb.retention.time in prometheus.yml).',
+    ),
+    retentionSize: withDefault(
+      size(PROMETHEUS_DEFAULTS.retentionSize),
+      PROMETHEUS_DEFAULTS.retentionSize,
+      'Upper bound on the TSDB size (storage.tsdb.retention.size in prometheus.yml), so a full disk can never happen. ' +
+        'Must leave at least 20% of storage.size free for compaction.',
+    ),
+    storage: storage(PROMETHEUS_DEFAULTS.storageSize, 'The TSDB volume.', 'on the default StorageClass'),
     resources: resources.optional(),
   })
   .prefault({})
