@@ -10,8 +10,12 @@ import type { UserDatasourceSpec } from './components/grafana/user-content';
 import { COMPONENT_MODULES } from './components/modules';
 import { Namespaces } from './components/namespaces/namespaces';
 import { prometheusBackend } from './components/prometheus/module';
-import { stackHealthDashboard } from './components/prometheus/dashboard';
+import { prometheusHealthPanels } from './components/prometheus/dashboard';
+import { victoriaMetricsHealthPanels } from './components/victoriametrics/dashboard';
+import { stackHealthDashboard } from './kit/stack-health';
 import { prometheusRules } from './components/prometheus/rules';
+import { victoriaMetricsRules } from './components/victoriametrics/rules';
+import { stackSelfMonitoringRules } from './alerting/self-monitoring';
 import { agentMetrics, victoriaMetricsBackend } from './components/victoriametrics/module';
 import type { StackConfig } from './config/schema';
 import { platformDashboards } from './dashboards';
@@ -50,6 +54,11 @@ export interface StackOptions {
 function extraAlertRuleGroups(config: StackConfig): RuleGroupSpec[] {
   if (config.extraAlertRules.length === 0) return [];
   return [{ name: 'extra-alert-rules', rules: config.extraAlertRules.map((r) => ({ ...r })) }];
+}
+
+/** The metrics backend watching itself: Prometheus' group, or those of VictoriaMetrics, vmagent and vmalert. */
+function backendRules(config: StackConfig): RuleGroupSpec[] {
+  return config.metrics.backend === 'prometheus' ? [prometheusRules()] : victoriaMetricsRules(config.metrics.backend);
 }
 
 /**
@@ -114,7 +123,7 @@ export class Stack extends Construct {
 
     // An agent cluster evaluates no rules and draws no dashboards: the central cluster does, over every cluster's series.
     const ruleSpecs: RuleGroupSpec[] = links.runsBackends
-      ? [prometheusRules(), ...all('ruleGroups'), ...extraAlertRuleGroups(config), ...platformGroups(config)]
+      ? [stackSelfMonitoringRules(), ...backendRules(config), ...all('ruleGroups'), ...extraAlertRuleGroups(config), ...platformGroups(config)]
       : [];
     // The config's per-alert settings (off, `for`, severity, thresholds) apply to every group, component ones included.
     this.ruleGroups = applyOverrides(ruleSpecs, config.alerting.rules).map((g) => renderRuleGroup(g, { runbookBaseUrl: ctx.runbookBaseUrl }));
@@ -137,7 +146,9 @@ export class Stack extends Construct {
     const ui = grafana(ctx, config, {
       metricsQueryUrl: metrics.queryUrl!,
       datasources: all('datasources'),
-      dashboards: [stackHealthDashboard(), ...all('dashboards'), ...platformDashboards({ services: config.services, slo: config.slo })],
+      dashboards: [
+        stackHealthDashboard(config.metrics.backend === 'prometheus' ? prometheusHealthPanels : victoriaMetricsHealthPanels(config.metrics.backend)),
+        ...all('dashboards'), ...platformDashboards({ services: config.services, slo: config.slo })],
       env: all('grafanaEnv'),
       alerting: alerting.grafana,
       configDir: options.configDir ?? process.cwd(),

@@ -1,15 +1,13 @@
-import * as path from 'path';
 import { METRICS, seriesCatalogue } from '../src/catalog/metrics';
 import { dashboards, ruleFiles } from './support/dist-files';
 import { dashboardPromQueries, FoundQuery, promqlCatalogueProblems, queryProblems, withRecordingRules } from './support/metric-check';
-import { environments, shippedConfigOf, synthesizedShippedConfigs } from './support/synth-fixture';
+import { StackConfig } from '../src/config/schema';
+import { backendEnvironments } from './support/synth-fixture';
 
-const out = synthesizedShippedConfigs();
 
-function envQueries(env: string) {
-  const envDir = path.join(out, env);
+function envQueries(envDir: string, config: StackConfig) {
   const rules = ruleFiles(envDir).flatMap((f) => f.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name }))));
-  const { catalogue, problems } = withRecordingRules(seriesCatalogue(shippedConfigOf(env).config.services), rules as any);
+  const { catalogue, problems } = withRecordingRules(seriesCatalogue(config.services), rules as any);
   const queries: FoundQuery[] = [
     ...rules.map((r: any) => ({ where: `rule group ${r.group} ${r.alert ?? r.record}`, expr: r.expr as string })),
     ...dashboards(envDir).flatMap((d) => dashboardPromQueries(d.json)),
@@ -17,8 +15,9 @@ function envQueries(env: string) {
   return { catalogue, problems, queries };
 }
 
-describe.each(environments(out))('every query of %s against the metric catalogue', (env) => {
-  const { catalogue, problems: ruleNameProblems, queries } = envQueries(env);
+// The configs under test, and each VictoriaMetrics backend, whose rules and stack-health panels are their own.
+describe.each(backendEnvironments().map((e) => [e.name, e.dir, e.config] as const))('every query of %s against the metric catalogue', (env, envDir, config) => {
+  const { catalogue, problems: ruleNameProblems, queries } = envQueries(envDir, config);
 
   test('GIVEN the synthesized rules and dashboards WHEN each PromQL query is parsed THEN every metric and label is in the catalogue', () => {
     // The synthesized output holds well over a hundred queries; fewer means the walker lost some.
@@ -97,7 +96,7 @@ describe('the catalogue check can fail', () => {
   });
 
   test('GIVEN a synthesized dashboard with a typo injected into one target THEN the walk finds it', () => {
-    const board = dashboards(path.join(out, environments(out)[0])).find((d) => d.json.uid === 'service-overview')!.json;
+    const board = dashboards(backendEnvironments()[0].dir).find((d) => d.json.uid === 'service-overview')!.json;
     const copy = JSON.parse(JSON.stringify(board));
     copy.panels[0].targets[1].expr = copy.panels[0].targets[1].expr.replace('http_server_requests_total', 'http_server_request_total');
     const problems = dashboardPromQueries(copy).flatMap((q) => queryProblems(q, catalogue));

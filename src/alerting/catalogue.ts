@@ -1,5 +1,7 @@
 import { COMPONENT_MODULES } from '../components/modules';
 import { prometheusRules } from '../components/prometheus/rules';
+import { victoriaMetricsRules } from '../components/victoriametrics/rules';
+import { stackSelfMonitoringRules } from './self-monitoring';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
 import type { ComponentsConfig } from '../components/modules';
 import { platformRuleGroups } from './platform-rules';
@@ -29,5 +31,12 @@ export function platformGroups(config: Sections): RuleGroupSpec[] {
  * allowed (and does nothing), while a misspelt name is an error.
  */
 export function everyRuleGroup(config: Sections & ComponentsConfig): RuleGroupSpec[] {
-  return [prometheusRules(), ...COMPONENT_MODULES.flatMap((m) => m.rules?.(config) ?? []), ...platformGroups(config)];
+  // Every backend's groups (the cluster's include the single node's), so an override survives a change of backend.
+  return [
+    stackSelfMonitoringRules(),
+    prometheusRules(),
+    ...victoriaMetricsRules('victoriametrics-cluster'),
+    ...COMPONENT_MODULES.flatMap((m) => m.rules?.(config) ?? []),
+    ...platformGroups(config),
+  ];
 }

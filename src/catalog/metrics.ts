@@ -63,6 +63,11 @@ export const TARGET_LABELS: Readonly<Record<ScrapeSource, readonly string[]>> = 
   jaeger: componentJobTargetLabels,
   'otel-collector': componentJobTargetLabels,
   'gpu-exporter': componentJobTargetLabels,
+  // componentScrapeJob() jobs of victoriametrics.ts and vmalert.ts: `victoriametrics`, or `vmstorage`,
+  // `vminsert` and `vmselect`; and `vmalert`.
+  victoriametrics: componentJobTargetLabels,
+  // vmagent scrapes itself at localhost (vmagent.ts `vmagentScrapeConfig`), like Prometheus.
+  vmagent: ['job', 'instance'],
   // rabbitmqScrapeJob() in src/components/rabbitmq/scrape.ts, read from the job it builds.
   rabbitmq: [
     'job',
@@ -159,6 +164,32 @@ export const METRICS: readonly MetricSpec[] = [
   m('prometheus', 'prometheus', 'gauge', 'prometheus_tsdb_retention_limit_bytes'),
   m('prometheus', 'prometheus', 'counter', 'prometheus_rule_evaluation_failures_total', ['rule_group']),
   m('prometheus', 'prometheus', 'gauge', 'prometheus_rule_group_last_duration_seconds', ['rule_group']),
+
+  // ---- VictoriaMetrics v1.151.0: the store (single node or vmstorage), vminsert, vmselect, vmagent, vmalert ----
+  // Names and labels as a started binary serves them on /metrics (test/integration/victoriametrics.test.ts starts
+  // them); the cluster-only vm_rpc_* and vmselect's vm_request_errors_total from the cluster sources at the tag.
+  m(['victoriametrics', 'vmagent'], 'every VictoriaMetrics binary', 'gauge', 'vm_app_start_timestamp'),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'gauge', 'vm_storage_is_read_only', ['path']),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'gauge', 'vm_free_disk_space_bytes', ['path']),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'gauge', 'vm_free_disk_space_limit_bytes', ['path']),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'gauge', 'vm_total_disk_space_bytes', ['path']),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'counter', 'vm_slow_row_inserts_total'),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'counter', 'vm_rows_added_to_storage_total'),
+  m('victoriametrics', 'victoria-metrics, vmstorage', 'gauge', 'vm_cache_entries', ['type']),
+  m(['victoriametrics', 'vmagent'], 'victoria-metrics, vminsert, vmagent', 'counter', 'vm_rows_ignored_total', ['reason']),
+  m('victoriametrics', 'vminsert', 'gauge', 'vm_rpc_vmstorage_is_reachable', ['name', 'addr']),
+  m('victoriametrics', 'vmselect', 'counter', 'vm_request_errors_total', ['action', 'type', 'name', 'addr']),
+  m('vmagent', 'vmagent', 'gauge', 'vmagent_remotewrite_pending_data_bytes', ['path', 'url']),
+  m('vmagent', 'vmagent', 'counter', 'vmagent_remotewrite_packets_dropped_total', ['url']),
+  m('vmagent', 'vmagent', 'counter', 'vmagent_remotewrite_retries_count_total', ['url']),
+  m('vmagent', 'vmagent', 'gauge', 'vm_persistentqueue_bytes_pending', ['path', 'name']),
+  m('vmagent', 'vmagent', 'gauge', 'vm_persistentqueue_free_disk_space_bytes', ['path', 'name']),
+  m('vmagent', 'vmagent', 'counter', 'vm_persistentqueue_bytes_dropped_total', ['path', 'name']),
+  m('victoriametrics', 'vmalert', 'counter', 'vmalert_alerting_rules_errors_total', ['alertname', 'group', 'file', 'id']),
+  m('victoriametrics', 'vmalert', 'counter', 'vmalert_recording_rules_errors_total', ['recording', 'group', 'file', 'id']),
+  m('victoriametrics', 'vmalert', 'counter', 'vmalert_alerts_send_errors_total', ['addr']),
+  m('victoriametrics', 'vmalert', 'counter', 'vmalert_remotewrite_errors_total'),
+  m('victoriametrics', 'vmalert', 'summary', 'vmalert_iteration_duration_seconds', ['group', 'file']),
 
   // ---- node-exporter (CPU, memory and disk) ------------------------------------
   m('node-exporter', 'node-exporter', 'counter', 'node_cpu_seconds_total', ['cpu', 'mode']),

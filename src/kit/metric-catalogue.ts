@@ -20,6 +20,8 @@ export type ScrapeSource =
   | 'otel-collector'
   | 'gpu-exporter'
   | 'rabbitmq'
+  | 'victoriametrics'
+  | 'vmagent'
   | 'loki-ruler'
   | 'llm-spans'
   | 'java-agent';

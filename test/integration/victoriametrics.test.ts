@@ -12,6 +12,7 @@ import { VM_FLAGS_REFERENCE, VmFlagsReference } from '../../scripts/tools/vm-clu
 import { FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api';
 import { loadManifestDir } from '../support/k8s-schema';
 import { expectCleanLog, freePort, problemLines, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
+import { ruleFiles } from '../support/dist-files';
 import { copyConfig, REPO_ROOT } from '../support/synth-fixture';
 import { requireTool, run } from '../support/tools';
 
@@ -529,6 +530,36 @@ describe.each(CASES)('$title', (c) => {
         }
         expect(failed).toEqual([]);
       }, 120_000);
+    }
+
+    if (vmalert) {
+      test('every VictoriaMetrics series the self-monitoring rules read is on the /metrics of a started binary', async () => {
+        const served = new Set<string>();
+        for (const url of [storeUrl, agentUrl, alertUrl]) {
+          for (const line of (await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()).split('\n')) {
+            const name = /^[a-zA-Z_:][\w:]*/.exec(line)?.[0];
+            if (name) served.add(name);
+          }
+        }
+        const groups = ruleFiles(path.join(out, c.env)).flatMap((f) => f.groups);
+        const read = new Set(
+          groups
+            .filter((g) => /^(victoriametrics|vmagent|vmalert)-/.test(g.name))
+            .flatMap((g) => g.rules.flatMap((r) => r.expr.match(/(?<![\w:])(vm|vmagent|vmalert)_\w+/g) ?? [])),
+        );
+        // Only vminsert (vm_rpc_*) and vmselect (vm_request_errors_total{name="vmselect"}) export these, and the cluster
+        // binaries do not run here (see the top); their names are from the cluster sources at the image tag.
+        const clusterOnly = new Set(['vm_rpc_vmstorage_is_reachable', 'vm_request_errors_total']);
+        // vmalert registers a rule's counters only for the kinds of rule it loaded: with alerting.engine "grafana" it
+        // evaluates the recording rules alone.
+        const loaded = await getJson(`${alertUrl}/api/v1/rules`);
+        const kinds = new Set<string>(loaded.data.groups.flatMap((g: any) => g.rules.map((r: any) => r.type)));
+        const perKind: Record<string, string> = { alerting: 'vmalert_alerting_rules_errors_total', recording: 'vmalert_recording_rules_errors_total' };
+        const notLoaded = new Set(Object.entries(perKind).flatMap(([kind, name]) => (kinds.has(kind) ? [] : [name])));
+        const expected = [...read].filter((n) => !clusterOnly.has(n) && !notLoaded.has(n));
+        expect(expected.length).toBeGreaterThan(10);
+        expect(expected.filter((n) => !served.has(n))).toEqual([]);
+      }, 60_000);
     }
 
     test('each process stops on SIGTERM, and no log holds an error or a warning', async () => {

@@ -5,6 +5,7 @@ import { parse, parseDocument } from 'yaml';
 import { listConfigFiles, loadConfigFile } from '../../src/config/loader';
 import { StackConfig } from '../../src/config/schema';
 import { synthesize } from '../../src/synth';
+import { backendSwitch } from './metrics-backend';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 /**
@@ -128,4 +129,34 @@ export function allSynthesizedEnvironments(): SynthesizedEnvironment[] {
       return { config, environment, dir: path.join(examples, environment) };
     }),
   ];
+}
+
+type BackendEnvironment = { name: string; backend: StackConfig['metrics']['backend']; dir: string; config: StackConfig };
+let backendsCached: BackendEnvironment[] | undefined;
+
+/**
+ * Every metrics backend's rules and dashboards: the configs under test as they are, and the first of them
+ * switched to each VictoriaMetrics backend (single node and cluster), so the same catalogue is checked on
+ * every backend. Named `<config> (<backend>)`, so a failure says which.
+ */
+export function backendEnvironments(): BackendEnvironment[] {
+  if (backendsCached) return backendsCached;
+  const shipped = synthesizedShippedConfigs();
+  const base = shippedConfigs()[0];
+  const variants = (['victoriametrics', 'victoriametrics-cluster'] as const).map((backend) => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `obs-synth-${backend}-`));
+    const file = configVariant(base.file, base.config.environment, backendSwitch(backend));
+    synthesize({ config: file, out });
+    return { name: `${path.relative(REPO_ROOT, base.file)} (${backend})`, backend, dir: path.join(out, base.config.environment), config: loadConfigFile(file) };
+  });
+  backendsCached = [
+    ...shippedConfigs().map((c) => ({
+      name: `${path.relative(REPO_ROOT, c.file)} (${c.config.metrics.backend})`,
+      backend: c.config.metrics.backend,
+      dir: path.join(shipped, c.config.environment),
+      config: c.config,
+    })),
+    ...variants,
+  ];
+  return backendsCached;
 }

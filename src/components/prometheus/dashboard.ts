@@ -1,100 +1,57 @@
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../../kit/presets';
+import { BackendHealthPanels } from '../../kit/stack-health';
+import { GridLayout, statPanel, timeseriesPanel } from '../../kit/presets';
 
-/** Stack health: is every target up, how long scrapes take, TSDB size and rule failures. */
-export function stackHealthDashboard(): DashboardBuilder {
-  const grid = new GridLayout();
-  return newDashboard({
-    uid: 'stack-health',
-    title: 'Stack health',
-    tags: ['prometheus', 'self-monitoring'],
-    description: 'Whether the metrics pipeline itself is healthy: targets, scrapes, TSDB and rule evaluation.',
-  })
-    .withPanel(
-      statPanel({
-        title: 'Targets down',
-        targets: [{ expr: 'count(up == 0) or vector(0)', instant: true }],
-        redFrom: 1,
-        gridPos: grid.place(6, 4),
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: 'Head series',
-        targets: [{ expr: 'sum(prometheus_tsdb_head_series)', instant: true }],
-        gridPos: grid.place(6, 4),
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: 'Storage used of retention size',
-        unit: 'percentunit',
-        targets: [
-          { expr: 'max(prometheus_tsdb_storage_blocks_bytes / (prometheus_tsdb_retention_limit_bytes > 0))', instant: true },
-        ],
-        redFrom: 0.9,
-        gridPos: grid.place(6, 4),
-      }),
-    )
-    .withPanel(
-      statPanel({
-        title: 'Rule evaluation failures (1h)',
-        targets: [{ expr: 'sum(increase(prometheus_rule_evaluation_failures_total[1h])) or vector(0)', instant: true }],
-        redFrom: 1,
-        gridPos: grid.place(6, 4),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Targets up by job',
-        targets: [
-          { expr: 'sum by (job) (up)', legend: '{{job}} up' },
-          { expr: 'count by (job) (up == 0)', legend: '{{job}} down' },
-        ],
-        gridPos: grid.place(12, 8),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Scrape duration by job (max)',
-        unit: 's',
-        targets: [{ expr: 'max by (job) (scrape_duration_seconds)', legend: '{{job}}' }],
-        gridPos: grid.place(12, 8),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'TSDB head series',
-        targets: [{ expr: 'prometheus_tsdb_head_series', legend: '{{instance}}' }],
-        gridPos: grid.place(12, 8),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Samples appended per second',
-        unit: 'ops',
-        targets: [{ expr: 'rate(prometheus_tsdb_head_samples_appended_total[$__rate_interval])', legend: '{{instance}}' }],
-        gridPos: grid.place(12, 8),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Rule evaluation failures',
-        targets: [
-          {
-            expr: 'sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[$__rate_interval]))',
-            legend: '{{rule_group}}',
-          },
-        ],
-        gridPos: grid.place(12, 8),
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Rule group evaluation duration',
-        unit: 's',
-        targets: [{ expr: 'max by (rule_group) (prometheus_rule_group_last_duration_seconds)', legend: '{{rule_group}}' }],
-        gridPos: grid.place(12, 8),
-      }),
-    );
-}
+/** Prometheus on the stack-health dashboard: TSDB size and rule failures. */
+export const prometheusHealthPanels: BackendHealthPanels = {
+  tag: 'prometheus',
+  description: 'Whether the metrics pipeline itself is healthy: targets, scrapes, TSDB and rule evaluation.',
+  stats: (grid: GridLayout) => [
+    statPanel({
+      title: 'Head series',
+      targets: [{ expr: 'sum(prometheus_tsdb_head_series)', instant: true }],
+      gridPos: grid.place(6, 4),
+    }),
+    statPanel({
+      title: 'Storage used of retention size',
+      unit: 'percentunit',
+      targets: [{ expr: 'max(prometheus_tsdb_storage_blocks_bytes / (prometheus_tsdb_retention_limit_bytes > 0))', instant: true }],
+      redFrom: 0.9,
+      gridPos: grid.place(6, 4),
+    }),
+    statPanel({
+      title: 'Rule evaluation failures (1h)',
+      targets: [{ expr: 'sum(increase(prometheus_rule_evaluation_failures_total[1h])) or vector(0)', instant: true }],
+      redFrom: 1,
+      gridPos: grid.place(6, 4),
+    }),
+  ],
+  series: (grid: GridLayout) => [
+    timeseriesPanel({
+      title: 'TSDB head series',
+      targets: [{ expr: 'prometheus_tsdb_head_series', legend: '{{instance}}' }],
+      gridPos: grid.place(12, 8),
+    }),
+    timeseriesPanel({
+      title: 'Samples appended per second',
+      unit: 'ops',
+      targets: [{ expr: 'rate(prometheus_tsdb_head_samples_appended_total[$__rate_interval])', legend: '{{instance}}' }],
+      gridPos: grid.place(12, 8),
+    }),
+    timeseriesPanel({
+      title: 'Rule evaluation failures',
+      targets: [
+        {
+          expr: 'sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[$__rate_interval]))',
+          legend: '{{rule_group}}',
+        },
+      ],
+      gridPos: grid.place(12, 8),
+    }),
+    timeseriesPanel({
+      title: 'Rule group evaluation duration',
+      unit: 's',
+      targets: [{ expr: 'max by (rule_group) (prometheus_rule_group_last_duration_seconds)', legend: '{{rule_group}}' }],
+      gridPos: grid.place(12, 8),
+    }),
+  ],
+};

@@ -32,13 +32,13 @@ test('GIVEN retention by time and size WHEN synthesized THEN both are in prometh
 
 test('GIVEN a rule group WHEN synthesized THEN it is a ConfigMap mounted into the rules directory the config reads', () => {
   const objects = synth();
-  const rules = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-rules-stack-self-monitoring');
-  expect(Object.keys(rules.data)).toEqual(['stack-self-monitoring.yaml']);
+  const rules = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-rules-prometheus-self-monitoring');
+  expect(Object.keys(rules.data)).toEqual(['prometheus-self-monitoring.yaml']);
   const config = parse(objects.find((o) => o.metadata.name === 'prometheus-config').data['prometheus.yml']);
   expect(config.rule_files).toEqual(['/etc/prometheus/rules/*.yaml']);
   const sts = objects.find((o) => o.kind === 'StatefulSet');
   const volume = sts.spec.template.spec.volumes.find((v: any) => v.name === 'rules');
-  expect(volume.projected.sources).toEqual([{ configMap: { name: 'prometheus-rules-stack-self-monitoring' } }]);
+  expect(volume.projected.sources).toEqual([{ configMap: { name: 'prometheus-rules-prometheus-self-monitoring' } }]);
 });
 
 test('GIVEN a changed config WHEN synthesized THEN the pod template checksum changes, so the pod rolls', () => {

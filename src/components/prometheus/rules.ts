@@ -1,32 +1,14 @@
 import { RuleGroupSpec } from '../../kit/rule-model';
 
 /**
- * The stack watching itself: the alert path works (Watchdog), every target is
- * scraped, and every rule evaluates.
+ * Prometheus watching itself: every rule evaluates and the TSDB stays inside
+ * its size limit. Generated only when Prometheus is the metrics backend; the
+ * backend-neutral Watchdog and TargetDown are src/alerting/self-monitoring.ts.
  */
 export function prometheusRules(): RuleGroupSpec {
   return {
-    name: 'stack-self-monitoring',
+    name: 'prometheus-self-monitoring',
     rules: [
-      {
-        alert: 'Watchdog',
-        // Always true: if this alert stops arriving, the path from Prometheus to the receivers is broken.
-        expr: 'vector(1)',
-        severity: 'info',
-        summary: 'The alerting pipeline is working.',
-        description:
-          'This alert always fires. Route it to a dead man\'s switch; its absence means Prometheus, the rule evaluation or the notification path is down.',
-      },
-      {
-        alert: 'TargetDown',
-        expr: 'up == 0',
-        // Tolerates a rollout or a pod reschedule; a target gone for 5 minutes is a real gap in the data.
-        for: '5m',
-        severity: 'warning',
-        summary: 'A scrape target is down.',
-        description:
-          'Prometheus has failed to scrape {{ $labels.instance }} (job {{ $labels.job }}, namespace {{ $labels.namespace }}, pod {{ $labels.pod }}) for 5 minutes; its metrics and alerts are blind.',
-      },
       {
         alert: 'PrometheusRuleEvaluationFailures',
         expr: 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',

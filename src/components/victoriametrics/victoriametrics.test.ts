@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { renderRuleGroup } from '../../kit/rule-model';
-import { prometheusRules } from '../prometheus/rules';
+import { victoriaMetricsRules } from './rules';
 import { validateObjects } from '../../../test/support/k8s-schema';
 import { VictoriaMetrics, VictoriaMetricsCluster } from './victoriametrics';
 import { VmAgent, vmagentScrapeConfig } from './vmagent';
@@ -134,7 +134,10 @@ describe('VmAgent', () => {
 });
 
 describe('VmAlert', () => {
-  const groups = [renderRuleGroup(prometheusRules(), { runbookBaseUrl: 'https://runbooks.test' })];
+  // vmalert's own group, as it runs in the stack.
+  const groups = victoriaMetricsRules('victoriametrics')
+    .filter((g) => g.name === 'vmalert-self-monitoring')
+    .map((g) => renderRuleGroup(g, { runbookBaseUrl: 'https://runbooks.test' }));
   const synth = (alertmanagerUrl?: string) => {
     const c = chart();
     new VmAlert(c, 'vmalert', {
