@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments, parseDocument } from 'yaml';
+import { parse, parseAllDocuments, parseDocument } from 'yaml';
 import { APPLICATIONS_FILE, ARGOCD_DIRECTORY, ROOT_FILE } from '../src/gitops/applications';
 import { loadConfig } from '../src/config/loader';
 import { sourceIdentity } from '../src/gitops/source-identity';
@@ -285,7 +285,11 @@ describe('environments', () => {
     const changed = path.join(dir, path.basename(configs[0].file));
     fs.copyFileSync(changed, `${changed}.bak`);
     const doc = parseDocument(fs.readFileSync(changed, 'utf8'));
-    doc.setIn(['services'], [...(doc.toJS().services ?? []), { name: 'identity-probe', namespace: 'probe', stack: 'go' }]);
+    // As a user adds a service to one environment: its own whole list, the one it had (its own, or the shared file's it
+    // extends) plus the new service, so the alerts the existing services declare (and its channels name) stay.
+    const base = doc.get('extends');
+    const services = doc.toJS().services ?? (typeof base === 'string' ? parse(fs.readFileSync(path.resolve(dir, base), 'utf8')).services : undefined) ?? [];
+    doc.setIn(['services'], [...services, { name: 'identity-probe', namespace: 'probe', stack: 'go' }]);
     fs.writeFileSync(changed, doc.toString());
     const after = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-identity-after-'));
     synthesize({ config: dir, out: after, sourceRoot: REPO_ROOT });
