@@ -14,6 +14,7 @@
  *
  * Usage: npm run variants [-- <config dir>] [--only <variant>] [--all]
  */
+import { PROMETHEUS_ONLY_SETTINGS } from '../src/components/prometheus/config';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -93,7 +94,7 @@ export const VARIANTS: readonly Variant[] = [
         doc.setIn(['alerting', 'engine'], get(doc, ['alerting', 'engine'], 'prometheus') === 'prometheus' ? 'grafana' : 'prometheus');
         doc.setIn(['metrics', 'backend'], 'victoriametrics');
         // Prometheus' own settings would be refused with VictoriaMetrics, as they would be for a user.
-        for (const field of [['retention'], ['retentionSize'], ['resources'], ['storage', 'size']]) {
+        for (const field of PROMETHEUS_ONLY_SETTINGS) {
           if (doc.hasIn(['prometheus', ...field])) doc.deleteIn(['prometheus', ...field]);
         }
         doc.setIn(['traces', 'storage'], 'memory');

@@ -5,6 +5,7 @@ import { everyRuleGroup } from '../alerting/catalogue';
 import { overrideProblems } from '../kit/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
 import { lokiRetentionProblem } from '../components/loki/loki';
+import { PROMETHEUS_ONLY_SETTINGS } from '../components/prometheus/config';
 import type { StackConfig, StackConfigInput } from './schema';
 import { DEPRECATED_HTTP_VOCABULARIES } from '../catalog/config';
 
@@ -449,7 +450,6 @@ export function checkEnvironmentIsolation(inputs: readonly IsolationInput[], bla
  * Settings of a metrics store this environment does not run are refused, not silently ignored: Prometheus'
  * retention, volume size and resources with VictoriaMetrics or on an agent cluster (which runs only vmagent), and
  * the VictoriaMetrics settings with Prometheus. Only what the config writes is checked: defaults never clash.
- * (`prometheus.storage.storageClassName` stays allowed everywhere: vmagent's buffer volume uses it too.)
  */
 function unusedBackendSettings(config: StackConfig, written: StackConfigInput): ConfigProblem[] {
   const agent = config.topology.role === 'agent';
@@ -459,11 +459,10 @@ function unusedBackendSettings(config: StackConfig, written: StackConfigInput): 
     const why = agent
       ? 'an agent cluster runs no Prometheus (vmagent ships every series to the central store), so it would be ignored'
       : `metrics.backend "${backend}" runs no Prometheus, so it would be ignored; set metrics.victoriaMetrics instead`;
-    const p = written.prometheus ?? {};
-    for (const field of ['retention', 'retentionSize', 'resources'] as const) {
-      if (p[field] !== undefined) problems.push({ path: ['prometheus', field], message: `applies to Prometheus only: ${why}` });
+    for (const at of PROMETHEUS_ONLY_SETTINGS) {
+      const value = at.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], written.prometheus);
+      if (value !== undefined) problems.push({ path: ['prometheus', ...at], message: `applies to Prometheus only: ${why}` });
     }
-    if (p.storage?.size !== undefined) problems.push({ path: ['prometheus', 'storage', 'size'], message: `applies to Prometheus only: ${why}` });
   }
   if ((agent || backend === 'prometheus') && written.metrics?.victoriaMetrics !== undefined) {
     problems.push({

@@ -1,3 +1,4 @@
+import { PROMETHEUS_ONLY_SETTINGS } from '../../src/components/prometheus/config';
 import { VM_PORTS } from '../../src/components/victoriametrics/victoriametrics';
 import { StackConfig } from '../../src/config/schema';
 
@@ -53,11 +54,6 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
  * refuses settings of a store the environment does not run (`undefined` removes a field in copyConfig).
  */
 export function backendSwitch(backend: StackConfig['metrics']['backend']): Array<[Array<string | number>, unknown]> {
-  const prometheusOnly: Array<[Array<string | number>, unknown]> = [
-    [['prometheus', 'retention'], undefined],
-    [['prometheus', 'retentionSize'], undefined],
-    [['prometheus', 'resources'], undefined],
-    [['prometheus', 'storage', 'size'], undefined],
-  ];
+  const prometheusOnly: Array<[Array<string | number>, unknown]> = PROMETHEUS_ONLY_SETTINGS.map((at) => [['prometheus', ...at], undefined]);
   return [[['metrics', 'backend'], backend], ...(backend === 'prometheus' ? [[['metrics', 'victoriaMetrics'], undefined] as [string[], unknown]] : prometheusOnly)];
 }

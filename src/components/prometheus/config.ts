@@ -28,3 +28,10 @@ export const prometheusConfig = z
   .describe('Prometheus, the metrics backend.');
 
 export type PrometheusConfig = z.output<typeof prometheusConfig>;
+
+/**
+ * The settings that only a Prometheus of this stack reads, as paths under `prometheus`: with another metrics
+ * store, or on an agent cluster, synth refuses them instead of ignoring them. (`storage.storageClassName` is not
+ * one: vmagent's buffer volume uses it too.)
+ */
+export const PROMETHEUS_ONLY_SETTINGS: readonly (readonly string[])[] = [['retention'], ['retentionSize'], ['resources'], ['storage', 'size']];
