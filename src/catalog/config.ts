@@ -46,7 +46,9 @@ export const sloConfig = z
     kafkaLagMessages: withDefault(
       z.number().int().positive({ error: 'expected a whole number of messages greater than 0' }),
       1000,
-      'Largest allowed Kafka consumer lag in messages.',
+      'The Kafka consumer lag SLO in messages: the red line of the lag panels. The page, KafkaConsumerLagHigh, has its ' +
+        'own threshold (alerting.rules.KafkaConsumerLagHigh.thresholds.messages, 10 000 by default), higher on purpose: ' +
+        'a burst the consumers absorb is shown, not paged.',
     ),
     cdcLagSeconds: withDefault(
       z.number().positive({ error: 'expected seconds greater than 0' }),
@@ -234,7 +236,7 @@ const service = z.strictObject({
     .default([])
     .describe('Services this one calls over gRPC (the `target` label of grpc_client_requests_total). Default: none.'),
   kafkaConsumers: z.array(kafkaConsumer).default([]).describe(
-    'Kafka consumer groups of the service and their topics; their kafka_consumer_lag{group_id, topic} drives KafkaConsumerLagHigh. Default: none.',
+    'Kafka consumer groups of the service and the topics each consumes: kafka_consumer_lag{group_id, topic} of those topics drives KafkaConsumerLagHigh and a lag stat per group and topic on the Kafka consumers dashboard. Default: none.',
   ),
   dependencies: z
     .array(z.enum(Object.keys(SERVICE_DEPENDENCIES) as [ServiceDependency, ...ServiceDependency[]]))
