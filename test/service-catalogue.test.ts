@@ -96,7 +96,7 @@ describe('the service catalogue in the config', () => {
   test('GIVEN a minimal service THEN the documented defaults apply', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n`, 't.yaml');
     expect(config.services).toStrictEqual([
-      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'prometheus-client', grpcClientTargets: [], kafkaConsumers: [], dependencies: [], signals: { circuitBreaker: false }, saga: false, buildInfo: false, webhookEvents: false, slo: {} },
+      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'prometheus-client', grpcClientTargets: [], kafkaConsumers: [], dependencies: [], signals: { circuitBreaker: false }, databaseServer: 'shared', saga: false, buildInfo: false, webhookEvents: false, slo: {} },
     ]);
   });
 

@@ -252,6 +252,13 @@ const service = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
+  databaseServer: withDefault(
+    z.enum(['shared', 'own'], { error: 'expected "shared" or "own"' }),
+    'shared',
+    "Where `database` lives. shared: on the stack's PostgreSQL (`postgres:`), which creates it, reads its statements " +
+      '(pg_stat_statements) and gives Grafana a datasource for it. own: on a server of the service\'s own, which the ' +
+      'stack does not manage (its statements need an exporter of their own).',
+  ),
   saga: withDefault(
     z.boolean(),
     false,

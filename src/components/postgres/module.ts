@@ -13,7 +13,18 @@ const GRAFANA_READER_PASSWORD_ENV = 'POSTGRES_GRAFANA_READER_PASSWORD';
  * the applications' namespace, rules and the Query Performance dashboard for
  * the monitoring side, one Grafana datasource per database.
  */
-export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig }> = {
+/** What the module reads of the service catalogue: the databases services keep on the shared server. */
+export interface CatalogueDatabases {
+  readonly services: ReadonlyArray<{ readonly database?: string; readonly databaseServer: 'shared' | 'own' }>;
+}
+
+/** The server's databases: those the config lists, then those of the catalogue's services on it, each once. */
+export function sharedDatabases(pg: PostgresConfig, catalogue: CatalogueDatabases): string[] {
+  const ofServices = catalogue.services.flatMap((s) => (s.database !== undefined && s.databaseServer === 'shared' ? [s.database] : []));
+  return [...new Set([...pg.databases, ...ofServices])];
+}
+
+export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig } & CatalogueDatabases> = {
   name: 'postgres',
   rules: (config) => postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs }),
   build(ctx, config) {
@@ -30,10 +41,11 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       resources: pg.resources,
     });
     const creds = pg.observabilityCredentials;
+    const databases = sharedDatabases(pg, config);
     const observable = new ObservablePostgres(chart, 'observability', {
       statefulSet: server.statefulSet,
       container: server.container,
-      databases: pg.databases,
+      databases,
       grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
       exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
       settings: { slowStatementThresholdMs: pg.slowStatementThresholdMs, logAnalyze: pg.logAnalyze },
@@ -45,7 +57,7 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       dashboards: [queryPerformanceDashboard({ namespace: pg.namespace, app: pg.name })],
       datasources: observable.grafanaDatasources({ passwordEnv: GRAFANA_READER_PASSWORD_ENV, postgresVersion: 17 }),
       grafanaEnv:
-        pg.databases.length === 0
+        databases.length === 0
           ? []
           : [
               {
