@@ -250,6 +250,20 @@ function cardinalitySection(r) {
   return lines;
 }
 
+/**
+ * The report with one section (from its heading to the next numbered one) replaced by a rerun of that step
+ * alone, which says when and under what load it ran: the machine table above describes the full run.
+ */
+export function replaceSection(report, heading, lines, m, totalMs) {
+  const start = report.indexOf(`\n${heading}`);
+  if (start < 0) throw new Error(`docs/benchmarks.md has no section "${heading.trim()}": run the whole benchmark first`);
+  const next = report.slice(start + 1).search(/\n## \d+\. /);
+  const end = next < 0 ? report.length : start + 1 + next + 1;
+  const [title, ...rest] = lines;
+  const note = `_This section was rerun alone (\`BENCH_ONLY=scaling npm run bench\`) on ${m.date} in ${fmtMs(totalMs)}, load average ${m.loadAverage} at its start and ${m.loadAverageEnd} at its end; the sections above come from the run described at the top._`;
+  return `${report.slice(0, start + 1)}${[title, '', note, ...rest].join('\n')}${end < report.length ? `\n${report.slice(end)}` : ''}`;
+}
+
 export function renderReport({ machine, synth, rules, scaling, totalMs }) {
   return [
     '# Benchmarks',
