@@ -124,6 +124,12 @@ export interface GatewayConfigOptions {
   readonly traceLoadBalancing?: { readonly samplerHostname: string };
   /** Set as k8s.cluster.name on every item (agent clusters). @default none */
   readonly clusterName?: string;
+  /**
+   * A central cluster: agent clusters' gateways send their traces here, already stamped with their own
+   * environment and cluster. The environment is then set only where it is missing, so theirs is kept.
+   * @default false (every item gets this environment)
+   */
+  readonly receivesAgentClusters?: boolean;
   /** Loki tenant (X-Scope-OrgID) of the logs this gateway pushes. @default none (single-tenant Loki) */
   readonly lokiTenant?: string;
   /** Labels added to every remote-written series (`cluster` when shipping to a central store). @default none */
@@ -234,7 +240,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       },
       'resource/environment': {
         attributes: [
-          { key: 'deployment.environment', value: opts.environment, action: 'upsert' },
+          { key: 'deployment.environment', value: opts.environment, action: opts.receivesAgentClusters ? 'insert' : 'upsert' },
           // Shipped to a central cluster, every item says which cluster it came from.
           ...(opts.clusterName ? [{ key: 'k8s.cluster.name', value: opts.clusterName, action: 'upsert' }] : []),
         ],
