@@ -38,6 +38,11 @@ jest.setTimeout(300_000);
 const OTELCOL = requireTool('otelcol');
 const JAEGER = requireTool('jaeger');
 const SERVICE = instrumentedService();
+/**
+ * How long an OpenTelemetry SDK holds a finished span before exporting it: the specification's default of
+ * OTEL_BSP_SCHEDULE_DELAY (5 s in the Go, Java and Node SDKs alike), which `instrument()` leaves as it is.
+ */
+const SDK_SCHEDULE_DELAY_MS = 5_000;
 /** Replicas of each central tier the test runs: two are enough to spread a trace over gateways and samplers. */
 const REPLICAS = 2;
 
@@ -208,10 +213,10 @@ async function startCollector(
 }
 
 /** A service's tracer whose spans go over OTLP/gRPC to `endpoint` (`127.0.0.1:port`), with its synthesized resource. */
-function tracerTo(endpoint: string): { tracer: Tracer; provider: TracerProvider } {
+function tracerTo(endpoint: string, scheduledDelayMillis = 200): { tracer: Tracer; provider: TracerProvider } {
   const provider = new TracerProvider({
     resource: resourceFromAttributes(SERVICE.resource),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://${endpoint}` }), scheduledDelayMillis: 200, maxQueueSize: 10_000 })],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://${endpoint}` }), scheduledDelayMillis, maxQueueSize: 10_000 })],
   });
   return { tracer: provider.getTracer('trace-topologies'), provider };
 }
@@ -355,23 +360,35 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
     console.log(`trace topologies: started in ${Date.now() - started} ms`);
 
     // Both topologies' traces go out at once: their deliveries overlap, so the file waits once.
-    const gatewayTracers = gateways.map((g) => tracerTo(g.config.receivers.otlp.protocols.grpc.endpoint));
+    // The second gateway's spans come from a service whose SDK exports on its default schedule.
+    const gatewayTracers = gateways.map((g, i) => tracerTo(g.config.receivers.otlp.protocols.grpc.endpoint, i === 0 ? 200 : SDK_SCHEDULE_DELAY_MS));
     const agentTracer = tracerTo(agent.config.receivers.otlp.protocols.grpc.endpoint);
     providers.push(...gatewayTracers.map((t) => t.provider), agentTracer.provider);
     const keepKind: Kind = POLICIES.keepStatus ? 'error' : 'slow';
     edgeTraces = Array.from({ length: 5 }, (_, i) => sendTrace([agentTracer.tracer], keepKind, 3, { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'test.trace': i }));
+    await agentTracer.provider.forceFlush();
+    // How far apart the spans of one trace reach the sampler, as in a busy cluster: a gateway's batch is always
+    // under way when a trace comes. The first gateway gets a trace of its own first, so its batch leaves one
+    // second after the traces' first spans join it. The other spans (each error trace's failing span among them)
+    // come from another service, whose SDK exports on its default schedule, SDK_SCHEDULE_DELAY_MS later, to the
+    // second gateway, which starts a batch with them and holds it a whole flush timeout.
+    const pacer = sendTrace([gatewayTracers[0].tracer], 'ordinary', 2, { 'test.trace': 'pacer' });
+    await gatewayTracers[0].provider.forceFlush();
+    await new Promise((r) => setTimeout(r, Math.max(0, flushMs(GATEWAY, BALANCER_ID) - 1_000)));
     const kinds: Kind[] = [...(POLICIES.keepStatus ? (['error'] as const) : []), ...(POLICIES.slowMs !== undefined ? (['slow'] as const) : []), 'ordinary'];
-    haTraces = kinds.flatMap((kind) =>
-      Array.from({ length: kind === 'ordinary' ? 20 : 4 }, (_, i) =>
-        sendTrace(
-          gatewayTracers.map((t) => t.tracer),
-          kind,
-          6,
-          { 'http.request.method': 'GET', 'test.trace': i },
+    haTraces = [
+      pacer,
+      ...kinds.flatMap((kind) =>
+        Array.from({ length: kind === 'ordinary' ? 20 : 4 }, (_, i) =>
+          sendTrace(
+            gatewayTracers.map((t) => t.tracer),
+            kind,
+            6,
+            { 'http.request.method': 'GET', 'test.trace': i },
+          ),
         ),
       ),
-    );
-    await Promise.all(providers.map((p) => p.forceFlush()));
+    ];
   });
 
   afterAll(async () => {

@@ -54,6 +54,8 @@ const QUEUE_STORAGE = 'file_storage/queue';
  * (OOM, node loss) would lose up to 10 s of them.
  */
 const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
+/** How long a gateway holds traces bound for the tail-sampling tier before it sends them (see tracesExporter). */
+const SAMPLER_FEED_FLUSH = '1s';
 /**
  * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
  * backend outage only delays data. A time limit would drop every batch still
@@ -165,7 +167,11 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
         protocol: { otlp: { tls: { insecure: true } } },
         // The exporter's `port` is a string field: a YAML number stops the collector at startup.
         resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: String(COLLECTOR_PORTS.otlpGrpc) } },
-        sending_queue: persistentQueue,
+        // The sampler decides decision_wait after a trace's first spans reach it; spans still held here are late
+        // and share the decision made without them (an error span in them cannot keep its trace). Another replica
+        // may hold a trace's other spans a whole flush timeout while this one's batch leaves at once: at 10 s,
+        // that and a service SDK's 5 s export delay already exceeded the default decision_wait.
+        sending_queue: { ...persistentQueue, batch: { ...persistentQueue.batch, flush_timeout: SAMPLER_FEED_FLUSH } },
         retry_on_failure: retry,
       },
     };
