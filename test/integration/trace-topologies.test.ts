@@ -4,8 +4,9 @@
  *
  * - The agent cluster of examples/agent.yaml: a service's OpenTelemetry SDK → the node agent → the cluster's
  *   gateway → (the central cluster's Ingress, a TLS stand-in) → the central cluster of examples/ha.yaml: its
- *   gateways → its tail-sampling tier → Jaeger v2. Each trace arrives with its service name, the environment and
- *   cluster the agent cluster's gateway stamps, the node agent's Kubernetes metadata and its span attributes.
+ *   gateways → its tail-sampling tier → Jaeger v2. Each trace crosses two nodes (two agents), its failing span
+ *   5 s behind the rest, and arrives whole with its service name, the environment and cluster the agent
+ *   cluster's gateway stamps, the node agent's Kubernetes metadata and its span attributes.
  * - Tail sampling across gateway replicas (examples/ha.yaml): two gateways balance traces by trace ID
  *   (load_balancing) over two tail-sampling replicas. The spans of each trace are spread over both gateways, and
  *   reach them as far apart as in a busy cluster: one gateway's batch already under way, the other half (each
@@ -46,6 +47,8 @@ const SERVICE = instrumentedService();
  * OTEL_BSP_SCHEDULE_DELAY (5 s in the Go, Java and Node SDKs alike), which `instrument()` leaves as it is.
  */
 const SDK_SCHEDULE_DELAY_MS = 5_000;
+/** A second node of the agent cluster; the instrumented service's pod runs on NODE_NAME. */
+const OTHER_NODE = `${NODE_NAME}-2`;
 /** Replicas of each central tier the test runs: two are enough to spread a trace over gateways and samplers. */
 const REPLICAS = 2;
 
@@ -267,6 +270,8 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
   const gateways: Started[] = [];
   let edgeGateway: Started;
   let agent: Started;
+  /** The agent of a second node, where the trace's other service runs. */
+  let otherAgent: Started;
   const providers: TracerProvider[] = [];
   let edgeTraces: SentTrace[] = [];
   let haTraces: SentTrace[] = [];
@@ -278,7 +283,7 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
     return ((await res.json()) as any).data[0];
   };
   const logs = () =>
-    [agent, edgeGateway, ...gateways, ...samplers]
+    [agent, otherAgent, edgeGateway, ...gateways, ...samplers]
       .filter((s) => s)
       .map((s) => `${s.proc.name}:\n${problemLines(s.proc.log()).slice(-5).join('\n')}`)
       .join('\n');
@@ -358,16 +363,28 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
     });
     const edgeGatewayGrpc = Number(edgeGateway.config.receivers.otlp.protocols.grpc.endpoint.split(':')[1]);
     agent = await startCollector(`${AGENT.id}`, AGENT, edgeApi.kubeconfig, () => edgeGatewayGrpc);
+    otherAgent = await startCollector(`${AGENT.id} (${OTHER_NODE})`, AGENT, edgeApi.kubeconfig, () => edgeGatewayGrpc, undefined, { K8S_NODE_NAME: OTHER_NODE });
     console.log(`trace topologies: started in ${Date.now() - started} ms`);
 
     // Both topologies' traces go out at once: their deliveries overlap, so the file waits once.
     // The second gateway's spans come from a service whose SDK exports on its default schedule.
     const gatewayTracers = gateways.map((g, i) => tracerTo(g.config.receivers.otlp.protocols.grpc.endpoint, i === 0 ? 200 : SDK_SCHEDULE_DELAY_MS));
+    // The agent cluster's traces cross two nodes the same way: the root and a child through this node's agent,
+    // the failing span from a service on another node, whose SDK exports it on its default schedule.
     const agentTracer = tracerTo(agent.config.receivers.otlp.protocols.grpc.endpoint);
-    providers.push(...gatewayTracers.map((t) => t.provider), agentTracer.provider);
+    const otherNodeTracer = tracerTo(otherAgent.config.receivers.otlp.protocols.grpc.endpoint, SDK_SCHEDULE_DELAY_MS);
+    providers.push(...gatewayTracers.map((t) => t.provider), agentTracer.provider, otherNodeTracer.provider);
     const keepKind: Kind = POLICIES.keepStatus ? 'error' : 'slow';
-    edgeTraces = Array.from({ length: 5 }, (_, i) => sendTrace([agentTracer.tracer], keepKind, 3, { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'test.trace': i }));
+    const edgeAttributes = { 'http.request.method': 'GET', 'http.route': '/orders/:id' };
+    edgeTraces = Array.from({ length: 5 }, (_, i) => sendTrace([agentTracer.tracer, agentTracer.tracer, otherNodeTracer.tracer], keepKind, 3, { ...edgeAttributes, 'test.trace': i }));
     await agentTracer.provider.forceFlush();
+    // The agent cluster's gateway has a batch under way too, from a service that sends to it directly: it leaves
+    // one second after the first spans come from the agent, the failing spans start a batch of their own.
+    const edgeGatewayTracer = tracerTo(edgeGateway.config.receivers.otlp.protocols.grpc.endpoint);
+    providers.push(edgeGatewayTracer.provider);
+    await new Promise((r) => setTimeout(r, Math.max(0, flushMs(AGENT, AGENT_EXPORTER) - flushMs(EDGE_GATEWAY, EDGE_EXPORTER) + 1_000)));
+    edgeTraces.push(sendTrace([edgeGatewayTracer.tracer], keepKind, 2, { ...edgeAttributes, 'test.trace': 'pacer' }));
+    await edgeGatewayTracer.provider.forceFlush();
     // How far apart the spans of one trace reach the sampler, as in a busy cluster: a gateway's batch is always
     // under way when a trace comes. The first gateway gets a trace of its own first, so its batch leaves one
     // second after the traces' first spans join it. The other spans (each error trace's failing span among them)
@@ -400,7 +417,7 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
     await centralApi?.close();
   });
 
-  test(`a trace sent to the node agent of ${EDGE} arrives in the central Jaeger with its service, the agent cluster's environment and cluster, its pod and span attributes`, async () => {
+  test(`traces sent through the node agents of ${EDGE} arrive whole in the central Jaeger with their service, the agent cluster's environment and cluster, the pod and span attributes`, async () => {
     const found = await awaitWhole(edgeTraces);
     const counts = { sent: edgeTraces.length, received: edgeTraces.filter((t) => found.has(t.traceId)).length, spans: edgeTraces.reduce((n, t) => n + (found.get(t.traceId)?.spans.length ?? 0), 0) };
     console.log(`agent topology: ${JSON.stringify(counts)} (spans sent: ${edgeTraces.reduce((n, t) => n + t.spans.size, 0)})`);
@@ -421,7 +438,7 @@ describe(`traces through the agent cluster (${EDGE}) and the central cluster's g
         'k8s.node.name': NODE_NAME,
       });
     }
-    for (const s of [agent, edgeGateway]) expect({ name: s.proc.name, problems: problemLines(s.proc.log()) }).toEqual({ name: s.proc.name, problems: [] });
+    for (const s of [agent, otherAgent, edgeGateway]) expect({ name: s.proc.name, problems: problemLines(s.proc.log()) }).toEqual({ name: s.proc.name, problems: [] });
   });
 
   test(`with the spans of each trace spread over ${REPLICAS} gateways, every trace the tail-sampling policies keep arrives whole and no other`, async () => {

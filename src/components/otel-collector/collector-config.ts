@@ -54,8 +54,16 @@ const QUEUE_STORAGE = 'file_storage/queue';
  * (OOM, node loss) would lose up to 10 s of them.
  */
 const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
-/** How long a gateway holds traces bound for the tail-sampling tier before it sends them (see tracesExporter). */
-const SAMPLER_FEED_FLUSH = '1s';
+/**
+ * The queue of an exporter that forwards to another collector (agent → gateway, agent cluster → central,
+ * gateway → tail-sampling tier) flushes after 1 s: those hops are on the way to a tail sampler. The sampler
+ * decides decision_wait after a trace's first spans reach it; spans still held upstream are late and share the
+ * decision made without them, so an error span among them cannot keep its trace. One replica or node may hold a
+ * trace's other spans a whole flush timeout while another's batch leaves at once: at 10 s per hop, that and a
+ * service SDK's 5 s export delay exceeded the default decision_wait, and error traces were lost. Backends are
+ * the last hop and keep the larger batches.
+ */
+const forwardingQueue = { ...persistentQueue, batch: { ...persistentQueue.batch, flush_timeout: '1s' } };
 /**
  * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
  * backend outage only delays data. A time limit would drop every batch still
@@ -167,17 +175,13 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
         protocol: { otlp: { tls: { insecure: true } } },
         // The exporter's `port` is a string field: a YAML number stops the collector at startup.
         resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: String(COLLECTOR_PORTS.otlpGrpc) } },
-        // The sampler decides decision_wait after a trace's first spans reach it; spans still held here are late
-        // and share the decision made without them (an error span in them cannot keep its trace). Another replica
-        // may hold a trace's other spans a whole flush timeout while this one's batch leaves at once: at 10 s,
-        // that and a service SDK's 5 s export delay already exceeded the default decision_wait.
-        sending_queue: { ...persistentQueue, batch: { ...persistentQueue.batch, flush_timeout: SAMPLER_FEED_FLUSH } },
+        sending_queue: forwardingQueue,
         retry_on_failure: retry,
       },
     };
   }
   if (opts.tracesOtlpHttpUrl) {
-    return { id: 'otlp_http/central', config: { endpoint: opts.tracesOtlpHttpUrl, sending_queue: persistentQueue, retry_on_failure: retry } };
+    return { id: 'otlp_http/central', config: { endpoint: opts.tracesOtlpHttpUrl, sending_queue: forwardingQueue, retry_on_failure: retry } };
   }
   return {
     id: 'otlp_grpc/jaeger',
@@ -186,12 +190,12 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
 }
 
 /** OTLP/gRPC to the next hop in the cluster, through the persistent queue, retrying until it answers. */
-function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown> {
+function otlpGrpcExporter(endpoint: string | undefined, queue: typeof persistentQueue = persistentQueue): Record<string, unknown> {
   return {
     endpoint,
     // In-cluster plaintext, like every other link of the stack.
     tls: { insecure: true },
-    sending_queue: persistentQueue,
+    sending_queue: queue,
     retry_on_failure: retry,
   };
 }
@@ -370,7 +374,7 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
       },
     },
     exporters: {
-      'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint),
+      'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint, forwardingQueue),
     },
     service: {
       extensions: ['health_check', QUEUE_STORAGE],

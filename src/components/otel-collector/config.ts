@@ -38,7 +38,7 @@ export const otelCollectorConfig = z
           duration('10s'),
           '10s',
           'How long a trace is held before its sampling decision (decision_wait). It must cover how far apart the spans of ' +
-            "one trace reach the tier: the services' SDK export delay (5 s by default), the gateways' one-second batch and " +
+            "one trace reach the tier: the services' SDK export delay (5 s by default), a second of batching per collector and " +
             'the trace itself; a span arriving later shares the decision made without it.',
         ),
         keepPercentage: withDefault(
