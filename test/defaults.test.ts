@@ -173,6 +173,7 @@ const NO_CONFIG_FIELD: Record<string, string> = {
   'GatewayConfigOptions.clusterName': 'derived from topology.role and cluster',
   'GatewayConfigOptions.lokiTenant': FROM_TOPOLOGY,
   'GatewayConfigOptions.metricsExternalLabels': 'derived from topology.role and cluster',
+  'GatewayConfigOptions.receivesAgentClusters': 'derived from topology.role',
   'OtelCollectorProps.agent': 'set when otelCollector.agent.enabled is true (default false): unset is the same "no agent"',
   'ObservablePostgresProps.container': 'the StatefulSet given in code decides it',
   'ObservablePostgresProps.settings': 'built from postgres.slowStatementThresholdMs and logAnalyze (see ServerSettingsOptions)',

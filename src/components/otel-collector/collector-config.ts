@@ -55,6 +55,16 @@ const QUEUE_STORAGE = 'file_storage/queue';
  */
 const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
 /**
+ * The queue of an exporter that forwards to another collector (agent → gateway, agent cluster → central,
+ * gateway → tail-sampling tier) flushes after 1 s: those hops are on the way to a tail sampler. The sampler
+ * decides decision_wait after a trace's first spans reach it; spans still held upstream are late and share the
+ * decision made without them, so an error span among them cannot keep its trace. One replica or node may hold a
+ * trace's other spans a whole flush timeout while another's batch leaves at once: at 10 s per hop, that and a
+ * service SDK's 5 s export delay exceeded the default decision_wait, and error traces were lost. Backends are
+ * the last hop and keep the larger batches.
+ */
+const forwardingQueue = { ...persistentQueue, batch: { ...persistentQueue.batch, flush_timeout: '1s' } };
+/**
  * Retry without a time limit (`max_elapsed_time: 0`): with the queue on disk, a
  * backend outage only delays data. A time limit would drop every batch still
  * queued when it runs out, which is the loss the persistent queue exists to avoid.
@@ -124,6 +134,12 @@ export interface GatewayConfigOptions {
   readonly traceLoadBalancing?: { readonly samplerHostname: string };
   /** Set as k8s.cluster.name on every item (agent clusters). @default none */
   readonly clusterName?: string;
+  /**
+   * A central cluster: agent clusters' gateways send their traces here, already stamped with their own
+   * environment and cluster. The environment is then set only where it is missing, so theirs is kept.
+   * @default false (every item gets this environment)
+   */
+  readonly receivesAgentClusters?: boolean;
   /** Loki tenant (X-Scope-OrgID) of the logs this gateway pushes. @default none (single-tenant Loki) */
   readonly lokiTenant?: string;
   /** Labels added to every remote-written series (`cluster` when shipping to a central store). @default none */
@@ -159,13 +175,13 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
         protocol: { otlp: { tls: { insecure: true } } },
         // The exporter's `port` is a string field: a YAML number stops the collector at startup.
         resolver: { dns: { hostname: opts.traceLoadBalancing.samplerHostname, port: String(COLLECTOR_PORTS.otlpGrpc) } },
-        sending_queue: persistentQueue,
+        sending_queue: forwardingQueue,
         retry_on_failure: retry,
       },
     };
   }
   if (opts.tracesOtlpHttpUrl) {
-    return { id: 'otlp_http/central', config: { endpoint: opts.tracesOtlpHttpUrl, sending_queue: persistentQueue, retry_on_failure: retry } };
+    return { id: 'otlp_http/central', config: { endpoint: opts.tracesOtlpHttpUrl, sending_queue: forwardingQueue, retry_on_failure: retry } };
   }
   return {
     id: 'otlp_grpc/jaeger',
@@ -174,12 +190,12 @@ function tracesExporter(opts: GatewayConfigOptions): { id: string; config: Recor
 }
 
 /** OTLP/gRPC to the next hop in the cluster, through the persistent queue, retrying until it answers. */
-function otlpGrpcExporter(endpoint: string | undefined): Record<string, unknown> {
+function otlpGrpcExporter(endpoint: string | undefined, queue: typeof persistentQueue = persistentQueue): Record<string, unknown> {
   return {
     endpoint,
     // In-cluster plaintext, like every other link of the stack.
     tls: { insecure: true },
-    sending_queue: persistentQueue,
+    sending_queue: queue,
     retry_on_failure: retry,
   };
 }
@@ -234,7 +250,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       },
       'resource/environment': {
         attributes: [
-          { key: 'deployment.environment', value: opts.environment, action: 'upsert' },
+          { key: 'deployment.environment', value: opts.environment, action: opts.receivesAgentClusters ? 'insert' : 'upsert' },
           // Shipped to a central cluster, every item says which cluster it came from.
           ...(opts.clusterName ? [{ key: 'k8s.cluster.name', value: opts.clusterName, action: 'upsert' }] : []),
         ],
@@ -358,7 +374,7 @@ export function agentConfig(opts: AgentConfigOptions): CollectorConfig {
       },
     },
     exporters: {
-      'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint),
+      'otlp_grpc/gateway': otlpGrpcExporter(opts.gatewayEndpoint, forwardingQueue),
     },
     service: {
       extensions: ['health_check', QUEUE_STORAGE],

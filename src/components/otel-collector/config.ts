@@ -34,7 +34,13 @@ export const otelCollectorConfig = z
           2,
           'Replicas of the tail-sampling tier; every span of a trace reaches the same one.',
         ),
-        decisionWait: withDefault(duration('10s'), '10s', 'How long a trace is held before its sampling decision (decision_wait).'),
+        decisionWait: withDefault(
+          duration('10s'),
+          '10s',
+          'How long a trace is held before its sampling decision (decision_wait). It must cover how far apart the spans of ' +
+            "one trace reach the tier: the services' SDK export delay (5 s by default), a second of batching per collector and " +
+            'the trace itself; a span arriving later shares the decision made without it.',
+        ),
         keepPercentage: withDefault(
           z.number().min(0, { error: 'expected a percentage from 0 to 100' }).max(100, { error: 'expected a percentage from 0 to 100' }),
           10,

@@ -29,6 +29,7 @@ export const otelCollectorModule: ComponentModule<{ readonly otelCollector: Otel
       // Only series leaving for a central store need the cluster label here: local ones get it from the store's readers.
       metricsExternalLabels: links.runsBackends ? undefined : { cluster: ctx.cluster },
       clusterName: links.runsBackends ? undefined : ctx.cluster,
+      receivesAgentClusters: links.role === 'central',
       queueStorageSize: c.queueStorage.size,
       queueStorageClassName: c.queueStorage.storageClassName,
       resources: c.resources,
