@@ -16,7 +16,7 @@ import { logAgentModule } from './log-agent/module';
 import { lokiModule } from './loki/module';
 import { nodeExporterModule } from './node-exporter/module';
 import { otelCollectorModule } from './otel-collector/module';
-import { postgresModule } from './postgres/module';
+import { CdcDependents, postgresModule } from './postgres/module';
 import { rabbitmqModule } from './rabbitmq/module';
 
 /**
@@ -35,6 +35,7 @@ export interface ComponentsConfig {
   readonly otelCollector: OtelCollectorConfig;
   readonly logs: LogsConfig & { readonly eventExporter: EventExporterConfig };
   readonly postgres?: PostgresConfig;
+  readonly services: CdcDependents;
   readonly rabbitmq?: RabbitmqConfig;
 }
 

@@ -13,7 +13,10 @@ const GRAFANA_READER_PASSWORD_ENV = 'POSTGRES_GRAFANA_READER_PASSWORD';
  * the applications' namespace, rules and the Query Performance dashboard for
  * the monitoring side, one Grafana datasource per database.
  */
-export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig }> = {
+/** The catalogue's services, as far as this module reads them: does one depend on Debezium's CDC? */
+export type CdcDependents = ReadonlyArray<{ readonly dependencies: readonly string[]; readonly jmx?: { readonly debezium: boolean } }>;
+
+export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig; readonly services: CdcDependents }> = {
   name: 'postgres',
   rules: (config) => postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs }),
   build(ctx, config) {
@@ -36,7 +39,12 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       databases: pg.databases,
       grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
       exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
-      settings: { slowStatementThresholdMs: pg.slowStatementThresholdMs, logAnalyze: pg.logAnalyze },
+      settings: {
+        slowStatementThresholdMs: pg.slowStatementThresholdMs,
+        logAnalyze: pg.logAnalyze,
+        // Debezium reads the services' WAL from this server through a logical replication slot.
+        logicalDecoding: config.services.some((s) => s.dependencies.includes('debezium') || s.jmx?.debezium),
+      },
       topStatements: pg.topStatements,
       exporterResources: pg.exporterResources,
     });
