@@ -56,7 +56,7 @@ export function declaredSignals(services: readonly ServiceConfig[]) {
   return {
     /** The opentelemetry-ms HTTP vocabulary: ErrorRateCritical, P99LatencyWarning. */
     http: services.filter((s) => s.httpVocabulary === 'opentelemetry-ms'),
-    /** A Debezium connector in their namespace: CDCLagCritical, WALBloatCritical. */
+    /** A Debezium connector in their namespace: CDCLagCritical; and WALBloatCritical on the logical slots of the scraped PostgreSQL servers. */
     debezium: services.filter((s) => s.dependencies.includes('debezium') || s.jmx?.debezium),
     vault: services.filter((s) => s.dependencies.includes('vault')),
     kafkaConsumers: services.filter((s) => s.kafkaConsumers.length > 0),
