@@ -11,14 +11,15 @@
 //
 // Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
 // (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1,
-// BENCH_RULE_SIZES (default 50,200,1000).
+// BENCH_RULE_SIZES (default 50,200,1000), BENCH_ONLY=scaling (step 4 alone: its section of
+// docs/benchmarks.md is replaced, the others are kept from the run they came from).
 // Needs about 8 GB free in the temp directory for the OpenMetrics file of 1 000 services (deleted after the backfill).
 import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
-import { renderReport, scalingFigures, targetsMet } from './bench/report.mjs';
+import { renderReport, replaceSection, scalingFigures, scalingSection, targetsMet } from './bench/report.mjs';
 import { runRuleScaling } from './bench/rule-scaling.mjs';
 import { runRuleCost } from './bench/rule-cost.mjs';
 import { runSynthScaling } from './bench/synth-scaling.mjs';
@@ -26,6 +27,8 @@ import { runSynthScaling } from './bench/synth-scaling.mjs';
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const longStep = Number(process.env.BENCH_LONG_STEP ?? 30);
 const skipPrometheus = process.env.BENCH_SKIP_PROMETHEUS === '1';
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== 'scaling') throw new Error(`BENCH_ONLY=${only}: only "scaling" can run alone`);
 
 const started = Date.now();
 /** prometheus and promtool at the image's version, resolved (built when missing) like the tests' requireTool. */
@@ -44,6 +47,21 @@ const m = machine(tools?.prometheus);
 const work = mkdtempSync(join(tmpdir(), 'obs-bench-'));
 try {
   log(`machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memory}, node ${m.node}, load ${m.loadAverage}`);
+  if (only === 'scaling') {
+    const scaling = await runRuleScaling({
+      workDir: join(work, 'scaling'),
+      sizes: (process.env.BENCH_RULE_SIZES ?? '50,200,1000').split(',').map(Number),
+      prometheus: tools.prometheus.path,
+      promtool: tools.promtool.path,
+    });
+    m.loadAverageEnd = machine().loadAverage;
+    const file = join(ROOT, 'docs', 'benchmarks.md');
+    writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## 4. ', scalingSection(scaling, m), m, Date.now() - started));
+    for (const x of scalingFigures(scaling)) console.log(`${x.size} services: all groups ${x.allAfter.toFixed(0)} ms per 30 s round`);
+    console.log(`wrote section 4 of docs/benchmarks.md (${fmtMs(Date.now() - started)})`);
+    rmSync(work, { recursive: true, force: true });
+    process.exit(0);
+  }
   const synth = runSynthScaling({ workDir: join(work, 'synth'), runs });
 
   let rules;

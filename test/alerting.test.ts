@@ -425,7 +425,7 @@ describe('Grafana unified alerting (engine grafana, qa)', () => {
   });
 
   test.each([
-    [`  channels:\n    - { name: system.health, webhook: { urlKey: k }, alerts: [CdcLagCritical] }\n`, /alerting\.channels\[0\]\.alerts\[0\]: "CdcLagCritical" is not an alert of this environment; known alerts: .*CDCLagCritical/],
+    [`  channels:\n    - { name: system.health, webhook: { urlKey: k }, alerts: [CdcLagCritical] }\n`, /alerting\.channels\[0\]\.alerts\[0\]: "CdcLagCritical" is not an alert of the stack; known alerts: .*CDCLagCritical/],
     [`  channels:\n    - { name: pagerduty, webhook: { urlKey: k }, alerts: [CDCLagCritical] }\n`, /alerting\.channels\[0\]\.name: "pagerduty" is already a receiver of the platform/],
     [`  channels:\n    - { name: a, alerts: [CDCLagCritical] }\n`, /alerting\.channels\[0\]: has no endpoint; set webhook/],
   ])('fails if a channel is wrong: %s', (yaml, message) => {

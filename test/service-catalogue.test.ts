@@ -32,7 +32,7 @@ function problems(yaml: string): string[] {
 
 describe('the service catalogue in the config', () => {
   test('GIVEN no slo section THEN the documented SLO defaults apply', () => {
-    expect(parseConfig(HEAD, 't.yaml').slo).toStrictEqual({ errorRatio: 0.001, kafkaLagMessages: 1000, cdcLagSeconds: 5 });
+    expect(parseConfig(HEAD, 't.yaml').slo).toStrictEqual({ errorRatio: 0.001, kafkaLagMessages: 1000, cdcLagSeconds: 5, openSlo: [] });
   });
 
   test("GIVEN no latency target THEN each service's vocabulary picks the quantile of the 200 ms default: prometheus-client p95, opentelemetry-ms p99", () => {
@@ -96,7 +96,7 @@ describe('the service catalogue in the config', () => {
   test('GIVEN a minimal service THEN the documented defaults apply', () => {
     const config = parseConfig(`${HEAD}services:\n  - { name: a, namespace: n, stack: go }\n`, 't.yaml');
     expect(config.services).toStrictEqual([
-      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'prometheus-client', grpcClientTargets: [], kafkaConsumers: [], dependencies: [], signals: { circuitBreaker: false }, saga: false, buildInfo: false, webhookEvents: false, slo: {} },
+      { name: 'a', namespace: 'n', stack: 'go', httpVocabulary: 'prometheus-client', grpcClientTargets: [], kafkaConsumers: [], dependencies: [], signals: { circuitBreaker: false }, databaseServer: 'shared', saga: false, buildInfo: false, webhookEvents: false, slo: {} },
     ]);
   });
 

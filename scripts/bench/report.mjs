@@ -250,6 +250,20 @@ function cardinalitySection(r) {
   return lines;
 }
 
+/**
+ * The report with one section (from its heading to the next numbered one) replaced by a rerun of that step
+ * alone, which says when and under what load it ran: the machine table above describes the full run.
+ */
+export function replaceSection(report, heading, lines, m, totalMs) {
+  const start = report.indexOf(`\n${heading}`);
+  if (start < 0) throw new Error(`docs/benchmarks.md has no section "${heading.trim()}": run the whole benchmark first`);
+  const next = report.slice(start + 1).search(/\n## \d+\. /);
+  const end = next < 0 ? report.length : start + 1 + next + 1;
+  const [title, ...rest] = lines;
+  const note = `_This section was rerun alone (\`BENCH_ONLY=scaling npm run bench\`) on ${m.date} in ${fmtMs(totalMs)}, load average ${m.loadAverage} at its start and ${m.loadAverageEnd} at its end; the sections above come from the run described at the top._`;
+  return `${report.slice(0, start + 1)}${[title, '', note, ...rest].join('\n')}${end < report.length ? `\n${report.slice(end)}` : ''}`;
+}
+
 export function renderReport({ machine, synth, rules, scaling, totalMs }) {
   return [
     '# Benchmarks',
@@ -358,12 +372,16 @@ export function scalingSection(results, m) {
     ...panelKinds(biggest.panels.before).map((k) => `| before: ${k.name} | ${ms(k.evalMs)} | | ${k.samples.toLocaleString('en')} |`),
     ...panelKinds(biggest.panels.after).map((k) => `| after: ${k.name} | | ${ms(k.evalMs)} | ${k.samples.toLocaleString('en')} |`),
     '',
+    ...everyPanelLines(results, ms),
     '| Target | Measured | Verdict |',
     '|---|---:|---|',
     `| at ${last.size} services all groups ≤ 10% of the 30 s interval | ${pct(last.allAfter / 1000 / STACK_INTERVAL)} | ${verdict(last.allAfter / 1000 / STACK_INTERVAL <= 0.1)} |`,
     `| no group's max above its interval | ${last.maxOverInterval.name} ${pct(last.maxOverInterval.ratio)} | ${verdict(last.maxOverInterval.ratio <= 1)} |`,
     `| Platform-Kernel + SLO ≥ 20× cheaper at ${last.size} | ${(last.before / last.after).toFixed(1)}× | ${verdict(last.before / last.after >= 20)} |`,
     `| every SLO panel ≤ 250 ms median at ${last.size} | max ${ms(last.panels.after.max)} | ${verdict(last.panels.after.max <= 250)} |`,
+    ...(biggest.panels.everyDashboard
+      ? [`| every dashboard panel ≤ 250 ms median over its default range at ${last.size} | max ${ms(slowest(biggest.panels.everyDashboard).evalMs)} (${slowest(biggest.panels.everyDashboard).uid} / ${slowest(biggest.panels.everyDashboard).title}) | ${verdict(slowest(biggest.panels.everyDashboard).evalMs <= 250)} |`]
+      : []),
     `| rule cost grows at most linearly | ${exp('allAfter')} | ${verdict(f.slice(1).every((x, i) => Math.log(x.allAfter / f[i].allAfter) / Math.log(x.size / f[i].size) <= 1.1))} |`,
     '',
     ..."**Read the timings with care.** Every group runs every 10 s in one Prometheus on 2 shared CPUs. Once one\nround of all groups takes longer than that, the groups evaluate concurrently and each group's `evaluationTime`\nmeasures its wait for CPU as much as its own work: the medians then follow how many groups run at once more\nthan the size (hence exponents far below 1 between the larger sizes), and the share of the interval is inflated the\nsame way for before and after. The samples read are the figures that do not depend on the machine: they are what\nthe before/after ratios and the growth should be judged by. A run on an idle machine with a benchmark interval longer\nthan one round would give clean timings.".split('\n'),
@@ -381,6 +399,43 @@ export function scalingSection(results, m) {
     '',
   ];
   return lines;
+}
+
+const slowest = (targets) => [...targets].sort((a, b) => b.evalMs - a.evalMs)[0];
+
+/** Every dashboard's Prometheus targets over their default ranges: per size, then per dashboard at the largest. */
+function everyPanelLines(results, ms) {
+  const measured = results.filter((r) => r.panels.everyDashboard?.length);
+  if (measured.length === 0) return [];
+  const biggest = measured[measured.length - 1];
+  const over = (targets) => targets.filter((t) => t.evalMs > 250).length;
+  const byDashboard = new Map();
+  for (const t of biggest.panels.everyDashboard) byDashboard.set(t.uid, [...(byDashboard.get(t.uid) ?? []), t]);
+  return [
+    'Every dashboard panel, as Grafana asks for it: each Prometheus target of every synthesized dashboard as a range',
+    "query over the dashboard's default range, its variables at their first values, Grafana's step",
+    '(`scripts/bench/panel-timings.ts`, the same reading of the panels as the every-panel-has-data test), median of 3,',
+    `while the rules keep running. The raw series cover the last ${results[0].shortMinutes} minutes only (the recordings' history is longer),`,
+    'so a range of hours reads fewer raw samples than on a cluster that has run for that long: the samples column says how many were read.',
+    '',
+    '| Services | Targets | Median | Max | Slowest | Over 250 ms | Samples read (max) |',
+    '|---:|---:|---:|---:|---|---:|---:|',
+    ...measured.map((r) => {
+      const t = r.panels.everyDashboard;
+      const s = slowest(t);
+      return `| ${r.size} | ${t.length} | ${ms(median(t.map((x) => x.evalMs)))} | ${ms(s.evalMs)} | ${s.uid} / ${s.title} | ${over(t)} | ${Math.max(...t.map((x) => x.samples)).toLocaleString('en')} |`;
+    }),
+    '',
+    `Per dashboard at ${biggest.size} services:`,
+    '',
+    '| Dashboard | Default range | Targets | Median | Max | Slowest panel |',
+    '|---|---:|---:|---:|---:|---|',
+    ...[...byDashboard].map(([uid, t]) => {
+      const s = slowest(t);
+      return `| ${uid} | ${t[0].rangeSeconds / 3600} h | ${t.length} | ${ms(median(t.map((x) => x.evalMs)))} | ${ms(s.evalMs)} | ${s.title} |`;
+    }),
+    '',
+  ];
 }
 
 function samplesOf(r, name) {

@@ -3,7 +3,7 @@
 // each size, synthesize prod's shapes at that many services, generate and
 // backfill their workload, run the synthesized rules and the `before-*` groups
 // (scripts/bench/rules-before.mjs) side by side in one Prometheus, and time
-// groups, rules' samples read, SLO panels and memory.
+// groups, rules' samples read, SLO panels, every dashboard panel and memory.
 import { spawnSync } from 'child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -101,6 +101,21 @@ async function timeQueries(prom, queries, at, runs = 3) {
     out.push({ name, evalMs: median(evalMs), wallMs: median(wallMs), samples });
   }
   return out;
+}
+
+/**
+ * Every Prometheus target of every synthesized dashboard over the dashboard's default range, as Grafana
+ * sends it (scripts/bench/panel-timings.ts, which shares the test's reading of the panels).
+ */
+function timeEveryPanel(prom, envDir, end) {
+  const r = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench', 'panel-timings.ts'), `--url=${prom.url}`, `--env-dir=${envDir}`, `--end=${end}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 3_600_000,
+  });
+  if (r.status !== 0) throw new Error(`panel timings failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return JSON.parse(r.stdout).targets;
 }
 
 /**
@@ -237,6 +252,8 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
         .flatMap((p) => p.targets.map((t) => [p.title.replace(/^[^:]+: /, '').replace(/ \(.*?\)/, ''), t.expr]));
       const beforeQueries = shapes.flatMap((s) => Object.entries(beforeSloPanels(s, slo)));
       const panels = { after: await timeQueries(prom, afterQueries, at), before: await timeQueries(prom, beforeQueries, at) };
+      log(`scaling ${size}: timing every dashboard panel over its default range`);
+      panels.everyDashboard = timeEveryPanel(prom, join(dir, 'dist', 'prod'), Math.floor(at));
       const memoryEnd = memory(prom.child.pid);
       results.push({ size, end, data: { ...data, fileBytes }, withHistory, shortMinutes, timings: { generateMs, backfillMs, readyMs }, groups, panels, memory: { afterRules: memoryAfterRules, end: memoryEnd }, stop: await prom.stop() });
     } catch (err) {

@@ -142,7 +142,7 @@ export const platformKernelAlertTests: ConfiguredAlertTests<{ readonly services:
       const group = behind.kafkaConsumers[0];
       const other = declared.kafkaConsumers.flatMap((s) => s.kafkaConsumers.map((c) => ({ s, c }))).find(({ c }) => c.groupId !== group.groupId);
       cases.push({
-        name: `KafkaConsumerLagHigh sums partitions: ${group.groupId} at 2 x 6000 fires after 5 minutes; a group at 500 does not, nor a group outside the catalogue`,
+        name: `KafkaConsumerLagHigh sums partitions: ${group.groupId} at 2 x 6000 fires after 5 minutes; a group at 500 does not, nor a group outside the catalogue, nor ${group.groupId} on a topic it does not declare`,
         series: [
           ...['0', '1'].map((p) => ({
             series: `kafka_consumer_lag{namespace="${behind.namespace}", service="${behind.name}", group_id="${group.groupId}", topic="${group.topics[0]}", partition="${p}"}`,
@@ -152,6 +152,7 @@ export const platformKernelAlertTests: ConfiguredAlertTests<{ readonly services:
             ? [{ series: `kafka_consumer_lag{namespace="${other.s.namespace}", service="${other.s.name}", group_id="${other.c.groupId}", topic="${other.c.topics[0]}", partition="0"}`, values: '500x17' }]
             : []),
           { series: `kafka_consumer_lag{namespace="${UNDECLARED.namespace}", group_id="${UNDECLARED.name}", topic="t", partition="0"}`, values: '50000x17' },
+          { series: `kafka_consumer_lag{namespace="${behind.namespace}", service="${behind.name}", group_id="${group.groupId}", topic="undeclared.topic", partition="0"}`, values: '50000x17' },
         ],
         checks: [
           { at: '5m', alert: 'KafkaConsumerLagHigh', firing: [] },

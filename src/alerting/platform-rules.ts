@@ -187,10 +187,16 @@ export function platformKernelRules(services: readonly ServiceConfig[], namespac
       ...when(declared.kafkaConsumers, (owners) => [
         {
           alert: 'KafkaConsumerLagHigh',
-          // The consumer groups the catalogue declares, in their services' namespaces.
-          expr: `sum by (namespace, group_id, topic) (kafka_consumer_lag{namespace=~"${namespacesOf(owners)}", group_id=~"${regexAlternatives(
-            owners.flatMap((s) => s.kafkaConsumers.map((c) => literalInRegex(c.groupId))),
-          )}"}) > %{messages}`,
+          // Each consumer group the catalogue declares, on the topics it declares, in its service's namespace: a
+          // group's lag on a topic it does not say it consumes (a retired subscription) is not this alert's.
+          expr: `sum by (namespace, group_id, topic) (\n  ${owners
+            .flatMap((s) =>
+              s.kafkaConsumers.map(
+                (c) =>
+                  `kafka_consumer_lag{namespace="${s.namespace}", group_id="${c.groupId.replace(/["\\]/g, '\\$&')}", topic=~"${regexAlternatives(c.topics.map(literalInRegex))}"}`,
+              ),
+            )
+            .join('\n  or\n  ')}\n) > %{messages}`,
           // A rebalance or a deploy lets lag spike for a minute or two; 5 minutes means the group is not keeping up.
           for: '5m',
           severity: 'critical' as const,

@@ -60,7 +60,7 @@ export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): R
   if (services.length === 0) return [];
   const perService: RecordingRuleSpec[] = services.flatMap((svc) =>
     serviceSlos(svc, slo).flatMap((s): RecordingRuleSpec[] => {
-      const labels = { namespace: svc.namespace, service: svc.name, slo: s.kind };
+      const labels = { namespace: svc.namespace, service: svc.name, slo: s.name };
       return [
         { record: SLO_RECORD.requests, expr: s.requests, labels },
         { record: SLO_RECORD.errors, expr: s.errors, labels },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JMX_TARGET_SYSTEMS, JmxTargetSystem } from '../instrumentation/jmx';
 import { defaultSentence, dnsLabel, withDefault } from '../config/fields';
+import { seriesSelectorProblem } from '../config/promql';
 
 export const LATENCY_QUANTILES = [0.95, 0.99] as const;
 
@@ -45,19 +46,67 @@ export const sloConfig = z
     kafkaLagMessages: withDefault(
       z.number().int().positive({ error: 'expected a whole number of messages greater than 0' }),
       1000,
-      'Largest allowed Kafka consumer lag in messages.',
+      'The Kafka consumer lag SLO in messages: the red line of the lag panels. The page, KafkaConsumerLagHigh, has its ' +
+        'own threshold (alerting.rules.KafkaConsumerLagHigh.thresholds.messages, 10 000 by default), higher on purpose: ' +
+        'a burst the consumers absorb is shown, not paged.',
     ),
     cdcLagSeconds: withDefault(
       z.number().positive({ error: 'expected seconds greater than 0' }),
       5,
       'p99 lag target of the CDC pipeline (Debezium) in seconds.',
     ),
+    openSlo: z
+      .array(z.string().regex(/\.ya?ml$/, { error: 'expected the path of a YAML file like "slos/checkout.yaml"' }))
+      .default([])
+      .describe(
+        'OpenSLO v1 files (apiVersion openslo/v1) declaring services\' SLOs, relative to the config file that lists them. ' +
+          'Each SLO document becomes services[].slo.objectives of the catalogue service its spec.service names: ' +
+          'budgetingMethod Occurrences, a rolling 30d time window (or none), one objective (target or targetPercent), ' +
+          'and a ratioMetric of Prometheus counters (counter: true; good or bad, and total; each query a series selector), ' +
+          'inline or by indicatorRef to an SLI document in the same files. Default: none.',
+      ),
   })
   .prefault({})
   .describe('SLO targets of every service, unless the service sets its own (services[].slo).');
 
+/** An objective over the team's own counters: what an OpenSLO ratio SLI says, in the config's words. */
+const counterSelector = (what: string) =>
+  z
+    .string()
+    .superRefine((expr, ctx) => {
+      const problem = seriesSelectorProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(what);
+
+const sloObjective = z
+  .strictObject({
+    name: dnsLabel('an SLO name').describe('The SLO\'s name: the `slo` label of its recordings and alerts. Required.'),
+    objective: z
+      .number()
+      .gt(0, { error: 'expected a ratio between 0 and 1, like 0.999 for 99.9%' })
+      .lt(1, { error: 'expected a ratio between 0 and 1, like 0.999 for 99.9%' })
+      .describe('The share of good events to reach over 30 days, like 0.999. Required.'),
+    total: counterSelector('A series selector of the counter of all events, like http_requests_total{service="checkout"}. Required.'),
+    bad: counterSelector('A series selector of the counter of bad events. Give `bad` or `good`.').optional(),
+    good: counterSelector('A series selector of the counter of good events. Give `bad` or `good`.').optional(),
+    description: z.string().optional().describe('What the SLO promises, shown on the SLO overview. Default: none.'),
+  })
+  .refine((o) => (o.bad === undefined) !== (o.good === undefined), {
+    error: 'give exactly one of `bad` and `good` beside `total`',
+  });
+
 const serviceSlo = z
   .strictObject({
+    objectives: z
+      .array(sloObjective)
+      .optional()
+      .refine((list) => !list || new Set(list.map((o) => o.name)).size === list.length, { error: 'two objectives have the same name' })
+      .describe(
+        'SLOs over the service\'s own counters, in place of the generated availability and latency pair; ' +
+          'the same error-budget recordings, burn-rate alerts and overview panels. slo.openSlo files fill it. ' +
+          'Default: the generated pair.',
+      ),
     latency: latencyObjective({
       quantile: 'Default: slo.latency.quantile, else by httpVocabulary (prometheus-client p95, opentelemetry-ms p99).',
       thresholdMs: 'Default: slo.latency.thresholdMs.',
@@ -76,6 +125,15 @@ const serviceSlo = z
       .lt(1, { error: 'expected a ratio between 0 and 1, like 0.001 for 0.1%' })
       .optional()
       .describe('Largest allowed share of 5xx responses of this service. Default: slo.errorRatio.'),
+  })
+  .superRefine((slo, ctx) => {
+    if (!slo.objectives) return;
+    // Targets of the generated pair would be silently unused beside the service's own objectives.
+    for (const field of ['latency', 'latencyP99Ms', 'latencyRoute', 'errorRatio'] as const) {
+      if (slo[field] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'a target of the generated SLOs, unused while objectives (or an OpenSLO file) declare the service\'s SLOs; remove one of them' });
+      }
+    }
   })
   .prefault({})
   .describe('Targets of this service; omitted ones come from the top-level `slo`.');
@@ -181,7 +239,7 @@ const service = z.strictObject({
     .default([])
     .describe('Services this one calls over gRPC (the `target` label of grpc_client_requests_total). Default: none.'),
   kafkaConsumers: z.array(kafkaConsumer).default([]).describe(
-    'Kafka consumer groups of the service and their topics; their kafka_consumer_lag{group_id, topic} drives KafkaConsumerLagHigh. Default: none.',
+    'Kafka consumer groups of the service and the topics each consumes: kafka_consumer_lag{group_id, topic} of those topics drives KafkaConsumerLagHigh and a lag stat per group and topic on the Kafka consumers dashboard. Default: none.',
   ),
   dependencies: z
     .array(z.enum(Object.keys(SERVICE_DEPENDENCIES) as [ServiceDependency, ...ServiceDependency[]]))
@@ -197,6 +255,13 @@ const service = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]*$/, { error: 'expected a PostgreSQL database name (lower-case letters, digits and "_")' })
     .optional()
     .describe('PostgreSQL database the service uses; its connections carry application_name=<name>. Default: none.'),
+  databaseServer: withDefault(
+    z.enum(['shared', 'own'], { error: 'expected "shared" or "own"' }),
+    'shared',
+    "Where `database` lives. shared: on the stack's PostgreSQL (`postgres:`), which creates it, reads its statements " +
+      '(pg_stat_statements) and gives Grafana a datasource for it. own: on a server of the service\'s own, which the ' +
+      'stack does not manage (its statements need an exporter of their own).',
+  ),
   saga: withDefault(
     z.boolean(),
     false,

@@ -1,5 +1,5 @@
 import type { ServiceConfig, SloTargets } from './config';
-import { effectiveSlo, HTTP_VOCABULARY, serviceMatchers } from './services';
+import { effectiveSlo, HTTP_VOCABULARY, quantileName, serviceMatchers } from './services';
 
 /**
  * A catalogue service's SLOs as error budgets, and the names of the recordings
@@ -20,8 +20,8 @@ export const SLO_PERIOD_SECONDS = 30 * 86400;
 export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 export type SliWindow = (typeof SLI_WINDOWS)[number];
 
+/** The generated SLOs of a service that declares none of its own (services[].slo.objectives). */
 export type SloKind = 'availability' | 'latency';
-export const SLO_KINDS: readonly SloKind[] = ['availability', 'latency'];
 
 /** Recording names, `level:metric:operation`; the level says which labels each series has. */
 export const SLO_RECORD = {
@@ -38,7 +38,10 @@ export const SLO_RECORD = {
 export const SLO_LABELS = 'namespace, service, slo';
 
 export interface ServiceSlo {
-  readonly kind: SloKind;
+  /** The `slo` label: a generated kind, or the name the service's own objective gives. */
+  readonly name: SloKind | string;
+  /** What it promises, for panel titles: "5xx < 0.1%", "p99 < 200 ms", or the objective's own. */
+  readonly promise: string;
   readonly objective: number;
   /** PromQL: the rate of all requests the SLO counts, over 5 minutes. */
   readonly requests: string;
@@ -46,8 +49,24 @@ export interface ServiceSlo {
   readonly errors: string;
 }
 
-/** Both SLOs of one service, as PromQL over its own raw series (its vocabulary, its matchers). */
+/**
+ * A service's SLOs as PromQL over its raw series: its own objectives when it declares them (or an
+ * OpenSLO file does), else the generated availability and latency pair from its vocabulary.
+ */
 export function serviceSlos(svc: ServiceConfig, slo: SloTargets): ServiceSlo[] {
+  if (svc.slo.objectives) {
+    return svc.slo.objectives.map((o) => {
+      const rate = (selector: string) => `sum(rate(${selector}[5m]))`;
+      const requests = rate(o.total);
+      return {
+        name: o.name,
+        promise: `${o.description ? `${o.description}, ` : ''}${round(o.objective * 100)}%`,
+        objective: o.objective,
+        requests,
+        errors: o.bad !== undefined ? rate(o.bad) : `${requests} - ${rate(o.good!)}`,
+      };
+    });
+  }
   const v = HTTP_VOCABULARY[svc.httpVocabulary];
   const target = effectiveSlo(svc, slo);
   const sel = serviceMatchers(svc);
@@ -55,13 +74,15 @@ export function serviceSlos(svc: ServiceConfig, slo: SloTargets): ServiceSlo[] {
   const total = `sum(rate(${v.duration}_count{${latencySel}}[5m]))`;
   return [
     {
-      kind: 'availability',
+      name: 'availability',
+      promise: `5xx < ${target.errorRatio * 100}%`,
       objective: round(1 - target.errorRatio),
       requests: `sum(rate(${v.requests}{${sel}}[5m]))`,
       errors: `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m]))`,
     },
     {
-      kind: 'latency',
+      name: 'latency',
+      promise: `${quantileName(target.latency.quantile)}${target.latencyRoute ? ` of ${target.latencyRoute}` : ''} < ${target.latency.thresholdMs} ms`,
       objective: target.latency.quantile,
       requests: total,
       errors: `${total} - (${fasterThan(v.duration, latencySel, target.latency.thresholdMs / v.toMs, v.buckets)})`,

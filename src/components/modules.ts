@@ -16,7 +16,7 @@ import { logAgentModule } from './log-agent/module';
 import { lokiModule } from './loki/module';
 import { nodeExporterModule } from './node-exporter/module';
 import { otelCollectorModule } from './otel-collector/module';
-import { CdcDependents, postgresModule } from './postgres/module';
+import { CatalogueDatabases, postgresModule } from './postgres/module';
 import { rabbitmqModule } from './rabbitmq/module';
 
 /**
@@ -27,7 +27,7 @@ import { rabbitmqModule } from './rabbitmq/module';
  * Grafana) are built after them by the Stack.
  */
 /** The config sections the modules read: the whole config satisfies it. */
-export interface ComponentsConfig {
+export interface ComponentsConfig extends CatalogueDatabases {
   readonly kubeStateMetrics: KubeStateMetricsConfig;
   readonly nodeExporter: NodeExporterConfig;
   readonly gpu: GpuConfig;
@@ -35,7 +35,6 @@ export interface ComponentsConfig {
   readonly otelCollector: OtelCollectorConfig;
   readonly logs: LogsConfig & { readonly eventExporter: EventExporterConfig };
   readonly postgres?: PostgresConfig;
-  readonly services: CdcDependents;
   readonly rabbitmq?: RabbitmqConfig;
 }
 

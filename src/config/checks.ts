@@ -278,7 +278,7 @@ export function configDeprecations(config: StackConfig, written: StackConfigInpu
 }
 
 function checkAlerting(config: StackConfig): ConfigProblem[] {
-  // SLO alerts only exist for catalogue services, so the catalogue decides which names are valid too.
+  // Every alert the stack can generate is a known name (everyRuleGroup), declared by this catalogue or not.
   const groups = everyRuleGroup(config);
   const problems: ConfigProblem[] = overrideProblems(groups, config.alerting.rules).map((p) => ({
     path: ['alerting', 'rules', ...p.path],
@@ -295,7 +295,7 @@ function checkAlerting(config: StackConfig): ConfigProblem[] {
       if (!alertNames.has(alert)) {
         problems.push({
           path: [...at, 'alerts', j],
-          message: `"${alert}" is not an alert of this environment; known alerts: ${[...alertNames].sort().join(', ')}`,
+          message: `"${alert}" is not an alert of the stack; known alerts: ${[...alertNames].sort().join(', ')}`,
         });
       }
     });

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { ConfigError, describeValue, formatPath } from './errors';
 import { StackConfig, StackConfigInput, StackConfigSchema } from './schema';
 import { checkConfig, configDeprecations } from './checks';
+import { readOpenSlo } from '../catalog/openslo';
 
 /** A loaded config, and the place in its file of any field path: ` (line N)`, or "" for a default. */
 export interface LoadedConfig {
   readonly config: StackConfig;
-  /** The files the config was read from: the file itself, then the shared files it extends. */
+  /** The files the config was read from: the file itself, the shared files it extends, then the OpenSLO files it names. */
   readonly files: readonly string[];
   readonly lineOf: (path: readonly PropertyKey[]) => string;
   /** Deprecated fields that still work, with file and line: synth prints them as warnings. */
@@ -29,7 +30,8 @@ export function loadConfigFile(file: string, displayName = file, warnings: strin
 /** loadConfigFile, with the files it was read from and the lines of its fields. */
 export function loadConfig(file: string, displayName = file): LoadedConfig {
   const layers = readLayers(file, displayName, []);
-  return { ...validate(layers), files: layers.map((l) => l.file) };
+  const { referenced, ...loaded } = validate(layers);
+  return { ...loaded, files: [...layers.map((l) => l.file), ...referenced] };
 }
 
 export function parseConfig(text: string, displayName: string, warnings: string[] = []): StackConfig {
@@ -114,7 +116,7 @@ function merge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
+function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> & { referenced: string[] } {
   const displayName = layers[0].displayName;
   const data = layers.reduceRight<unknown>((merged, layer) => merge(merged, layer.data), {}) as Record<string, unknown>;
   // Only the environment's own file says what it extends.
@@ -131,6 +133,7 @@ function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
     return nearest ? ` (line ${nearest})` : '';
   };
 
+  const referenced = applyOpenSlo(layers, data, lineOf);
   const parsed = StackConfigSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.flatMap((issue) => formatIssue(issue, displayName, lineOf)));
@@ -138,7 +141,72 @@ function validate(layers: readonly Layer[]): Omit<LoadedConfig, 'files'> {
   const located = (p: { path: readonly PropertyKey[]; message: string }) => `${displayName}: ${formatPath(p.path)}: ${p.message}${lineOf(p.path)}`;
   const problems = checkConfig(parsed.data, data as StackConfigInput);
   if (problems.length > 0) throw new ConfigError(problems.map(located));
-  return { config: parsed.data, lineOf: (p) => lineOf(p), warnings: configDeprecations(parsed.data, data as StackConfigInput).map(located) };
+  return {
+    config: parsed.data,
+    lineOf: (p) => lineOf(p),
+    warnings: configDeprecations(parsed.data, data as StackConfigInput).map(located),
+    referenced,
+  };
+}
+
+/**
+ * Reads the OpenSLO files `slo.openSlo` lists (relative to the file that lists them) into
+ * `services[].slo.objectives` of the merged config, before it is validated. A service whose
+ * objectives the config already writes, a service the catalogue lacks and a name given twice are
+ * refused with both places.
+ */
+function applyOpenSlo(layers: readonly Layer[], data: Record<string, unknown>, lineOf: (p: readonly PropertyKey[]) => string): string[] {
+  const files = (data.slo as { openSlo?: unknown } | undefined)?.openSlo;
+  if (!Array.isArray(files) || files.length === 0) return [];
+  const root = layers[0].displayName;
+  // The layer whose `slo.openSlo` won the merge: its directory is where the paths start.
+  const owner = layers.find((l) => (l.data.slo as { openSlo?: unknown } | undefined)?.openSlo !== undefined) ?? layers[0];
+  const services = Array.isArray(data.services) ? data.services.map((s) => (typeof s === 'object' && s !== null ? { ...(s as object) } : s)) : [];
+  const problems: string[] = [];
+  const read: string[] = [];
+  const declared = new Map<string, string>(); // service/name -> where
+  const filled = new Set<string>(); // services whose objectives come from these files
+  files.forEach((entry, i) => {
+    if (typeof entry !== 'string' || !/\.ya?ml$/.test(entry)) return; // the schema reports it, with its line
+    const full = path.resolve(path.dirname(owner.file), entry);
+    const display = path.isAbsolute(entry) ? path.normalize(entry) : path.normalize(path.join(path.dirname(owner.displayName), entry));
+    let text: string;
+    try {
+      text = fs.readFileSync(full, 'utf8');
+    } catch (err) {
+      problems.push(`${root}: slo.openSlo[${i}]: cannot read "${entry}" (looked for ${display}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${lineOf(['slo', 'openSlo', i])}`);
+      return;
+    }
+    read.push(full);
+    const slos = readOpenSlo(text, display);
+    problems.push(...slos.problems);
+    for (const { service, objective, where } of slos.objectives) {
+      const index = services.findIndex((s) => (s as { name?: unknown }).name === service);
+      if (index < 0) {
+        const names = services.map((s) => (s as { name?: unknown }).name).filter((n) => typeof n === 'string');
+        problems.push(`${where}: spec.service: "${service}" is not a service of the catalogue (services: ${names.join(', ') || 'none'})`);
+        continue;
+      }
+      const svc = services[index] as Record<string, unknown>;
+      const slo = { ...((svc.slo as Record<string, unknown> | undefined) ?? {}) };
+      if (slo.objectives !== undefined && !filled.has(service)) {
+        problems.push(`${where}: SLO "${objective.name}" of "${service}": services[${index}].slo.objectives is also written in the config${lineOf(['services', index, 'slo', 'objectives'])}; declare the service's SLOs in one place`);
+        continue;
+      }
+      const key = `${service}/${objective.name}`;
+      if (declared.has(key)) {
+        problems.push(`${where}: SLO "${objective.name}" of "${service}" is declared twice (also ${declared.get(key)})`);
+        continue;
+      }
+      declared.set(key, where);
+      filled.add(service);
+      slo.objectives = [...((slo.objectives as unknown[] | undefined) ?? []), objective];
+      services[index] = { ...svc, slo };
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  data.services = services;
+  return read;
 }
 
 function formatIssue(

@@ -23,3 +23,17 @@ export function promqlSyntaxError(expr: string): string | undefined {
   const near = expr.slice(Math.max(0, at - 10), at + 10).replace(/\s+/g, ' ');
   return `PromQL syntax error at character ${at + 1}, near "${near}"`;
 }
+
+/**
+ * Why `expr` is not a plain series selector (`http_requests_total{code=~"5.."}`), or undefined when it is.
+ * Counters given as selectors can be wrapped in `rate(…[window])` at any window; an aggregation, a
+ * function or a range cannot.
+ */
+export function seriesSelectorProblem(expr: string): string | undefined {
+  const syntax = promqlSyntaxError(expr);
+  if (syntax) return syntax;
+  const top = parser.parse(expr.trim()).topNode.firstChild;
+  if (top?.name === 'VectorSelector') return undefined;
+  return 'expected a series selector of a counter, like http_requests_total{service="checkout", code=~"5.."}: ' +
+    'the SLO takes its rate over each window itself, so no rate(), sum() or [range]';
+}

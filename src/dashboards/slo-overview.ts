@@ -1,6 +1,5 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { effectiveSlo, quantileName } from '../catalog/services';
-import { SLO_KINDS, SLO_PERIOD_SECONDS, SLO_RECORD, SloKind } from '../catalog/slo';
+import { serviceSlos, SLO_PERIOD_SECONDS, SLO_RECORD } from '../catalog/slo';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { GridLayout, newDashboard, statPanel } from '../kit/presets';
 
@@ -40,21 +39,16 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     );
 
   for (const svc of opts.services) {
-    const target = effectiveSlo(svc, opts.slo);
-    const what: Record<SloKind, string> = {
-      availability: `5xx < ${target.errorRatio * 100}%`,
-      latency: `${quantileName(target.latency.quantile)}${target.latencyRoute ? ` of ${target.latencyRoute}` : ''} < ${target.latency.thresholdMs} ms`,
-    };
-    const sel = (kind: SloKind) => `{namespace="${svc.namespace}", service="${svc.name}", slo="${kind}"}`;
     grid.newRow();
-    for (const kind of SLO_KINDS) {
+    for (const { name: kind, promise } of serviceSlos(svc, opts.slo)) {
+      const sel = `{namespace="${svc.namespace}", service="${svc.name}", slo="${kind}"}`;
       // The 30-day figures are recorded every 5 minutes: last_over_time bridges the gap between two evaluations.
-      const remaining = `last_over_time(${SLO_RECORD.budgetRemaining}${sel(kind)}[10m])`;
-      const burn = `${SLO_RECORD.errorRatio('1h')}${sel(kind)} / (1 - ${SLO_RECORD.objective}${sel(kind)})`;
+      const remaining = `last_over_time(${SLO_RECORD.budgetRemaining}${sel}[10m])`;
+      const burn = `${SLO_RECORD.errorRatio('1h')}${sel} / (1 - ${SLO_RECORD.objective}${sel})`;
       board
         .withPanel(
           statPanel({
-            title: `${svc.name}: ${kind} budget left (${what[kind]}, 30d)`,
+            title: `${svc.name}: ${kind} budget left (${promise}, 30d)`,
             description: 'Share of the 30-day error budget not yet spent: 100% = no bad requests, 0 = the SLO is met exactly, below 0 = missed.',
             unit: 'percentunit',
             targets: [{ expr: remaining, instant: true }],

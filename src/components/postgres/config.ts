@@ -31,7 +31,11 @@ export const postgresConfig = z
     databases: z
       .array(sqlIdentifier)
       .default([])
-      .describe('Databases of the services: created if missing, equipped with pg_stat_statements, one Grafana datasource each. Default: none.'),
+      .describe(
+        "Databases on this server beyond the catalogue's: every services[].database on the shared server (databaseServer: " +
+          'shared, its default) is here already. Each is created if missing, equipped with pg_stat_statements and ' +
+          'gets one Grafana datasource. Default: none.',
+      ),
     slowStatementThresholdMs: withDefault(
       z.number().int().min(1, { error: 'expected a whole number of milliseconds >= 1' }),
       DEFAULT_SLOW_STATEMENT_THRESHOLD_MS,

@@ -13,10 +13,26 @@ const GRAFANA_READER_PASSWORD_ENV = 'POSTGRES_GRAFANA_READER_PASSWORD';
  * the applications' namespace, rules and the Query Performance dashboard for
  * the monitoring side, one Grafana datasource per database.
  */
-/** The catalogue's services, as far as this module reads them: does one depend on Debezium's CDC? */
-export type CdcDependents = ReadonlyArray<{ readonly dependencies: readonly string[]; readonly jmx?: { readonly debezium: boolean } }>;
+/**
+ * What the module reads of the service catalogue: the databases services keep on the shared server, and whether
+ * one depends on Debezium's CDC.
+ */
+export interface CatalogueDatabases {
+  readonly services: ReadonlyArray<{
+    readonly database?: string;
+    readonly databaseServer: 'shared' | 'own';
+    readonly dependencies: readonly string[];
+    readonly jmx?: { readonly debezium: boolean };
+  }>;
+}
 
-export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig; readonly services: CdcDependents }> = {
+/** The server's databases: those the config lists, then those of the catalogue's services on it, each once. */
+export function sharedDatabases(pg: PostgresConfig, catalogue: CatalogueDatabases): string[] {
+  const ofServices = catalogue.services.flatMap((s) => (s.database !== undefined && s.databaseServer === 'shared' ? [s.database] : []));
+  return [...new Set([...pg.databases, ...ofServices])];
+}
+
+export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfig } & CatalogueDatabases> = {
   name: 'postgres',
   rules: (config) => postgresRules({ slowStatementThresholdMs: config.postgres?.slowStatementThresholdMs }),
   build(ctx, config) {
@@ -33,10 +49,11 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       resources: pg.resources,
     });
     const creds = pg.observabilityCredentials;
+    const databases = sharedDatabases(pg, config);
     const observable = new ObservablePostgres(chart, 'observability', {
       statefulSet: server.statefulSet,
       container: server.container,
-      databases: pg.databases,
+      databases,
       grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
       exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
       settings: {
@@ -53,7 +70,7 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       dashboards: [queryPerformanceDashboard({ namespace: pg.namespace, app: pg.name })],
       datasources: observable.grafanaDatasources({ passwordEnv: GRAFANA_READER_PASSWORD_ENV, postgresVersion: 17 }),
       grafanaEnv:
-        pg.databases.length === 0
+        databases.length === 0
           ? []
           : [
               {

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { sharedDatabases } from './module';
 import * as kplus from 'cdk8s-plus-28';
 import { promqlErrors, logqlErrors } from '../../../test/support/query-parsers';
 import { parseConfig } from '../../config/loader';
@@ -353,6 +354,17 @@ describe('config', () => {
     expect(config.postgres).toEqual(
       expect.objectContaining({ namespace: 'java-tasks', name: 'postgres', slowStatementThresholdMs: 500, logAnalyze: false, topStatements: 50 }),
     );
+  });
+
+  test("GIVEN services with a database THEN the shared server has each one on it (after the listed ones, once), not those on the services' own servers", () => {
+    const services = [
+      '  - { name: orders, namespace: shop, stack: go, database: orderdb }',
+      '  - { name: tasks, namespace: shop, stack: java, database: tasks }',
+      '  - { name: iam, namespace: auth, stack: go, database: iam, databaseServer: own }',
+      '  - { name: cart, namespace: shop, stack: go }',
+    ].join('\n');
+    const config = parseConfig(`${pg('databases: [reporting, tasks]')}\nservices:\n${services}`, 'c.yaml');
+    expect(sharedDatabases(config.postgres!, config)).toEqual(['reporting', 'tasks', 'orderdb']);
   });
 
   test('fails if a database is listed twice', () => {
