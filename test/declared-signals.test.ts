@@ -80,7 +80,7 @@ describe('a minimal config (environment, cluster, repository, Grafana credential
   test('no alert names or reads Vault, a heartbeat, Debezium, a circuit breaker or Kafka', () => {
     const naming = groups
       .flatMap((g) => g.alerts)
-      .filter((a) => /vault|heartbeat|debezium|cdc|wal_bytes|circuit|kafka/i.test(`${a.alert} ${a.expr}`))
+      .filter((a) => /vault|heartbeat|debezium|cdc|replication_slot|circuit|kafka/i.test(`${a.alert} ${a.expr}`))
       .map((a) => a.alert);
     expect(naming).toEqual([]);
   });

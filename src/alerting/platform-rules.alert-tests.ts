@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../catalog/config';
 import { AlertTestCase, AlertTests, ConfiguredAlertTests } from '../kit/alert-tests';
 import { declaredSignals } from './platform-rules';
+import { WAL_SLOT } from '../components/postgres/rules';
 
 /** A service no catalogue declares: its series must never fire a declared pack's alert. */
 const UNDECLARED = { name: 'not-in-the-catalogue', namespace: 'elsewhere' };
@@ -72,22 +73,32 @@ export const platformKernelAlertTests: ConfiguredAlertTests<{ readonly services:
             },
           ],
         },
-        {
-          name: `WALBloatCritical fires after 5 minutes above 10 GiB in ${ns}, not at 5 GiB`,
-          series: [
-            { series: `debezium_source_connector_wal_bytes_total{namespace="${ns}", job="annotated-pods", instance="debezium-1:8080"}`, values: '1073741824x2 16106127360x15' },
-            { series: `debezium_source_connector_wal_bytes_total{namespace="${ns}", job="annotated-pods", instance="debezium-2:8080"}`, values: '5368709120x17' },
-            { series: `debezium_source_connector_wal_bytes_total{namespace="${UNDECLARED.namespace}", job="annotated-pods", instance="debezium-3:8080"}`, values: '16106127360x17' },
-          ],
-          checks: [
-            { at: '5m', alert: 'WALBloatCritical', firing: [] },
-            {
-              at: '8m',
-              alert: 'WALBloatCritical',
-              firing: [{ severity: 'critical', namespace: ns, job: 'annotated-pods', instance: 'debezium-1:8080' }],
-            },
-          ],
-        },
+        (() => {
+          // postgres_exporter's replication_slot series as the annotation job scrapes them from a PostgreSQL pod.
+          // WALBloatCritical does not depend on who declares Debezium: it reads every scraped server's slots.
+          const pod = 'namespace="databases", pod="postgres-0", container="postgres-exporter"';
+          const gib = 2 ** 30;
+          return {
+            name:
+              'WALBloatCritical fires 5 minutes after a logical slot holds back over 10 GiB, measured from the last position its consumer ' +
+              'confirmed before it went inactive; never for a slot whose consumer keeps up, nor for a physical slot (no confirmed position, 0)',
+            series: [
+              // The server writes 1 GiB of WAL a minute.
+              { series: `${WAL_SLOT.current}{${pod}, slot_name="debezium_orders", slot_type="logical"}`, values: `${gib}+${gib}x25` },
+              // Its connector confirmed up to 1 GiB, then stopped: the exporter publishes no confirmed position for an inactive slot.
+              { series: `${WAL_SLOT.confirmed}{${pod}, slot_name="debezium_orders", slot_type="logical"}`, values: `${gib}x2 _x23` },
+              { series: `${WAL_SLOT.current}{${pod}, slot_name="debezium_ledger", slot_type="logical"}`, values: `${gib}+${gib}x25` },
+              { series: `${WAL_SLOT.confirmed}{${pod}, slot_name="debezium_ledger", slot_type="logical"}`, values: `0+${gib}x25` },
+              { series: `${WAL_SLOT.current}{${pod}, slot_name="standby_1", slot_type="physical"}`, values: `${gib}+${gib}x25` },
+              { series: `${WAL_SLOT.confirmed}{${pod}, slot_name="standby_1", slot_type="physical"}`, values: '0x25' },
+            ],
+            checks: [
+              // Above 10 GiB from minute 11 (12 GiB written, 1 GiB confirmed): pending, not yet firing.
+              { at: '14m', alert: 'WALBloatCritical', firing: [] },
+              { at: '17m', alert: 'WALBloatCritical', firing: [{ severity: 'critical', namespace: 'databases', slot_name: 'debezium_orders' }] },
+            ],
+          };
+        })(),
       );
     }
     const ns = services[0]?.namespace ?? 'monitoring';

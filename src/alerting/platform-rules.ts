@@ -2,6 +2,7 @@ import { regexAlternatives, servicesMatchers, WEBHOOK_EVENTS } from '../catalog/
 import type { ServiceConfig, SloTargets } from '../catalog/config';
 import { RuleGroupSpec } from '../kit/rule-model';
 import { sloRules } from './slo-rules';
+import { WAL_SLOT } from '../components/postgres/rules';
 
 /**
  * The platform-level alert catalogue: the groups that watch the applications
@@ -55,7 +56,7 @@ export function declaredSignals(services: readonly ServiceConfig[]) {
   return {
     /** The opentelemetry-ms HTTP vocabulary: ErrorRateCritical, P99LatencyWarning. */
     http: services.filter((s) => s.httpVocabulary === 'opentelemetry-ms'),
-    /** A Debezium connector in their namespace: CDCLagCritical, WALBloatCritical. */
+    /** A Debezium connector in their namespace: CDCLagCritical; and WALBloatCritical on the logical slots of the scraped PostgreSQL servers. */
     debezium: services.filter((s) => s.dependencies.includes('debezium') || s.jmx?.debezium),
     vault: services.filter((s) => s.dependencies.includes('vault')),
     kafkaConsumers: services.filter((s) => s.kafkaConsumers.length > 0),
@@ -142,13 +143,22 @@ export function platformKernelRules(services: readonly ServiceConfig[], namespac
         },
         {
           alert: 'WALBloatCritical',
-          expr: `max by (namespace, job, instance) (debezium_source_connector_wal_bytes_total{namespace=~"${namespacesOf(owners)}"}) > %{bytes}`,
+          // WAL a logical replication slot (Debezium's kind) holds back: the server's position less what the slot's
+          // consumer confirmed, from postgres_exporter's replication_slot collector, so on every PostgreSQL the stack
+          // scrapes an exporter of (its own, with the sidecar). The exporter publishes the confirmed position only
+          // while the slot is active; a stalled connector's slot goes inactive, and then its position cannot move,
+          // so the last one seen in a week stands in. No slot name is assumed: Debezium's is configurable.
+          expr: `max by (namespace, slot_name) (
+    ${WAL_SLOT.current}{slot_type="logical"}
+  - last_over_time(${WAL_SLOT.confirmed}{slot_type="logical"}[7d])
+) > %{bytes}`,
           // WAL grows steadily when the slot is stuck; 5 minutes filters a checkpoint in flight.
           for: '5m',
           severity: 'critical' as const,
-          thresholds: { bytes: { value: 10 * 2 ** 30, description: 'retained WAL in bytes (default 10 GiB)' } },
+          thresholds: { bytes: { value: 10 * 2 ** 30, description: 'WAL retained by a logical replication slot, in bytes (default 10 GiB)' } },
           summary: 'PostgreSQL WAL retained for CDC is too large.',
-          description: 'WAL retained for Debezium on {{ $labels.instance }} is {{ $value | humanize1024 }}B (limit %{bytes} bytes); the consumer has stalled or the replication slot is stuck, and the disk fills.',
+          description:
+            'Replication slot {{ $labels.slot_name }} on the PostgreSQL in {{ $labels.namespace }} holds back {{ $value | humanize1024 }}B of WAL (limit %{bytes} bytes); its consumer (Debezium) has stalled or is gone, and the disk fills.',
         },
       ]),
       {

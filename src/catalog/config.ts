@@ -148,8 +148,11 @@ export const SERVICE_DEPENDENCIES = {
     '(1 while its Vault health check fails): VaultUnreachable',
   debezium:
     "the service depends on Debezium's change data capture from PostgreSQL; the connector runs in the service's " +
-    'namespace and reports debezium_source_connector_lag_seconds (through the Java agent, labels k8s_namespace_name, job) ' +
-    'and debezium_source_connector_wal_bytes_total: CDCLagCritical and WALBloatCritical, for the connectors of those namespaces',
+    'namespace and reports debezium_source_connector_lag_seconds (through the Java agent, labels k8s_namespace_name, job): ' +
+    'CDCLagCritical, for the connectors of those namespaces. WALBloatCritical watches the WAL held back by logical ' +
+    'replication slots on every PostgreSQL whose postgres_exporter the stack scrapes (pg_replication_slot_*, labels ' +
+    'namespace, slot_name): the stack\'s own `postgres`, which then runs with wal_level=logical so that Debezium can ' +
+    'create its slot there; the slots of another server need an exporter of their own, annotated for scraping',
 } as const;
 export type ServiceDependency = keyof typeof SERVICE_DEPENDENCIES;
 

@@ -1,7 +1,7 @@
 import type { ServiceConfig } from './config';
 import { BUILD_INFO, WEBHOOK_EVENTS } from './services';
 import { GPU_METRICS, GpuExporterKind, GpuMetricSet } from '../components/gpu/metrics';
-import { PLANS_COUNT } from '../components/postgres/rules';
+import { PLANS_COUNT, WAL_SLOT } from '../components/postgres/rules';
 import {
   LLM_METRICS,
   LLM_RESOURCE_ATTRIBUTES,
@@ -298,6 +298,9 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'postgres_exporter', 'counter', 'pg_stat_archiver_failed_count', PG_SERVER),
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_lag_seconds'),
   m(SERVICE, 'postgres_exporter replication', 'gauge', 'pg_replication_is_replica'),
+  // The WAL a replication slot holds back (WALBloatCritical): the confirmed position only while the slot is active.
+  m(SERVICE, 'postgres_exporter replication_slot', 'gauge', WAL_SLOT.current, ['slot_name', 'slot_type']),
+  m(SERVICE, 'postgres_exporter replication_slot', 'gauge', WAL_SLOT.confirmed, ['slot_name', 'slot_type']),
 
   // ---- RabbitMQ's rabbitmq_prometheus plugin, /metrics/detailed (names as RabbitMQ 3.10 emits them) ---
   m('rabbitmq', 'rabbitmq_prometheus queue_coarse_metrics', 'gauge', RABBITMQ_METRICS.ready, ['vhost', 'queue']),
@@ -341,8 +344,6 @@ export const METRICS: readonly MetricSpec[] = [
   m(SERVICE, 'services (opentelemetry-ms)', 'histogram', 'valkey_operation_duration_ms', ['service', 'command']),
   // Services with `signals.circuitBreaker: true`. 0 = closed, 1 = half-open, 2 = open.
   m(SERVICE, 'services with signals.circuitBreaker', 'gauge', 'circuit_breaker_state', ['service', 'target']),
-  // Platform-Kernel's CDC lists it with the Debezium metrics, but no Debezium MBean carries a WAL size: nothing produces it yet.
-  m(SERVICE, 'Debezium (JMX)', 'counter', 'debezium_source_connector_wal_bytes_total'),
   // From Debezium's PostgreSQL connector MBeans through the Java agent (src/instrumentation/jmx.ts); `server`
   // is the connector's topic prefix.
   m('java-agent', 'Debezium PostgreSQL connector (JMX, Java agent)', 'counter', 'debezium_source_connector_events_read_total', ['server']),

@@ -67,7 +67,7 @@ export interface JmxOptions {
  * - MilliSecondsBehindSource (ms) → `debezium_source_connector_lag_seconds` (converted to seconds);
  * - TotalNumberOfEventsSeen → `debezium_source_connector_events_read_total`;
  * - SnapshotDurationInSeconds → `debezium_source_connector_snapshot_duration_seconds`.
- * Debezium exposes no WAL size: `debezium_source_connector_wal_bytes_total` has no MBean to come from.
+ * Debezium exposes no WAL size: WALBloatCritical reads the WAL its slot holds back from postgres_exporter instead.
  */
 export function debeziumJmxRules(): Record<string, unknown> {
   const bean = (context: string) => `debezium.postgres:type=connector-metrics,context=${context},server=*`;

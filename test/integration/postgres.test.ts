@@ -10,43 +10,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { logPipeline } from '../../src/components/log-agent/pipeline';
 import { simulatePipeline } from '../../src/components/log-agent/simulate';
-import { parseServerArgs } from '../../src/components/postgres/settings';
 import { dashboards } from '../support/dist-files';
 import { seriesReadIn } from '../support/metric-check';
 import { startFakeKubeApi } from '../support/fake-kube-api';
 import { startPostgres, PostgresServer } from '../support/postgres';
+import { exporterPod, logicalSlotWithConsumer, SECRET_VALUES, startSynthesizedExporter, synthesizedPostgres } from '../support/postgres-pod';
 import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
-import { expectCleanLog, freePort, RunningProcess, startProcess, stopAll, tempDir } from '../support/process';
+import { expectCleanLog, RunningProcess, stopAll, tempDir } from '../support/process';
 import { allSynthesizedEnvironments, shippedConfigs } from '../support/synth-fixture';
-import { requireTool } from '../support/tools';
 
 jest.setTimeout(120_000);
-
-type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
-type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-
-/** The values this test gives the Secrets the manifests reference (`<secret>/<key>`). */
-const SECRET_VALUES: Record<string, string> = {
-  'postgres-observability/exporter-password': 'exp-Secret-1',
-  'postgres-observability/grafana-reader-password': 'reader-Secret-1',
-  'postgres-superuser/postgres-password': 'super-Secret-1',
-};
-
-/** Resolves a container's environment as the kubelet would, with the test's Secret values. */
-function resolveEnv(env: EnvVar[] = []): Record<string, string> {
-  return Object.fromEntries(
-    env.map((e) => {
-      if (e.value !== undefined) return [e.name, e.value];
-      const ref = e.valueFrom?.secretKeyRef;
-      const value = ref && SECRET_VALUES[`${ref.name}/${ref.key}`];
-      if (value === undefined) throw new Error(`no test value for ${e.name} (${JSON.stringify(e.valueFrom)})`);
-      return [e.name, value];
-    }),
-  );
-}
 
 interface Sample {
   name: string;
@@ -108,28 +83,10 @@ test('the environments that run PostgreSQL are the shipped ones; the examples ru
 afterAll(stopAll);
 
 describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 17.6 and postgres_exporter, real', (_config, env) => {
-  const objects = parseAllDocuments(fs.readFileSync(path.join(env.dir, 'postgres.k8s.yaml'), 'utf8')).map((d) => d.toJS() as Obj);
-  const sts = objects.find((o) => o.kind === 'StatefulSet')!;
-  const podSpec = sts.spec.template.spec;
-  const serverContainer = podSpec.containers.find((c: any) => c.name === 'postgres');
-  const exporterContainer = podSpec.containers.find((c: any) => c.name === 'postgres-exporter');
-  /** The file a container sees at `file`, from the ConfigMap volume mounted there. */
-  const mountedFile = (container: any, file: string): string => {
-    const mount = container.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
-    if (!mount) throw new Error(`${container.name}: nothing is mounted at ${file}`);
-    const volume = podSpec.volumes.find((v: any) => v.name === mount.name);
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume?.configMap?.name);
-    const data = cm?.data?.[file.slice(mount.mountPath.length + 1)];
-    if (data === undefined) throw new Error(`${container.name}: ${file} is not in the ConfigMap mounted at ${mount.mountPath}`);
-    return data;
-  };
-  const settings = parseServerArgs(serverContainer.args);
-  const initSql = mountedFile(serverContainer, '/docker-entrypoint-initdb.d/50-observability.sql');
-  const serverEnv = resolveEnv(serverContainer.env);
-  const exporterEnv = resolveEnv(exporterContainer.env);
-  const exporterArgs: string[] = exporterContainer.args;
+  const spec = synthesizedPostgres(env.dir);
+  const { sts, settings, initSql, serverEnv, exporterArgs } = spec;
   /** The first application database the synthesized init SQL creates: the workload runs there. */
-  const DB = [...initSql.matchAll(/SELECT 'CREATE DATABASE (\w+)'/g)].map((m) => m[1]).find((d) => d !== 'postgres')!;
+  const DB = spec.database;
   const limit = Number(exporterArgs.find((a) => a.startsWith('--collector.stat_statements.limit='))?.split('=')[1]);
 
   let pg: PostgresServer;
@@ -170,22 +127,10 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    // The exporter: its own arguments, with the config file from its ConfigMap and a loopback port.
-    const configFlag = exporterArgs.find((a) => a.startsWith('--config.file='))!;
-    const configFile = path.join(work, 'postgres_exporter.yml');
-    fs.writeFileSync(configFile, mountedFile(exporterContainer, configFlag.slice('--config.file='.length)));
-    const port = await freePort();
-    const args = exporterArgs.map((a) =>
-      a.startsWith('--config.file=') ? `--config.file=${configFile}` : a.startsWith('--web.listen-address=') ? `--web.listen-address=127.0.0.1:${port}` : a,
-    );
-    const uri = exporterEnv.DATA_SOURCE_URI.replace(/^localhost:\d+\//, `127.0.0.1:${pg.port}/`);
-    // Only the pod's variables: nothing of this machine's PG* environment leaks in.
-    exporter = startProcess(`postgres_exporter (${env.environment})`, requireTool('postgres_exporter'), args, {
-      cwd: work,
-      env: { ...Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('PG')).map((k) => [k, undefined])), ...exporterEnv, DATA_SOURCE_URI: uri },
-    });
-    metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    await exporter.waitForHttp(metricsUrl, 30_000);
+    // A service depends on Debezium: the server runs with wal_level=logical, and the connector's slot is there.
+    if (settings.wal_level === 'logical') await logicalSlotWithConsumer(pg, DB, 'debezium_audit', path.join(work, 'changes.txt'));
+
+    ({ exporter, metricsUrl } = await startSynthesizedExporter(`postgres_exporter (${env.environment})`, spec, pg, work));
     metricsText = await (await fetch(metricsUrl)).text();
     samples = parseMetrics(metricsText);
   });
@@ -334,21 +279,7 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
   test('Prometheus, with the synthesized scrape config and rules, scrapes the exporter from the annotated pod, and a statement over 1 s makes PostgresQueryTooSlow pending with its query where Prometheus evaluates alerts, its recorded mean where Grafana does (the 10 m hold is promtool\'s case)', async () => {
     // The StatefulSet's pod as the API would list it: its template's labels and annotations, the exporter's
     // loopback port in place of its container port (an address, the test's own).
-    const port = new URL(metricsUrl).port;
-    const template = sts.spec.template;
-    const api = await startFakeKubeApi({
-      lists: {
-        pods: [
-          {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name: `${sts.metadata.name}-0`, namespace: (sts.metadata as any).namespace, labels: template.metadata.labels, annotations: { ...template.metadata.annotations, 'prometheus.io/port': port } },
-            spec: { ...template.spec, nodeName: 'node-a' },
-            status: { phase: 'Running', podIP: '127.0.0.1' },
-          },
-        ],
-      },
-    });
+    const api = await startFakeKubeApi({ lists: { pods: [exporterPod(spec, metricsUrl)] } });
     const sink = await startReceiverSink();
     const prometheus = await startPrometheus(env.dir, { kubeconfig: api.kubeconfig, alertmanager: new URL(sink.url).host });
     const query = async (q: string) => ((await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as any).data.result;
@@ -368,7 +299,7 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
         alert = prometheusAlerts ? alerts.find((a: any) => a.labels.alertname === 'PostgresQueryTooSlow') : (await recorded()).length > 0 ? {} : undefined;
         if (!alert) await new Promise((res) => setTimeout(res, 3_000));
       }
-      const up = await query(`up{namespace="${(sts.metadata as any).namespace}", pod="${sts.metadata.name}-0"}`);
+      const up = await query(`up{namespace="${sts.metadata.namespace}", pod="${sts.metadata.name}-0"}`);
       expect(up.map((u: any) => u.value[1])).toEqual(['1']);
       expect(alert).toBeDefined();
       const queryid = statement(/^SELECT pg_sleep\(\$1\)$/);
@@ -381,7 +312,7 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
         state: 'pending',
         queryid,
         query: 'SELECT pg_sleep($1)',
-        namespace: (sts.metadata as any).namespace,
+        namespace: sts.metadata.namespace,
         severity: 'warning',
       });
       // The fast statements stay below the threshold: the alert is about the slow one only.

@@ -9,7 +9,9 @@
  *   per statement carries its text, joined onto the others where a query's text is shown;
  * - the default metrics: `pg_stat_activity_count` (connections by application_name, state and backend_type),
  *   `pg_settings_*` (max_connections, superuser_reserved_connections), `pg_stat_archiver_*`;
- * - the default collectors: `pg_stat_database_*`, `pg_replication_*` (lag measured on a standby).
+ * - the default collectors: `pg_stat_database_*`, `pg_replication_*` (lag measured on a standby),
+ *   `pg_replication_slot_*` (per slot: the server's WAL position, and the one its consumer confirmed while the slot
+ *   is active; no `restart_lsn`, and `safe_wal_size_bytes` only with `max_slot_wal_keep_size` set).
  *
  * What has no built-in collector, and what replaces it:
  * - shared-buffer hits and reads per statement: the per-statement panel shows the time each statement spends

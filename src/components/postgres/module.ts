@@ -13,9 +13,17 @@ const GRAFANA_READER_PASSWORD_ENV = 'POSTGRES_GRAFANA_READER_PASSWORD';
  * the applications' namespace, rules and the Query Performance dashboard for
  * the monitoring side, one Grafana datasource per database.
  */
-/** What the module reads of the service catalogue: the databases services keep on the shared server. */
+/**
+ * What the module reads of the service catalogue: the databases services keep on the shared server, and whether
+ * one depends on Debezium's CDC.
+ */
 export interface CatalogueDatabases {
-  readonly services: ReadonlyArray<{ readonly database?: string; readonly databaseServer: 'shared' | 'own' }>;
+  readonly services: ReadonlyArray<{
+    readonly database?: string;
+    readonly databaseServer: 'shared' | 'own';
+    readonly dependencies: readonly string[];
+    readonly jmx?: { readonly debezium: boolean };
+  }>;
 }
 
 /** The server's databases: those the config lists, then those of the catalogue's services on it, each once. */
@@ -48,7 +56,12 @@ export const postgresModule: ComponentModule<{ readonly postgres?: PostgresConfi
       databases,
       grafanaReaderPassword: { secretName: creds.secretName, key: creds.grafanaReaderPasswordKey },
       exporterPassword: { secretName: creds.secretName, key: creds.exporterPasswordKey },
-      settings: { slowStatementThresholdMs: pg.slowStatementThresholdMs, logAnalyze: pg.logAnalyze },
+      settings: {
+        slowStatementThresholdMs: pg.slowStatementThresholdMs,
+        logAnalyze: pg.logAnalyze,
+        // Debezium reads the services' WAL from this server through a logical replication slot.
+        logicalDecoding: config.services.some((s) => s.dependencies.includes('debezium') || s.jmx?.debezium),
+      },
       topStatements: pg.topStatements,
       exporterResources: pg.exporterResources,
     });

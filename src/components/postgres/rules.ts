@@ -21,6 +21,15 @@ export const CLIENT_CONNECTIONS = 'pg_stat_activity_count{backend_type="client b
 export const USABLE_CONNECTIONS = '(pg_settings_max_connections - pg_settings_superuser_reserved_connections)';
 
 /**
+ * postgres_exporter's replication_slot collector (on by default): per slot (slot_name, slot_type), the server's
+ * current WAL position and, while the slot is active, the position its consumer confirmed, both as bytes since 0/0.
+ */
+export const WAL_SLOT = {
+  current: 'pg_replication_slot_slot_current_wal_lsn',
+  confirmed: 'pg_replication_slot_slot_confirmed_flush_lsn',
+} as const;
+
+/**
  * Adds the statement's text as the `query` label, from the exporter's text series of the same pod and queryid.
  * The value is unchanged (the text series is 1); a statement without a text series drops out.
  */

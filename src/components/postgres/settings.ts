@@ -24,6 +24,13 @@ export interface ServerSettingsOptions {
    * @default 5000 (the extension's own default)
    */
   readonly pgStatStatementsMax?: number;
+  /**
+   * `wal_level = logical`, for change data capture (Debezium's PostgreSQL connector reads the WAL through a
+   * logical replication slot, which PostgreSQL refuses to create at the default `replica`).
+   * @default false: logical WAL records carry more (the old key of updated rows, the transactions' ids), so the
+   * server writes somewhat more WAL; only a server with a CDC consumer pays for it.
+   */
+  readonly logicalDecoding?: boolean;
 }
 
 export const DEFAULT_SLOW_STATEMENT_THRESHOLD_MS = 500;
@@ -67,6 +74,7 @@ export function serverSettings(opts: ServerSettingsOptions = {}): Record<string,
     'auto_explain.log_nested_statements': 'on',
     // Lines carry their time, pid and application, so a plan can be tied to the service that ran it.
     log_line_prefix: '%m [%p] %q%a@%d ',
+    ...(opts.logicalDecoding ? { wal_level: 'logical' } : {}),
   };
 }
 
