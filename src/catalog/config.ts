@@ -104,8 +104,8 @@ const serviceSlo = z
       .refine((list) => !list || new Set(list.map((o) => o.name)).size === list.length, { error: 'two objectives have the same name' })
       .describe(
         'SLOs over the service\'s own counters, in place of the generated availability and latency pair; ' +
-          'the same error-budget recordings, burn-rate alerts and overview panels. slo.openSlo files fill it. ' +
-          'Default: the generated pair.',
+          'the same error-budget recordings, burn-rate alerts and overview panels. slo.openSlo files fill it; `[]` declares ' +
+          'none (a worker that serves no HTTP requests, like a Kafka Connect worker). Default: the generated pair.',
       ),
     latency: latencyObjective({
       quantile: 'Default: slo.latency.quantile, else by httpVocabulary (prometheus-client p95, opentelemetry-ms p99).',

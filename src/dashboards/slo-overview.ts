@@ -39,8 +39,10 @@ export function sloOverviewDashboard(opts: { services: readonly ServiceConfig[];
     );
 
   for (const svc of opts.services) {
+    const slos = serviceSlos(svc, opts.slo);
+    if (slos.length === 0) continue; // a service that declares no SLOs (`objectives: []`)
     grid.newRow();
-    for (const { name: kind, promise } of serviceSlos(svc, opts.slo)) {
+    for (const { name: kind, promise } of slos) {
       const sel = `{namespace="${svc.namespace}", service="${svc.name}", slo="${kind}"}`;
       // The 30-day figures are recorded every 5 minutes: last_over_time bridges the gap between two evaluations.
       const remaining = `last_over_time(${SLO_RECORD.budgetRemaining}${sel}[10m])`;
