@@ -259,6 +259,7 @@ describe('bad team config is a field-level error', () => {
     ['a time without its leading zero', edit("start: '09:00'", "start: '9:00'"), /alerting\.timeIntervals\[0\]\.intervals\[0\]\.times\[0\]\.start: expected a time of day "HH:MM"/],
     ['an end before the start', edit("end: '17:00'", "end: '08:00'"), /alerting\.timeIntervals\[0\]\.intervals\[0\]\.times\[0\]: expected end after start/],
     ['a weekday range that runs backwards', edit("'monday:friday'", "'friday:monday'"), /alerting\.timeIntervals\[0\]\.intervals\[0\]\.weekdays\[0\]: expected a weekday or a range in week order/],
+    ['a channel that nothing routes to', edit('- { name: storefront-hook', '- { name: spare-hook, webhook: { urlKey: spare } }\n    - { name: storefront-hook'), /alerting\.channels\[3\]: "spare-hook" would receive nothing/],
     ['an email channel without an SMTP server', edit(/    email: \{ smarthost.*\n/, ''), /alerting\.channels\[0\]\.email: needs an SMTP server/],
   ])('%s', (_what, yaml, message) => {
     expect(() => parseConfig(yaml, 'teams.yaml')).toThrow(message);

@@ -339,6 +339,13 @@ function teamProblems(config: StackConfig): ConfigProblem[] {
       }
     }
   });
+  // A channel without alerts of its own is only reached through a team: one that no team names would get nothing.
+  const named = new Set(teams.flatMap((t) => [t.critical, t.warning, t.info].flatMap((r) => r?.receivers ?? [])));
+  channels.forEach((channel, i) => {
+    if (channel.alerts.length === 0 && !named.has(channel.name)) {
+      problems.push({ path: ['alerting', 'channels', i], message: `"${channel.name}" would receive nothing; list alerts, or name it in an alerting.teams receivers list` });
+    }
+  });
   const teamNames = teams.map((t) => t.name);
   config.services.forEach((service, i) => {
     if (service.team !== undefined && !teamNames.includes(service.team)) {
