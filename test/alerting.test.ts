@@ -9,7 +9,7 @@ import { Stack } from '../src/stack';
 import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
 import { expectCleanLog, stopAll } from './support/process';
-import { deprecatedFlags, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
+import { deprecatedFlags, postAlerts, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
 import { configVariant, environments, listFiles, shippedConfigs, synthesizedExamples, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
@@ -157,13 +157,6 @@ describe.each(AM_ENVS)('Alertmanager of %s', (_env, envDir) => {
 });
 
 /** Posts firing alerts to Alertmanager's v2 API, as Prometheus does. */
-async function postAlerts(url: string, alerts: Array<Record<string, string>>): Promise<void> {
-  const startsAt = new Date().toISOString();
-  const body = alerts.map((labels) => ({ labels, annotations: { summary: `${labels.alertname} test` }, startsAt }));
-  const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  expect(res.status).toBe(200);
-}
-
 describe('Alertmanager (engine prometheus, prod)', () => {
   test('amtool check-config fails on a broken config (the check can fail)', () => {
     expect(amtoolCheck(prodAm().replace('receiver: telegram', 'receiver: nowhere')).code).not.toBe(0);

@@ -56,6 +56,10 @@ const FROM_CONFIG: Record<string, FromConfig> = {
   'AlertmanagerProps.resources': { path: 'alerting.alertmanager.resources' },
   'RoutingOptions.channels': { path: 'alerting.channels' },
   'NotificationChannel.pagerdutySource': { path: 'alerting.channels.pagerdutySource' },
+  'RoutingOptions.teams': { path: 'alerting.teams' },
+  'RoutingOptions.timeIntervals': { path: 'alerting.timeIntervals' },
+  'TeamSeverityRoute.muteTimeIntervals': { path: 'alerting.teams.critical.muteTimeIntervals' },
+  'TeamSeverityRoute.activeTimeIntervals': { path: 'alerting.teams.critical.activeTimeIntervals' },
 
   'EventExporterProps.replicas': { path: 'logs.eventExporter.replicas', fallback: EVENT_EXPORTER_DEFAULTS.replicas },
   'EventExporterProps.resources': { path: 'logs.eventExporter.resources' },
@@ -162,6 +166,7 @@ const NO_CONFIG_FIELD: Record<string, string> = {
   'RequestGpuOptions.count': "GPUs for the user's own workload, chosen in code",
   'GrafanaProps.extraEnv': "derived: the environment that the datasources' Secret references need",
   'GrafanaProps.alerting': 'derived from alerting.engine',
+  'GrafanaProps.alerting.env': 'derived: the SMTP server of alerting.receivers.email, when a channel sends email',
   'LogAgentProps.tenantId': FROM_TOPOLOGY,
   'AgentConfigOptions.tenantId': 'an option of the agent-config renderer, which the construct fills',
   'AgentConfigOptions.legacyPositionsFile': 'an option of the agent-config renderer, which the construct fills',

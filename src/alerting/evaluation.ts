@@ -1,9 +1,10 @@
 import { Alertmanager } from '../components/alertmanager/alertmanager';
+import type { RoutingOptions } from '../components/alertmanager/routing';
 import { DATASOURCE } from '../kit/datasources';
 import { BuildContext, SyncWave } from '../kit/module';
 import { toYaml } from '../lib/yaml';
 import type { AlertingConfig } from './config';
-import { grafanaAlerting } from './grafana-provisioning';
+import { grafanaAlerting, grafanaSmtpEnv } from './grafana-provisioning';
 import { RenderedRuleGroup } from '../kit/rule-model';
 
 /** Where the rules are evaluated and the alerts routed. */
@@ -13,7 +14,7 @@ export interface AlertEvaluation {
   /** `host:port` of the Alertmanager to notify; empty when Grafana evaluates the alerts. */
   readonly alertmanagers: string[];
   /** Grafana's alerting provisioning files and the Secret its receivers read; undefined with Alertmanager. */
-  readonly grafana?: { files: Record<string, string>; secretName: string; secretDir: string };
+  readonly grafana?: { files: Record<string, string>; secretName: string; secretDir: string; env: Array<{ name: string; value: string }> };
   /** Files for dist/<env>/: the Alertmanager config, or Grafana's alerting provisioning. */
   readonly files: ReadonlyMap<string, string>;
 }
@@ -27,12 +28,12 @@ export interface AlertEvaluation {
  */
 export function alertEvaluation(
   ctx: BuildContext,
-  config: { readonly alerting: AlertingConfig },
+  config: RoutingConfig,
   groups: RenderedRuleGroup[],
 ): AlertEvaluation {
   const a = config.alerting;
   if (a.engine === 'prometheus') {
-    const am = alertmanager(ctx, a);
+    const am = alertmanager(ctx, config);
     return {
       metricsBackendRuleGroups: groups,
       alertmanagers: [new URL(am.url).host],
@@ -45,7 +46,7 @@ export function alertEvaluation(
     datasourceUid: DATASOURCE.prometheus.uid,
     folder: 'Platform alerts',
     interval: ctx.evaluationInterval,
-    routing: alertRouting(a),
+    routing: alertRouting(config),
     secretDir,
     keys: {
       pagerdutyRoutingKey: r.pagerdutyRoutingKeyKey,
@@ -65,18 +66,19 @@ export function alertEvaluation(
   return {
     metricsBackendRuleGroups: recordingOnly,
     alertmanagers: [],
-    grafana: { files: yamlFiles, secretName: r.secretName, secretDir },
+    grafana: { files: yamlFiles, secretName: r.secretName, secretDir, env: grafanaSmtpEnv(alertRouting(config), secretDir) },
     files: new Map(Object.entries(yamlFiles).map(([name, text]) => [`grafana-alerting/${name}`, text])),
   };
 }
 
 /** The Alertmanager that alerting.engine "prometheus" notifies, with the config's routing and receivers. */
-function alertmanager(ctx: BuildContext, alerting: AlertingConfig): Alertmanager {
+function alertmanager(ctx: BuildContext, config: RoutingConfig): Alertmanager {
+  const alerting = config.alerting;
   const ns = ctx.namespaces.monitoring;
   const r = alerting.receivers;
   return new Alertmanager(ctx.chart('alertmanager', ns, SyncWave.BACKENDS), 'alertmanager', {
     namespace: ns,
-    ...alertRouting(alerting),
+    ...alertRouting(config),
     secret: {
       name: r.secretName,
       pagerdutyRoutingKeyKey: r.pagerdutyRoutingKeyKey,
@@ -91,8 +93,24 @@ function alertmanager(ctx: BuildContext, alerting: AlertingConfig): Alertmanager
   });
 }
 
+/** What routing reads from the config: the alerting section, and the catalogue's teams. */
+type RoutingConfig = { readonly alerting: AlertingConfig; readonly services: ReadonlyArray<{ readonly name: string; readonly team?: string }> };
+
 /** The routing both engines share (src/components/alertmanager/routing.ts). */
-function alertRouting(alerting: AlertingConfig) {
+function alertRouting(config: RoutingConfig): RoutingOptions {
+  const alerting = config.alerting;
   const r = alerting.receivers;
-  return { paging: alerting.paging, slackChannel: r.slackChannel, telegramChatId: r.telegramChatId, channels: alerting.channels };
+  return {
+    paging: alerting.paging,
+    slackChannel: r.slackChannel,
+    telegramChatId: r.telegramChatId,
+    channels: alerting.channels,
+    teams: alerting.teams.map((t) => ({
+      name: t.name,
+      services: config.services.filter((s) => s.team === t.name).map((s) => s.name),
+      severities: { critical: t.critical, warning: t.warning, info: t.info },
+    })),
+    timeIntervals: alerting.timeIntervals,
+    smtp: r.email,
+  };
 }

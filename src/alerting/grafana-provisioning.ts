@@ -1,5 +1,16 @@
 import { createHash } from 'crypto';
-import { GROUP_BY, pagerdutySourceTemplate, RECEIVER, ReceiverName, rootReceiver, routes, RoutingOptions, usedReceivers } from '../components/alertmanager/routing';
+import {
+  GROUP_BY,
+  NotificationChannel,
+  pagerdutySourceTemplate,
+  RECEIVER,
+  ReceiverName,
+  rootReceiver,
+  routes,
+  RoutingOptions,
+  timeIntervalYaml,
+  usedReceivers,
+} from '../components/alertmanager/routing';
 import { RenderedRuleGroup } from '../kit/rule-model';
 
 /**
@@ -51,7 +62,8 @@ export interface GrafanaRule {
 export interface GrafanaAlertingFiles {
   readonly rules: { apiVersion: 1; groups: Array<{ orgId: number; name: string; folder: string; interval: string; rules: GrafanaRule[] }> };
   readonly contactPoints: { apiVersion: 1; contactPoints: Array<{ orgId: number; name: string; receivers: Array<{ uid: string; type: string; settings: Record<string, unknown>; disableResolveMessage: boolean }> }> };
-  readonly policies: { apiVersion: 1; policies: Array<Record<string, unknown>> };
+  /** The policy tree, and the time intervals its routes name (`muteTimes`, also used as active intervals). */
+  readonly policies: { apiVersion: 1; muteTimes?: Array<Record<string, unknown>>; policies: Array<Record<string, unknown>> };
 }
 
 const EXPRESSION_DATASOURCE = '__expr__';
@@ -128,12 +140,16 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
     return settings[name as ReceiverName];
   };
   /** One integration per kind of endpoint the channel sets (see NotificationChannel). */
-  const channels = new Map(
-    (opts.routing.channels ?? []).map((c) => [
-      c.name,
-      [...(c.webhook ? [{ type: 'webhook', settings: { url: file(c.webhook.urlKey), httpMethod: 'POST' } }] : [])],
-    ]),
-  );
+  const integrations = (c: NotificationChannel) => [
+    ...(c.webhook ? [{ type: 'webhook', settings: { url: file(c.webhook.urlKey), httpMethod: 'POST' } }] : []),
+    // The SMTP server is Grafana's own ([smtp] in grafana.ini, set by grafanaSmtpEnv); the contact point names the addresses.
+    ...(c.email ? [{ type: 'email', settings: { addresses: c.email.to.join(';'), singleEmail: false } }] : []),
+    ...(c.opsgenie
+      ? [{ type: 'opsgenie', settings: { apiKey: file(c.opsgenie.apiKeyKey), ...(c.opsgenie.apiUrl ? { apiUrl: c.opsgenie.apiUrl } : {}) } }]
+      : []),
+    ...(c.msteams ? [{ type: 'teams', settings: { url: file(c.msteams.webhookUrlKey) } }] : []),
+  ];
+  const channels = new Map((opts.routing.channels ?? []).map((c) => [c.name, integrations(c)]));
   // A uid allows [a-zA-Z0-9_-] only; channel names may have dots (system.health).
   const uid = (name: string, i: number) => `cp-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}${i > 0 ? `-${i}` : ''}`;
   const contactPoints = usedReceivers(opts.routing).map((name) => ({
@@ -159,6 +175,8 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
         receiver: r.receiver,
         ...(r.matchers.length > 0 ? { object_matchers: r.matchers.map((m) => [...m]) } : {}),
         ...(r.continue ? { continue: true } : {}),
+        ...(r.muteTimeIntervals ? { mute_time_intervals: r.muteTimeIntervals } : {}),
+        ...(r.activeTimeIntervals ? { active_time_intervals: r.activeTimeIntervals } : {}),
         ...(r.receiver === RECEIVER.deadman ? { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' } : {}),
       })),
     },
@@ -167,6 +185,29 @@ export function grafanaAlerting(groups: readonly RenderedRuleGroup[], opts: Graf
   return {
     rules: { apiVersion: 1, groups: ruleGroups },
     contactPoints: { apiVersion: 1, contactPoints },
-    policies: { apiVersion: 1, policies },
+    policies: {
+      apiVersion: 1,
+      ...(opts.routing.timeIntervals?.length ? { muteTimes: opts.routing.timeIntervals.map((t) => ({ orgId: ORG, ...timeIntervalYaml(t) })) } : {}),
+      policies,
+    },
   };
+}
+
+/**
+ * Grafana sends email through its own SMTP server ([smtp] of grafana.ini), so
+ * the email channels' server is set in Grafana's environment; the password is
+ * read from the mounted Secret's file (the image's `__FILE` convention), never
+ * written here.
+ */
+export function grafanaSmtpEnv(routing: RoutingOptions, secretDir: string): Array<{ name: string; value: string }> {
+  const s = routing.smtp;
+  if (!s || !(routing.channels ?? []).some((c) => c.email)) return [];
+  return [
+    { name: 'GF_SMTP_ENABLED', value: 'true' },
+    { name: 'GF_SMTP_HOST', value: s.smarthost },
+    { name: 'GF_SMTP_FROM_ADDRESS', value: s.from },
+    ...(s.username ? [{ name: 'GF_SMTP_USER', value: s.username }] : []),
+    ...(s.passwordKey ? [{ name: 'GF_SMTP_PASSWORD__FILE', value: `${secretDir}/${s.passwordKey}` }] : []),
+    { name: 'GF_SMTP_STARTTLS_POLICY', value: s.requireTls ? 'MandatoryStartTLS' : 'OpportunisticStartTLS' },
+  ];
 }

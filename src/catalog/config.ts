@@ -211,6 +211,9 @@ const oneOfVocabularies = `expected ${HTTP_VOCABULARIES.map((v) => `"${v}"`).joi
 const service = z.strictObject({
   name: dnsLabel('a service name').describe('Service name: the `app` label of its pods and, for opentelemetry-ms metrics, the `service` label. Required.'),
   namespace: dnsLabel('a namespace name').describe('Namespace the service runs in. Required.'),
+  team: dnsLabel('a team name')
+    .optional()
+    .describe("Team that owns the service: its alerts also go to that team's receivers (alerting.teams). Default: none."),
   stack: z.enum(['go', 'java', 'python']).describe('Language stack; picks the runtime panels (Go runtime or JVM). Required.'),
   httpVocabulary: z
     .union(

@@ -299,7 +299,58 @@ function checkAlerting(config: StackConfig): ConfigProblem[] {
         });
       }
     });
-    if (!channel.webhook) problems.push({ path: at, message: 'has no endpoint; set webhook: {urlKey: ...}' });
+    if (!channel.webhook && !channel.email && !channel.opsgenie && !channel.msteams) {
+      problems.push({ path: at, message: 'has no endpoint; set webhook: {urlKey: ...}, email: {to: [...]}, opsgenie: {apiKeyKey: ...} or msteams: {webhookUrlKey: ...}' });
+    }
+    if (channel.email && !config.alerting.receivers.email) {
+      problems.push({ path: [...at, 'email'], message: 'needs an SMTP server; set alerting.receivers.email: {smarthost: host:port, from: ...}' });
+    }
+  });
+  problems.push(...teamProblems(config));
+  return problems;
+}
+
+/** Teams name channels and time intervals, and services name teams: each name must exist. */
+function teamProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { channels, teams, timeIntervals } = config.alerting;
+  const unknown = (what: string, value: string, known: string[]) =>
+    `"${value}" is not ${what}; ${known.length > 0 ? `known: ${known.join(', ')}` : `none is defined`}`;
+  const duplicates = (names: string[], at: (i: number) => (string | number)[], what: string) =>
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) problems.push({ path: at(i), message: `"${name}" is already ${what} (${names.indexOf(name)}); names must be unique` });
+    });
+  duplicates(teams.map((t) => t.name), (i) => ['alerting', 'teams', i, 'name'], 'the name of alerting.teams');
+  duplicates(timeIntervals.map((t) => t.name), (i) => ['alerting', 'timeIntervals', i, 'name'], 'the name of alerting.timeIntervals');
+  const channelNames = channels.map((c) => c.name);
+  const intervalNames = timeIntervals.map((t) => t.name);
+  teams.forEach((team, i) => {
+    for (const severity of ['critical', 'warning', 'info'] as const) {
+      const route = team[severity];
+      if (!route) continue;
+      const at = ['alerting', 'teams', i, severity];
+      route.receivers.forEach((name, j) => {
+        if (!channelNames.includes(name)) problems.push({ path: [...at, 'receivers', j], message: unknown('a channel of alerting.channels', name, channelNames) });
+      });
+      for (const field of ['muteTimeIntervals', 'activeTimeIntervals'] as const) {
+        (route[field] ?? []).forEach((name, j) => {
+          if (!intervalNames.includes(name)) problems.push({ path: [...at, field, j], message: unknown('a time interval of alerting.timeIntervals', name, intervalNames) });
+        });
+      }
+    }
+  });
+  // A channel without alerts of its own is only reached through a team: one that no team names would get nothing.
+  const named = new Set(teams.flatMap((t) => [t.critical, t.warning, t.info].flatMap((r) => r?.receivers ?? [])));
+  channels.forEach((channel, i) => {
+    if (channel.alerts.length === 0 && !named.has(channel.name)) {
+      problems.push({ path: ['alerting', 'channels', i], message: `"${channel.name}" would receive nothing; list alerts, or name it in an alerting.teams receivers list` });
+    }
+  });
+  const teamNames = teams.map((t) => t.name);
+  config.services.forEach((service, i) => {
+    if (service.team !== undefined && !teamNames.includes(service.team)) {
+      problems.push({ path: ['services', i, 'team'], message: unknown('a team of alerting.teams', service.team, teamNames) });
+    }
   });
   return problems;
 }

@@ -103,9 +103,11 @@ export interface AlertmanagerOptions {
 const VENDOR_URL_FIELDS: Record<string, string | undefined> = {
   pagerduty_configs: 'url',
   telegram_configs: 'api_url',
-  // Slack's URL and the webhook's are credentials, read from the Secret's files: the test's values point at the sink.
+  opsgenie_configs: 'api_url',
+  // Slack's URL, the webhook's and Microsoft Teams' are credentials, read from the Secret's files: the test's values point at the sink.
   slack_configs: undefined,
   webhook_configs: undefined,
+  msteamsv2_configs: undefined,
 };
 
 /** Starts the environment's Alertmanager StatefulSet pod and waits for `/-/ready`. */
@@ -119,7 +121,9 @@ export async function startAlertmanager(envDir: string, opts: AlertmanagerOption
         if (field === 'name') continue;
         if (!(field in VENDOR_URL_FIELDS)) throw new Error(`receiver ${receiver.name}: ${field} has no stand-in endpoint here`);
         const urlField = VENDOR_URL_FIELDS[field];
-        if (urlField) for (const cfg of configs as any[]) cfg[urlField] = `${opts.vendorApi}/${field.replace('_configs', '')}`;
+        // Opsgenie appends `v2/alerts` to its api_url's path, so that base URL ends in a slash.
+        const base = `${opts.vendorApi}/${field.replace('_configs', '')}${field === 'opsgenie_configs' ? '/' : ''}`;
+        if (urlField) for (const cfg of configs as any[]) cfg[urlField] = base;
       }
     }
   });
@@ -132,8 +136,8 @@ export async function startAlertmanager(envDir: string, opts: AlertmanagerOption
 
 /**
  * The receivers' Secret (`alerting-receivers`) as a test stands it in: every URL points at the sink. The
- * webhook URLs of the environment's notification channels (their `url_file` keys in its alertmanager.yml)
- * become `<sink>/<key>`.
+ * webhook and Microsoft Teams URLs of the environment's notification channels (their `url_file` and
+ * `webhook_url_file` keys in its alertmanager.yml) become `<sink>/<key>`.
  */
 export function receiverSecrets(sinkUrl: string, envDir: string): Record<string, string> {
   const secrets: Record<string, string> = {
@@ -144,11 +148,21 @@ export function receiverSecrets(sinkUrl: string, envDir: string): Record<string,
   };
   const amFile = path.join(envDir, 'alertmanager', 'alertmanager.yml');
   const receivers: any[] = fs.existsSync(amFile) ? (parse(fs.readFileSync(amFile, 'utf8')).receivers ?? []) : [];
-  for (const cfg of receivers.flatMap((r) => r.webhook_configs ?? [])) {
-    const key = path.basename(cfg.url_file);
+  const urlFiles = receivers.flatMap((r) => [...(r.webhook_configs ?? []).map((c: any) => c.url_file), ...(r.msteamsv2_configs ?? []).map((c: any) => c.webhook_url_file)]);
+  for (const file of urlFiles) {
+    const key = path.basename(file);
     secrets[key] ??= `${sinkUrl}/${key}`;
   }
+  for (const cfg of receivers.flatMap((r) => r.opsgenie_configs ?? [])) secrets[path.basename(cfg.api_key_file)] ??= 'loopback-opsgenie-key';
   return secrets;
+}
+
+/** Posts alerts (label sets, firing from now) to Alertmanager's API, as Prometheus does. */
+export async function postAlerts(url: string, alerts: Array<Record<string, string>>): Promise<void> {
+  const startsAt = new Date().toISOString();
+  const body = alerts.map((labels) => ({ labels, annotations: { summary: `${labels.alertname} test` }, startsAt }));
+  const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`Alertmanager answered ${res.status} to the alerts: ${await res.text()}`);
 }
 
 export interface ReceivedRequest {

@@ -1,4 +1,16 @@
-import { GROUP_BY, INHIBIT_EQUAL, Matcher, NotificationChannel, pagerdutySourceTemplate, RECEIVER, rootReceiver, routes, RoutingOptions, usedReceivers } from './routing';
+import {
+  GROUP_BY,
+  INHIBIT_EQUAL,
+  Matcher,
+  NotificationChannel,
+  pagerdutySourceTemplate,
+  RECEIVER,
+  rootReceiver,
+  routes,
+  RoutingOptions,
+  timeIntervalYaml,
+  usedReceivers,
+} from './routing';
 
 export interface AlertmanagerConfigOptions extends RoutingOptions {
   /** Directory where the receivers' Secret is mounted, one file per key. */
@@ -24,7 +36,23 @@ export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<stri
   const channelReceiver = (c: NotificationChannel): Record<string, unknown> => ({
     name: c.name,
     ...(c.webhook ? { webhook_configs: [{ url_file: file(c.webhook.urlKey), send_resolved: true }] } : {}),
+    ...(c.email ? { email_configs: [{ to: c.email.to.join(', '), ...smtp(), send_resolved: true }] } : {}),
+    ...(c.opsgenie
+      ? { opsgenie_configs: [{ api_key_file: file(c.opsgenie.apiKeyKey), ...(c.opsgenie.apiUrl ? { api_url: c.opsgenie.apiUrl } : {}), send_resolved: true }] }
+      : {}),
+    ...(c.msteams ? { msteamsv2_configs: [{ webhook_url_file: file(c.msteams.webhookUrlKey), send_resolved: true }] } : {}),
   });
+  const smtp = () => {
+    if (!opts.smtp) throw new Error('an email channel needs the SMTP settings');
+    const s = opts.smtp;
+    return {
+      from: s.from,
+      smarthost: s.smarthost,
+      ...(s.username ? { auth_username: s.username } : {}),
+      ...(s.passwordKey ? { auth_password_file: file(s.passwordKey) } : {}),
+      require_tls: s.requireTls,
+    };
+  };
   const receiver = (name: string): Record<string, unknown> => {
     const channel = channels.get(name);
     if (channel) return channelReceiver(channel);
@@ -60,6 +88,8 @@ export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<stri
         receiver: r.receiver,
         ...(r.matchers.length > 0 ? { matchers: matchers(r.matchers) } : {}),
         ...(r.continue ? { continue: true } : {}),
+        ...(r.muteTimeIntervals ? { mute_time_intervals: r.muteTimeIntervals } : {}),
+        ...(r.activeTimeIntervals ? { active_time_intervals: r.activeTimeIntervals } : {}),
         // The dead man's switch wants a steady heartbeat, not a 4-hourly reminder.
         ...(r.receiver === RECEIVER.deadman ? { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' } : {}),
       })),
@@ -72,5 +102,7 @@ export function alertmanagerConfig(opts: AlertmanagerConfigOptions): Record<stri
       },
     ],
     receivers: usedReceivers(opts).map(receiver),
+    ...(opts.timeIntervals?.length ? { time_intervals: opts.timeIntervals.map(timeIntervalYaml) } : {}),
   };
 }
+

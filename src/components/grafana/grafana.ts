@@ -49,6 +49,8 @@ export interface GrafanaProps {
     readonly files: Readonly<Record<string, string>>;
     readonly secretName: string;
     readonly secretDir: string;
+    /** Grafana settings the contact points need, such as the SMTP server of email ones. @default none */
+    readonly env?: readonly k8s.EnvVar[];
   };
   /** @default none: Grafana is reached by port-forward or your own routing */
   readonly ingress?: GrafanaIngress;
@@ -158,6 +160,7 @@ export class Grafana extends Construct {
       { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
       { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
       { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+      ...(props.alerting?.env ?? []),
       ...(props.extraEnv ?? []),
     ];
 

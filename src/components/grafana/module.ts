@@ -22,7 +22,7 @@ export interface GrafanaInput {
   /** Environment the modules' datasources need (Secret references only). */
   readonly env: readonly k8s.EnvVar[];
   /** Grafana-managed alerting (alerting.engine "grafana"). */
-  readonly alerting?: { files: Record<string, string>; secretName: string; secretDir: string };
+  readonly alerting?: { files: Record<string, string>; secretName: string; secretDir: string; env?: readonly k8s.EnvVar[] };
   /** Directory the config's relative dashboard paths start from. */
   readonly configDir: string;
   /** The user's dashboards and datasources built in code (StackOptions). */
