@@ -62,7 +62,13 @@ describe.each([
       } else if (queued) {
         // Batched in the persistent queue, after the item is on disk; a batch processor would hold it in memory.
         expect(pipeline.processors).not.toContain('batch');
-        for (const id of pipeline.exporters) expect(config.exporters[id].sending_queue.batch).toEqual({ flush_timeout: '10s', min_size: 1000, sizer: 'items' });
+        for (const id of pipeline.exporters) {
+          const batch = config.exporters[id].sending_queue.batch;
+          // Bounded in bytes below the 4 MiB an OTLP gRPC receiver accepts: a larger batch is refused and dropped whole.
+          expect(batch).toMatchObject({ flush_timeout: '10s', sizer: 'bytes' });
+          expect(batch.max_size).toBeLessThan(4 * 2 ** 20);
+          expect(batch.min_size).toBeLessThanOrEqual(batch.max_size);
+        }
       } else {
         // The remote-write exporters have no sending queue to batch in.
         expect(pipeline.exporters.map((id) => id.split('/')[0])).toEqual(['prometheus_remote_write']);
