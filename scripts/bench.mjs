@@ -7,17 +7,21 @@
 // 3. the cardinality of that data;
 // 4. the recorded rules and SLOs against the rules before them at 50, 200 and
 //    1 000 services (scripts/bench/rule-scaling.mjs), on data from the workload
-//    generator (scripts/workload/).
+//    generator (scripts/workload/);
+// 5. the collector gateway's throughput in its container's limits (scripts/bench/gateway.mjs).
+//
+// `npm run bench -- --only gateway` runs step 5 alone and rewrites only its section of docs/benchmarks.md.
 //
 // Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
 // (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1,
 // BENCH_RULE_SIZES (default 50,200,1000).
 // Needs about 8 GB free in the temp directory for the OpenMetrics file of 1 000 services (deleted after the backfill).
 import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
+import { gatewaySection, lossless, runGateway, spliceGatewaySection } from './bench/gateway.mjs';
 import { renderReport, scalingFigures, targetsMet } from './bench/report.mjs';
 import { runRuleScaling } from './bench/rule-scaling.mjs';
 import { runRuleCost } from './bench/rule-cost.mjs';
@@ -26,6 +30,34 @@ import { runSynthScaling } from './bench/synth-scaling.mjs';
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const longStep = Number(process.env.BENCH_LONG_STEP ?? 30);
 const skipPrometheus = process.env.BENCH_SKIP_PROMETHEUS === '1';
+
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && only !== 'gateway') {
+  console.error(`--only: unknown step "${only}"; the step that runs alone is: gateway`);
+  process.exit(2);
+}
+const reportFile = join(ROOT, 'docs', 'benchmarks.md');
+
+/** Step 5, and its figures on the console. */
+function gatewayStep() {
+  const g = runGateway();
+  for (const x of g.results) {
+    console.log(`gateway ${x.rate}/s: generated ${x.generated}, accepted ${x.accepted}, refused ${x.refused}, dropped ${x.sendFailed + x.enqueueFailed}, Jaeger ${x.jaegerReceived}, CPU ${x.cpuCores.toFixed(2)} cores, RSS ${fmtMiB(x.maxRssBytes)}${lossless(x) ? '' : ' (LOSS)'}`);
+  }
+  return g;
+}
+
+if (only === 'gateway') {
+  const m = machine();
+  log(`machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memory}, node ${m.node}, load ${m.loadAverage}`);
+  const g = gatewayStep();
+  m.loadAverageEnd = machine().loadAverage;
+  const doc = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '# Benchmarks\n';
+  writeFileSync(reportFile, spliceGatewaySection(doc, gatewaySection(g, m)));
+  console.log(`wrote the gateway section of docs/benchmarks.md (load average at start ${m.loadAverage}, at the end ${m.loadAverageEnd})`);
+  process.exit(0);
+}
 
 const started = Date.now();
 /** prometheus and promtool at the image's version, resolved (built when missing) like the tests' requireTool. */
@@ -70,10 +102,12 @@ try {
     });
   }
 
+  const gateway = gatewayStep();
+
   const totalMs = Date.now() - started;
   // The machine is shared: the load at the end says how much the run competed with other work.
   m.loadAverageEnd = machine().loadAverage;
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), renderReport({ machine: m, synth, rules, scaling, totalMs }));
+  writeFileSync(reportFile, spliceGatewaySection(renderReport({ machine: m, synth, rules, scaling, totalMs }), gatewaySection(gateway, m)));
 
   const met = targetsMet(synth, rules);
   const mark = (ok) => (ok ? 'met' : 'MISSED');
