@@ -7,19 +7,23 @@
 // 3. the cardinality of that data;
 // 4. the recorded rules and SLOs against the rules before them at 50, 200 and
 //    1 000 services (scripts/bench/rule-scaling.mjs), on data from the workload
-//    generator (scripts/workload/).
+//    generator (scripts/workload/);
+// 5. the collector gateway's throughput in its container's limits (scripts/bench/gateway.mjs).
+//
+// `npm run bench -- --only scaling` (step 4) or `--only gateway` (step 5) runs that step alone and rewrites
+// only its section of docs/benchmarks.md.
 //
 // Environment: BENCH_RUNS (rounds per synth case, default 7), BENCH_LONG_STEP
 // (seconds between samples of the 7-day series, default 30), BENCH_SKIP_PROMETHEUS=1,
-// BENCH_RULE_SIZES (default 50,200,1000), BENCH_ONLY=scaling (step 4 alone: its section of
-// docs/benchmarks.md is replaced, the others are kept from the run they came from).
+// BENCH_RULE_SIZES (default 50,200,1000).
 // Needs about 8 GB free in the temp directory for the OpenMetrics file of 1 000 services (deleted after the backfill).
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ROOT, fmtMiB, fmtMs, log, machine } from './bench/common.mjs';
-import { renderReport, replaceSection, scalingFigures, scalingSection, targetsMet } from './bench/report.mjs';
+import { GATEWAY_HEADING, gatewaySection, lossless, runGateway } from './bench/gateway.mjs';
+import { renderReport, replaceSection, rerunNote, SCALING_HEADING, scalingFigures, scalingSection, targetsMet } from './bench/report.mjs';
 import { runRuleScaling } from './bench/rule-scaling.mjs';
 import { runRuleCost } from './bench/rule-cost.mjs';
 import { runSynthScaling } from './bench/synth-scaling.mjs';
@@ -27,8 +31,41 @@ import { runSynthScaling } from './bench/synth-scaling.mjs';
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const longStep = Number(process.env.BENCH_LONG_STEP ?? 30);
 const skipPrometheus = process.env.BENCH_SKIP_PROMETHEUS === '1';
-const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== 'scaling') throw new Error(`BENCH_ONLY=${only}: only "scaling" can run alone`);
+
+/** The steps that can run alone (`npm run bench -- --only <step>`): their section is replaced, the others kept. */
+const STEPS = ['scaling', 'gateway'];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && !STEPS.includes(only)) {
+  console.error(`--only: unknown step "${only}"; the steps that run alone are: ${STEPS.join(', ')}`);
+  process.exit(2);
+}
+const reportFile = join(ROOT, 'docs', 'benchmarks.md');
+
+/** Step 5, and its figures on the console. */
+function gatewayStep() {
+  const g = runGateway();
+  for (const x of g.results) {
+    console.log(`gateway ${x.rate}/s: generated ${x.generated}, accepted ${x.accepted}, refused ${x.refused}, dropped ${x.sendFailed + x.enqueueFailed}, Jaeger ${x.jaegerReceived}, CPU ${x.cpuCores.toFixed(2)} cores, RSS ${fmtMiB(x.maxRssBytes)}${lossless(x) ? '' : ' (LOSS)'}`);
+  }
+  return g;
+}
+
+/** One step's section written into the existing report. */
+function writeSection(heading, lines) {
+  const doc = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '# Benchmarks\n';
+  writeFileSync(reportFile, replaceSection(doc, heading, lines));
+}
+
+if (only === 'gateway') {
+  const m = machine();
+  log(`machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memory}, node ${m.node}, load ${m.loadAverage}`);
+  const g = gatewayStep();
+  m.loadAverageEnd = machine().loadAverage;
+  writeSection(GATEWAY_HEADING, gatewaySection(g, m));
+  console.log(`wrote the gateway section of docs/benchmarks.md (load average at start ${m.loadAverage}, at the end ${m.loadAverageEnd})`);
+  process.exit(0);
+}
 
 const started = Date.now();
 /** prometheus and promtool at the image's version, resolved (built when missing) like the tests' requireTool. */
@@ -55,13 +92,18 @@ try {
       promtool: tools.promtool.path,
     });
     m.loadAverageEnd = machine().loadAverage;
-    const file = join(ROOT, 'docs', 'benchmarks.md');
-    writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), '## 4. ', scalingSection(scaling, m), m, Date.now() - started));
+    writeSection(SCALING_HEADING, scalingSection(scaling, m, { rerun: rerunNote(m, Date.now() - started) }));
     for (const x of scalingFigures(scaling)) console.log(`${x.size} services: all groups ${x.allAfter.toFixed(0)} ms per 30 s round`);
-    console.log(`wrote section 4 of docs/benchmarks.md (${fmtMs(Date.now() - started)})`);
-    rmSync(work, { recursive: true, force: true });
-    process.exit(0);
+    console.log(`wrote the scaling section of docs/benchmarks.md (${fmtMs(Date.now() - started)})`);
+  } else {
+    await everyStep();
   }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Steps 1 to 5, and the whole report. */
+async function everyStep() {
   const synth = runSynthScaling({ workDir: join(work, 'synth'), runs });
 
   let rules;
@@ -88,10 +130,12 @@ try {
     });
   }
 
+  const gateway = gatewayStep();
+
   const totalMs = Date.now() - started;
   // The machine is shared: the load at the end says how much the run competed with other work.
   m.loadAverageEnd = machine().loadAverage;
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), renderReport({ machine: m, synth, rules, scaling, totalMs }));
+  writeFileSync(reportFile, replaceSection(renderReport({ machine: m, synth, rules, scaling, totalMs }), GATEWAY_HEADING, gatewaySection(gateway, m)));
 
   const met = targetsMet(synth, rules);
   const mark = (ok) => (ok ? 'met' : 'MISSED');
@@ -111,6 +155,4 @@ try {
   }
   console.log(`load average at start ${m.loadAverage}, at the end ${m.loadAverageEnd}`);
   console.log(`wrote docs/benchmarks.md (${fmtMs(totalMs)})`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }

@@ -251,17 +251,19 @@ function cardinalitySection(r) {
 }
 
 /**
- * The report with one section (from its heading to the next numbered one) replaced by a rerun of that step
- * alone, which says when and under what load it ran: the machine table above describes the full run.
+ * The report with one section, from its heading to the next `## `, replaced by `lines` (appended when the
+ * report has none yet): how `npm run bench -- --only <step>` refreshes one step's figures and keeps the rest.
  */
-export function replaceSection(report, heading, lines, m, totalMs) {
+export function replaceSection(report, heading, lines) {
   const start = report.indexOf(`\n${heading}`);
-  if (start < 0) throw new Error(`docs/benchmarks.md has no section "${heading.trim()}": run the whole benchmark first`);
-  const next = report.slice(start + 1).search(/\n## \d+\. /);
-  const end = next < 0 ? report.length : start + 1 + next + 1;
-  const [title, ...rest] = lines;
-  const note = `_This section was rerun alone (\`BENCH_ONLY=scaling npm run bench\`) on ${m.date} in ${fmtMs(totalMs)}, load average ${m.loadAverage} at its start and ${m.loadAverageEnd} at its end; the sections above come from the run described at the top._`;
-  return `${report.slice(0, start + 1)}${[title, '', note, ...rest].join('\n')}${end < report.length ? `\n${report.slice(end)}` : ''}`;
+  if (start < 0) return `${report.trimEnd()}\n\n${lines.join('\n')}`;
+  const next = report.indexOf('\n## ', start + 1 + heading.length);
+  return `${report.slice(0, start + 1)}${lines.join('\n')}${next < 0 ? '' : report.slice(next)}`;
+}
+
+/** Said under a section that was rerun alone: the machine table above describes the full run, not this one. */
+export function rerunNote(m, totalMs) {
+  return `_This section was rerun alone (\`npm run bench -- --only\`) on ${m.date} in ${fmtMs(totalMs)}, load average ${m.loadAverage} at its start and ${m.loadAverageEnd} at its end; the other sections come from the run described at the top._`;
 }
 
 export function renderReport({ machine, synth, rules, scaling, totalMs }) {
@@ -309,7 +311,9 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export function scalingSection(results, m) {
+export const SCALING_HEADING = '## 4. Rules and SLOs against the size of the catalogue: before and after';
+
+export function scalingSection(results, m, opts = {}) {
   const f = scalingFigures(results);
   const ms = (v) => (v === null || v === undefined ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} ms`);
   const pct = (v) => `${(v * 100).toFixed(v < 0.01 ? 2 : 1)}%`;
@@ -318,8 +322,9 @@ export function scalingSection(results, m) {
   const last = f[f.length - 1];
   const biggest = results[results.length - 1];
   const lines = [
-    '## 4. Rules and SLOs against the size of the catalogue: before and after',
+    SCALING_HEADING,
     '',
+    ...(opts.rerun ? [opts.rerun, ''] : []),
     `For each size, \`config/prod.yaml\`'s service shapes repeated to that many services are synthesized, and the workload`,
     'generator (`scripts/workload/`, deterministic and seeded) writes what that catalogue and the stack export over the',
     `last ${results[0].shortMinutes} minutes at 30 s, plus what the SLO recordings would have recorded before (3 days of the 5-minute rates`,

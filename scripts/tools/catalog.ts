@@ -298,6 +298,27 @@ function controlPlaneTools(): ToolSpec[] {
   return [etcd, ...kubernetes];
 }
 
+/**
+ * telemetrygen, the collector project's load generator, which `npm run bench` drives the gateway with (no test
+ * runs it). Its release at the collector's version (v0.158.0) is not served by the module proxy; v0.160.0 is the
+ * nearest after it. It only speaks OTLP to the gateway, so its own version does not change what is measured.
+ */
+export const TELEMETRYGEN_VERSION = '0.160.0';
+
+function telemetrygenTool(): ToolSpec {
+  const module = 'github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen';
+  return {
+    name: 'telemetrygen',
+    pinnedBy: 'TELEMETRYGEN_VERSION',
+    version: TELEMETRYGEN_VERSION,
+    build: 'telemetrygen',
+    source: { kind: 'go-module', module, moduleVersion: `v${TELEMETRYGEN_VERSION}`, pkg: '.', install: true },
+    // It prints no version: `go install` records the module version in the binary.
+    versionArgs: null,
+    parseVersion: (output: string) => /\tmod\tgithub\.com\/open-telemetry\/opentelemetry-collector-contrib\/cmd\/telemetrygen\tv(\d+\.\d+\.\d+)/.exec(output)?.[1],
+  };
+}
+
 export const TOOLS: readonly ToolSpec[] = [
   ...prometheusTools(),
   ...alertmanagerTools(),
@@ -328,6 +349,7 @@ export const TOOLS: readonly ToolSpec[] = [
   alloySyntaxTool(),
   ...postgresTools(),
   ...controlPlaneTools(),
+  telemetrygenTool(),
 ];
 
 export type ToolName = string;

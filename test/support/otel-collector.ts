@@ -32,6 +32,8 @@ export interface CollectorRun {
   readonly dataMounts: string[];
   /** What its ServiceAccount may list and watch, as `resource` or `group/resource`. */
   readonly granted: string[];
+  /** The container's resource requests and limits, as synthesized. */
+  readonly resources: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
 /** What a ServiceAccount may list and watch through its (Cluster)RoleBindings, as `resource` or `group/resource`. */
@@ -80,6 +82,7 @@ export function collectorRuns(outDir: string): CollectorRun[] {
           env: container.env ?? [],
           dataMounts: (container.volumeMounts as any[]).filter((m) => m !== mount).map((m) => m.mountPath),
           granted: grantedResources(objects, workload.metadata.namespace!, pod.serviceAccountName),
+          resources: container.resources ?? {},
         });
       }
     }

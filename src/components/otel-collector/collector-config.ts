@@ -47,13 +47,26 @@ export interface CollectorConfig {
 const QUEUE_STORAGE = 'file_storage/queue';
 
 /**
+ * The largest batch an exporter sends, in bytes of OTLP protobuf. Every OTLP gRPC receiver it sends to (Jaeger's,
+ * a central collector's) refuses a message over 4 MiB (`max_recv_msg_size_mib`'s default) as a permanent error,
+ * and the exporter then drops the whole batch: a batch counted in items has no such bound (1000 spans of 16 KiB
+ * are 16 MiB). 3 MiB keeps a quarter of headroom for the request's framing.
+ */
+const MAX_BATCH_BYTES = 3 * 2 ** 20;
+
+/**
  * A persistent sending queue on the file_storage extension (the collector's default bound of 1000 requests), so
  * a long outage is held on disk instead of in memory, and a restart resumes where it stopped. It batches too
- * (1000 items or 10 s, whichever comes first): batching after the queue keeps every item on disk until its batch is exported.
+ * (1 MiB, about 1000 typical spans, or 10 s, whichever comes first; split at MAX_BATCH_BYTES): batching after the
+ * queue keeps every item on disk until its batch is exported.
  * A batch processor in front of it would acknowledge items it holds only in memory, and a collector killed
  * (OOM, node loss) would lose up to 10 s of them.
  */
-const persistentQueue = { enabled: true, storage: QUEUE_STORAGE, batch: { flush_timeout: '10s', min_size: 1000, sizer: 'items' } };
+const persistentQueue = {
+  enabled: true,
+  storage: QUEUE_STORAGE,
+  batch: { flush_timeout: '10s', sizer: 'bytes', min_size: 2 ** 20, max_size: MAX_BATCH_BYTES },
+};
 /**
  * The queue of an exporter that forwards to another collector (agent → gateway, agent cluster → central,
  * gateway → tail-sampling tier) flushes after 1 s: those hops are on the way to a tail sampler. The sampler

@@ -65,7 +65,11 @@ describe.each([
         // A hop towards another collector (and so, maybe, a tail sampler) sends within a second; a backend gets 10 s batches.
         const forwards = (id: string) => ['otlp_grpc/gateway', 'otlp_http/central', 'load_balancing/sampler'].includes(id);
         for (const id of pipeline.exporters) {
-          expect({ id, batch: config.exporters[id].sending_queue.batch }).toEqual({ id, batch: { flush_timeout: forwards(id) ? '1s' : '10s', min_size: 1000, sizer: 'items' } });
+          const batch = config.exporters[id].sending_queue.batch;
+          // Bounded in bytes below the 4 MiB an OTLP gRPC receiver accepts: a larger batch is refused and dropped whole.
+          expect({ id, batch }).toMatchObject({ id, batch: { flush_timeout: forwards(id) ? '1s' : '10s', sizer: 'bytes' } });
+          expect(batch.max_size).toBeLessThan(4 * 2 ** 20);
+          expect(batch.min_size).toBeLessThanOrEqual(batch.max_size);
         }
       } else {
         // The remote-write exporters have no sending queue to batch in.
