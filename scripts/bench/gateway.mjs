@@ -32,7 +32,7 @@ export function gatewaySection(g, m) {
     `cgroups with its container's limits: CPU ${g.limits.cpu} (\`cpu.cfs_quota_us\`), memory ${g.limits.memory}. It exports to ${g.exporter}`,
     'with its synthesized config, on the same machine. telemetrygen (the collector project\'s load generator) sends',
     `OTLP/gRPC traces of 10 spans at each rate for ${g.results[0]?.seconds ?? 60} s. Counts come from the gateway's own metrics endpoint`,
-    '(`otelcol_receiver_accepted_spans`, `_refused_spans`, `otelcol_exporter_send_failed_spans`, `_enqueue_failed_spans`) and',
+    '(`otelcol_receiver_accepted_spans_total`, `_refused_spans_total`, `otelcol_exporter_send_failed_spans_total`, `_enqueue_failed_spans_total`) and',
     "Jaeger's (`otelcol_receiver_accepted_spans_total`); CPU is the gateway's user + system time over the run, RSS its peak.",
     '',
     '| Rate asked (spans/s) | Reached (spans/s) | Generated | Accepted | Refused | Dropped (send + enqueue failed) | Jaeger received | Gateway CPU (cores) | Throttled periods | Peak RSS |',

@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `1` → 1, `500m` → 0.5. */
 const cores = (cpu: string) => (cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu));
 
-/** Every series of the collector's own metrics, summed by name (0.158 exposes counters without `_total`). */
+/** Every series of the collector's own metrics, summed by name (with `_total` on counters, as the synthesized telemetry asks). */
 async function metrics(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(url)).text();
   const out: Record<string, number> = {};
@@ -111,8 +111,8 @@ async function main() {
       let after = await metrics(copy.metricsUrl!);
       while (Date.now() - drainStart < 120_000) {
         after = await metrics(copy.metricsUrl!);
-        const sent = (after.otelcol_exporter_sent_spans ?? 0) + (after.otelcol_exporter_send_failed_spans ?? 0) - (before.otelcol_exporter_sent_spans ?? 0) - (before.otelcol_exporter_send_failed_spans ?? 0);
-        if (sent >= (after.otelcol_receiver_accepted_spans ?? 0) - (before.otelcol_receiver_accepted_spans ?? 0) && (after.otelcol_exporter_queue_size ?? 0) === 0) break;
+        const sent = (after.otelcol_exporter_sent_spans_total ?? 0) + (after.otelcol_exporter_send_failed_spans_total ?? 0) - (before.otelcol_exporter_sent_spans_total ?? 0) - (before.otelcol_exporter_send_failed_spans_total ?? 0);
+        if (sent >= (after.otelcol_receiver_accepted_spans_total ?? 0) - (before.otelcol_receiver_accepted_spans_total ?? 0) && (after.otelcol_exporter_queue_size ?? 0) === 0) break;
         await sleep(1_000);
       }
       clearInterval(sampler);
@@ -126,12 +126,12 @@ async function main() {
         seconds: SECONDS,
         target: rate * SECONDS,
         generated,
-        accepted: d('otelcol_receiver_accepted_spans'),
-        refused: d('otelcol_receiver_refused_spans'),
-        exported: d('otelcol_exporter_sent_spans'),
-        sendFailed: d('otelcol_exporter_send_failed_spans'),
-        enqueueFailed: d('otelcol_exporter_enqueue_failed_spans'),
-        // Jaeger's collector core still names its counters with `_total`.
+        accepted: d('otelcol_receiver_accepted_spans_total'),
+        refused: d('otelcol_receiver_refused_spans_total'),
+        exported: d('otelcol_exporter_sent_spans_total'),
+        sendFailed: d('otelcol_exporter_send_failed_spans_total'),
+        enqueueFailed: d('otelcol_exporter_enqueue_failed_spans_total'),
+        // Jaeger's collector core names its counters the same way.
         jaegerReceived: (jaegerAfter.otelcol_receiver_accepted_spans_total ?? 0) - (jaegerBefore.otelcol_receiver_accepted_spans_total ?? 0),
         cpuCores: cpu / loadSeconds,
         throttledPeriods: throttledAfter.nr_throttled - throttledBefore.nr_throttled,

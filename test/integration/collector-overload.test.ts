@@ -6,7 +6,7 @@
  *
  * Many senders push large spans at once while Jaeger is paused (SIGSTOP), so the gateway cannot drain. It must:
  * - refuse data through memory_limiter with a retryable status (HTTP 503, gRPC UNAVAILABLE), counted both by the
- *   senders and by the gateway's own `otelcol_receiver_refused_spans`;
+ *   senders and by the gateway's own `otelcol_receiver_refused_spans_total`;
  * - not be killed for memory: the process lives, and the cgroup records no OOM kill;
  * - and once the load falls and Jaeger resumes, the senders' retries deliver every span: N sent = N distinct in
  *   Jaeger. Delivery is at least once: an attempt the sender stopped waiting for may have been taken, and its retry
@@ -263,11 +263,11 @@ describe("prod's collector gateway overloaded beyond its memory limit", () => {
     clearInterval(heapSampler);
 
     const spansSent = [...sent.values()].reduce((n, ids) => n + ids.length, 0);
-    const accepted = await metric(copy.metricsUrl!, 'otelcol_receiver_accepted_spans');
-    const refused = await metric(copy.metricsUrl!, 'otelcol_receiver_refused_spans');
+    const accepted = await metric(copy.metricsUrl!, 'otelcol_receiver_accepted_spans_total');
+    const refused = await metric(copy.metricsUrl!, 'otelcol_receiver_refused_spans_total');
 
-    // Every span in Jaeger, once. Jaeger's own receiver counts what reached it (duplicates included; Jaeger's
-    // collector core still names its counters with `_total`); once that covers every span sent, each trace is read
+    // Every span in Jaeger, once. Jaeger's own receiver counts what reached it (duplicates included); once that
+    // covers every span sent, each trace is read
     // back once and its span ids counted.
     await until(
       async () => (await metric(jaegerCfg.metrics, JAEGER_ACCEPTED).catch(() => 0)) >= spansSent,

@@ -28,7 +28,8 @@ import { toYaml } from '../../src/lib/yaml';
 import { FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api';
 import { CollectorRun, collectorRuns, instrumentedService, NODE_NAME, processEnv, requestedResource, TestCopy, testCopy, toLoopback, typeOf } from '../support/otel-collector';
 import { freePort, problemLines, RunningProcess, startProcess, stopAll, tempDir, until } from '../support/process';
-import { REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from '../support/synth-fixture';
+import { allSynthesizedEnvironments, REPO_ROOT, synthesizedExamples, synthesizedShippedConfigs } from '../support/synth-fixture';
+import { seriesReadIn } from '../support/metric-check';
 import { requireTool, run } from '../support/tools';
 import { startPrometheus, StartedServer } from '../support/prometheus-pods';
 import { LLM_METRICS, SPANMETRICS_ID } from '../../src/components/otel-collector/llm-metrics';
@@ -151,7 +152,8 @@ async function startStandIns(): Promise<StandIns> {
     stream.resume();
     stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
     stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-    stream.end();
+    // One empty response message (uncompressed, length 0): an OTLP Export*ServiceResponse with nothing refused.
+    stream.end(Buffer.alloc(5));
   });
   const listen = (s: http.Server | http2.Http2Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
   const [httpPort, grpcPort] = [await listen(plain), await listen(grpc)];
@@ -262,6 +264,35 @@ describe.each(RUNS.map((r) => [r.id, r] as const))('the collector %s', (_id, r) 
       expect(bySource('unnamed')).toMatchObject({ 'k8s.pod.name': pod.metadata.name, 'k8s.deployment.name': service.name });
       expect(bySource('unnamed')!['k8s.container.name']).toBeUndefined();
       expect({ id: r.id, problems: problemLines(proc.log().slice(startupLog.length)) }).toEqual({ id: r.id, problems: [] });
+    });
+  }
+
+  if (plainHttpLogsExporter(r.config)) {
+    // After the log record above: the receiver's, the processors' and the logs exporter's series exist. (Every
+    // collector's telemetry is written by one function; these three gateways are the ones whose data can reach a
+    // stand-in here without TLS, so the probe leaves no failed export behind.)
+    test('serves its own metrics under the names the rules and dashboards read', async () => {
+      if (!proc) throw new Error('the collector did not start');
+      if (!copy.metricsUrl) throw new Error(`${r.id} exposes no metrics port`);
+      const read = [...new Set(allSynthesizedEnvironments().flatMap((e) => [...seriesReadIn(e.dir)]))].filter((m) => m.startsWith('otelcol_'));
+      const text = await (await fetch(copy.metricsUrl)).text();
+      const served = new Set(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^[\w:]+/.exec(l)![0]));
+      // A name read under one spelling and served under another (`_total` or a unit dropped) is a rule that never
+      // matches: each read name whose family the collector serves must be served exactly.
+      const family = (name: string) => name.replace(/(_seconds|_bytes)?(_total)?$/, '');
+      const servedFamilies = new Set([...served].map(family));
+      const spelledOtherwise = read.filter((m) => !served.has(m) && servedFamilies.has(family(m)));
+      expect({ id: r.id, spelledOtherwise }).toEqual({ id: r.id, spelledOtherwise: [] });
+      // Not vacuous: the receiver's, the processors', the queue's and the exporter's series are among those matched.
+      expect(read.filter((m) => served.has(m))).toEqual(
+        expect.arrayContaining([
+          'otelcol_receiver_accepted_log_records_total',
+          'otelcol_receiver_refused_log_records_total',
+          'otelcol_processor_incoming_items_total',
+          'otelcol_exporter_sent_log_records_total',
+          'otelcol_exporter_queue_size',
+        ]),
+      );
     });
   }
 

@@ -114,7 +114,11 @@ function telemetry() {
   return {
     metrics: {
       level: 'detailed',
-      readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_PORTS.metrics } } } }],
+      // The collector's own Prometheus exporter drops the type and unit suffixes by default since the
+      // OpenTelemetry Go SDK took over its telemetry (`otelcol_receiver_accepted_spans`, `otelcol_process_uptime`):
+      // without_type_suffix: false serves the classic names the rules, dashboards and every collector mixin read
+      // (`otelcol_receiver_accepted_spans_total`, `otelcol_process_uptime_seconds_total`).
+      readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_PORTS.metrics, without_type_suffix: false } } } }],
     },
     logs: { level: 'info', encoding: 'json' },
   };
