@@ -7,12 +7,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { ServiceConfig } from '../src/catalog/config';
-import { toYaml } from '../src/lib/yaml';
-import { freePort, RunningProcess, startProcess, stopAll, tempDir } from './support/process';
-import { REPO_ROOT, shippedConfigOf, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
-import { requireTool, run } from './support/tools';
+import { stopAll, tempDir } from './support/process';
+import { shippedConfigOf, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
+import { replayWorkload } from '../scripts/workload/replay';
 import { api, grafanaScrapeSeconds, panelsOf, relativeSeconds, targetQuery, typeOf, variableValues } from '../scripts/dashboards/panel-queries';
 
 /** Hours of workload: enough for every range vector the panels and rules read (the longest is 1h). */
@@ -53,36 +51,13 @@ interface Panel {
   readonly targets: Target[];
 }
 
-/** Recording rules in dependency order: depth 0 reads raw series only, depth k a recording of depth k-1. */
-function rulesByDepth(ruleFiles: string[]): Array<Array<{ group: string; rule: any }>> {
-  const rules = ruleFiles.flatMap((f) =>
-    (parse(fs.readFileSync(f, 'utf8')).groups ?? []).flatMap((g: any) => (g.rules ?? []).filter((r: any) => r.record).map((rule: any) => ({ group: `${path.basename(f, '.yaml')}/${g.name}`, rule }))),
-  );
-  const recorded = new Set(rules.map((r) => r.rule.record as string));
-  const reads = (expr: string) => [...recorded].filter((name) => new RegExp(`(^|[^\\w:])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w:])`).test(expr));
-  const depth = new Map<string, number>();
-  const depthOf = (name: string, seen: string[] = []): number => {
-    if (depth.has(name)) return depth.get(name)!;
-    if (seen.includes(name)) throw new Error(`recording rules read each other in a cycle: ${[...seen, name].join(' → ')}`);
-    const d = Math.max(0, ...rules.filter((r) => r.rule.record === name).flatMap((r) => reads(r.rule.expr).map((n) => depthOf(n, [...seen, name]) + 1)));
-    depth.set(name, d);
-    return d;
-  };
-  const out: Array<Array<{ group: string; rule: any }>> = [];
-  for (const r of rules) (out[depthOf(r.rule.record)] ??= []).push(r);
-  return out;
-}
-
 describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboards returns data from the workload', (environment) => {
   const envDir = path.join(synthesizedShippedConfigs(), environment);
   const { file: configFile, config } = shippedConfigOf(environment);
   const mayBeEmpty = MAY_BE_EMPTY.filter((e) => e.when?.(config.services) ?? true);
   const work = tempDir(`panels-data-${environment}-`);
-  const dataDir = path.join(work, 'data');
   // The workload ends on a whole minute in the past, as a live Prometheus's data would.
   const end = Math.floor(Date.now() / 60_000) * 60 - 120;
-  const start = end - WORKLOAD_HOURS * 3600;
-  let prometheus: RunningProcess | undefined;
   let base = '';
   const panels: Panel[] = [];
   const other: Record<string, number> = {};
@@ -93,67 +68,10 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
   const grafana = fs.readFileSync(path.join(envDir, 'grafana.k8s.yaml'), 'utf8');
   const scrapeSeconds = grafanaScrapeSeconds(grafana);
 
-  const startPrometheus = async (ruleFiles: string[]) => {
-    await prometheus?.stop();
-    const port = await freePort();
-    const configPath = path.join(work, 'prometheus.yml');
-    fs.writeFileSync(configPath, toYaml({ global: { evaluation_interval: `${STEP_SECONDS}s` }, rule_files: ruleFiles }));
-    prometheus = startProcess(`prometheus (${environment} workload)`, requireTool('prometheus'), [
-      `--config.file=${configPath}`,
-      `--storage.tsdb.path=${dataDir}`,
-      // The backfilled blocks lie in the past; the default 15 days keeps them, this says so.
-      '--storage.tsdb.retention.time=30d',
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    base = `http://127.0.0.1:${port}`;
-    await prometheus.waitForHttp(`${base}/-/ready`, 60_000);
-  };
-
   beforeAll(async () => {
-    const began = Date.now();
-    const promtool = requireTool('promtool');
-    const workload = path.join(work, 'workload.om');
-    const generated = run(process.execPath, [
-      path.join(REPO_ROOT, 'scripts', 'workload', 'cli.mjs'),
-      `--out=${workload}`,
-      `--config=${configFile}`,
-      `--minutes=${WORKLOAD_HOURS * 60}`,
-      `--step=${STEP_SECONDS}`,
-      '--postgres-week',
-      `--statement-days=${WORKLOAD_HOURS / 24}`,
-      `--end=${end}`,
-    ], { timeoutMs: 300_000 });
-    if (generated.code !== 0) throw new Error(`workload generator failed:\n${generated.stderr}`);
-    const generatedAt = Date.now();
-    const backfill = run(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', workload, dataDir], { timeoutMs: 600_000 });
-    if (backfill.code !== 0) throw new Error(`promtool backfill failed:\n${backfill.stdout}${backfill.stderr}`);
-    fs.rmSync(workload);
-    const backfilledAt = Date.now();
-
-    // The synthesized rule files, loaded as they are (Prometheus refuses a bad one), and their recordings
-    // backfilled over the window pass by pass: promtool evaluates each rule against what the TSDB held
-    // when the pass began, so a rule reading another recording waits for the pass after that one's.
-    const ruleDir = path.join(envDir, 'rules');
-    const ruleFiles = fs.readdirSync(ruleDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ruleDir, f));
-    await startPrometheus(ruleFiles);
-    const depths = rulesByDepth(ruleFiles);
-    for (const [d, rules] of depths.entries()) {
-      const passFile = path.join(work, `rules-depth-${d}.yaml`);
-      const groups = new Map<string, any[]>();
-      for (const r of rules ?? []) groups.set(r.group, [...(groups.get(r.group) ?? []), r.rule]);
-      fs.writeFileSync(passFile, toYaml({ groups: [...groups].map(([name, rs]) => ({ name, rules: rs })) }));
-      const out = path.join(work, `recorded-${d}`);
-      const r = run(promtool, ['tsdb', 'create-blocks-from', 'rules', `--start=${start}`, `--end=${end}`, `--url=${base}`, `--eval-interval=${STEP_SECONDS}s`, `--output-dir=${out}`, passFile], { timeoutMs: 600_000 });
-      if (r.code !== 0) throw new Error(`promtool rule backfill (depth ${d}) failed:\n${r.stdout}${r.stderr}`);
-      for (const block of fs.readdirSync(out)) fs.renameSync(path.join(out, block), path.join(dataDir, block));
-      // Prometheus opens new blocks when it starts (or a minute later): restart it so the next pass reads these.
-      await startPrometheus(ruleFiles);
-    }
-    const ready = Date.now();
-    console.log(
-      `${environment}: data step ${((ready - began) / 1000).toFixed(1)} s (generate ${((generatedAt - began) / 1000).toFixed(1)} s, ` +
-        `backfill ${((backfilledAt - generatedAt) / 1000).toFixed(1)} s, recording rules in ${depths.length} passes ${((ready - backfilledAt) / 1000).toFixed(1)} s)`,
-    );
+    const replay = await replayWorkload({ envDir, configFile, work, hours: WORKLOAD_HOURS, stepSeconds: STEP_SECONDS, end, name: `${environment} workload` });
+    base = replay.base;
+    console.log(`${environment}: ${replay.timings}`);
 
     const dashDir = path.join(envDir, 'dashboards');
     for (const file of fs.readdirSync(dashDir).filter((f) => f.endsWith('.json')).sort()) {
