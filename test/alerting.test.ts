@@ -1,4 +1,3 @@
-import { backendSwitch } from './support/metrics-backend';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,34 +5,15 @@ import { App, Testing } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../src/config/loader';
 import { Stack } from '../src/stack';
-import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
-import { expectCleanLog, stopAll } from './support/process';
-import { deprecatedFlags, postAlerts, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
-import { configVariant, environments, listFiles, shippedConfigs, synthesizedExamples, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
+import { deprecatedFlags } from './support/prometheus-pods';
+import { ALERTING_TELEGRAM_CHAT, alertmanagerEnvDirs, synthesizedWithAlerting } from './support/alerting-variants';
+import { environments, listFiles, shippedConfigs, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const out = synthesizedShippedConfigs();
 
-/**
- * The first config under test with the alerting settings a group of tests is about (production's: engine
- * prometheus, paging; QA's: engine grafana, no paging; both with a Telegram chat), synthesized. The tests
- * hold whatever else the user changed in the config.
- */
-const TELEGRAM_CHAT = -1001000000009;
-function synthesizedWithAlerting(engine: 'prometheus' | 'grafana', paging: boolean): string {
-  const { file, config } = shippedConfigs()[0];
-  const variant = configVariant(file, config.environment, [
-    [['alerting', 'engine'], engine],
-    [['alerting', 'paging'], paging],
-    // These tests are about Prometheus' side of alerting (rule files, where it sends alerts).
-    ...backendSwitch('prometheus'),
-    [['alerting', 'receivers', 'telegramChatId'], TELEGRAM_CHAT],
-  ]);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `alerting-${engine}-`));
-  synthesize({ config: variant, out: dir });
-  return path.join(dir, config.environment);
-}
+const TELEGRAM_CHAT = ALERTING_TELEGRAM_CHAT;
 const PROD = synthesizedWithAlerting('prometheus', true);
 const QA = synthesizedWithAlerting('grafana', false);
 
@@ -82,7 +62,6 @@ function routesFor(configYaml: string, labels: string[]): string {
 }
 
 const prodAm = () => fs.readFileSync(path.join(PROD, 'alertmanager', 'alertmanager.yml'), 'utf8');
-const prodConfig = () => shippedConfigOf('prod').config;
 const CHANNEL = `  channels:
     - name: system.health
       webhook: { urlKey: system-health-webhook-url }
@@ -95,12 +74,7 @@ const channelAm = (paging: boolean) =>
 /** QA routes with Alertmanager: the shipped QA config with the other engine, so its routing is checked by amtool too. */
 const qaAm = () => stackOf('alerting:\n  paging: false\n  receivers:\n    telegramChatId: -1001\n').stack.files.get('alertmanager/alertmanager.yml')!;
 
-/** Every environment and example that runs Alertmanager: its directory, by environment name. */
-const examples = synthesizedExamples();
-const AM_ENVS: Array<[string, string]> = [
-  ...environments(out).map((e): [string, string] => [e, path.join(out, e)]),
-  ...environments(examples).map((e): [string, string] => [e, path.join(examples, e)]),
-].filter(([, dir]) => fs.existsSync(path.join(dir, 'alertmanager.k8s.yaml')));
+const AM_ENVS = alertmanagerEnvDirs();
 
 function amtoolCheck(configYaml: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amtool-'));
@@ -108,7 +82,6 @@ function amtoolCheck(configYaml: string) {
   return run(requireTool('amtool'), ['check-config', path.join(dir, 'alertmanager.yml')]);
 }
 
-afterAll(stopAll);
 
 test('every environment and example that runs Alertmanager is checked: engine prometheus, and the ha example', () => {
   const expected = shippedConfigs()
@@ -137,26 +110,8 @@ describe.each(AM_ENVS)('Alertmanager of %s', (_env, envDir) => {
     expect(spec.containers[0].args.filter((a: string) => deprecated.some((f) => a === `--${f}` || a.startsWith(`--${f}=`)))).toEqual([]);
   });
 
-  test(
-    'Alertmanager starts with it, its container arguments and the Secret\'s files, and Watchdog reaches the dead man\'s switch at once; no error, warning or deprecation in its log',
-    async () => {
-      const sink = await startReceiverSink();
-      try {
-        const am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': receiverSecrets(sink.url, envDir) }, vendorApi: sink.url });
-        await postAlerts(am.url, [{ alertname: 'Watchdog', severity: 'info' }]);
-        const heartbeat = JSON.parse((await sink.waitFor('/deadman', () => true, 15_000)).body);
-        expect({ receiver: heartbeat.receiver, alerts: heartbeat.alerts.map((a: any) => a.labels.alertname) }).toEqual({ receiver: 'deadman', alerts: ['Watchdog'] });
-        expectCleanLog('alertmanager', am.proc.log());
-      } finally {
-        await stopAll();
-        await sink.close();
-      }
-    },
-    90_000,
-  );
 });
 
-/** Posts firing alerts to Alertmanager's v2 API, as Prometheus does. */
 describe('Alertmanager (engine prometheus, prod)', () => {
   test('amtool check-config fails on a broken config (the check can fail)', () => {
     expect(amtoolCheck(prodAm().replace('receiver: telegram', 'receiver: nowhere')).code).not.toBe(0);
@@ -170,66 +125,6 @@ describe('Alertmanager (engine prometheus, prod)', () => {
   ])('GIVEN prod WHEN an alert with %j is routed THEN it goes to %s', (labels, receivers) => {
     expect(routesFor(prodAm(), labels)).toBe(receivers);
   });
-
-  test(
-    'GIVEN the running prod Alertmanager WHEN a critical, a warning, an info and each channel\'s alert arrive THEN each receiver is notified as routed, with the credentials from the Secret\'s files',
-    async () => {
-      const sink = await startReceiverSink();
-      try {
-        const secrets = receiverSecrets(sink.url, PROD);
-        const am = await startAlertmanager(PROD, { secrets: { 'alerting-receivers': secrets }, vendorApi: sink.url });
-        // The notification channels of the config under test, each with the first alert it lists.
-        const channels = prodConfig().alerting.channels.map((c) => ({ ...c, alert: c.alerts[0] }));
-        const channelAlerts = channels.map((c) => c.alert);
-        const names = ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo', ...channelAlerts];
-        await postAlerts(am.url, [
-          { alertname: 'ErrorRateCritical', severity: 'critical', namespace: 'a' },
-          { alertname: 'P99LatencyWarning', severity: 'warning', namespace: 'a' },
-          { alertname: 'SomethingInfo', severity: 'info', namespace: 'a' },
-          ...channelAlerts.map((alertname) => ({ alertname, severity: 'critical', namespace: 'a' })),
-        ]);
-        // group_wait is 30 s for everything but Watchdog.
-        const pd = JSON.parse((await sink.waitFor('/pagerduty', (r) => r.body.includes('ErrorRateCritical'), 60_000)).body);
-        expect({ key: pd.routing_key, summary: pd.payload.summary, source: pd.payload.source }).toEqual({
-          key: secrets['pagerduty-routing-key'],
-          summary: expect.stringContaining('ErrorRateCritical'),
-          // Alertmanager's default: its client name.
-          source: 'Alertmanager',
-        });
-        for (const channel of channels) {
-          const hook = JSON.parse((await sink.waitFor(`/${channel.webhook!.urlKey}`, (r) => r.body.includes(channel.alert), 15_000)).body);
-          // Alertmanager 0.33 regex-quotes the receiver name in its payloads (template.Data's Receiver): system\.health.
-          const quoted = channel.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-          expect({ receiver: hook.receiver, alerts: hook.alerts.map((a: any) => a.labels.alertname) }).toEqual({ receiver: quoted, alerts: [channel.alert] });
-          const paged = JSON.parse((await sink.waitFor('/pagerduty', (r) => r.body.includes(channel.alert), 15_000)).body);
-          expect(paged.payload.source).toBe(channel.pagerdutySource ?? 'Alertmanager');
-        }
-        const slack = await sink.waitFor('/slack', () => true, 15_000);
-        expect(JSON.parse(slack.body).channel).toBe('#infra');
-        const chatId = parse(prodAm()).receivers.find((r: any) => r.name === 'telegram').telegram_configs[0].chat_id;
-        const tokenPath = `/telegram/bot${secrets['telegram-bot-token']}/sendMessage`;
-        for (const alertname of ['ErrorRateCritical', 'P99LatencyWarning', 'SomethingInfo']) {
-          const msg = await sink.waitFor(tokenPath, (r) => r.body.includes(alertname), 15_000);
-          expect(JSON.parse(msg.body).chat_id).toBe(String(chatId));
-        }
-        const sent = (p: string) =>
-          sink.requests
-            .filter((r) => r.path.startsWith(p))
-            .map((r) => names.filter((n) => r.body.includes(n)))
-            .sort();
-        expect({ pagerduty: sent('/pagerduty'), slack: sent('/slack'), deadman: sent('/deadman') }).toEqual({
-          pagerduty: [['ErrorRateCritical'], ...channelAlerts.map((a) => [a])].sort(),
-          slack: [['P99LatencyWarning']],
-          deadman: [],
-        });
-        expectCleanLog('alertmanager', am.proc.log());
-      } finally {
-        await stopAll();
-        await sink.close();
-      }
-    },
-    120_000,
-  );
 
   test.each([
     [['severity=critical', 'alertname=CDCLagCritical'], 'system.health,pagerduty,telegram'],

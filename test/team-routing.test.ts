@@ -5,56 +5,16 @@ import { App, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { parseConfig } from '../src/config/loader';
 import { Stack } from '../src/stack';
-import { synthesize } from '../src/synth';
-import { expectCleanLog, stopAll } from './support/process';
-import { postAlerts, receiverSecrets, startAlertmanager, startReceiverSink } from './support/prometheus-pods';
+import { teamsConfig as config } from './support/team-routing-config';
 import { requireTool, run } from './support/tools';
 
 /**
  * Routing per team, on a config built here (two teams, every receiver kind,
  * time intervals): Alertmanager's answer comes from the real amtool, and
  * Grafana's policy tree, evaluated below as Grafana's Alertmanager walks it,
- * must give the same receivers for the same labels.
+ * must give the same receivers for the same labels. (test/integration/team-routing-delivery.test.ts has a
+ * running Alertmanager deliver them.)
  */
-const config = (opts: { paging: boolean; engine: 'prometheus' | 'grafana' }) => `
-environment: test
-cluster: test
-repository:
-  url: https://github.com/example-org/observability-platform
-grafana:
-  adminCredentials:
-    secretName: grafana-admin
-services:
-  - { name: checkout, namespace: shop, stack: go, team: payments }
-  - { name: ledger, namespace: shop, stack: go, team: payments }
-  - { name: catalog, namespace: shop, stack: go, team: storefront }
-  - { name: gateway, namespace: edge, stack: go }
-alerting:
-  paging: ${opts.paging}
-  engine: ${opts.engine}
-  receivers:
-    telegramChatId: -1001
-    email: { smarthost: 'smtp.example.com:587', from: alerts@example.com, username: alerts, passwordKey: smtp-password }
-  channels:
-    - { name: payments-mail, email: { to: [payments@example.com, payments-lead@example.com] } }
-    - { name: payments-opsgenie, opsgenie: { apiKeyKey: payments-opsgenie-api-key, apiUrl: 'https://api.eu.opsgenie.com/' } }
-    - { name: storefront-teams, msteams: { webhookUrlKey: storefront-teams-webhook-url } }
-    - { name: storefront-hook, webhook: { urlKey: storefront-hook-url } }
-  timeIntervals:
-    - name: working-hours
-      intervals: [{ weekdays: ['monday:friday'], times: [{ start: '09:00', end: '17:00' }] }]
-    - name: weekend
-      intervals: [{ weekdays: [saturday, sunday] }]
-  teams:
-    - name: payments
-      critical: { receivers: [payments-opsgenie] }
-      warning: { receivers: [payments-mail], activeTimeIntervals: [working-hours] }
-    - name: storefront
-      critical: { receivers: [storefront-teams, storefront-hook] }
-      warning: { receivers: [storefront-teams], muteTimeIntervals: [weekend] }
-      info: { receivers: [storefront-hook] }
-`;
-
 function files(opts: { paging: boolean; engine: 'prometheus' | 'grafana' }): Map<string, string> {
   const app = new App({ outdir: Testing.app().outdir });
   return new Stack(app, 'stack', parseConfig(config(opts), 'teams.yaml'), { sourceIdentity: '0000000', argocd: new App() }).files;
@@ -264,77 +224,4 @@ describe('bad team config is a field-level error', () => {
   ])('%s', (_what, yaml, message) => {
     expect(() => parseConfig(yaml, 'teams.yaml')).toThrow(message);
   });
-});
-
-describe('the running Alertmanager 0.33 with the team routes', () => {
-  afterAll(stopAll);
-
-  /**
-   * The config above without its email channel (no SMTP stand-in here), and with the storefront's warnings
-   * muted all week, so the mute is in force whenever the test runs.
-   */
-  function synthesizedLive(): string {
-    let yaml = config({ paging: true, engine: 'prometheus' });
-    for (const [from, to] of [
-      [/    - \{ name: payments-mail.*\n/, ''],
-      [/      warning: \{ receivers: \[payments-mail\].*\n/, ''],
-      ['weekdays: [saturday, sunday]', "weekdays: ['sunday:saturday']"],
-    ] as Array<[string | RegExp, string]>) {
-      const edited = yaml.replace(from, to);
-      if (edited === yaml) throw new Error(`the test config has no ${from}`);
-      yaml = edited;
-    }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'team-routing-live-'));
-    fs.writeFileSync(path.join(dir, 'teams.yaml'), yaml);
-    synthesize({ config: path.join(dir, 'teams.yaml'), out: path.join(dir, 'out') });
-    return path.join(dir, 'out', 'test');
-  }
-
-  /** alertmanager_notifications_suppressed_total{reason="mute_time_interval"} once it is counted; the flush that counts it is the one that did not send. */
-  async function suppressedByMute(url: string): Promise<number> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const value = Number(/^alertmanager_notifications_suppressed_total\{reason="mute_time_interval"\} (\S+)$/m.exec(text)?.[1] ?? 0);
-      if (value > 0 || Date.now() > deadline) return value;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-
-  test(
-    "GIVEN team alerts WHEN Alertmanager routes them THEN Teams, the webhook and Opsgenie receive the team's alerts, and a muted warning reaches the platform's chat only",
-    async () => {
-      const envDir = synthesizedLive();
-      const sink = await startReceiverSink();
-      try {
-        const secrets = receiverSecrets(sink.url, envDir);
-        const am = await startAlertmanager(envDir, { secrets: { 'alerting-receivers': secrets }, vendorApi: sink.url });
-        await postAlerts(am.url, [
-          { alertname: 'CatalogDown', severity: 'critical', service: 'catalog', namespace: 'shop' },
-          { alertname: 'CatalogSlow', severity: 'warning', service: 'catalog', namespace: 'shop' },
-          { alertname: 'CheckoutDown', severity: 'critical', service: 'checkout', namespace: 'shop' },
-        ]);
-        // Microsoft Teams (an Adaptive Card POSTed to the workflow URL from the Secret) and the webhook get the critical.
-        const teams = await sink.waitFor('/storefront-teams-webhook-url', (r) => r.body.includes('CatalogDown'), 60_000);
-        expect(JSON.parse(teams.body).type).toBe('message');
-        const hook = JSON.parse((await sink.waitFor('/storefront-hook-url', (r) => r.body.includes('CatalogDown'), 15_000)).body);
-        expect(hook.alerts.map((a: any) => a.labels.alertname)).toEqual(['CatalogDown']);
-        // Opsgenie: the payments team's critical, with the API key from the Secret's file.
-        const genie = await sink.waitFor('/opsgenie/v2/alerts', (r) => r.body.includes('CheckoutDown'), 15_000);
-        expect(JSON.parse(genie.body).message).toContain('CheckoutDown');
-        // The muted warning: Slack (the platform's route) has it; Alertmanager counts the Teams notification as
-        // suppressed by the mute interval, and Teams never gets it.
-        await sink.waitFor('/slack', (r) => r.body.includes('CatalogSlow'), 15_000);
-        expect(await suppressedByMute(am.url)).toBe(1);
-        const toTeams = () => sink.requests.filter((r) => r.path.startsWith('/storefront-teams-webhook-url')).map((r) => (r.body.includes('CatalogSlow') ? 'CatalogSlow' : 'other'));
-        expect(toTeams()).toEqual(['other']);
-        expect(sink.requests.filter((r) => r.path.startsWith('/opsgenie')).every((r) => !r.body.includes('Catalog'))).toBe(true);
-        expectCleanLog('alertmanager', am.proc.log());
-      } finally {
-        await stopAll();
-        await sink.close();
-      }
-    },
-    120_000,
-  );
 });
