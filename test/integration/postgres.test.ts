@@ -19,7 +19,8 @@ import { startPostgres, PostgresServer } from '../support/postgres';
 import { exporterPod, logicalSlotWithConsumer, SECRET_VALUES, startSynthesizedExporter, synthesizedPostgres } from '../support/postgres-pod';
 import { startPrometheus, startReceiverSink } from '../support/prometheus-pods';
 import { expectCleanLog, RunningProcess, stopAll, tempDir } from '../support/process';
-import { allSynthesizedEnvironments, shippedConfigs } from '../support/synth-fixture';
+import { synthesize } from '../../src/synth';
+import { allSynthesizedEnvironments, configVariant, shippedConfigOf, shippedConfigs } from '../support/synth-fixture';
 
 jest.setTimeout(120_000);
 
@@ -68,6 +69,18 @@ function loggedPlans(log: string): Array<{ header: string; plan: any }> {
     plans.push({ header, plan: JSON.parse(text) });
     from = end;
   }
+}
+
+/** PostgresQueryTooSlow's hold in the live test, set through the config's `alerting.rules` override. */
+const HOLD_SECONDS = 30;
+const HOLD = `${HOLD_SECONDS}s`;
+
+/** The environment's config synthesized again with the alert's hold set to `hold`; returns the environment's directory. */
+function synthesizedWithHold(env: { environment: string }, hold: string): string {
+  const { file } = shippedConfigOf(env.environment);
+  const out = tempDir('pg-hold');
+  synthesize({ config: configVariant(file, `${env.environment}-hold`, [[['alerting', 'rules', 'PostgresQueryTooSlow'], { for: hold }]]), out });
+  return path.join(out, env.environment);
 }
 
 const withPostgres = allSynthesizedEnvironments().filter((e) => fs.existsSync(path.join(e.dir, 'postgres.k8s.yaml')));
@@ -276,19 +289,22 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
     expect(dashboard.panels.find((p: any) => p.type === 'logs').targets[0].expr).toMatch(/\| json \| query_id=~"\$queryid"$/);
     expect(dashboard.templating.list.find((v: any) => v.name === 'queryid').query).toEqual(expect.objectContaining({ query: 'label_values(pg_stat_statements_calls_total, queryid)' }));
   });
-  test('Prometheus, with the synthesized scrape config and rules, scrapes the exporter from the annotated pod, and a statement over 1 s makes PostgresQueryTooSlow pending with its query where Prometheus evaluates alerts, its recorded mean where Grafana does (the 10 m hold is promtool\'s case)', async () => {
+  test('Prometheus, with the synthesized scrape config and rules, scrapes the exporter from the annotated pod, and a statement over 1 s makes PostgresQueryTooSlow fire and reach Alertmanager with its query where Prometheus evaluates alerts (its hold shortened by the config\'s `alerting.rules` override; the shipped 10 m hold is promtool\'s case), its recorded mean where Grafana does', async () => {
     // The StatefulSet's pod as the API would list it: its template's labels and annotations, the exporter's
     // loopback port in place of its container port (an address, the test's own).
     const api = await startFakeKubeApi({ lists: { pods: [exporterPod(spec, metricsUrl)] } });
     const sink = await startReceiverSink();
-    const prometheus = await startPrometheus(env.dir, { kubeconfig: api.kubeconfig, alertmanager: new URL(sink.url).host });
+    // With Grafana as the alert engine, Prometheus keeps the recording rules only and Grafana evaluates the
+    // alert on them (Grafana is not run here): then the recorded mean is the check.
+    const prometheusAlerts = fs.existsSync(path.join(env.dir, 'alertmanager.k8s.yaml'));
+    // The alert as the config under test has it, its hold set to 30 s through the config (as a user would to
+    // test a route), so the test sees it pending, then firing and sent, in minutes instead of 10.
+    const rulesDir = prometheusAlerts ? synthesizedWithHold(env, HOLD) : env.dir;
+    const prometheus = await startPrometheus(rulesDir, { kubeconfig: api.kubeconfig, alertmanager: new URL(sink.url).host });
     const query = async (q: string) => ((await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as any).data.result;
     try {
       const slow = pg.conninfo(DB, 'application_name=task-service');
       const deadline = Date.now() + 150_000;
-      // With Grafana as the alert engine, Prometheus keeps the recording rules only and Grafana evaluates the
-      // alert on them (Grafana is not run here): then the recorded mean is the check.
-      const prometheusAlerts = fs.existsSync(path.join(env.dir, 'alertmanager.k8s.yaml'));
       const recorded = async () => query(`instance_queryid:pg_stat_statements_exec_time_seconds:mean10m > 1`);
       let alert: any;
       while (!alert && Date.now() < deadline) {
@@ -318,11 +334,28 @@ describe.each(withPostgres.map((e) => [e.config, e] as const))('%s: PostgreSQL 1
       // The fast statements stay below the threshold: the alert is about the slow one only.
       const alerts = ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts;
       expect(alerts.filter((a: any) => a.labels.alertname === 'PostgresQueryTooSlow').map((a: any) => a.labels.query)).toEqual(['SELECT pg_sleep($1)']);
+      // The hold passes while the statement keeps being slow: the alert fires and Prometheus sends it to Alertmanager.
+      const pendingSince = Date.now();
+      const sent = sink.waitFor('/api/v2/alerts', (r) => JSON.parse(r.body).some((a: any) => a.labels.alertname === 'PostgresQueryTooSlow'), HOLD_SECONDS * 1000 + 90_000);
+      let firing: any;
+      while (!firing && Date.now() < pendingSince + HOLD_SECONDS * 1000 + 90_000) {
+        pg.psql(['-c', 'SELECT pg_sleep(1.2)'], { conn: slow });
+        const now = ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any).data.alerts;
+        firing = now.find((a: any) => a.labels.alertname === 'PostgresQueryTooSlow' && a.state === 'firing');
+        if (!firing) await new Promise((res) => setTimeout(res, 3_000));
+      }
+      expect(firing?.labels).toEqual(expect.objectContaining({ queryid, query: 'SELECT pg_sleep($1)', severity: 'warning' }));
+      const posted = JSON.parse((await sent).body).find((a: any) => a.labels.alertname === 'PostgresQueryTooSlow');
+      expect({ query: posted.labels.query, queryid: posted.labels.queryid, summary: posted.annotations.summary }).toEqual({
+        query: 'SELECT pg_sleep($1)',
+        queryid,
+        summary: 'A PostgreSQL statement averages more than 1 second.',
+      });
     } finally {
       await prometheus.proc.stop();
       await sink.close();
       await api.close();
     }
-  }, 240_000);
+  }, 420_000);
 });
 
