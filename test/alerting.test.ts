@@ -8,7 +8,7 @@ import { Stack } from '../src/stack';
 import { ruleFiles } from './support/dist-files';
 import { deprecatedFlags } from './support/prometheus-pods';
 import { ALERTING_TELEGRAM_CHAT, alertmanagerEnvDirs, synthesizedWithAlerting } from './support/alerting-variants';
-import { environments, listFiles, shippedConfigs, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
+import { environments, listFiles, minimalConfig, shippedConfigs, synthesizedShippedConfigs, shippedConfigOf } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const out = synthesizedShippedConfigs();
@@ -17,15 +17,7 @@ const TELEGRAM_CHAT = ALERTING_TELEGRAM_CHAT;
 const PROD = synthesizedWithAlerting('prometheus', true);
 const QA = synthesizedWithAlerting('grafana', false);
 
-const BASE = `
-environment: test
-cluster: test
-repository:
-  url: https://github.com/example-org/observability-platform
-grafana:
-  adminCredentials:
-    secretName: grafana-admin
-services:
+const BASE = `${minimalConfig()}services:
   - name: gateway
     namespace: platform-services
     stack: go

@@ -13,7 +13,7 @@ import { Stack } from '../src/stack';
 import { synthesize } from '../src/synth';
 import { semverOfTag } from '../scripts/tools/catalog';
 import { ComponentConfig, componentConfigs } from './support/component-configs';
-import { configVariant, REPO_ROOT, shippedConfigs, synthesizedExamples } from './support/synth-fixture';
+import { configVariant, minimalConfig, REPO_ROOT, shippedConfigs, synthesizedExamples } from './support/synth-fixture';
 import { requireTool, run } from './support/tools';
 
 const TOOL_DIR = path.join(REPO_ROOT, 'scripts', 'tools', 'go', 'alloy-syntax');
@@ -30,17 +30,7 @@ function prodWithAlloy(): ComponentConfig[] {
 
 /** The smallest config with Alloy: every default. */
 function minimalWithAlloy(): ComponentConfig[] {
-  const yaml = [
-    'environment: test',
-    'cluster: test',
-    'repository:',
-    '  url: https://github.com/example-org/observability-platform',
-    'grafana:',
-    '  adminCredentials:',
-    '    secretName: grafana-admin',
-    'logs:',
-    '  agent: alloy',
-  ].join('\n');
+  const yaml = `${minimalConfig()}logs:\n  agent: alloy\n`;
   const app = new App({ outdir: Testing.app().outdir });
   new Stack(app, 'stack', parseConfig(yaml, 'test.yaml'), { sourceIdentity: '0000000', argocd: new App() });
   const objects = app.charts.flatMap((c) => c.toJson()) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>;

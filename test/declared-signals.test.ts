@@ -13,7 +13,7 @@ import { StackConfig } from '../src/config/schema';
 import { synthesize } from '../src/synth';
 import { ruleFiles } from './support/dist-files';
 import { promtoolTest } from './support/promtool-alert-tests';
-import { configVariant, shippedConfigOf, shippedEnvironments } from './support/synth-fixture';
+import { configVariant, minimalConfig, shippedConfigOf, shippedEnvironments } from './support/synth-fixture';
 
 /** The alerts of each declaration, by what declares it. */
 const PACKS: Record<keyof ReturnType<typeof declaredSignals>, readonly string[]> = {
@@ -43,7 +43,7 @@ const alertNames = (groups: ReturnType<typeof groupsOf>) => new Set(groups.flatM
 const minus = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)).sort();
 
 /** A config with only the required fields. */
-const MINIMAL = ['environment: minimal', 'cluster: minimal', 'repository:', '  url: https://github.com/example-org/platform', 'grafana:', '  adminCredentials:', '    secretName: grafana-admin', ''];
+const MINIMAL = minimalConfig('minimal').split('\n');
 
 /** The pack alerts a catalogue's declarations imply. */
 function declaredPackAlerts(config: StackConfig): string[] {

@@ -2,16 +2,9 @@ import { App, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { parseConfig } from '../src/config/loader';
 import { Stack } from '../src/stack';
+import { minimalConfig } from './support/synth-fixture';
 
-const BASE = `
-environment: test
-cluster: test
-repository:
-  url: https://github.com/example-org/observability-platform
-grafana:
-  adminCredentials:
-    secretName: grafana-admin
-`;
+const BASE = minimalConfig();
 
 function stackOf(extra: string) {
   const app = new App({ outdir: Testing.app().outdir });

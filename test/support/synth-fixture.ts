@@ -94,6 +94,20 @@ export function listFiles(dir: string): string[] {
 }
 
 /** The example configs checked alongside the shipped ones wherever every environment is checked. */
+/** The fields every config must set and nothing else, so everything else is at its default; tests add to it. */
+export function minimalConfig(environment = 'test'): string {
+  return [
+    `environment: ${environment}`,
+    `cluster: ${environment}`,
+    'repository:',
+    '  url: https://github.com/example-org/observability-platform',
+    'grafana:',
+    '  adminCredentials:',
+    '    secretName: grafana-admin',
+    '',
+  ].join('\n');
+}
+
 export const EXAMPLE_CONFIGS = ['examples/ha.yaml', 'examples/agent.yaml'] as const;
 
 let examplesCached: string | undefined;

@@ -1,13 +1,7 @@
+import { minimalConfig } from './synth-fixture';
+
 /** A config with two teams, every receiver kind and time intervals: the team-routing tests' own, not config/'s. */
-export const teamsConfig = (opts: { paging: boolean; engine: 'prometheus' | 'grafana' }) => `
-environment: test
-cluster: test
-repository:
-  url: https://github.com/example-org/observability-platform
-grafana:
-  adminCredentials:
-    secretName: grafana-admin
-services:
+export const teamsConfig = (opts: { paging: boolean; engine: 'prometheus' | 'grafana' }) => `${minimalConfig()}services:
   - { name: checkout, namespace: shop, stack: go, team: payments }
   - { name: ledger, namespace: shop, stack: go, team: payments }
   - { name: catalog, namespace: shop, stack: go, team: storefront }
