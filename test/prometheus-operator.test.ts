@@ -40,6 +40,8 @@ const operatorDir = synthAs('operator', []);
 const prometheusDir = synthAs('prometheus', [
   [['metrics', 'backend'], 'prometheus'],
   [['metrics', 'prometheusOperator'], undefined],
+  // Prometheus mode deploys a Grafana, which needs its admin Secret.
+  [['grafana', 'adminCredentials', 'secretName'], 'grafana-admin'],
 ]);
 const objects = loadManifestDir(operatorDir) as any[];
 const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
@@ -160,6 +162,7 @@ describe('settings that mean nothing with the Prometheus Operator are refused', 
     [['prometheus', 'retention'], '30d', 'prometheus.retention'],
     [['prometheus', 'storage', 'storageClassName'], 'fast', 'prometheus.storage.storageClassName'],
     [['grafana', 'storage', 'size'], '5Gi', 'grafana.storage'],
+    [['grafana', 'adminCredentials', 'secretName'], 'grafana-admin', 'grafana.adminCredentials'],
     [['alerting', 'engine'], 'grafana', 'alerting.engine'],
     [['alerting', 'alertmanager', 'retention'], '240h', 'alerting.alertmanager'],
     [['metrics', 'victoriaMetrics', 'retention'], '30d', 'metrics.victoriaMetrics'],

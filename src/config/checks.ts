@@ -19,6 +19,9 @@ export function checkConfig(config: StackConfig, written: StackConfigInput = {} 
 
   problems.push(...unusedBackendSettings(config, written));
   problems.push(...prometheusOperatorMode(config, written));
+  if (config.metrics.backend !== 'prometheus-operator' && config.grafana.adminCredentials === undefined) {
+    problems.push({ path: ['grafana', 'adminCredentials'], message: 'required, expected object: the Secret Grafana reads its admin user and password from (there is no default password)' });
+  }
 
   // The shared intervals have one home; the deprecated Prometheus spelling is only read when it is the only one.
   for (const field of ['scrapeInterval', 'evaluationInterval'] as const) {
@@ -565,7 +568,6 @@ function prometheusOperatorMode(config: StackConfig, written: StackConfigInput):
     });
   }
   for (const key of Object.keys(written.grafana ?? {})) {
-    if (key === 'adminCredentials') continue;
     problems.push({
       path: ['grafana', key],
       message: `${why} Grafana of its own (kube-prometheus-stack's shows the dashboards through its sidecar), so it would be ignored`,
