@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { synthesize } from '../src/synth';
+import { OPERATOR_POD_TARGET_LABELS } from '../src/components/prometheus-operator/monitors';
 import { loadConfigFile } from '../src/config/loader';
 import { registerArgoCdCrds } from './support/argocd-crd';
 import { prometheusYaml, ruleFiles } from './support/dist-files';
@@ -126,7 +127,8 @@ describe('metrics.backend "prometheus-operator" (examples/prometheus-operator.ya
       expect(relabelings[job.relabel_configs.length]).toEqual({ action: 'replace', target_label: 'job', replacement: job.job_name });
       const kept = new Set(job.relabel_configs.map((r: any) => r.target_label));
       const dropped = relabelings.slice(job.relabel_configs.length + 1).flatMap((r: any) => (r.action === 'labeldrop' ? r.regex.split('|') : []));
-      for (const label of ['namespace', 'pod', 'container', 'endpoint']) expect(dropped.includes(label)).toBe(!kept.has(label));
+      for (const label of OPERATOR_POD_TARGET_LABELS) expect(dropped.includes(label)).toBe(!kept.has(label));
+      expect(endpoint.port).toBeUndefined();
       expect((endpoint.metricRelabelings ?? []).map(snake)).toEqual(job.metric_relabel_configs ?? []);
     }
   });

@@ -31,8 +31,11 @@ export function prometheusRuleSpec(group: RenderedRuleGroup): PrometheusRuleSpec
   };
 }
 
-/** Target labels the operator adds to every PodMonitor target (its own relabelings run before the monitor's). */
-const OPERATOR_POD_TARGET_LABELS = ['namespace', 'pod', 'container', 'endpoint'];
+/**
+ * Target labels the operator (v0.93, pkg/prometheus/promcfg.go) adds to every PodMonitor target before the
+ * monitor's own relabelings; `endpoint` too, but only for an endpoint with a `port`, which these never set.
+ */
+export const OPERATOR_POD_TARGET_LABELS = ['namespace', 'container', 'pod'];
 
 function relabeling(r: RelabelConfig): PodMonitorSpecPodMetricsEndpointsRelabelings {
   return {
