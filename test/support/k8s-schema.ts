@@ -73,7 +73,8 @@ const FORMATS: Record<string, { type: 'number' | 'string'; validate: (v: never) 
  */
 /**
  * The API server checks `pattern` with Go's regexp, whose inline flag `(?i)` JavaScript lacks (the Prometheus
- * Operator writes `^(?i)(abort|warn)?$`): each letter outside a class becomes a class of both cases.
+ * Operator writes `^(?i)(abort|warn)?$`): each letter outside a class becomes a class of both cases. Letters inside
+ * a class stay as written, stricter than Go; no CRD pattern here has one, and a wrong refusal would show as a failure.
  */
 export function goPatternToJs(pattern: string): string {
   if (!pattern.includes('(?i)')) return pattern;
