@@ -171,6 +171,7 @@ describe('settings that mean nothing with the Prometheus Operator are refused', 
     [['grafana', 'storage', 'size'], '5Gi', 'grafana.storage'],
     [['grafana', 'adminCredentials', 'secretName'], 'grafana-admin', 'grafana.adminCredentials'],
     [['alerting', 'engine'], 'grafana', 'alerting.engine'],
+    [['gitops', 'deployAnnotation', 'enabled'], true, 'gitops.deployAnnotation'],
     [['alerting', 'alertmanager', 'retention'], '240h', 'alerting.alertmanager'],
     [['metrics', 'victoriaMetrics', 'retention'], '30d', 'metrics.victoriaMetrics'],
     // kube-prometheus-stack's namespace: the stack's default-deny policies would cut its pods off.

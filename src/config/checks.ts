@@ -567,6 +567,12 @@ function prometheusOperatorMode(config: StackConfig, written: StackConfigInput):
       message: `${why} Alertmanager of its own (the operator's is set in kube-prometheus-stack's values), so it would be ignored`,
     });
   }
+  if (written.gitops?.deployAnnotation !== undefined) {
+    problems.push({
+      path: ['gitops', 'deployAnnotation'],
+      message: `${why} Grafana of its own to annotate (the deploy annotation is posted to this stack's Grafana), so it would be ignored`,
+    });
+  }
   for (const key of Object.keys(written.grafana ?? {})) {
     problems.push({
       path: ['grafana', key],
