@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { platformGroups } from './alerting/catalogue';
-import { alertEvaluation } from './alerting/evaluation';
+import { alertEvaluation, operatorAlertRouting } from './alerting/evaluation';
 import { applyOverrides, RenderedRuleGroup, renderRuleGroup, ruleFileYaml, RuleGroupSpec } from './kit/rule-model';
 import { defaultLatencyThresholdMs } from './catalog/services';
 import { grafana } from './components/grafana/module';
@@ -10,6 +10,7 @@ import type { UserDatasourceSpec } from './components/grafana/user-content';
 import { COMPONENT_MODULES } from './components/modules';
 import { Namespaces } from './components/namespaces/namespaces';
 import { prometheusBackend } from './components/prometheus/module';
+import { prometheusOperatorBackend, sidecarGrafanaContent } from './components/prometheus-operator/module';
 import { prometheusHealthPanels } from './components/prometheus/dashboard';
 import { victoriaMetricsHealthPanels } from './components/victoriametrics/dashboard';
 import { stackHealthDashboard } from './kit/stack-health';
@@ -58,7 +59,15 @@ function extraAlertRuleGroups(config: StackConfig): RuleGroupSpec[] {
 
 /** The metrics backend watching itself: Prometheus' group, or those of VictoriaMetrics, vmagent and vmalert. */
 function backendRules(config: StackConfig): RuleGroupSpec[] {
-  return config.metrics.backend === 'prometheus' ? [prometheusRules()] : victoriaMetricsRules(config.metrics.backend);
+  switch (config.metrics.backend) {
+    case 'prometheus':
+      return [prometheusRules()];
+    case 'prometheus-operator':
+      // The operator's Prometheus is not this stack's: kube-prometheus-stack installs the rules that watch it.
+      return [];
+    default:
+      return victoriaMetricsRules(config.metrics.backend);
+  }
 }
 
 /**
@@ -137,18 +146,33 @@ export class Stack extends Construct {
       return;
     }
 
-    const alerting = alertEvaluation(ctx, config, this.ruleGroups);
+    const operator = config.metrics.backend === 'prometheus-operator';
+    const alerting = operator ? operatorAlertRouting(config, this.ruleGroups) : alertEvaluation(ctx, config, this.ruleGroups);
     for (const [file, text] of alerting.files) this.files.set(file, text);
     const backendInput = { scrapeJobs, ruleGroups: alerting.metricsBackendRuleGroups, alertmanagers: alerting.alertmanagers };
     const metrics =
-      config.metrics.backend === 'prometheus' ? prometheusBackend(ctx, config, backendInput) : victoriaMetricsBackend(ctx, config, backendInput);
+      config.metrics.backend === 'prometheus'
+        ? prometheusBackend(ctx, config, backendInput)
+        : operator
+          ? prometheusOperatorBackend(ctx, config, backendInput)
+          : victoriaMetricsBackend(ctx, config, backendInput);
+    const dashboards = [
+      stackHealthDashboard(config.metrics.backend === 'victoriametrics' || config.metrics.backend === 'victoriametrics-cluster'
+        ? victoriaMetricsHealthPanels(config.metrics.backend) : prometheusHealthPanels),
+      ...all('dashboards'), ...platformDashboards({ services: config.services, slo: config.slo })];
 
+    if (operator) {
+      // The cluster's own Grafana shows the dashboards and datasources; no Grafana (nor its deploy annotation) here.
+      const content = sidecarGrafanaContent(ctx, config, { dashboards, datasources: all('datasources') });
+      for (const [file, text] of content.files) this.files.set(file, text);
+      gitOps(ctx, config, { ...options, grafanaUrl: undefined });
+      this.finish(scope, ctx, config, metrics, content.datasources, all('flows'), waves);
+      return;
+    }
     const ui = grafana(ctx, config, {
       metricsQueryUrl: metrics.queryUrl!,
       datasources: all('datasources'),
-      dashboards: [
-        stackHealthDashboard(config.metrics.backend === 'prometheus' ? prometheusHealthPanels : victoriaMetricsHealthPanels(config.metrics.backend)),
-        ...all('dashboards'), ...platformDashboards({ services: config.services, slo: config.slo })],
+      dashboards,
       env: all('grafanaEnv'),
       alerting: alerting.grafana,
       configDir: options.configDir ?? process.cwd(),

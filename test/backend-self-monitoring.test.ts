@@ -14,6 +14,8 @@ const VICTORIAMETRICS_SERIES = /(^|[^\w:])(vm|vmagent|vmalert)_\w+/;
 /** The groups each backend must bring, in the operator's words: the store, the cluster's links, vmagent, vmalert. */
 const EXPECTED_GROUPS = {
   prometheus: ['prometheus-self-monitoring'],
+  // The operator's Prometheus is watched by the rules kube-prometheus-stack installs with it.
+  'prometheus-operator': [],
   victoriametrics: ['victoriametrics-self-monitoring', 'vmagent-self-monitoring', 'vmalert-self-monitoring'],
   'victoriametrics-cluster': [
     'victoriametrics-self-monitoring',

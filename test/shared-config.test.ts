@@ -48,7 +48,7 @@ describe('extends: a shared file', () => {
       'staging.yaml': `${ENV}grafana:\n  storage:\n    size: 4Gi\nservices:\n  - { name: own, namespace: shop, stack: python }\n`,
     });
     const { config } = loadConfig(path.join(dir, 'staging.yaml'));
-    expect(config.grafana.adminCredentials.secretName).toBe('grafana-admin');
+    expect(config.grafana.adminCredentials?.secretName).toBe('grafana-admin');
     expect(config.grafana.storage.size).toBe('4Gi');
     expect(config.services.map((s) => s.name)).toEqual(['own']);
   });

@@ -1,4 +1,5 @@
 import { Alertmanager } from '../components/alertmanager/alertmanager';
+import { alertmanagerConfig } from '../components/alertmanager/alertmanager-config';
 import type { RoutingOptions } from '../components/alertmanager/routing';
 import { DATASOURCE } from '../kit/datasources';
 import { BuildContext, SyncWave } from '../kit/module';
@@ -69,6 +70,34 @@ export function alertEvaluation(
     grafana: { files: yamlFiles, secretName: r.secretName, secretDir, env: grafanaSmtpEnv(alertRouting(config), secretDir) },
     files: new Map(Object.entries(yamlFiles).map(([name, text]) => [`grafana-alerting/${name}`, text])),
   };
+}
+
+/**
+ * metrics.backend "prometheus-operator": the operator's Prometheus evaluates every group and notifies the
+ * Alertmanager it already has, so no Alertmanager is deployed here. A second one would never be notified: which
+ * Alertmanagers that Prometheus sends to is set in its own Prometheus object, which belongs to the user's
+ * kube-prometheus-stack release. Nor is the routing written as an AlertmanagerConfig object: the operator adds a
+ * `namespace="<its namespace>"` matcher to each (alertmanagerConfigMatcherStrategy OnNamespace, the default), so
+ * alerts of the nodes, of other namespaces and of the applications would bypass every route. The routing tree is
+ * written instead as dist/<env>/alertmanager/alertmanager.yml, the same policy as in Prometheus mode, for
+ * kube-prometheus-stack's `alertmanager.config`, with the receivers' Secret listed in
+ * `alertmanager.alertmanagerSpec.secrets` (mounted at /etc/alertmanager/secrets/<name>/).
+ */
+export function operatorAlertRouting(config: RoutingConfig, groups: RenderedRuleGroup[]): AlertEvaluation {
+  const r = config.alerting.receivers;
+  const yaml = toYaml(
+    alertmanagerConfig({
+      ...alertRouting(config),
+      secretDir: `/etc/alertmanager/secrets/${r.secretName}`,
+      keys: {
+        pagerdutyRoutingKey: r.pagerdutyRoutingKeyKey,
+        slackWebhookUrl: r.slackWebhookUrlKey,
+        telegramBotToken: r.telegramBotTokenKey,
+        deadmanWebhookUrl: r.deadmanWebhookUrlKey,
+      },
+    }),
+  );
+  return { metricsBackendRuleGroups: groups, alertmanagers: [], files: new Map([['alertmanager/alertmanager.yml', yaml]]) };
 }
 
 /** The Alertmanager that alerting.engine "prometheus" notifies, with the config's routing and receivers. */

@@ -6,6 +6,7 @@ import { overrideProblems } from '../kit/rule-model';
 import { RECEIVER } from '../components/alertmanager/routing';
 import { lokiRetentionProblem } from '../components/loki/loki';
 import { PROMETHEUS_ONLY_SETTINGS } from '../components/prometheus/config';
+import { serviceNamespace } from '../components/prometheus-operator/config';
 import type { StackConfig, StackConfigInput } from './schema';
 import { DEPRECATED_HTTP_VOCABULARIES } from '../catalog/config';
 
@@ -17,6 +18,10 @@ export function checkConfig(config: StackConfig, written: StackConfigInput = {} 
   const problems: ConfigProblem[] = [];
 
   problems.push(...unusedBackendSettings(config, written));
+  problems.push(...prometheusOperatorMode(config, written));
+  if (config.metrics.backend !== 'prometheus-operator' && config.grafana.adminCredentials === undefined) {
+    problems.push({ path: ['grafana', 'adminCredentials'], message: 'required, expected object: the Secret Grafana reads its admin user and password from (there is no default password)' });
+  }
 
   // The shared intervals have one home; the deprecated Prometheus spelling is only read when it is the only one.
   for (const field of ['scrapeInterval', 'evaluationInterval'] as const) {
@@ -437,6 +442,8 @@ function claims(input: IsolationInput): Claim[] {
     for (const port of [4317, 4318]) claim('host port', ['otelCollector', 'agent', 'enabled'], port);
   }
   for (const { path, url } of urlFields(config)) {
+    // The Prometheus Operator's URL has a default, and is used only by that backend.
+    if (path[1] === 'prometheusOperator' && config.metrics.backend !== 'prometheus-operator') continue;
     if (!SHAREABLE_URL_FIELDS.has(formatPath(path))) claim('backend URL', path, url);
   }
   // QA and production on one broker and vhost consume each other's messages.
@@ -509,19 +516,80 @@ function unusedBackendSettings(config: StackConfig, written: StackConfigInput): 
   if (agent || backend !== 'prometheus') {
     const why = agent
       ? 'an agent cluster runs no Prometheus (vmagent ships every series to the central store), so it would be ignored'
-      : `metrics.backend "${backend}" runs no Prometheus, so it would be ignored; set metrics.victoriaMetrics instead`;
+      : backend === 'prometheus-operator'
+        ? 'metrics.backend "prometheus-operator" runs no Prometheus of its own (the operator\'s Prometheus is configured in its own release), so it would be ignored'
+        : `metrics.backend "${backend}" runs no Prometheus, so it would be ignored; set metrics.victoriaMetrics instead`;
     for (const at of PROMETHEUS_ONLY_SETTINGS) {
       const value = at.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], written.prometheus);
       if (value !== undefined) problems.push({ path: ['prometheus', ...at], message: `applies to Prometheus only: ${why}` });
     }
   }
-  if ((agent || backend === 'prometheus') && written.metrics?.victoriaMetrics !== undefined) {
+  if ((agent || backend === 'prometheus' || backend === 'prometheus-operator') && written.metrics?.victoriaMetrics !== undefined) {
     problems.push({
       path: ['metrics', 'victoriaMetrics'],
       message: agent
         ? 'applies to a VictoriaMetrics store, and an agent cluster runs none (vmagent ships to the central store), so it would be ignored'
-        : 'applies to metrics.backend "victoriametrics" or "victoriametrics-cluster", not "prometheus", so it would be ignored',
+        : `applies to metrics.backend "victoriametrics" or "victoriametrics-cluster", not "${backend}", so it would be ignored`,
     });
+  }
+  if (backend !== 'prometheus-operator' && written.metrics?.prometheusOperator !== undefined) {
+    problems.push({
+      path: ['metrics', 'prometheusOperator'],
+      message: `applies to metrics.backend "prometheus-operator", not "${backend}", so it would be ignored`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * metrics.backend "prometheus-operator" deploys no Prometheus, Alertmanager or Grafana: the cluster's
+ * kube-prometheus-stack runs them. Their settings are refused instead of ignored, and the stack's namespace must
+ * not be kube-prometheus-stack's, whose pods its default-deny NetworkPolicy would otherwise cut off.
+ */
+function prometheusOperatorMode(config: StackConfig, written: StackConfigInput): ConfigProblem[] {
+  // An agent cluster keeps the default backend (checked with the other agent settings).
+  if (config.metrics.backend !== 'prometheus-operator' || config.topology.role === 'agent') return [];
+  const problems: ConfigProblem[] = [];
+  const op = config.metrics.prometheusOperator;
+  const why = 'metrics.backend "prometheus-operator" runs no';
+  if (written.prometheus?.storage?.storageClassName !== undefined) {
+    problems.push({ path: ['prometheus', 'storage', 'storageClassName'], message: `${why} Prometheus or vmagent of its own, so it would be ignored` });
+  }
+  if (config.alerting.engine !== 'prometheus') {
+    problems.push({
+      path: ['alerting', 'engine'],
+      message: `expected "prometheus": ${why} Grafana of its own; the operator's Prometheus evaluates the PrometheusRules and its Alertmanager routes them`,
+    });
+  }
+  if (written.alerting?.alertmanager !== undefined) {
+    problems.push({
+      path: ['alerting', 'alertmanager'],
+      message: `${why} Alertmanager of its own (the operator's is set in kube-prometheus-stack's values), so it would be ignored`,
+    });
+  }
+  if (written.gitops?.deployAnnotation !== undefined) {
+    problems.push({
+      path: ['gitops', 'deployAnnotation'],
+      message: `${why} Grafana of its own to annotate (the deploy annotation is posted to this stack's Grafana), so it would be ignored`,
+    });
+  }
+  for (const key of Object.keys(written.grafana ?? {})) {
+    problems.push({
+      path: ['grafana', key],
+      message: `${why} Grafana of its own (kube-prometheus-stack's shows the dashboards through its sidecar), so it would be ignored`,
+    });
+  }
+  const monitoring = config.namespaces.monitoring;
+  for (const [path, ns, whose] of [
+    [['metrics', 'prometheusOperator', 'prometheusUrl'], serviceNamespace(op.prometheusUrl), "the operator's Prometheus"],
+    [['metrics', 'prometheusOperator', 'grafanaNamespace'], op.grafanaNamespace, "kube-prometheus-stack's Grafana"],
+  ] as const) {
+    if (ns === monitoring || ns === config.namespaces.nodeAgents) {
+      problems.push({
+        path: [...path],
+        message: `namespace "${ns}" of ${whose} is also this stack's (namespaces); give the stack namespaces of its own, since its default-deny NetworkPolicies would cut off the pods already there`,
+      });
+    }
   }
   return problems;
 }

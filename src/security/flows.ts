@@ -23,6 +23,13 @@ export interface PlatformFlowsOptions {
   readonly nodeAgents: string;
   /** `app.kubernetes.io/name` of the pods that scrape: prometheus, or vmagent with VictoriaMetrics. @default 'prometheus' */
   readonly scraper?: string;
+  /** Namespace of the scraper's pods, when not the stack's own (the Prometheus Operator's). @default monitoring */
+  readonly scraperNamespace?: string;
+  /**
+   * Namespace of a Grafana the stack does not deploy (kube-prometheus-stack's, with metrics.backend
+   * "prometheus-operator"): its pods reach the datasources, and nothing here reaches it. @default Grafana is the stack's
+   */
+  readonly externalGrafanaNamespace?: string;
   /** Every scrape job the scraper runs: the stack's own targets come from them. */
   readonly scrapeJobs: readonly ScrapeJob[];
   /**
@@ -61,13 +68,18 @@ const JAEGER_OTLP_GRPC_PORT = JAEGER_PORTS.otlpGrpc;
 export function platformFlows(o: PlatformFlowsOptions): Flow[] {
   const at = (app: string, namespace = o.monitoring): Endpoint => ({ namespace, app });
   const pods = (app: string, namespace = o.monitoring): FlowSource => ({ pods: at(app, namespace) });
-  const scraper = at(o.scraper ?? 'prometheus');
+  const scraper = at(o.scraper ?? 'prometheus', o.scraperNamespace);
   const applications: FlowSource = { anyNamespace: true };
   const backends = o.backends ?? true;
-  const metricsWrite = (from: FlowSource, why: string): Flow =>
-    o.metricsWriteUrl ? urlFlow(from, o.metricsWriteUrl, why) : { from, to: at('prometheus'), ports: [PROMETHEUS_PORT], why };
+  // A Prometheus in a namespace the stack does not own gets no policy: one would isolate its pods from their other clients.
+  const metricsWrite = (from: FlowSource, why: string): Flow[] =>
+    o.scraperNamespace !== undefined
+      ? []
+      : [o.metricsWriteUrl ? urlFlow(from, o.metricsWriteUrl, why) : { from, to: at('prometheus'), ports: [PROMETHEUS_PORT], why }];
 
-  const grafana: Flow[] = [
+  const grafana: Flow[] = o.externalGrafanaNamespace !== undefined
+    ? o.grafanaDatasourceUrls.map((url) => urlFlow(pods('grafana', o.externalGrafanaNamespace), url, `Grafana datasource ${url}`))
+    : [
     // Grafana's pod carries prometheus.io/scrape, so the annotated-pods job reads it.
     { from: { pods: scraper }, to: at('grafana'), ports: [GRAFANA_PORT], why: 'annotated-pods scrape of Grafana' },
     ...o.grafanaDatasourceUrls.map((url) => urlFlow(pods('grafana'), url, `Grafana datasource ${url}`)),
@@ -88,7 +100,7 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
   // An agent cluster ships to the central cluster's endpoints: egress is not restricted, so its senders need no flow.
   if (backends) {
     flows.push(
-      metricsWrite(pods('otel-collector'), 'collector remote-writes metrics'),
+      ...metricsWrite(pods('otel-collector'), 'collector remote-writes metrics'),
       { from: pods('otel-collector'), to: at('loki'), ports: [LOKI_HTTP_PORT], why: "collector sends logs to Loki's OTLP endpoint" },
       ...(o.traceSampler
         ? [
@@ -97,7 +109,7 @@ export function platformFlows(o: PlatformFlowsOptions): Flow[] {
           ]
         : [{ from: pods('otel-collector'), to: at('jaeger'), ports: [JAEGER_OTLP_GRPC_PORT], why: 'collector sends traces to Jaeger over OTLP' }]),
       { from: pods(o.logAgent, o.nodeAgents), to: at('loki'), ports: [LOKI_HTTP_PORT], why: 'log agent pushes lines' },
-      metricsWrite(pods('loki'), "Loki's ruler remote-writes recorded series"),
+      ...metricsWrite(pods('loki'), "Loki's ruler remote-writes recorded series"),
       // Single binary: the querier reaches the query frontend over gRPC at its own pod address, which some CNIs police too.
       { from: pods('loki'), to: at('loki'), ports: [LOKI_GRPC_PORT], why: "Loki's querier and frontend in one pod" },
     );

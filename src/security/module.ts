@@ -11,6 +11,7 @@ import type { GrafanaDatasource } from '../kit/grafana-datasource';
 import { BuildContext, SyncWave } from '../kit/module';
 import { EXPORTER_PORT as POSTGRES_EXPORTER_PORT } from '../components/postgres/postgres';
 import { scalingFlows } from '../topology/flows';
+import { serviceNamespace } from '../components/prometheus-operator/config';
 import { platformFlows } from './flows';
 import { NetworkPolicies } from './network-policies';
 
@@ -37,10 +38,14 @@ export function networkPolicies(
   const ns = ctx.namespaces;
   const links = ctx.links;
   const pg = config.postgres;
+  // With the Prometheus Operator, its Prometheus scrapes and its Grafana reads, both in their own namespaces.
+  const operator = config.metrics.backend === 'prometheus-operator' ? config.metrics.prometheusOperator : undefined;
   const flows = platformFlows({
     monitoring: ns.monitoring,
     nodeAgents: ns.nodeAgents,
     scraper: metrics.scraper,
+    scraperNamespace: operator && serviceNamespace(operator.prometheusUrl),
+    externalGrafanaNamespace: operator?.grafanaNamespace,
     scrapeJobs: metrics.scrapeJobs,
     metricsWriteUrl: links.runsBackends ? links.metricsWriteUrl : undefined,
     backends: links.runsBackends,
@@ -48,8 +53,8 @@ export function networkPolicies(
     grafanaIngressNamespaces: config.grafana.ingressNamespaces,
     logAgent: config.logs.agent,
     collectorAgent: config.otelCollector.agent.enabled,
-    deployAnnotation: config.gitops.deployAnnotation.enabled && links.runsBackends,
-    alertmanager: links.runsBackends && config.alerting.engine === 'prometheus',
+    deployAnnotation: config.gitops.deployAnnotation.enabled && links.runsBackends && !operator,
+    alertmanager: links.runsBackends && config.alerting.engine === 'prometheus' && !operator,
     alertSender: metrics.scraper === 'prometheus' ? 'prometheus' : 'vmalert',
     traceSampler: links.runsBackends && config.otelCollector.tailSampling !== undefined,
     postgres: pg ? { namespace: pg.namespace, app: pg.name, port: 5432, exporterPort: POSTGRES_EXPORTER_PORT } : undefined,

@@ -1,3 +1,4 @@
+import { metricsConfig } from '../components/victoriametrics/config';
 import { parseConfig } from '../config/loader';
 import { localMetricsWriteUrl, lokiOtlpFromPush, telemetryLinks } from './links';
 
@@ -51,7 +52,7 @@ describe('telemetryLinks', () => {
   });
 
   test('the cluster write URL is vminsert tenant 0', () => {
-    expect(localMetricsWriteUrl('victoriametrics-cluster', 'obs')).toBe('http://vminsert.obs.svc:8480/insert/0/prometheus/api/v1/write');
+    expect(localMetricsWriteUrl(metricsConfig.parse({ backend: 'victoriametrics-cluster' }), 'obs')).toBe('http://vminsert.obs.svc:8480/insert/0/prometheus/api/v1/write');
   });
 
   test('fails if a Loki push URL has another path', () => {

@@ -10,14 +10,16 @@ export { LOKI_PUSH_PATH };
 export type { TelemetryLinks };
 
 /** The in-cluster remote-write URL of the chosen metrics backend. */
-export function localMetricsWriteUrl(backend: MetricsConfig['backend'], namespace: string): string {
-  switch (backend) {
+export function localMetricsWriteUrl(metrics: Pick<MetricsConfig, 'backend' | 'prometheusOperator'>, namespace: string): string {
+  switch (metrics.backend) {
     case 'prometheus':
       return `${prometheusUrl(namespace)}/api/v1/write`;
     case 'victoriametrics':
       return victoriaMetricsEndpoints(namespace).writeUrl;
     case 'victoriametrics-cluster':
       return victoriaMetricsClusterEndpoints(namespace).writeUrl;
+    case 'prometheus-operator':
+      return `${metrics.prometheusOperator.prometheusUrl}/api/v1/write`;
   }
 }
 
@@ -25,7 +27,7 @@ export function localMetricsWriteUrl(backend: MetricsConfig['backend'], namespac
 export interface LinkSections {
   readonly cluster: string;
   readonly namespaces: { readonly monitoring: string };
-  readonly metrics: Pick<MetricsConfig, 'backend'>;
+  readonly metrics: Pick<MetricsConfig, 'backend' | 'prometheusOperator'>;
   readonly topology: TopologyConfig;
 }
 
@@ -49,7 +51,7 @@ export function telemetryLinks(config: LinkSections): TelemetryLinks {
   return {
     role,
     runsBackends: true,
-    metricsWriteUrl: localMetricsWriteUrl(config.metrics.backend, config.namespaces.monitoring),
+    metricsWriteUrl: localMetricsWriteUrl(config.metrics, config.namespaces.monitoring),
     lokiPushUrl: loki.pushUrl,
     lokiOtlpUrl: loki.otlpUrl,
     // Central: Loki is multi-tenant, and this cluster's own logs are one tenant among the agents'.

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadManifestDir, registerCrdSchema, validateObjects } from './k8s-schema';
+import { goPatternToJs, loadManifestDir, registerCrdSchema, validateObjects } from './k8s-schema';
 
 type Obj = Record<string, any>;
 
@@ -252,5 +252,18 @@ describe('loadManifestDir', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('goPatternToJs', () => {
+  test("GIVEN Go's case-insensitive flag (the Prometheus Operator's ^(?i)(abort|warn)?$) THEN any case matches and nothing else", () => {
+    const re = new RegExp(goPatternToJs('^(?i)(abort|warn)?$'), 'u');
+    expect(['', 'abort', 'Abort', 'WARN'].filter((s) => !re.test(s))).toEqual([]);
+    expect(['aborted', 'warning', 'fail'].filter((s) => re.test(s))).toEqual([]);
+  });
+
+  test('GIVEN a pattern without flags THEN it is unchanged; under (?i), escapes and classes are copied as written', () => {
+    expect(goPatternToJs('^[a-z]+\\d$')).toBe('^[a-z]+\\d$');
+    expect(goPatternToJs('(?i)x[a-c]\\d')).toBe('[xX][a-c]\\d');
   });
 });

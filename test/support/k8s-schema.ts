@@ -71,6 +71,36 @@ const FORMATS: Record<string, { type: 'number' | 'string'; validate: (v: never) 
  * property lists (e.g. `oneOf: [{properties: {a}}, {properties: {b}}]`) and
  * closing them would reject every object that uses the other properties.
  */
+/**
+ * The API server checks `pattern` with Go's regexp, whose inline flag `(?i)` JavaScript lacks (the Prometheus
+ * Operator writes `^(?i)(abort|warn)?$`): each letter outside a class becomes a class of both cases. Letters inside
+ * a class stay as written, stricter than Go; no CRD pattern here has one, and a wrong refusal would show as a failure.
+ */
+export function goPatternToJs(pattern: string): string {
+  if (!pattern.includes('(?i)')) return pattern;
+  let out = '';
+  let inClass = false;
+  const rest = pattern.replace('(?i)', '');
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === '\\') {
+      out += c + (rest[i + 1] ?? '');
+      i++;
+    } else if (c === '[' && !inClass) {
+      inClass = true;
+      out += c;
+    } else if (c === ']' && inClass) {
+      inClass = false;
+      out += c;
+    } else if (!inClass && /[a-z]/i.test(c)) {
+      out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 function strictify(node: unknown, close = true): void {
   if (!isObject(node)) return;
 
@@ -80,6 +110,7 @@ function strictify(node: unknown, close = true): void {
     if (!node.anyOf && !node.oneOf) node.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
   if (typeof node.format === 'string' && !(node.format in FORMATS)) delete node.format;
+  if (typeof node.pattern === 'string') node.pattern = goPatternToJs(node.pattern);
   // ajv refuses `nullable` without `type`; the API server treats it as a no-op there.
   if (node.nullable !== undefined && node.type === undefined) delete node.nullable;
 

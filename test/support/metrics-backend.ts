@@ -46,6 +46,8 @@ export function metricsBackend(config: StackConfig): MetricsBackend {
         // Tenant 0 of the cluster.
         writePath: '/insert/0/prometheus/api/v1/write',
       };
+    case 'prometheus-operator':
+      throw new Error('metrics.backend "prometheus-operator" runs no metrics store of its own: the cluster\'s Prometheus Operator does');
   }
 }
 

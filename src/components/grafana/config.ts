@@ -12,7 +12,11 @@ export const grafanaConfig = z
         userKey: withDefault(secretKeyRef, 'admin-user', 'Key of the admin user name in the Secret.'),
         passwordKey: withDefault(secretKeyRef, 'admin-password', 'Key of the admin password in the Secret.'),
       })
-      .describe('Where Grafana reads its admin credentials. Required: there is no default password.'),
+      .optional()
+      .describe(
+        'Where Grafana reads its admin credentials. Required: there is no default password (with metrics.backend ' +
+          '"prometheus-operator", which runs no Grafana of its own, it is refused instead).',
+      ),
     anonymousViewer: withDefault(
       z.boolean(),
       GRAFANA_DEFAULTS.anonymousViewer,
@@ -103,6 +107,7 @@ export const grafanaConfig = z
           "no NetworkPolicy to them: if the target's namespace isolates ingress, admit Grafana's pods there. Default: none.",
       ),
   })
+  .prefault({})
   .describe('Grafana, with provisioned datasources and dashboards.');
 
 export type GrafanaConfig = z.output<typeof grafanaConfig>;

@@ -43,6 +43,8 @@ export function grafana(
 ): { url: string; builtInDatasources: GrafanaDatasource[]; files: Map<string, string> } {
   const ns = ctx.namespaces.monitoring;
   const g = config.grafana;
+  const admin = g.adminCredentials;
+  if (!admin) throw new Error('grafana.adminCredentials is required wherever Grafana is deployed (checked in src/config/checks.ts)');
   const chart = ctx.chart('grafana', ns, SyncWave.GRAFANA);
   const builtInDatasources: GrafanaDatasource[] = [
     {
@@ -85,7 +87,7 @@ export function grafana(
 
   const instance = new Grafana(chart, 'grafana', {
     namespace: ns,
-    adminSecret: { name: g.adminCredentials.secretName, userKey: g.adminCredentials.userKey, passwordKey: g.adminCredentials.passwordKey },
+    adminSecret: { name: admin.secretName, userKey: admin.userKey, passwordKey: admin.passwordKey },
     anonymousViewer: g.anonymousViewer,
     ingress: g.ingress,
     storageSize: g.storage.size,

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { duration, replicaCount, resources, storage, withDefault } from '../../config/fields';
 import { PROMETHEUS_DEFAULTS } from '../prometheus/prometheus';
+import { prometheusOperatorConfig } from '../prometheus-operator/config';
 import { VICTORIA_METRICS_DEFAULTS } from './victoriametrics';
 
 export const metricsConfig = z
   .strictObject({
     backend: withDefault(
-      z.enum(['prometheus', 'victoriametrics', 'victoriametrics-cluster']),
+      z.enum(['prometheus', 'victoriametrics', 'victoriametrics-cluster', 'prometheus-operator']),
       'prometheus',
       'The metrics store: "prometheus" (one Prometheus on a volume, the single-node default); "victoriametrics" (one ' +
         'VictoriaMetrics node) or "victoriametrics-cluster" (vminsert, vmselect, vmstorage). With VictoriaMetrics, vmagent ' +
         'scrapes the same jobs (metrics.scrapeInterval) and vmalert evaluates the same rules (metrics.evaluationInterval), ' +
-        'sending alerts to the Alertmanager of alerting.engine "prometheus".',
+        'sending alerts to the Alertmanager of alerting.engine "prometheus"; "prometheus-operator" (add to a Prometheus ' +
+        'Operator stack the cluster already runs, such as kube-prometheus-stack: PrometheusRules, PodMonitors and ' +
+        "dashboard ConfigMaps for its Prometheus and Grafana's sidecar, and no Prometheus, Alertmanager or Grafana of this stack).",
     ),
     scrapeInterval: withDefault(
       duration(PROMETHEUS_DEFAULTS.scrapeInterval),
@@ -52,8 +55,9 @@ export const metricsConfig = z
       })
       .prefault({})
       .describe('VictoriaMetrics settings, used with backend victoriametrics or victoriametrics-cluster.'),
+    prometheusOperator: prometheusOperatorConfig,
   })
   .prefault({})
-  .describe('The metrics backend: Prometheus, or VictoriaMetrics single-node or cluster.');
+  .describe('The metrics backend: Prometheus, VictoriaMetrics single-node or cluster, or a Prometheus Operator stack already running.');
 
 export type MetricsConfig = z.output<typeof metricsConfig>;
