@@ -53,6 +53,18 @@ describe('incident overlays keep counters and histograms consistent', () => {
     return base !== name && (typeOf.get(base) === 'histogram' || (typeOf.get(base) === 'summary' && !name.endsWith('_bucket')));
   };
 
+  it('an unknown incident or a window backwards is refused with what is allowed', () => {
+    const cli = (incident: string) =>
+      run(process.execPath, [path.join(ROOT, 'scripts', 'workload', 'cli.mjs'), `--out=${path.join(work, 'refused.om')}`, `--incident=${incident}`]);
+    const unknown = cli('disk-full:30:10');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`--incident "disk-full:30:10": no incident "disk-full"; known: ${INCIDENTS.join(', ')}`);
+    const backwards = cli('hot-gpu:10:30');
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain('its start (10 min before the end) must be before its end (30 min before the end)');
+    expect(fs.existsSync(path.join(work, 'refused.om'))).toBe(false);
+  });
+
   it('every counter only increases, except where the OOM-killed pod restarts, once', () => {
     const restarted = new Set<string>();
     const decreasing: string[] = [];
