@@ -21,7 +21,7 @@ export const CALM = {
   connections: 0.4,
 };
 
-/** A step from 0 to 1: rising over `rise` s from `from`, back to 0 over `fall` s before `to`. */
+/** 0 outside [from, to); inside, rising to 1 over `rise` s and back to 0 over the last `fall` s. */
 const ramp = (from, to, rise, fall) => (t) => {
   if (t < from || t >= to) return 0;
   return Math.min(1, (t - from) / rise, (to - t) / fall);
