@@ -12,6 +12,7 @@ import { stopAll, tempDir } from './support/process';
 import { shippedConfigOf, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
 import { replayWorkload } from '../scripts/workload/replay';
 import { api, grafanaScrapeSeconds, panelsOf, relativeSeconds, targetQuery, typeOf, variableValues } from '../scripts/dashboards/panel-queries';
+import { unitMismatch } from '../scripts/dashboards/panel-units';
 
 /** Hours of workload: enough for every range vector the panels and rules read (the longest is 1h). */
 const WORKLOAD_HOURS = 2;
@@ -33,6 +34,13 @@ const MAY_BE_EMPTY: ReadonlyArray<{ uid: string; title: string; reason: string; 
   { uid: 'kubernetes', title: 'Not-ready pods by namespace', reason: 'counts pods not ready (`== 0`): none on a healthy system' },
 ];
 
+/**
+ * Panels whose time unit is right although the durations they read are in another (the expression converts
+ * in a way the unit check cannot see), by dashboard uid and panel title, each with why. An entry that the
+ * check no longer reports, or that names no panel, fails the test.
+ */
+const UNIT_EXCEPTIONS: ReadonlyArray<{ uid: string; title: string; reason: string }> = [];
+
 const PROMETHEUS_TYPES = new Set(['prometheus']);
 
 interface Target {
@@ -42,6 +50,10 @@ interface Target {
   readonly expr: string;
   /** Why it shows nothing; undefined when it returned a value. */
   empty?: string;
+  /** The median of the values it returned. */
+  median?: number;
+  /** The panel's unit. */
+  readonly unit?: string;
 }
 
 /** A panel shows data when one of its targets does (a panel may have one target per HTTP vocabulary). */
@@ -50,6 +62,11 @@ interface Panel {
   readonly title: string;
   readonly targets: Target[];
 }
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
 
 describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboards returns data from the workload', (environment) => {
   const envDir = path.join(synthesizedShippedConfigs(), environment);
@@ -91,7 +108,7 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
         for (const target of panel.targets ?? []) {
           if (!PROMETHEUS_TYPES.has(typeOf(panel, target))) continue;
           const { expr, step: interval } = targetQuery({ panel, target, rangeSeconds, scrapeSeconds, values: chosen });
-          const t: Target = { uid: dashboard.uid, title: panel.title, refId: target.refId, expr };
+          const t: Target = { uid: dashboard.uid, title: panel.title, refId: target.refId, expr, unit: panel.fieldConfig?.defaults?.unit };
           out.push(t);
           if (unset.length > 0) {
             t.empty = `variables without a value: ${unset.join(', ')}`;
@@ -101,6 +118,7 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
           const series = data.result as Array<{ values: Array<[number, string]> }>;
           if (series.length === 0) t.empty = 'no series';
           else if (series.every((s) => s.values.every(([, v]) => v === 'NaN'))) t.empty = `${series.length} series, only NaN`;
+          else t.median = median(series.flatMap((s) => s.values.map(([, v]) => Number(v)).filter(Number.isFinite)));
         }
         return out;
       };
@@ -145,6 +163,23 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
       .filter((p) => !hasData(p) && !declared(p))
       .map((p) => `${p.uid} / ${p.title}:\n${p.targets.map((t) => `    [${t.refId}] ${t.empty}: ${t.expr}`).join('\n')}`);
     expect(failures).toEqual([]);
+  });
+
+  it("every panel in seconds or milliseconds is in its values' unit, as the catalogue's metric names give it", async () => {
+    const excepted = (t: Target) => UNIT_EXCEPTIONS.some((e) => e.uid === t.uid && e.title === t.title);
+    const reported = panels.flatMap((p) => p.targets).flatMap((t) => {
+      const why = t.median === undefined ? undefined : unitMismatch(t.unit, t.expr, t.median);
+      return why ? [{ t, why }] : [];
+    });
+    const failures = reported.filter((r) => !excepted(r.t)).map((r) => `${r.t.uid} / ${r.t.title} [${r.t.refId}]: ${r.why}`);
+    const stale = UNIT_EXCEPTIONS.filter((e) => !reported.some((r) => r.t.uid === e.uid && r.t.title === e.title)).map((e) => `${e.uid} / ${e.title}: not reported any more (${e.reason})`);
+    // The control: a p99 of the milliseconds histogram, in a panel that says seconds, is reported.
+    const control = 'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_ms_bucket[5m])))';
+    const data = await api(base, '/api/v1/query', { query: control, time: String(end) });
+    const values = (data.result as Array<{ value: [number, string] }>).map((r) => Number(r.value[1])).filter(Number.isFinite);
+    expect(values.length).toBeGreaterThan(0);
+    expect(unitMismatch('s', control, median(values))).toMatch(/^unit "s" \(seconds\) over values in milliseconds/);
+    expect([...failures, ...stale]).toEqual([]);
   });
 
   it('every panel declared as possibly empty exists and is empty', () => {

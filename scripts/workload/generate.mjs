@@ -17,7 +17,10 @@
 //   recordings over days read as many samples as in a cluster that has run
 //   for a month.
 // Deterministic: the same options (and `seed`) write the same file.
+//
+// `incidents` ([{ name, from, to }], incidents.mjs) lay incidents over it; without them nothing changes.
 import { closeSync, openSync, writeSync } from 'fs';
+import { incidentOverlay } from './incidents.mjs';
 
 /** mulberry32: small, fast, seedable. */
 function prng(seed) {
@@ -96,6 +99,8 @@ export function writeWorkload(file, opts) {
   const topStatements = opts.topStatements ?? 50;
   const tenants = opts.tenants ?? 3;
   const rand = prng(seed);
+  const overlay = incidentOverlay(opts.incidents ?? [], { catalogue, shortStep });
+  const calm = overlay?.calm ?? { latency: 1, serverErrors: 1, connections: 1 };
   const w = new OpenMetricsWriter(file);
   const longStart = end - Math.round((opts.statementDays ?? 7) * 86400);
   const shortStart = end - shortMinutes * 60;
@@ -105,7 +110,12 @@ export function writeWorkload(file, opts) {
   // ---- series over the short window --------------------------------------------------
   const series = (name, labels, valueAt, step = shortStep) => {
     const l = name + labelText(labels) + ' ';
-    for (let t = shortStart; t <= end; t += step) w.push(l + num(valueAt(t)) + ' ' + t + '\n');
+    const adjust = overlay?.value(name, labels);
+    for (let t = shortStart; t <= end; t += step) {
+      // valueAt runs at every step, so an incident's sample leaves the random sequence as it was.
+      const v = adjust ? adjust(t, valueAt(t)) : valueAt(t);
+      if (v !== undefined) w.push(l + num(v) + ' ' + t + '\n');
+    }
     w.series++;
     count(name);
   };
@@ -115,10 +125,13 @@ export function writeWorkload(file, opts) {
   };
   const counter = (name, labels, perSecond) => {
     let v = Math.floor(rand() * 1e6 * perSecond);
-    series(name, labels, (t) => (v += perSecond * shortStep * daily(t) * (0.9 + 0.2 * rand())));
+    const rate = overlay?.rate(name, labels);
+    series(name, labels, (t) => (v += perSecond * shortStep * daily(t) * (0.9 + 0.2 * rand()) * (rate ? rate(t) : 1)));
   };
   /** Histogram of exponentially distributed values with the given mean, `perSecond` observations. */
   const histogram = (name, labels, buckets, perSecond, mean) => {
+    const shape = overlay?.histogram(name, labels);
+    if (shape) return shapedHistogram(name, labels, buckets, perSecond, mean, shape);
     const fractions = buckets.map((le) => 1 - Math.exp(-le / mean));
     const n0 = Math.floor(rand() * 1e5 * perSecond);
     const steps = Math.round((end - shortStart) / shortStep) + 1;
@@ -130,6 +143,31 @@ export function writeWorkload(file, opts) {
     series(`${name}_bucket`, { ...labels, le: '+Inf' }, (t) => Math.floor(at(t)));
     series(`${name}_sum`, labels, (t) => at(t) * mean);
     series(`${name}_count`, labels, (t) => Math.floor(at(t)));
+  };
+
+  /**
+   * A histogram whose observations change over time: shape(t) gives this step's rate multiplier, mean,
+   * whether every observation equals the mean, and whether the process restarted (all back to 0).
+   * Each bucket, the sum and the count add up the same observations, step by step.
+   */
+  const shapedHistogram = (name, labels, buckets, perSecond, baseMean, shape) => {
+    const edges = [...buckets, Infinity];
+    const fraction = (le, s) => (s.constant ? (s.mean <= le ? 1 : 0) : 1 - Math.exp(-le / s.mean));
+    const n0 = Math.floor(rand() * 1e5 * perSecond);
+    let cumulative = edges.map((le) => n0 * fraction(le, { mean: baseMean }));
+    let sum = n0 * baseMean;
+    const rows = new Map();
+    for (let t = shortStart; t <= end; t += shortStep) {
+      const s = { rate: 1, mean: baseMean, ...shape(t) };
+      if (s.restart) (cumulative = edges.map(() => 0)), (sum = 0);
+      const n = perSecond * shortStep * (0.9 + 0.2 * rand()) * s.rate;
+      cumulative = cumulative.map((c, i) => c + n * fraction(edges[i], s));
+      sum += n * s.mean;
+      rows.set(t, { buckets: cumulative.map(Math.floor), sum });
+    }
+    edges.forEach((le, i) => series(`${name}_bucket`, { ...labels, le: le === Infinity ? '+Inf' : String(le) }, (t) => rows.get(t).buckets[i]));
+    series(`${name}_sum`, labels, (t) => rows.get(t).sum);
+    series(`${name}_count`, labels, (t) => rows.get(t).buckets[edges.length - 1]);
   };
 
   /** Two counters of the same flow, `outgoing` never ahead of `incoming` (a processor drops a few). */
@@ -179,17 +217,17 @@ export function writeWorkload(file, opts) {
       const routes = routesOf(svc);
       for (const [method, route] of routes) {
         for (const code of STATUS_CODES) {
-          const perSecond = (rps / routes.length) * CODE_SHARE[code];
+          const perSecond = (rps / routes.length) * CODE_SHARE[code] * (code === '500' ? calm.serverErrors : 1);
           if (vocabulary === 'prometheus-client') {
             counter('http_requests_total', { ...t, method, route, code }, perSecond);
-            histogram('http_request_duration_seconds', { ...t, method, route, code }, SECONDS_BUCKETS, perSecond, 0.02 + rand() * 0.08);
+            histogram('http_request_duration_seconds', { ...t, method, route, code }, SECONDS_BUCKETS, perSecond, (0.02 + rand() * 0.08) * calm.latency);
           } else {
             counter('http_server_requests_total', { ...t, service: svc.name, method, route, status_code: code }, perSecond);
             for (let k = 0; k < tenants; k++) {
               // Platform-Kernel's tenant ids are UUIDv7s; a handful stand for the platform's tenants.
               const tenant_id = `018f${String(k).padStart(4, '0')}-5678-7abc-def0-123456789abc`;
               const labels = { ...t, service: svc.name, method, route, status_code: code, tenant_id };
-              histogram('http_server_request_duration_ms', labels, MS_BUCKETS, perSecond / tenants, 20 + rand() * 80);
+              histogram('http_server_request_duration_ms', labels, MS_BUCKETS, perSecond / tenants, (20 + rand() * 80) * calm.latency);
             }
           }
         }
@@ -286,7 +324,7 @@ export function writeWorkload(file, opts) {
     for (const svc of catalogue.filter((s) => s.database).slice(0, 5)) {
       for (const state of ['active', 'idle', 'idle in transaction']) {
         const activity = { ...server, application_name: svc.name, datname, state, usename: svc.name, backend_type: 'client backend' };
-        gauge('pg_stat_activity_count', { ...activity, wait_event_type: 'Client', wait_event: 'ClientRead' }, 1 + rand() * 5, 0.3);
+        gauge('pg_stat_activity_count', { ...activity, wait_event_type: 'Client', wait_event: 'ClientRead' }, (1 + rand() * 5) * calm.connections, 0.3);
       }
     }
   }
@@ -325,7 +363,9 @@ export function writeWorkload(file, opts) {
   }
   // One statement of today's top 50 regresses to 3x its mean for the last two hours, as PostgresQueryRegression
   // expects to catch (its 100 ms floor needs a statement above 34 ms).
-  const regressed = statements.find((st, i) => inTop[i][0] && st.mean > 0.05);
+  // An incident replay picks its own statement and window (incidents.mjs), or none.
+  const regression = overlay?.statementRegression ?? { picks: (st) => st.mean > 0.05, factor: (t) => (t > end - 7200 ? 3 : 1) };
+  const regressed = statements.find((st, i) => inTop[i][0] && regression.picks(st));
   const hourly = new Map();
   const exported = new Set();
   let longSamples = 0;
@@ -338,7 +378,7 @@ export function writeWorkload(file, opts) {
     let hourTotal = 0;
     const emitLong = (kind, value, t) => lines[kind].push(value, t);
     for (let t = longStart; t <= end; t += longStep) {
-      const mean = s.mean * (s === regressed && t > end - 7200 ? 3 : 1) * (0.9 + 0.2 * rand());
+      const mean = s.mean * (s === regressed ? regression.factor(t) : 1) * (0.9 + 0.2 * rand());
       const n = s.rate * longStep * daily(t + s.phase * 3600);
       calls += n;
       total += n * mean;
@@ -537,6 +577,7 @@ export function writeWorkload(file, opts) {
     }
   }
   up(component('kube-event-exporter', 'monitoring', `kube-event-exporter-${hex(5)}`, 2112));
+  overlay?.extra(series);
 
   // ---- what the SLO recording rules would have recorded --------------------------------
   const history = opts.sloHistory;

@@ -22,6 +22,8 @@ export interface ReplayOptions {
   /** A scratch directory, owned by the caller. */
   readonly work: string;
   readonly hours: number;
+  /** Minutes of everything but the statements' history (default: the whole `hours`); the statements keep `hours`. */
+  readonly shortMinutes?: number;
   readonly stepSeconds: number;
   /** Unix seconds, the workload's last sample; a whole minute. */
   readonly end: number;
@@ -90,7 +92,7 @@ export async function replayWorkload(opts: ReplayOptions): Promise<Replay> {
     path.join(ROOT, 'scripts', 'workload', 'cli.mjs'),
     `--out=${workload}`,
     `--config=${opts.configFile}`,
-    `--minutes=${opts.hours * 60}`,
+    `--minutes=${opts.shortMinutes ?? opts.hours * 60}`,
     `--step=${stepSeconds}`,
     '--postgres-week',
     `--statement-days=${opts.hours / 24}`,
