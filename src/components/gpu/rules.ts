@@ -27,7 +27,7 @@ export function gpuRules(opts: GpuRulesOptions): RuleGroupSpec {
         severity: 'warning',
         summary: 'The GPU exporter cannot be scraped.',
         description:
-          'Prometheus has failed to scrape the GPU exporter on node {{ $labels.node }} (pod {{ $labels.pod }}) for 5 minutes; ' +
+          'The GPU exporter on node {{ $labels.node }} (pod {{ $labels.pod }}) has not been scraped for 5 minutes; ' +
           'GPU temperature and VRAM alerts for that node cannot fire.',
       },
       {
