@@ -15,7 +15,7 @@ import { prometheusHealthPanels } from './components/prometheus/dashboard';
 import { victoriaMetricsHealthPanels } from './components/victoriametrics/dashboard';
 import { stackHealthDashboard } from './kit/stack-health';
 import { prometheusRules } from './components/prometheus/rules';
-import { victoriaMetricsRules } from './components/victoriametrics/rules';
+import { victoriaMetricsRules, vmagentRules } from './components/victoriametrics/rules';
 import { stackSelfMonitoringRules } from './alerting/self-monitoring';
 import { agentMetrics, victoriaMetricsBackend } from './components/victoriametrics/module';
 import type { StackConfig } from './config/schema';
@@ -57,14 +57,19 @@ function extraAlertRuleGroups(config: StackConfig): RuleGroupSpec[] {
   return [{ name: 'extra-alert-rules', rules: config.extraAlertRules.map((r) => ({ ...r })) }];
 }
 
-/** The metrics backend watching itself: Prometheus' group, or those of VictoriaMetrics, vmagent and vmalert. */
+/**
+ * The metrics backend watching itself: Prometheus' group, or those of VictoriaMetrics, vmagent and vmalert. A
+ * central cluster also watches its agent clusters' vmagents (each ships its own metrics with the rest), whatever
+ * its own backend; VictoriaMetrics' groups have vmagent's already.
+ */
 function backendRules(config: StackConfig): RuleGroupSpec[] {
+  const agents = config.topology.role === 'central' ? [vmagentRules()] : [];
   switch (config.metrics.backend) {
     case 'prometheus':
-      return [prometheusRules()];
+      return [prometheusRules(), ...agents];
     case 'prometheus-operator':
       // The operator's Prometheus is not this stack's: kube-prometheus-stack installs the rules that watch it.
-      return [];
+      return agents;
     default:
       return victoriaMetricsRules(config.metrics.backend);
   }

@@ -1,6 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { synthesize } from '../src/synth';
 import { dashboards, ruleFiles } from './support/dist-files';
+import { backendSwitch } from './support/metrics-backend';
 import { dashboardPromQueries } from './support/metric-check';
-import { backendEnvironments } from './support/synth-fixture';
+import { backendEnvironments, configVariant, REPO_ROOT } from './support/synth-fixture';
 
 /**
  * Every metrics backend is watched by its own alerts and drawn by its own stack-health panels, and no other
@@ -64,5 +69,31 @@ describe('the backend check can fail', () => {
     expect(VICTORIAMETRICS_SERIES.test('max(vm_free_disk_space_bytes)')).toBe(true);
     expect(PROMETHEUS_SERIES.test('sum(rate(app:prometheus_x:rate5m[5m]))')).toBe(false);
     expect(VICTORIAMETRICS_SERIES.test('rate(llvm_compile_total[5m])')).toBe(false);
+  });
+});
+
+describe("a central cluster watches its agent clusters' vmagents, whatever its own backend", () => {
+  /** The example's central cluster switched to another backend, synthesized; its rule group names. */
+  const centralGroups = (backend: 'prometheus' | 'victoriametrics') => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `central-${backend}-`));
+    synthesize({ config: configVariant(path.join(REPO_ROOT, 'examples', 'ha.yaml'), `central-${backend}`, [
+      ...backendSwitch(backend),
+      // Its own dashboard file is relative to the example, which the copy is not beside.
+      [['grafana', 'dashboards'], undefined],
+    ]), out });
+    const [env] = fs.readdirSync(out).filter((d) => fs.statSync(path.join(out, d)).isDirectory());
+    return ruleFiles(path.join(out, env)).flatMap((f) => f.groups.map((g) => g.name));
+  };
+
+  test('GIVEN role central on Prometheus THEN vmagent-self-monitoring is synthesized beside Prometheus\' own group', () => {
+    expect(centralGroups('prometheus')).toEqual(expect.arrayContaining(['prometheus-self-monitoring', 'vmagent-self-monitoring']));
+  });
+
+  test('GIVEN role central on VictoriaMetrics THEN vmagent-self-monitoring is there once', () => {
+    expect(centralGroups('victoriametrics').filter((g) => g === 'vmagent-self-monitoring')).toHaveLength(1);
+  });
+
+  test.each(backendEnvironments().filter((e) => e.backend === 'prometheus'))('GIVEN $name, not central, on Prometheus THEN no vmagent group', ({ dir }) => {
+    expect(ruleFiles(dir).flatMap((f) => f.groups.map((g) => g.name))).not.toContain('vmagent-self-monitoring');
   });
 });

@@ -101,8 +101,11 @@ function clusterRules(): RuleGroupSpec {
   };
 }
 
-/** vmagent: scrapes every target and queues samples on disk until the store accepts them. */
-function vmagentRules(): RuleGroupSpec {
+/**
+ * vmagent: scrapes every target and queues samples on disk until the store accepts them. Also what a central
+ * Prometheus watches its agent clusters' vmagents with: they scrape themselves and remote-write the result.
+ */
+export function vmagentRules(): RuleGroupSpec {
   return {
     name: 'vmagent-self-monitoring',
     rules: [
