@@ -1,21 +1,104 @@
+/**
+ * The previews in docs/dashboards: fresh (equal to what `npm run previews` writes), drawn with data from
+ * the workload served by a real Prometheus, and changed by a change to a query.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
-import { dashboardSvg } from '../src/kit/preview';
-import { expectedPreviews, PREVIEW_DIR } from '../scripts/previews';
+import { dashboardSvg, formatValue, thresholdColour } from '../src/kit/preview';
+import { PNG_DASHBOARDS, PREVIEW_DIR, previewSource, Previews, startPreviews } from '../scripts/previews';
+import { stopAll, tempDir } from './support/process';
 
-describe('SVG previews in docs/dashboards', () => {
-  const expected = expectedPreviews();
+/** The panels' groups of an SVG, in order: `<g>` … `</g>`. */
+const groups = (svg: string): string[] => [...svg.matchAll(/ {2}<g>\n([\s\S]*?)\n {2}<\/g>/g)].map((m) => m[1]);
+const polylinePoints = (group: string): number[] => [...group.matchAll(/<polyline points="([^"]*)"/g)].map((m) => m[1].split(' ').length);
+
+describe('SVG previews in docs/dashboards, drawn from the workload', () => {
+  const source = previewSource();
+  const work = tempDir('previews-');
+  let previews: Previews;
+  let expected: Map<string, string | Buffer>;
+  const svgOf = (uid: string) => String(expected.get(`${uid}.svg`));
+  const dashboard = (uid: string) => {
+    const found = source.dashboards.find((d) => d.json.uid === uid);
+    if (!found) throw new Error(`no dashboard ${uid}`);
+    return found.json;
+  };
+
+  beforeAll(async () => {
+    previews = await startPreviews(source, work);
+    console.log(`previews: ${previews.timings}`);
+    expected = await previews.files();
+  }, 900_000);
+
+  afterAll(async () => {
+    await stopAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
 
   test('GIVEN the production config THEN docs/dashboards holds exactly one fresh preview per dashboard (npm run previews)', () => {
     const committed = fs.readdirSync(PREVIEW_DIR).sort();
     expect(committed).toEqual([...expected.keys()].sort());
     for (const [name, content] of expected) {
-      expect({ name, fresh: fs.readFileSync(path.join(PREVIEW_DIR, name), 'utf8') === content }).toEqual({ name, fresh: true });
+      expect({ name, fresh: fs.readFileSync(path.join(PREVIEW_DIR, name)).equals(Buffer.from(content)) }).toEqual({ name, fresh: true });
     }
-    expect([...expected.keys()].filter((n) => n.endsWith('.svg')).length).toBeGreaterThanOrEqual(9);
+    expect(source.dashboards.length).toBeGreaterThanOrEqual(9);
   });
 
-  test('GIVEN a panel THEN its box is in place with its title (escaped) and type', () => {
+  test('GIVEN the dashboards the README shows THEN each has a PNG of its preview', () => {
+    for (const uid of PNG_DASHBOARDS) {
+      const png = expected.get(`${uid}.png`);
+      // A PNG, as wide as the SVG it is drawn from (its IHDR width).
+      const width = Number(/<svg [^>]*width="(\d+)"/.exec(svgOf(uid))?.[1]);
+      expect({ uid, png: Buffer.isBuffer(png) && png.subarray(1, 4).toString() === 'PNG', width: Buffer.isBuffer(png) ? png.readUInt32BE(16) : 0 }).toEqual({ uid, png: true, width });
+    }
+  });
+
+  test('GIVEN the Service overview THEN every Prometheus time-series panel draws a line of more than 10 points', () => {
+    const json = dashboard('service-overview');
+    const svg = svgOf('service-overview');
+    const drawn = json.panels.map((p: any, i: number) => ({ title: p.title, type: p.type, prometheus: p.datasource?.type === 'prometheus', points: polylinePoints(groups(svg)[i]) }));
+    const prometheusSeries = drawn.filter((p: any) => p.type === 'timeseries' && p.prometheus);
+    expect(prometheusSeries.length).toBeGreaterThan(0);
+    expect(prometheusSeries.filter((p: any) => !p.points.some((n: number) => n > 10))).toEqual([]);
+  });
+
+  test('GIVEN the PostgreSQL stats THEN each shows a number in one of its thresholds\' colours', () => {
+    const json = dashboard('postgres-query-performance');
+    const svg = svgOf('postgres-query-performance');
+    const stats = json.panels.map((p: any, i: number) => ({ p, g: groups(svg)[i] })).filter(({ p }: any) => p.type === 'stat');
+    expect(stats.length).toBeGreaterThan(0);
+    const shown = stats.map(({ p, g }: any) => {
+      const m = /fill="(#[0-9a-f]{6})" text-anchor="middle" font-weight="bold">([^<]+)</.exec(g);
+      const colours = (p.fieldConfig.defaults.thresholds?.steps ?? [{ value: null, color: 'green' }]).map((step: any) => thresholdColour(step.value ?? -Infinity, { steps: [step] }));
+      return { title: p.title, number: /\d/.test(m?.[2] ?? ''), thresholdColour: colours.includes(m?.[1]) };
+    });
+    expect(shown).toEqual(stats.map(({ p }: any) => ({ title: p.title, number: true, thresholdColour: true })));
+  });
+
+  test('GIVEN a stat THEN its value is written in its unit, in the colour of the threshold step it reaches', () => {
+    const thresholds = { steps: [{ value: null, color: 'green' }, { value: 0.8, color: 'red' }] };
+    const draw = (value: number) =>
+      dashboardSvg(
+        { uid: 'x', panels: [{ id: 1, type: 'stat', title: 's', gridPos: { x: 0, y: 0, w: 6, h: 4 }, fieldConfig: { defaults: { unit: 'percentunit', thresholds } } }] },
+        { start: 0, end: 60, note: 'n', panels: new Map([[1, { kind: 'series', series: [{ name: 'a', points: [[60, value]] }] }]]) },
+      );
+    expect(draw(0.5)).toContain('fill="#73bf69" text-anchor="middle" font-weight="bold">50%</text>');
+    expect(draw(0.873)).toContain('fill="#f2495c" text-anchor="middle" font-weight="bold">87.3%</text>');
+  });
+
+  test('GIVEN one query altered THEN that panel, and only that panel, is drawn differently', async () => {
+    const json = dashboard('service-overview');
+    const altered = JSON.parse(JSON.stringify(json));
+    // A unit off by 1 000: the rate in requests per millisecond instead of per second.
+    const panel = altered.panels.findIndex((p: any) => p.type === 'timeseries' && p.datasource?.type === 'prometheus');
+    for (const t of altered.panels[panel].targets) t.expr = `(${t.expr}) / 1000`;
+    const before = groups(svgOf('service-overview'));
+    const after = groups(await previews.svg(altered));
+    expect(after.length).toBe(before.length);
+    expect(after.map((g, i) => (g === before[i] ? 'same' : 'changed'))).toEqual(before.map((_, i) => (i === panel ? 'changed' : 'same')));
+  });
+
+  test('GIVEN a panel without data THEN its box is in place with its title (escaped) and type', () => {
     const svg = dashboardSvg({
       uid: 'x',
       title: 'X',
@@ -28,6 +111,62 @@ describe('SVG previews in docs/dashboards', () => {
 
   test('GIVEN a title wider than its box THEN it is cut with an ellipsis', () => {
     const svg = dashboardSvg({ uid: 'x', panels: [{ type: 'stat', title: 'a'.repeat(100), gridPos: { x: 0, y: 0, w: 3, h: 4 } }] });
-    expect(svg).toMatch(/>a{13}…<\/text>/);
+    expect(svg).toMatch(/>a{1,13}…<\/text>/);
+  });
+
+  test('GIVEN more series than are drawn THEN the legend says how many more', () => {
+    const series = Array.from({ length: 8 }, (_, i) => ({ name: `s${i}`, points: [[0, i], [60, i + 1]] as Array<[number, number]> }));
+    const svg = dashboardSvg(
+      { uid: 'x', panels: [{ id: 1, type: 'timeseries', title: 't', gridPos: { x: 0, y: 0, w: 24, h: 8 }, fieldConfig: { defaults: { unit: 'bytes' } } }] },
+      { start: 0, end: 60, note: 'n', panels: new Map([[1, { kind: 'series', series }]]) },
+    );
+    expect(svg.match(/<polyline /g)?.length).toBe(5);
+    expect(svg).toContain('>+3 more</text>');
+    // The y axis spans the drawn series: s3 … s7, from 3 to 8 bytes.
+    expect(svg).toContain('>8 B</text>');
+    expect(svg).toContain('>3 B</text>');
+  });
+
+  test('GIVEN a series with a NaN or skipped steps THEN its line breaks there, and only there', () => {
+    const draw = (points: Array<[number, number]>) =>
+      dashboardSvg(
+        { uid: 'x', panels: [{ id: 1, type: 'timeseries', title: 't', gridPos: { x: 0, y: 0, w: 24, h: 8 } }] },
+        { start: 0, end: 600, note: 'n', panels: new Map([[1, { kind: 'series', series: [{ name: 'a', points }] }]]) },
+      ).match(/<polyline /g)?.length;
+    const every15s = Array.from({ length: 41 }, (_, i): [number, number] => [i * 15, i % 7]);
+    expect(draw(every15s)).toBe(1);
+    expect(draw(every15s.map(([t, v]): [number, number] => [t, t === 300 ? NaN : v]))).toBe(2);
+    expect(draw(every15s.filter(([t]) => t < 200 || t > 400))).toBe(2);
+  });
+
+  test('GIVEN a gauge THEN its bar is filled to its value in its threshold colour', () => {
+    const svg = dashboardSvg(
+      {
+        uid: 'x',
+        panels: [
+          {
+            id: 1,
+            type: 'bargauge',
+            title: 'g',
+            gridPos: { x: 0, y: 0, w: 6, h: 4 },
+            fieldConfig: { defaults: { unit: 'percentunit', thresholds: { steps: [{ value: null, color: 'green' }, { value: 0.8, color: 'red' }] } } },
+          },
+        ],
+      },
+      { start: 0, end: 60, note: 'n', panels: new Map([[1, { kind: 'series', series: [{ name: 'a', points: [[60, 0.9]] }] }]]) },
+    );
+    expect(svg).toContain('fill="#f2495c" text-anchor="middle" font-weight="bold">90%</text>');
+    expect(svg).toMatch(/<rect x="[\d.]+" y="[\d.]+" width="(\d+(\.\d)?)" height="8" fill="#f2495c"\/>/);
+  });
+
+  test.each([
+    [0.0123, 's', '12.3 ms'],
+    [1536, 'bytes', '1.5 KiB'],
+    [0.257, 'percentunit', '25.7%'],
+    [12_345, 'short', '12.3 K'],
+    [2.5, 'reqps', '2.5 req/s'],
+    [90, 'ms', '90 ms'],
+  ])('GIVEN %p in unit %s THEN it is written %s', (value, unit, text) => {
+    expect(formatValue(value, unit)).toBe(text);
   });
 });
