@@ -6,7 +6,7 @@
  * - `end-to-end` (`npm run test:e2e`): the real binaries started with the synthesized configs and fed data on
  *   loopback, a real API server, faults injected; these wait on real time (scrapes, evaluations, outages).
  */
-const END_TO_END = ['test/integration/', 'test/control-plane/', 'test/dashboards-with-data.test.ts', 'test/incidents.test.ts'];
+const END_TO_END = ['test/integration/', 'test/control-plane/', 'test/dashboards-with-data.test.ts', 'test/dashboard-previews-with-data.test.ts', 'test/incidents.test.ts'];
 
 const shared = {
   testEnvironment: 'node',

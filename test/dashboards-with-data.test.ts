@@ -11,7 +11,7 @@ import { ServiceConfig } from '../src/catalog/config';
 import { stopAll, tempDir } from './support/process';
 import { shippedConfigOf, shippedEnvironments, synthesizedShippedConfigs } from './support/synth-fixture';
 import { replayWorkload } from '../scripts/workload/replay';
-import { api, grafanaScrapeSeconds, panelsOf, relativeSeconds, targetQuery, typeOf, variableValues } from '../scripts/dashboards/panel-queries';
+import { allValues, api, grafanaScrapeSeconds, panelsOf, relativeSeconds, targetQuery, typeOf, variableValues } from '../scripts/dashboards/panel-queries';
 import { unitMismatch } from '../scripts/dashboards/panel-units';
 
 /** Hours of workload: enough for every range vector the panels and rules read (the longest is 1h). */
@@ -100,9 +100,7 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
       const readsPrometheus = panelsOf(dashboard).some((p) => (p.targets ?? []).some((t: any) => PROMETHEUS_TYPES.has(typeOf(p, t))));
       const { values, empty: emptyVariables } = readsPrometheus ? await variableValues(base, dashboard, from, end) : { values: {}, empty: [] };
       // Grafana opens these dashboards with each variable at "All" (the first option when includeAll is set).
-      const allValues = Object.fromEntries(
-        (dashboard.templating?.list ?? []).filter((v: any) => v.includeAll).map((v: any) => [v.name, v.allValue ?? '.*']),
-      );
+      const atAllValues = allValues(dashboard);
       const evaluate = async (panel: any, chosen: Record<string, string>, unset: string[]): Promise<Target[]> => {
         const out: Target[] = [];
         for (const target of panel.targets ?? []) {
@@ -131,8 +129,8 @@ describe.each(shippedEnvironments())('every Prometheus panel of the %s dashboard
         if (evaluated.targets.length === 0) continue;
         // A panel for another stack or vocabulary than the first service's (a JVM panel when the first service
         // is in Go) is empty for that service by design: it is then read as Grafana first shows it, at "All".
-        if (!hasData(evaluated) && Object.keys(allValues).length > 0) {
-          const atAll: Panel = { uid: dashboard.uid, title: panel.title, targets: await evaluate(panel, { ...values, ...allValues }, []) };
+        if (!hasData(evaluated) && Object.keys(atAllValues).length > 0) {
+          const atAll: Panel = { uid: dashboard.uid, title: panel.title, targets: await evaluate(panel, { ...values, ...atAllValues }, []) };
           if (hasData(atAll)) {
             evaluated = atAll;
             readAtAll.push(`${dashboard.uid} / ${panel.title}`);

@@ -88,6 +88,11 @@ export async function variableValues(base: string, dashboard: any, start: number
   return { values, empty };
 }
 
+/** The values of the variables that offer "All" when set to it, as Grafana opens a dashboard (the first option). */
+export function allValues(dashboard: any): Record<string, string> {
+  return Object.fromEntries((dashboard.templating?.list ?? []).filter((v: any) => v.includeAll).map((v: any) => [v.name, v.allValue ?? '.*']));
+}
+
 /** The query Grafana sends for one Prometheus target over `rangeSeconds`: the expression with every variable set, and its step. */
 export function targetQuery(opts: {
   panel: any;

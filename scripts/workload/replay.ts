@@ -119,7 +119,12 @@ export async function replayWorkload(opts: ReplayOptions): Promise<Replay> {
     for (const r of rules ?? []) groups.set(r.group, [...(groups.get(r.group) ?? []), r.rule]);
     fs.writeFileSync(passFile, toYaml({ groups: [...groups].map(([name, rs]) => ({ name, rules: rs })) }));
     const out = path.join(work, `recorded-${d}`);
-    const r = run(promtool, ['tsdb', 'create-blocks-from', 'rules', `--start=${start}`, `--end=${end}`, `--url=${base}`, `--eval-interval=${stepSeconds}s`, `--output-dir=${out}`, passFile], { timeoutMs: 600_000 });
+    // The rule file is named relative to `work`: promtool offsets a group's evaluations by a hash of its name
+    // and file path, so a path through a random scratch directory would shift every recording from run to run.
+    const r = run(promtool, ['tsdb', 'create-blocks-from', 'rules', `--start=${start}`, `--end=${end}`, `--url=${base}`, `--eval-interval=${stepSeconds}s`, `--output-dir=${out}`, path.basename(passFile)], {
+      cwd: work,
+      timeoutMs: 600_000,
+    });
     if (r.code !== 0) throw new Error(`promtool rule backfill (depth ${d}) failed:\n${r.stdout}${r.stderr}`);
     for (const block of fs.readdirSync(out)) fs.renameSync(path.join(out, block), path.join(dataDir, block));
     // Prometheus opens new blocks when it starts (or a minute later): restart it so the next pass reads these.
