@@ -326,6 +326,8 @@ export function scalingSection(results, m, opts = {}) {
     SCALING_HEADING,
     '',
     ...(opts.rerun ? [opts.rerun, ''] : []),
+    `Sizes run: ${results.map((r) => r.size).join(', ')} services${results.some((r) => r.size >= 1000) ? '' : ' only (`BENCH_RULE_SIZES`): the issue\'s targets name 1 000 services, and below they are judged at the largest size run'}.`,
+    '',
     `For each size, \`config/prod.yaml\`'s service shapes repeated to that many services are synthesized, and the workload`,
     'generator (`scripts/workload/`, deterministic and seeded) writes what that catalogue and the stack export over the',
     `last ${results[0].shortMinutes} minutes at 30 s, plus what the SLO recordings would have recorded before (3 days of the 5-minute rates`,
