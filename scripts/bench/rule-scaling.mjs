@@ -80,9 +80,12 @@ async function samplesRead(prom, group, at, maxQueries = 300) {
   const rules = group.rules.filter((r) => !/^vector\([^()]*\)$/.test(r.expr.trim()));
   const k = Math.ceil(rules.length / maxQueries);
   let samples = 0;
-  for (let i = 0; i < rules.length; i += k) {
+  // The j-th sample is rule j*k + (j mod k): a plain stride would always pick the same rule of each service's
+  // few (every 2nd of two alerts per service is always the same alert) and miss the rules after the per-service ones.
+  for (let j = 0; j * k < rules.length; j++) {
+    const i = Math.min(j * k + (j % k), rules.length - 1);
     const data = await prom.query(rules[i].expr, at, true);
-    samples += (data.stats?.samples?.totalQueryableSamples ?? 0) * Math.min(k, rules.length - i);
+    samples += (data.stats?.samples?.totalQueryableSamples ?? 0) * Math.min(k, rules.length - j * k);
   }
   return { samples, everyKth: k };
 }
