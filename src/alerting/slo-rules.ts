@@ -1,5 +1,6 @@
-import { SLO_LABELS, SLO_PERIOD, SLO_RECORD, serviceSlos, SliWindow } from '../catalog/slo';
+import { SLO_LABELS, SLO_PERIOD, SLO_RECORD, serviceSlos, SharedSli, SliWindow } from '../catalog/slo';
 import type { ServiceConfig, SloTargets } from '../catalog/config';
+import { servicesMatchers } from '../catalog/services';
 import { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec } from '../kit/rule-model';
 
 /**
@@ -7,7 +8,8 @@ import { AlertRuleSpec, RecordingRuleSpec, RuleGroupSpec } from '../kit/rule-mod
  * (chapter 5, "Alerting on SLOs") that Sloth and Pyrra generate:
  *
  * - `slo` (every round): per service and SLO, the rates of all and of bad
- *   requests over 5 minutes, read once from the raw series; then, for all
+ *   requests over 5 minutes, read once from the raw series (one rule for all
+ *   the services whose SLIs differ only in the service, see sliRecordings); then, for all
  *   services at once, the error ratio over 5m, 30m, 1h and 6h from those
  *   recordings; and the page alert (1h and 5m at 14.4x, or 6h and 30m at 6x).
  * - `slo-long` (every 5 minutes): the 2h, 1d and 3d ratios, the 30-day ratio
@@ -56,19 +58,53 @@ function burnAlert(pairs: ReadonlyArray<{ long: SliWindow; short: SliWindow; fac
 const windowRatio = (w: string, errors: string = SLO_RECORD.errors, requests: string = SLO_RECORD.requests) =>
   `sum_over_time(${errors}[${w}]) / sum_over_time(${requests}[${w}])`;
 
+/**
+ * The 5-minute request and error rates of every SLO, and its objective. A generated SLO is recorded for
+ * all the services that share its expressions (vocabulary, latency target and route) in one rule over all
+ * their series, aggregated by service: at a thousand services, a handful of rules instead of thousands, each
+ * finding its series once. An SLO a service declares itself keeps its own selectors and rules.
+ *
+ * A shared rule's selector matches each label against all the services' values, so it would also take in
+ * a catalogue service's name in another catalogue namespace; the join with the objectives (recorded first,
+ * one per service and SLO) keeps exactly the catalogue's services.
+ */
+function sliRecordings(services: readonly ServiceConfig[], slo: SloTargets): RecordingRuleSpec[] {
+  const objectives: RecordingRuleSpec[] = [];
+  const own: RecordingRuleSpec[] = [];
+  const shapes = new Map<string, { slo: string; shared: SharedSli; services: ServiceConfig[] }>();
+  for (const svc of services) {
+    for (const s of serviceSlos(svc, slo)) {
+      const labels = { namespace: svc.namespace, service: svc.name, slo: s.name };
+      // A constant, so alerts and panels can divide by the budget of each series with one join.
+      objectives.push({ record: SLO_RECORD.objective, expr: `vector(${s.objective})`, labels });
+      if (!s.shared) {
+        own.push({ record: SLO_RECORD.requests, expr: s.requests, labels }, { record: SLO_RECORD.errors, expr: s.errors, labels });
+        continue;
+      }
+      const { requests, errors } = s.shared.expressions('\0');
+      const key = JSON.stringify([s.name, requests, errors]);
+      const shape = shapes.get(key) ?? { slo: s.name, shared: s.shared, services: [] };
+      shape.services.push(svc);
+      shapes.set(key, shape);
+    }
+  }
+  // One rule per recording and SLO: the shapes of an SLO (one per vocabulary, latency target and route) joined with `or`.
+  const bySlo = new Map<string, Array<{ requests: string; errors: string }>>();
+  for (const { slo: sloName, shared: sli, services: owners } of shapes.values()) {
+    bySlo.set(sloName, [...(bySlo.get(sloName) ?? []), sli.expressions(servicesMatchers(owners))]);
+  }
+  const perService = (exprs: string[], sloName: string) =>
+    `sum by (namespace, service) (label_replace(\n  ${exprs.join('\n  or\n  ')},\n  "service", "$1", "app", "(.*)"\n))\nand on (namespace, service) ${SLO_RECORD.objective}{slo="${sloName}"}`;
+  const shared = [...bySlo].flatMap(([sloName, shapesOfSlo]): RecordingRuleSpec[] => [
+    { record: SLO_RECORD.requests, expr: perService(shapesOfSlo.map((e) => e.requests), sloName), labels: { slo: sloName } },
+    { record: SLO_RECORD.errors, expr: perService(shapesOfSlo.map((e) => e.errors), sloName), labels: { slo: sloName } },
+  ]);
+  return [...objectives, ...shared, ...own];
+}
+
 export function sloRules(services: readonly ServiceConfig[], slo: SloTargets): RuleGroupSpec[] {
   if (services.length === 0) return [];
-  const perService: RecordingRuleSpec[] = services.flatMap((svc) =>
-    serviceSlos(svc, slo).flatMap((s): RecordingRuleSpec[] => {
-      const labels = { namespace: svc.namespace, service: svc.name, slo: s.name };
-      return [
-        { record: SLO_RECORD.requests, expr: s.requests, labels },
-        { record: SLO_RECORD.errors, expr: s.errors, labels },
-        // A constant, so alerts and panels can divide by the budget of each series with one join.
-        { record: SLO_RECORD.objective, expr: `vector(${s.objective})`, labels },
-      ];
-    }),
-  );
+  const perService = sliRecordings(services, slo);
   const fastRatios: RecordingRuleSpec[] = FAST_WINDOWS.map((w) => ({
     record: SLO_RECORD.errorRatio(w),
     expr: w === '5m' ? `${SLO_RECORD.errors} / ${SLO_RECORD.requests}` : windowRatio(w),

@@ -47,7 +47,21 @@ export interface ServiceSlo {
   readonly requests: string;
   /** PromQL: the rate of the bad ones. */
   readonly errors: string;
+  /**
+   * A generated SLO's two expressions for any selection of services, aggregated `by (namespace, app)`: the
+   * services whose SLIs differ only in which service they select are recorded together, in one rule each
+   * (src/alerting/slo-rules.ts). Absent for a service's own objectives, whose selectors are their own.
+   */
+  readonly shared?: SharedSli;
 }
+
+export interface SharedSli {
+  /** `requests` and `errors` for the services `selector` matches, one series per namespace and app. */
+  readonly expressions: (selector: string) => { readonly requests: string; readonly errors: string };
+}
+
+/** The aggregation of a shared SLI: one series per service; src/alerting/slo-rules.ts turns `app` into `service`. */
+const SHARED_SLI_BY = 'namespace, app';
 
 /**
  * A service's SLOs as PromQL over its raw series: its own objectives when it declares them (or an
@@ -69,23 +83,32 @@ export function serviceSlos(svc: ServiceConfig, slo: SloTargets): ServiceSlo[] {
   }
   const v = HTTP_VOCABULARY[svc.httpVocabulary];
   const target = effectiveSlo(svc, slo);
+  const route = target.latencyRoute ? `, route="${target.latencyRoute}"` : '';
+  // The same expressions for one service (`sum`) and for all services of the same shape (`sum by (namespace, app)`).
+  const availability = (agg: string, sel: string) => ({
+    requests: `${agg} (rate(${v.requests}{${sel}}[5m]))`,
+    errors: `${agg} (rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m]))`,
+  });
+  const latency = (agg: string, sel: string) => {
+    const total = `${agg} (rate(${v.duration}_count{${sel}${route}}[5m]))`;
+    return { requests: total, errors: `${total} - (${fasterThan(v.duration, `${sel}${route}`, target.latency.thresholdMs / v.toMs, v.buckets, agg)})` };
+  };
+  const shared = (kind: typeof availability): SharedSli => ({ expressions: (sel) => kind(`sum by (${SHARED_SLI_BY})`, sel) });
   const sel = serviceMatchers(svc);
-  const latencySel = target.latencyRoute ? `${sel}, route="${target.latencyRoute}"` : sel;
-  const total = `sum(rate(${v.duration}_count{${latencySel}}[5m]))`;
   return [
     {
       name: 'availability',
       promise: `5xx < ${target.errorRatio * 100}%`,
       objective: round(1 - target.errorRatio),
-      requests: `sum(rate(${v.requests}{${sel}}[5m]))`,
-      errors: `sum(rate(${v.requests}{${sel}, ${v.statusLabel}=~"5.."}[5m]))`,
+      ...availability('sum', sel),
+      shared: shared(availability),
     },
     {
       name: 'latency',
       promise: `${quantileName(target.latency.quantile)}${target.latencyRoute ? ` of ${target.latencyRoute}` : ''} < ${target.latency.thresholdMs} ms`,
       objective: target.latency.quantile,
-      requests: total,
-      errors: `${total} - (${fasterThan(v.duration, latencySel, target.latency.thresholdMs / v.toMs, v.buckets)})`,
+      ...latency('sum', sel),
+      shared: shared(latency),
     },
   ];
 }
@@ -96,13 +119,13 @@ export function serviceSlos(svc: ServiceConfig, slo: SloTargets): ServiceSlo[] {
  * as histogram_quantile does, so the SLO means the same as a p99 panel.
  * Only the one or two buckets around the limit are read, not the whole histogram.
  */
-function fasterThan(histogram: string, sel: string, limit: number, buckets: readonly number[]): string {
-  const bucket = (le: number) => `sum(rate(${histogram}_bucket{${sel}, le=~"${leValues(le)}"}[5m]))`;
+function fasterThan(histogram: string, sel: string, limit: number, buckets: readonly number[], agg: string): string {
+  const bucket = (le: number) => `${agg} (rate(${histogram}_bucket{${sel}, le=~"${leValues(le)}"}[5m]))`;
   const exact = buckets.find((b) => Math.abs(b - limit) < 1e-9);
   if (exact !== undefined) return bucket(exact);
   const upper = buckets.find((b) => b > limit);
   // Beyond the last finite bucket nothing is known but "+Inf": every request counts as fast enough there.
-  if (upper === undefined) return `sum(rate(${histogram}_count{${sel}}[5m]))`;
+  if (upper === undefined) return `${agg} (rate(${histogram}_count{${sel}}[5m]))`;
   const lower = [...buckets].reverse().find((b) => b < limit);
   const f = round((limit - (lower ?? 0)) / (upper - (lower ?? 0)));
   return lower === undefined ? `${bucket(upper)} * ${f}` : `${bucket(lower)} * ${round(1 - f)} + ${bucket(upper)} * ${f}`;
