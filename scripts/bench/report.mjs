@@ -1,7 +1,7 @@
 // Renders the benchmark results as docs/benchmarks.md.
 import { LABEL_REVIEW } from './rule-cost.mjs';
 import { fmtMiB, fmtMs } from './common.mjs';
-import { COMPARED } from './rule-scaling.mjs';
+import { BENCH_INTERVAL, COMPARED } from './rule-scaling.mjs';
 
 const verdict = (ok) => (ok ? 'met' : '**MISSED**');
 const x = (v) => `${v.toFixed(2)}×`;
@@ -335,13 +335,13 @@ export function scalingSection(results, m, opts = {}) {
     '',
     `For each size, \`config/prod.yaml\`'s service shapes repeated to that many services are synthesized, and the workload`,
     'generator (`scripts/workload/`, deterministic and seeded) writes what that catalogue and the stack export over the',
-    `last ${results[0].shortMinutes} minutes at 30 s, plus what the SLO recordings would have recorded before (3 days of the 5-minute rates`,
-    'at 30 s and 30 days of the daily means at 5 minutes, so the long windows read as many samples as in a cluster that has run',
-    `for a month${results.some((r) => !r.withHistory) ? `; at ${results.filter((r) => !r.withHistory).map((r) => r.size).join(', ')} services only 6 hours and 1 day of them, to keep the backfill within the run, so \`slo-long\` there reads fewer samples than it would` : ''}).`,
+    `last ${results[0].shortMinutes} minutes at 30 s, plus what the SLO recordings would have recorded before (the 5-minute rates`,
+    `at 30 s over ${results[0].history.hours} hours and their hourly means over ${results[0].history.periodDays} days), so the long windows read as many samples as in a cluster that has run`,
+    'for a month.',
     `It is backfilled with promtool and Prometheus ${m.prometheus} runs, side by side in one process, every synthesized group and`,
     'the `before-*` groups: the Platform-Kernel HTTP alerts on raw series and the single-window SLO alerts, as the rules were',
-    '(`scripts/bench/rules-before.mjs`). Every group runs every 10 s in the benchmark; the costs per round below weigh each',
-    "group by its shipped interval (30 s; 2 minutes for `platform-kernel-latency`, 5 minutes for `slo-long`). Samples read: every rule of the group as an instant",
+    `(\`scripts/bench/rules-before.mjs\`). Every group runs every ${BENCH_INTERVAL} s in the benchmark; the costs per round below weigh each`,
+    "group by its shipped interval (30 s; 2 minutes for `platform-kernel-latency` and `slo-6h`, 5 minutes for `slo-long`, an hour for `slo-hourly`). Samples read: every rule of the group as an instant",
     "query with `stats=all` at the group's last evaluation (constants, which read nothing, left out). Panels: the SLO overview's queries for the first 24 services",
     '(each of prod\'s shapes once), instant as the stat panels ask, median of 3.',
     '',
@@ -355,7 +355,7 @@ export function scalingSection(results, m, opts = {}) {
     '| Services | Group | Interval | Rules | Evaluations | Median | Max | Samples read | Errors |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---|',
     ...results.flatMap((r) =>
-      ['before-platform-kernel', 'platform-kernel', 'platform-kernel-latency', 'before-slo', 'slo', 'slo-long'].filter((n) => n in r.groups).map((n) => {
+      ['before-platform-kernel', 'platform-kernel', 'platform-kernel-latency', 'before-slo', ...Object.keys(COMPARED).filter((n) => n.startsWith('slo'))].filter((n) => n in r.groups).map((n) => {
         const g = r.groups[n];
         const evals = `${g.evaluations}${g.afterEnd ? ` (${g.afterEnd} after the data's end)` : ''}`;
         const samples = g.samples === undefined ? '–' : `${g.samples.toLocaleString('en')}${g.everyKth > 1 ? ` (every ${g.everyKth}th rule × ${g.everyKth})` : ''}`;
@@ -397,20 +397,20 @@ export function scalingSection(results, m, opts = {}) {
       : []),
     `| rule cost grows at most linearly | ${exp('allAfter')} | ${verdict(f.slice(1).every((x, i) => Math.log(x.allAfter / f[i].allAfter) / Math.log(x.size / f[i].size) <= 1.1))} |`,
     '',
-    ..."**Read the timings with care.** Every group runs every 10 s in one Prometheus on 2 shared CPUs. Once one\nround of all groups takes longer than that, the groups evaluate concurrently and each group's `evaluationTime`\nmeasures its wait for CPU as much as its own work: the medians then follow how many groups run at once more\nthan the size (so the growth exponents move with the load as much as with the size), and the share of the interval is inflated the\nsame way for before and after. The samples read are the figures that do not depend on the machine: they are what\nthe before/after ratios and the growth should be judged by. A run on an idle machine with a benchmark interval longer\nthan one round would give clean timings.".split('\n'),
+    ...`**Read the timings with care.** Every group runs every ${BENCH_INTERVAL} s in one Prometheus on 2 shared CPUs. Once one\nround of all groups takes longer than that, the groups evaluate concurrently and each group's \`evaluationTime\`\nmeasures its wait for CPU as much as its own work: the medians then follow how many groups run at once more\nthan the size (so the growth exponents move with the load as much as with the size), and the share of the interval is inflated the\nsame way for before and after. The samples read are the figures that do not depend on the machine: they are what\nthe before/after ratios and the growth should be judged by. A run on an idle machine with a benchmark interval longer\nthan one round would give clean timings.`.split('\n'),
     '',
     '**Where the cost goes.** Samples read per evaluation at ' +
       `${biggest.size} services: \`before-platform-kernel\` ${samplesOf(biggest, 'before-platform-kernel')}, \`platform-kernel\` ${samplesOf(biggest, 'platform-kernel')}, ` +
       `\`platform-kernel-latency\` ${samplesOf(biggest, 'platform-kernel-latency')} (every 2 minutes);`,
-    `\`before-slo\` ${samplesOf(biggest, 'before-slo')}, \`slo\` ${samplesOf(biggest, 'slo')}, \`slo-long\` ${samplesOf(biggest, 'slo-long')} (every 5 minutes).`,
+    `\`before-slo\` ${samplesOf(biggest, 'before-slo')}, \`slo\` ${samplesOf(biggest, 'slo')}, \`slo-6h\` ${samplesOf(biggest, 'slo-6h')} (every 2 minutes), \`slo-long\` ${samplesOf(biggest, 'slo-long')} (every 5 minutes), \`slo-hourly\` ${samplesOf(biggest, 'slo-hourly')} (every hour).`,
     'Recording moves the reading of the raw series from the alerts to the recordings in front of them; it does not remove it.',
     'The raw series are still read, each once per evaluation of its recording: the Platform-Kernel latency recording reads every',
     'bucket of the OpenTelemetry histogram (routes × status codes × tenants × 16 buckets per pod), every 2 minutes instead of',
     'every round; the SLO recordings read, every round, each service\'s request counters and the one or two buckets around its',
     'latency target, in one rule per SLO for all the services of a shape instead of one rule per service and SLO. What',
     'recording removes is the repeated work: the per-service p99 over whole histograms, a lookup of the index per service,',
-    'and, for the dashboards and the long windows, every read of raw series over hours or days (the SLO panels and the',
-    '1-day to 30-day windows read a few recorded series per service). What is left grows with the raw histogram\'s',
+    'and, for the dashboards and the long windows, every read of raw series over hours or days (the SLO panels read a few',
+    'recorded series per service; the 1-day to 30-day windows read the hourly means, 24 to 720 samples per series). What is left grows with the raw histogram\'s',
     'series, which the `tenant_id` label multiplies, and with how often it is read.',
     '',
   ];

@@ -13,9 +13,9 @@
 //   PostgresQueryRegression's 7-day baseline reads, and the baseline's hourly
 //   recording, over 7 days (or `statementDays`, when a shorter window does);
 // - optionally (`sloHistory`) what the SLO recording rules would have
-//   recorded over their longest windows, so the rules that read those
-//   recordings over days read as many samples as in a cluster that has run
-//   for a month.
+//   recorded over the windows that read them (the 5-minute rates over 6
+//   hours, their hourly means over 30 days), so those rules read as many
+//   samples as in a cluster that has run for a month.
 // Deterministic: the same options (and `seed`) write the same file.
 //
 // `incidents` ([{ name, from, to }], incidents.mjs) lay incidents over it; without them nothing changes.
@@ -584,7 +584,7 @@ export function writeWorkload(file, opts) {
   let historySamples = 0;
   if (history) {
     // `until`: where the recordings stop (default `end`), e.g. where the rules take over recording them.
-    const { records, kinds, evaluationStep = 30, days = 3, dailyStep = 300, periodDays = 30, until = end } = history;
+    const { records, kinds, evaluationStep = 30, hours = 7, hourlyStep = 3600, periodDays = 30, until = end } = history;
     const recorded = (name, labels, from, step, valueAt) => {
       const prefix = name + labelText(labels) + ' ';
       for (let t = from; t <= until; t += step) {
@@ -600,11 +600,12 @@ export function writeWorkload(file, opts) {
       for (const [slo, budget] of Object.entries(kinds)) {
         const labels = { namespace: svc.namespace, service: svc.name, slo };
         const bad = budget * 1.5 * rand();
-        recorded(records.requests, labels, until - days * 86400, evaluationStep, (t) => rps * daily(t));
-        recorded(records.errors, labels, until - days * 86400, evaluationStep, (t) => rps * daily(t) * bad);
-        // Daily means: the daily curve averages to 1.
-        recorded(records.requests1d, labels, until - periodDays * 86400, dailyStep, () => rps);
-        recorded(records.errors1d, labels, until - periodDays * 86400, dailyStep, () => rps * bad);
+        // The 5-minute rates over the longest window that sums them (6 hours), the hourly means over the SLO period.
+        recorded(records.requests, labels, until - hours * 3600, evaluationStep, (t) => rps * daily(t));
+        recorded(records.errors, labels, until - hours * 3600, evaluationStep, (t) => rps * daily(t) * bad);
+        // An hourly mean, recorded at the end of its hour: the daily curve at the hour's middle.
+        recorded(records.requests1h, labels, until - periodDays * 86400, hourlyStep, (t) => rps * daily(t - hourlyStep / 2));
+        recorded(records.errors1h, labels, until - periodDays * 86400, hourlyStep, (t) => rps * daily(t - hourlyStep / 2) * bad);
       }
     }
   }

@@ -27,8 +27,9 @@ export type SloKind = 'availability' | 'latency';
 export const SLO_RECORD = {
   requests: 'namespace_service_slo:slo_requests:rate5m',
   errors: 'namespace_service_slo:slo_errors:rate5m',
-  requests1d: 'namespace_service_slo:slo_requests:rate1d',
-  errors1d: 'namespace_service_slo:slo_errors:rate1d',
+  /** Hourly means of the 5-minute rates, recorded once an hour: what the windows of a day and more sum. */
+  requests1h: 'namespace_service_slo:slo_requests:rate1h',
+  errors1h: 'namespace_service_slo:slo_errors:rate1h',
   objective: 'namespace_service_slo:slo_objective:ratio',
   errorRatio: (w: SliWindow | '30d') => `namespace_service_slo:sli_error:ratio_rate${w}`,
   budgetRemaining: 'namespace_service_slo:slo_error_budget_remaining:ratio',
