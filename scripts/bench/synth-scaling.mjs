@@ -99,7 +99,10 @@ export function runSynthScaling({ workDir, runs, sizes = [10, 100, 1000] }) {
     { args: ['--synth', bundle, join(ROOT, 'config'), out] },
   ];
   for (const size of sizes) {
-    const file = join(workDir, `services-${size}.yaml`);
+    // Each in its own folder: the synth reads a config's folder as one platform, and refuses two files of one environment.
+    const dir = join(workDir, `services-${size}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'prod.yaml');
     writeFileSync(file, scaledConfig(size));
     // The biggest size costs seconds per run; three runs give a median.
     cases.push({ args: ['--synth', bundle, file, out], runs: size >= 1000 ? Math.min(runs, 3) : runs });
