@@ -13,8 +13,8 @@
 //   PostgresQueryRegression's 7-day baseline reads, and the baseline's hourly
 //   recording, over 7 days (or `statementDays`, when a shorter window does);
 // - optionally (`sloHistory`) what the SLO recording rules would have
-//   recorded over the windows that read them (the 5-minute rates over 6
-//   hours, their hourly means over 30 days), so those rules read as many
+//   recorded over the windows that read them (the 5-minute rates over the
+//   6-hour window, their hourly means over 30 days), so those rules read as many
 //   samples as in a cluster that has run for a month.
 // Deterministic: the same options (and `seed`) write the same file.
 //
@@ -584,7 +584,8 @@ export function writeWorkload(file, opts) {
   let historySamples = 0;
   if (history) {
     // `until`: where the recordings stop (default `end`), e.g. where the rules take over recording them.
-    const { records, kinds, evaluationStep = 30, hours = 7, hourlyStep = 3600, periodDays = 30, until = end } = history;
+    // `hours` of the 5-minute rates and `periodDays` of their hourly means: the caller says how much history it reads.
+    const { records, kinds, hours, periodDays, evaluationStep = 30, hourlyStep = 3600, until = end } = history;
     const recorded = (name, labels, from, step, valueAt) => {
       const prefix = name + labelText(labels) + ' ';
       for (let t = from; t <= until; t += step) {
