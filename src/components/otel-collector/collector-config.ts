@@ -19,6 +19,9 @@ import {
 
 export const COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, health: 13133, metrics: 8888 } as const;
 
+/** The gateway's spans once memory_limiter has let them in: a forward connector to the Jaeger and LLM pipelines. */
+const ADMITTED_SPANS = 'forward/admitted-spans';
+
 /** Where file_storage keeps the persistent sending queues. */
 export const QUEUE_DIR = '/var/lib/otelcol/queue';
 
@@ -223,7 +226,8 @@ function otlpGrpcExporter(endpoint: string | undefined, queue: typeof persistent
  */
 export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
   const traces = tracesExporter(opts);
-  const processors = ['memory_limiter', 'k8s_attributes', 'resource/environment'];
+  const enrich = ['k8s_attributes', 'resource/environment'];
+  const processors = ['memory_limiter', ...enrich];
   const remoteWrite = {
     endpoint: opts.metricsRemoteWriteUrl,
     // Resource attributes (service.name, k8s.*) become labels, so metrics can be filtered like the logs and traces.
@@ -249,7 +253,7 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
     extensions: commonExtensions(),
     receivers: otlpReceiver(),
     // LLM calls' spans become provider/model metrics (llm-metrics.ts), here where every span passes before sampling.
-    connectors: { [SPANMETRICS_ID]: llmSpanMetrics(), [TOKENS_ID]: llmTokenMetrics() },
+    connectors: { [ADMITTED_SPANS]: {}, [SPANMETRICS_ID]: llmSpanMetrics(), [TOKENS_ID]: llmTokenMetrics() },
     processors: {
       memory_limiter: memoryLimiter,
       [FILTER_ID]: llmSpanFilter(),
@@ -297,19 +301,23 @@ export function gatewayConfig(opts: GatewayConfigOptions): CollectorConfig {
       pipelines: {
         metrics: { receivers: ['otlp'], processors: [...processors, 'batch'], exporters: ['prometheus_remote_write'] },
         logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
-        traces: { receivers: ['otlp'], processors, exporters: [traces.id] },
+        // Spans are admitted once, then go two ways. When two pipelines both read the receiver, memory_limiter
+        // can refuse a request in one after the other has queued it for Jaeger: the sender is answered 503 and
+        // its retry is queued again (the overload test saw up to 37 000 of 48 000 spans stored twice).
+        'traces/admission': { receivers: ['otlp'], processors: ['memory_limiter'], exporters: [ADMITTED_SPANS] },
+        traces: { receivers: [ADMITTED_SPANS], processors: enrich, exporters: [traces.id] },
         // Its own pipeline, so the filter drops non-LLM spans from the metrics only, never from the traces.
         // No k8s_attributes: a second instance would watch every pod again, and the SDK's resource
         // (service.name, service.instance.id) already names the caller.
         // Batched before the connectors: signal_to_metrics sums per batch, so fewer, larger deltas.
         'traces/llm': {
-          receivers: ['otlp'],
-          processors: ['memory_limiter', FILTER_ID, 'resource/environment', 'batch'],
+          receivers: [ADMITTED_SPANS],
+          processors: [FILTER_ID, 'resource/environment', 'batch'],
           exporters: [SPANMETRICS_ID, TOKENS_ID],
         },
         'metrics/llm': {
           receivers: [SPANMETRICS_ID, TOKENS_ID],
-          processors: ['memory_limiter', DELTA_TO_CUMULATIVE_ID, 'batch'],
+          processors: [DELTA_TO_CUMULATIVE_ID, 'batch'],
           exporters: ['prometheus_remote_write/llm'],
         },
       },
@@ -445,8 +453,14 @@ export function collectorConfigProblems(config: CollectorConfig): string[] {
         }
       }
     }
-    if (pipeline.processors[0] !== 'memory_limiter') {
-      problems.push(`pipeline "${name}": memory_limiter must be the first processor, got [${pipeline.processors.join(', ')}]`);
+    // What a receiver hands in is refused first, while its sender can still retry. What a connector hands on
+    // has passed that gate already, and a refusal would lose it: connectors do not retry.
+    if (pipeline.receivers.some((id) => !connectors.includes(id))) {
+      if (pipeline.processors[0] !== 'memory_limiter') {
+        problems.push(`pipeline "${name}": memory_limiter must be the first processor, got [${pipeline.processors.join(', ')}]`);
+      }
+    } else if (pipeline.processors.includes('memory_limiter')) {
+      problems.push(`pipeline "${name}" is fed by connectors only: memory_limiter would drop what it refuses, as connectors do not retry`);
     }
   }
   for (const kind of ['receivers', 'processors', 'exporters'] as const) {

@@ -50,15 +50,18 @@ describe.each([
     expect([...config.service.extensions].sort()).toEqual(Object.keys(config.extensions).sort());
   });
 
-  test('memory_limiter comes first in every pipeline; items are batched only where a kill cannot lose them', () => {
+  test('memory_limiter comes first in every pipeline a receiver feeds, and in no other; items are batched only where a kill cannot lose them', () => {
     for (const pipeline of Object.values(config.service.pipelines)) {
-      expect(pipeline.processors[0]).toBe('memory_limiter');
+      const fromReceiver = pipeline.receivers.some((id) => config.connectors?.[id] === undefined);
+      if (fromReceiver) expect(pipeline.processors[0]).toBe('memory_limiter');
+      else expect(pipeline.processors).not.toContain('memory_limiter');
       const toConnectors = pipeline.exporters.every((id) => config.connectors?.[id] !== undefined);
       const queued = pipeline.exporters.every((id) => config.exporters[id]?.sending_queue?.storage !== undefined);
       if (toConnectors) {
-        // Spans turned into metrics (the LLM pipeline): the spans themselves reach Jaeger through the queued traces
-        // pipeline; what a kill can lose here is derived metrics, as before remote write.
-        expect(config.service.pipelines.traces.receivers).toEqual(pipeline.receivers);
+        // Spans admitted and handed on, or turned into metrics (the LLM pipeline): the spans themselves reach Jaeger
+        // through the queued traces pipeline; what a kill can lose here is derived metrics, as before remote write.
+        const { traces } = config.service.pipelines;
+        expect(traces.receivers.every((id) => pipeline.receivers.includes(id) || pipeline.exporters.includes(id))).toBe(true);
       } else if (queued) {
         // Batched in the persistent queue, after the item is on disk; a batch processor would hold it in memory.
         expect(pipeline.processors).not.toContain('batch');
@@ -101,10 +104,15 @@ describe('the gateway pipelines batch, queue and export as configured', () => {
     expect(config.exporters['otlp_grpc/jaeger'].endpoint).toBe('jaeger.monitoring.svc:4317');
   });
 
-  test('every signal pipeline adds Kubernetes attributes and deployment.environment', () => {
-    for (const signal of ['metrics', 'logs', 'traces']) {
-      expect(config.service.pipelines[signal].processors.filter((p: string) => p !== 'batch')).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment']);
+  test('every signal passes memory_limiter first, then gets Kubernetes attributes and deployment.environment', () => {
+    const { metrics, logs, 'traces/admission': admission, traces } = config.service.pipelines;
+    for (const pipeline of [metrics, logs]) {
+      expect(pipeline.processors.filter((p: string) => p !== 'batch')).toEqual(['memory_limiter', 'k8s_attributes', 'resource/environment']);
     }
+    // Spans: admitted in one pipeline, enriched in the next (fed by the admission pipeline's connector).
+    expect(admission.processors).toEqual(['memory_limiter']);
+    expect(traces.receivers).toEqual(admission.exporters);
+    expect(traces.processors).toEqual(['k8s_attributes', 'resource/environment']);
     expect(config.processors['resource/environment']).toEqual({
       attributes: [{ key: 'deployment.environment', value: 'prod', action: 'upsert' }],
     });
@@ -113,7 +121,7 @@ describe('the gateway pipelines batch, queue and export as configured', () => {
   test('LLM call spans become metrics in pipelines of their own: the filter thins only those, never the traces to Jaeger', () => {
     const { traces, 'traces/llm': llmSpans, 'metrics/llm': llmMetrics } = config.service.pipelines;
     expect(traces.processors).not.toContain(FILTER_ID);
-    expect(llmSpans.receivers).toEqual(['otlp']);
+    expect(llmSpans.receivers).toEqual(traces.receivers);
     expect(llmSpans.processors).toContain(FILTER_ID);
     expect([...llmSpans.exporters].sort()).toEqual([SPANMETRICS_ID, TOKENS_ID].sort());
     expect([...llmMetrics.receivers].sort()).toEqual([SPANMETRICS_ID, TOKENS_ID].sort());
@@ -125,6 +133,20 @@ describe('the gateway pipelines batch, queue and export as configured', () => {
     expect(config.exporters.prometheus_remote_write.translation_strategy).toBe('UnderscoreEscapingWithoutSuffixes');
     expect(config.exporters['prometheus_remote_write/llm'].wal.directory).not.toBe(config.exporters.prometheus_remote_write.wal.directory);
     expect(config.processors[FILTER_ID]).toEqual({ error_mode: 'ignore', trace_conditions: ['span.attributes["gen_ai.provider.name"] == nil'] });
+  });
+
+  test('spans are admitted once: one pipeline reads them from the receiver, and only it can refuse them', () => {
+    // Two pipelines on one receiver would let memory_limiter refuse a request in one after the other had queued
+    // it for Jaeger: the sender's retry would be stored twice.
+    const pipelines = Object.entries(config.service.pipelines) as Array<[string, { receivers: string[]; processors: string[]; exporters: string[] }]>;
+    const fromReceiver = pipelines.filter(([name, p]) => name.startsWith('traces') && p.receivers.includes('otlp'));
+    expect(fromReceiver.map(([name]) => name)).toEqual(['traces/admission']);
+    const admitted = fromReceiver[0][1].exporters;
+    expect(admitted).toEqual([expect.stringMatching(/^forward\//)]);
+    expect(config.connectors?.[admitted[0]]).toEqual({});
+    expect(pipelines.filter(([, p]) => p.receivers.includes(admitted[0])).map(([name]) => name).sort()).toEqual(['traces', 'traces/llm']);
+    // Downstream of a connector nothing refuses: a refusal there would be lost, as connectors do not retry.
+    expect(pipelines.filter(([, p]) => !p.receivers.includes('otlp') && p.processors.includes('memory_limiter'))).toEqual([]);
   });
 
   test('remote write sends one request at a time, so Prometheus never gets a series newest sample first', () => {
@@ -162,10 +184,17 @@ describe('fails if the config breaks a structural rule', () => {
   });
   test('fails if memory_limiter is not first', () => {
     const c = clone(gateway());
-    c.service.pipelines.traces.processors = ['batch', 'memory_limiter', 'k8s_attributes', 'resource/environment'];
+    c.service.pipelines.logs.processors = ['batch', 'memory_limiter', 'k8s_attributes', 'resource/environment'];
     expect(collectorConfigProblems(c)).toContain(
-      'pipeline "traces": memory_limiter must be the first processor, got [batch, memory_limiter, k8s_attributes, resource/environment]',
+      'pipeline "logs": memory_limiter must be the first processor, got [batch, memory_limiter, k8s_attributes, resource/environment]',
     );
+  });
+  test('fails if a pipeline fed only by connectors has memory_limiter (what it refuses is lost)', () => {
+    const c = clone(gateway());
+    c.service.pipelines['metrics/llm'].processors = ['memory_limiter', DELTA_TO_CUMULATIVE_ID, 'batch'];
+    expect(collectorConfigProblems(c)).toEqual([
+      'pipeline "metrics/llm" is fed by connectors only: memory_limiter would drop what it refuses, as connectors do not retry',
+    ]);
   });
   test('fails if a receiver endpoint is empty (binds localhost only)', () => {
     const c = clone(gateway());
