@@ -1,5 +1,6 @@
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { GridLayout, newDashboard, statPanel, timeseriesPanel } from '../kit/presets';
+import { SAGA_RECORD } from '../alerting/platform-rules';
 
 /**
  * The order saga: step rate and duration, and orders stalled after
@@ -16,7 +17,7 @@ export function sagaDashboard(opts: { namespaces: readonly string[] }): Dashboar
     uid: 'saga',
     title: 'Order saga',
     tags: ['services', 'saga'],
-    description: 'saga_steps_total and saga_step_duration_seconds by step; orders stalled after PAYMENT_CREATED.',
+    description: 'saga_steps_total and saga_step_duration_seconds by step (p95 from the saga group\'s recorded rates); orders stalled after PAYMENT_CREATED.',
   })
     .withPanel(
       statPanel({
@@ -47,7 +48,8 @@ export function sagaDashboard(opts: { namespaces: readonly string[] }): Dashboar
         unit: 's',
         targets: [
           {
-            expr: `histogram_quantile(0.95, sum by (le, step) (rate(saga_step_duration_seconds_bucket{${ns}}[$__rate_interval])))`,
+            // The recorded 5-minute rates of the saga services' buckets (the saga rule group), not the raw histogram.
+            expr: `histogram_quantile(0.95, sum by (le, step) (${SAGA_RECORD.stepDurationBuckets}{${ns}}))`,
             legend: '{{step}}',
           },
         ],
