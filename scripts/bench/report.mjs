@@ -413,8 +413,31 @@ export function scalingSection(results, m, opts = {}) {
     'recorded series per service; the 1-day to 30-day windows read the hourly means, 24 to 720 samples per series). What is left grows with the raw histogram\'s',
     'series, which the `tenant_id` label multiplies, and with how often it is read.',
     '',
+    ...floorLines(biggest, last),
   ];
   return lines;
+}
+
+/**
+ * Why the 20x target is out of reach for rules that keep the Platform-Kernel alerts' meaning: the raw latency
+ * histogram must be read, each new sample at least once, whatever records it.
+ */
+function floorLines(biggest, last) {
+  const series = biggest.latencyBucketSeries;
+  if (!series) return [];
+  const budget = last.samplesBefore / 20;
+  const latencyNow = samplesPerRound(biggest.groups['platform-kernel-latency']);
+  const n = (v) => Math.round(v).toLocaleString('en');
+  return [
+    `**The floor.** At ${biggest.size} services the Platform-Kernel latency histogram has ${n(series)} bucket series. Any rule set`,
+    "that keeps P99LatencyWarning's 5-minute p99 must read each of their new samples at least once: one per series and 30 s",
+    `scrape, ${n(series)} samples per round, which is ${(series / budget * 100).toFixed(0)}% of the ${n(budget)} a 20× cheaper round`,
+    `(Platform-Kernel + SLO) may read, before any SLO counter is read. The 2-minute recording reads them ${(latencyNow / series).toFixed(1)} times`,
+    `(${n(latencyNow)} per round), the raw p99 before read them 10 times (a 5-minute rate every round). A 20× cheaper round would`,
+    'need a shorter latency window or fewer series (the `tenant_id` label dropped at the source, or fewer buckets), which',
+    "changes what the alert measures or what the services export: a decision for the services' owners, not for the rules.",
+    '',
+  ];
 }
 
 const slowest = (targets) => [...targets].sort((a, b) => b.evalMs - a.evalMs)[0];

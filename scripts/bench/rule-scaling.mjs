@@ -259,6 +259,11 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
         const g = [...shipped, ...before].find((x) => x.name === name);
         Object.assign(groups[name], await samplesRead(prom, g, groups[name].last ? Date.parse(groups[name].last) / 1000 : end));
       }
+      // The least any rule set that keeps P99LatencyWarning's 5-minute p99 can read: each raw latency bucket's new
+      // sample once, one per series per 30 s scrape, whatever records or alerts on it.
+      const latencySelector = /rate\((\w+\{[^}]*\})\[/.exec(shipped.find((g) => g.name === 'platform-kernel-latency')?.rules[0]?.expr ?? '')?.[1];
+      if (!latencySelector) throw new Error('the platform-kernel-latency group has no rate over a selector to count the raw buckets of');
+      const latencyBucketSeries = Number((await prom.query(`count(${latencySelector})`, end)).result[0]?.value[1] ?? 0);
       log(`scaling ${size}: timing the SLO overview's panels`);
       // Every panel kind of the first services (each of prod's shapes once), instant as the stat panels ask.
       const shapes = config.services.slice(0, 24);
@@ -272,7 +277,7 @@ export async function runRuleScaling({ workDir, sizes, prometheus, promtool, sho
       log(`scaling ${size}: timing every dashboard panel over its default range`);
       panels.everyDashboard = timeEveryPanel(prom, join(dir, 'dist', 'prod'), Math.floor(at));
       const memoryEnd = memory(prom.child.pid);
-      results.push({ size, end, data: { ...data, fileBytes }, history, shortMinutes, timings: { generateMs, backfillMs, readyMs }, groups, panels, memory: { afterRules: memoryAfterRules, end: memoryEnd }, stop: await prom.stop() });
+      results.push({ size, end, data: { ...data, fileBytes }, history, shortMinutes, timings: { generateMs, backfillMs, readyMs }, groups, latencyBucketSeries, panels, memory: { afterRules: memoryAfterRules, end: memoryEnd }, stop: await prom.stop() });
     } catch (err) {
       await prom.stop();
       throw err;
