@@ -138,7 +138,7 @@ async function metric(url: string, name: string, labels: Record<string, string> 
     text = await fetch(url)
       .then((r) => r.text())
       .catch((e) => {
-        if (Date.now() > deadline) throw new Error(`${url}: no answer in ${attempt} attempts over ${patienceMs / 1000} s`, { cause: e });
+        if (Date.now() >= deadline) throw new Error(`${url}: no answer in ${attempt} attempts over ${patienceMs / 1000} s`, { cause: e });
         return undefined;
       });
     if (text === undefined) {
